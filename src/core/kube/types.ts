@@ -1,0 +1,82 @@
+/** The kube-proxy view of a Ruleset: one ServicePort per (service, port), as `services --json` lists them. */
+import type { Family, Rule } from '../parse/types.js';
+
+export type Protocol = 'tcp' | 'udp' | 'sctp';
+export type TrafficPolicy = 'Cluster' | 'Local';
+
+/** kube-proxy's per-service chains, by role (servicePortChainName, externalTrafficChain, ...). */
+export interface ServiceChains {
+  svc?: string;
+  ext?: string;
+  svl?: string;
+  fw?: string;
+  /** Older layouts' KUBE-XLB-… (externalTrafficPolicy Local before KUBE-EXT/KUBE-SVL). */
+  xlb?: string;
+}
+
+export interface Endpoint {
+  /** "ip:port", "[v6]:port" for IPv6: the DNAT --to-destination. */
+  readonly address: string;
+  /** KUBE-SEP-… */
+  readonly chain: string;
+  /** Chance that a new connection through the service's SVC chain picks this endpoint. */
+  readonly probability: number;
+  /** Reachable through SVL/XLB (a local endpoint); null when the service has neither chain. */
+  readonly local: boolean | null;
+  /** The DNAT rule's counters, null when the dump has no counters. */
+  readonly packets: number | null;
+  readonly bytes: number | null;
+  /** The DNAT rule itself, for views that open it. */
+  readonly dnatRule: Rule | null;
+}
+
+export type EntryKind = 'clusterIP' | 'nodePort' | 'externalIP' | 'loadBalancer';
+
+/** A rule through which traffic enters this service: KUBE-SERVICES / KUBE-NODEPORTS / filter rules. */
+export interface EntryPoint {
+  readonly kind: EntryKind;
+  /** The address matched (-d), null for node ports (any local address). */
+  readonly address: string | null;
+  readonly port: number;
+  readonly protocol: Protocol;
+  readonly rule: Rule;
+}
+
+export interface ServicePort {
+  /** kube-proxy's servicePortName: "namespace/name:port" or "namespace/name". */
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly portName: string | null;
+  readonly protocol: Protocol;
+  readonly family: Family;
+  readonly clusterIP: string | null;
+  readonly port: number | null;
+  readonly nodePort: number | null;
+  readonly externalIPs: string[];
+  readonly loadBalancerIPs: string[];
+  /** loadBalancerSourceRanges as the KUBE-FW chain allows them (-s CIDRs). */
+  readonly loadBalancerSourceRanges: string[];
+  readonly externalTrafficPolicy: TrafficPolicy | null;
+  /** Local when cluster-IP traffic goes to KUBE-SVL (internalTrafficPolicy: Local). */
+  readonly internalTrafficPolicy: TrafficPolicy;
+  readonly sessionAffinitySeconds: number | null;
+  readonly chains: ServiceChains;
+  /** Every endpoint in SVC order (then SVL-only ones), [] when the service has none. */
+  readonly endpoints: Endpoint[];
+  /** Sum of the endpoints' DNAT counters; null without counters. */
+  readonly packets: number | null;
+  readonly bytes: number | null;
+  readonly entryPoints: EntryPoint[];
+  /** Rules that reject or drop this service's traffic ("has no endpoints", "has no local endpoints", firewall). */
+  readonly blockingRules: Rule[];
+}
+
+export interface KubeModel {
+  readonly services: ServicePort[];
+  readonly byId: ReadonlyMap<string, ServicePort>;
+  /** Which service owns a KUBE-SVC/SVL/EXT/FW/XLB/SEP chain (per family: key `${family}/${chain}`). */
+  readonly chainOwner: ReadonlyMap<string, ServicePort>;
+  /** Layout recognised: "current" (EXT/SVL), "legacy" (XLB/KUBE-MARK-DROP), or "none" (no kube-proxy rules). */
+  readonly layout: 'current' | 'legacy' | 'none';
+}

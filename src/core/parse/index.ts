@@ -1,0 +1,5 @@
+export * from './types.js';
+export { parseIptablesSave, EXTENSION_TARGETS, MAX_LINE_LENGTH, type ParseOptions } from './parser.js';
+export { serializeRuleset, ruleLine, chainLine, ruleArgsText, quoteSaveString } from './serialize.js';
+export { tokenize, type Token } from './tokenize.js';
+export * from './query.js';
