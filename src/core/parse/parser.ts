@@ -93,7 +93,10 @@ class Parser {
       if (line.endsWith('\r')) line = line.slice(0, -1);
       const last = end >= input.length;
       pos = end + 1;
-      if (last && line === '') break;
+      if (last && line === '') {
+        lineNo--;
+        break;
+      }
       if (!sawContent && line.trim() !== '') {
         sawContent = true;
         if (!this.checkKind(line, lineNo)) return this.result();
@@ -441,6 +444,7 @@ class Parser {
       i++;
       const name = LONG_GENERIC[nameTok.text] ?? nameTok.text;
       let values: string[] | null = null;
+      const valuesFrom = i;
       while (i < n) {
         const v = tokens[i]!;
         if (isOptionName(v)) break;
@@ -483,8 +487,14 @@ class Parser {
         continue;
       }
       if (GENERIC_OPTIONS.has(name)) {
-        if (vals.length === 0 && name !== '-f' && name !== '-4' && name !== '-6') {
+        const arity = name === '-f' || name === '-4' || name === '-6' ? 0 : 1;
+        if (vals.length < arity) {
           this.error(lineNo, nameTok.column, `${name} needs a value`);
+          return null;
+        }
+        if (vals.length > arity) {
+          const extra = tokens.slice(valuesFrom).find((t) => t.text === vals[arity] && t.text !== '!') ?? nameTok;
+          this.error(lineNo, extra.column, `unexpected word "${preview(vals[arity]!)}" after ${name}`);
           return null;
         }
         args.push({ name, module: null, negated, values: vals, column });
