@@ -4,6 +4,8 @@
  * the rest of the dump still means something, and the caller decides what is fatal.
  */
 import { tokenize, type Token } from './tokenize.js';
+import { parseRuleArgs } from './args.js';
+import { StoredRule } from './rule.js';
 import {
   BUILTIN_CHAINS,
   TABLE_NAMES,
@@ -11,8 +13,6 @@ import {
   type Counters,
   type Diagnostic,
   type Family,
-  type Rule,
-  type RuleArg,
   type Ruleset,
   type Table,
   type TableName,
@@ -22,6 +22,8 @@ import {
 export const MAX_LINE_LENGTH = 1 << 20;
 /** Stop collecting errors after this many: a binary file would otherwise give millions. */
 const MAX_ERRORS = 50;
+/** Warnings beyond this many tell nothing new and cost memory on a broken 400k-line dump. */
+const MAX_DIAGNOSTICS = 1000;
 
 /** Targets that are iptables extensions, not chains: jumping to them is never "undefined". */
 export const EXTENSION_TARGETS: ReadonlySet<string> = new Set([
@@ -32,15 +34,11 @@ export const EXTENSION_TARGETS: ReadonlySet<string> = new Set([
   'ECN', 'RATEEST', 'TCPOPTSTRIP', 'NPT', 'DNPT', 'SNPT',
 ]);
 
-const LONG_GENERIC: Readonly<Record<string, string>> = {
-  '--source': '-s', '--src': '-s', '--destination': '-d', '--dst': '-d', '--protocol': '-p',
-  '--in-interface': '-i', '--out-interface': '-o', '--jump': '-j', '--goto': '-g',
-  '--match': '-m', '--fragment': '-f', '--append': '-A',
+const LONG_COMMANDS: Readonly<Record<string, string>> = {
+  '--append': '-A', '--insert': '-I', '--new-chain': '-N', '--delete-chain': '-X', '--flush': '-F',
 };
 
-const GENERIC_OPTIONS = new Set(['-s', '-d', '-p', '-i', '-o', '-f', '-4', '-6']);
-
-const EMPTY: readonly string[] = Object.freeze([]);
+const ZERO_COUNTERS: Counters = Object.freeze({ packets: 0, bytes: 0 });
 
 interface MutableInfo {
   generator: string | null;
@@ -302,7 +300,7 @@ class Parser {
         this.error(lineNo, 1, 'malformed counters: expected [packets:bytes]');
         return;
       }
-      counters = { packets: Number(m[1]), bytes: Number(m[2]) };
+      counters = m[1] === '0' && m[2] === '0' ? ZERO_COUNTERS : { packets: Number(m[1]), bytes: Number(m[2]) };
       this.info.hasCounters = true;
       start = m[0].length;
     }
@@ -316,7 +314,7 @@ class Parser {
     const tokens = tok.tokens;
     const cmd = tokens[0];
     if (!cmd) return;
-    const op = LONG_GENERIC[cmd.text] ?? (cmd.text === '--insert' ? '-I' : cmd.text === '--new-chain' ? '-N' : cmd.text === '--delete-chain' ? '-X' : cmd.text === '--flush' ? '-F' : cmd.text);
+    const op = LONG_COMMANDS[cmd.text] ?? cmd.text;
     const chainTok = tokens[1];
     switch (op) {
       case '-A':
@@ -332,7 +330,7 @@ class Parser {
           position = Number(maybePos.text);
           rest = 3;
         }
-        this.addRule(table, chainTok, tokens, rest, line.slice(cmd.column - 1), counters, lineNo, op === '-I' ? position ?? 1 : null);
+        this.addRule(table, chainTok, tokens, rest, line.slice(cmd.column - 1), cmd.column - 1, counters, lineNo, op === '-I' ? position ?? 1 : null);
         return;
       }
       case '-N':
@@ -375,6 +373,7 @@ class Parser {
     tokens: Token[],
     from: number,
     text: string,
+    textOffset: number,
     counters: Counters | null,
     lineNo: number,
     insertAt: number | null,
@@ -388,23 +387,15 @@ class Parser {
         chain = this.addChain(table, chainTok.text, null, null, lineNo);
       }
     }
-    const parsed = this.parseArgs(tokens, from, lineNo);
-    if (!parsed) return;
-    for (const a of parsed.args) {
-      if ((a.name === '-s' || a.name === '-d') && a.values[0]?.includes(':')) this.tableSawV6Address = true;
+    const parsed = parseRuleArgs(tokens, from, textOffset);
+    if (!parsed.ok) {
+      this.error(lineNo, parsed.column, parsed.message);
+      return;
     }
-    const rule: Rule = {
-      family: table.family,
-      table: table.name,
-      chain: chain.name,
-      index: 0,
-      line: lineNo,
-      counters,
-      args: parsed.args,
-      target: parsed.target,
-      goto: parsed.goto,
-      text,
-    };
+    if (parsed.hasV6Address) this.tableSawV6Address = true;
+    // Share the chain's name string for the target: one copy per chain, not per rule.
+    const target = parsed.target === null ? null : table.chainsByName.get(parsed.target)?.name ?? parsed.target;
+    const rule = new StoredRule(table.family, table.name, chain.name, lineNo, counters, target, parsed.goto, text, textOffset);
     if (insertAt === null) {
       chain.rules.push(rule);
       rule.index = chain.rules.length;
@@ -415,107 +406,15 @@ class Parser {
     table.rules.push(rule);
   }
 
-  /** Groups words into options: a name, its values up to the next option, and a preceding `!`. */
-  private parseArgs(tokens: Token[], from: number, lineNo: number): { args: RuleArg[]; target: string | null; goto: boolean } | null {
-    const args: RuleArg[] = [];
-    let module: string | null = null;
-    let target: string | null = null;
-    let goto = false;
-    let i = from;
-    const n = tokens.length;
-    while (i < n) {
-      const tok = tokens[i]!;
-      let negated = false;
-      let column = tok.column;
-      let nameTok = tok;
-      if (!tok.quoted && tok.text === '!') {
-        negated = true;
-        i++;
-        const next = tokens[i];
-        if (!next || !isOptionName(next)) {
-          this.error(lineNo, tok.column, '"!" must be followed by an option');
-          return null;
-        }
-        nameTok = next;
-      } else if (!isOptionName(tok)) {
-        this.error(lineNo, tok.column, `unexpected word "${preview(tok.text)}" (expected an option such as -p or --dport)`);
-        return null;
-      }
-      i++;
-      const name = LONG_GENERIC[nameTok.text] ?? nameTok.text;
-      let values: string[] | null = null;
-      const valuesFrom = i;
-      while (i < n) {
-        const v = tokens[i]!;
-        if (isOptionName(v)) break;
-        if (!v.quoted && v.text === '!') {
-          // Old style "--opt ! value" negates this option; otherwise "!" belongs to the next one.
-          const after = tokens[i + 1];
-          if (values === null && after && !isOptionName(after) && !(after.text === '!' && !after.quoted)) {
-            negated = true;
-            i++;
-            continue;
-          }
-          break;
-        }
-        (values ??= []).push(v.text);
-        i++;
-      }
-      const vals = values ?? EMPTY;
-      if (name === '-m') {
-        module = vals[0] ?? null;
-        if (module === null) {
-          this.error(lineNo, nameTok.column, '-m needs a module name');
-          return null;
-        }
-        args.push({ name, module: null, negated, values: vals, column });
-        continue;
-      }
-      if (name === '-j' || name === '-g') {
-        if (target !== null) {
-          this.error(lineNo, nameTok.column, 'a rule can have only one -j or -g');
-          return null;
-        }
-        target = vals[0] ?? null;
-        if (target === null) {
-          this.error(lineNo, nameTok.column, `${name} needs a target`);
-          return null;
-        }
-        goto = name === '-g';
-        module = target;
-        args.push({ name, module: null, negated, values: vals, column });
-        continue;
-      }
-      if (GENERIC_OPTIONS.has(name)) {
-        const arity = name === '-f' || name === '-4' || name === '-6' ? 0 : 1;
-        if (vals.length < arity) {
-          this.error(lineNo, nameTok.column, `${name} needs a value`);
-          return null;
-        }
-        if (vals.length > arity) {
-          const extra = tokens.slice(valuesFrom).find((t) => t.text === vals[arity] && t.text !== '!') ?? nameTok;
-          this.error(lineNo, extra.column, `unexpected word "${preview(vals[arity]!)}" after ${name}`);
-          return null;
-        }
-        args.push({ name, module: null, negated, values: vals, column });
-        continue;
-      }
-      // Without -m, iptables loads the protocol's match for --dport/--sport: name it after -p.
-      const owner = module ?? impliedProtocolModule(args);
-      args.push({ name, module: owner, negated, values: vals, column });
-    }
-    return { args, target, goto };
-  }
-
   /** After the dump: a jump to a chain the table does not have is worth a warning. */
   private checkJumps(): void {
     for (const table of this.tables) {
       for (const rule of table.rules) {
         const t = rule.target;
         if (t === null || EXTENSION_TARGETS.has(t) || table.chainsByName.has(t)) continue;
+        if (this.warningsFull()) return;
         const arg = rule.args.find((a) => a.name === '-j' || a.name === '-g');
         this.warning(rule.line, arg?.column ?? 1, `jump to ${t}, which is not a chain of table ${table.name}`);
-        if (this.stopped) return;
       }
     }
   }
@@ -534,25 +433,17 @@ class Parser {
     this.stopped = true;
   }
 
+  private warningsFull(): boolean {
+    return this.diagnostics.length > MAX_DIAGNOSTICS;
+  }
+
   private warning(line: number, column: number, message: string): void {
-    if (this.diagnostics.length > 1000) return;
+    if (this.warningsFull()) return;
     this.diagnostics.push({ severity: 'warning', message, line, column });
   }
 }
 
-function isOptionName(tok: Token): boolean {
-  if (tok.quoted) return false;
-  const t = tok.text;
-  if (t.length < 2 || t.charCodeAt(0) !== 45 /* - */) return false;
-  const c = t.charCodeAt(1);
-  // "-1" is a value (e.g. a negative number), not an option.
-  return !(c >= 48 && c <= 57);
-}
 
-function impliedProtocolModule(args: readonly RuleArg[]): string | null {
-  for (const a of args) if (a.name === '-p' && !a.negated) return a.values[0] ?? null;
-  return null;
-}
 
 function setFamily(table: Table, family: Family): void {
   (table as { family: Family }).family = family;
