@@ -69,7 +69,8 @@ export function parseRuleArgs(tokens: readonly Token[], from: number, columnOffs
       (values ??= []).push(v.text);
       i++;
     }
-    const vals = values ?? EMPTY;
+    // An unquoted multi-word comment (kube-proxy's test dumps have them) is still one string.
+    const vals = values === null ? EMPTY : name === '--comment' && values.length > 1 ? [values.join(' ')] : values;
     if (name === '-m') {
       module = vals[0] ?? null;
       if (module === null) return fail(nameTok, '-m needs a module name');
