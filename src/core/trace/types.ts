@@ -30,6 +30,10 @@ export interface PathStep {
   readonly target: string;
   /** Line in the dump (0 for a policy without a declaration line). */
   readonly line: number;
+  /** The rule's `--comment`, when it has one (kube-proxy's plain words for the rule). */
+  readonly comment?: string;
+  /** True when the rule used `-g` (goto) rather than `-j`. */
+  readonly goto?: boolean;
 }
 
 export type Verdict = 'ACCEPT' | 'DROP' | 'REJECT';
@@ -37,20 +41,40 @@ export type Verdict = 'ACCEPT' | 'DROP' | 'REJECT';
 export interface Outcome {
   readonly probability: number;
   readonly verdict: Verdict;
-  /** "ip:port" after DNAT, null when no DNAT happened. */
+  /** "ip:port" ("[v6]:port" for IPv6) after DNAT/REDIRECT, null when no DNAT happened. */
   readonly dnat: string | null;
   readonly masquerade: boolean;
   readonly path: PathStep[];
   readonly assumptions: string[];
   /** Plain words for drops, rejects and masquerade where kube-proxy's rules say why; else null. */
   readonly reason: string | null;
-  /** Where the packet ends: delivered to a local socket, forwarded, or sent out (locally generated). */
+  /**
+   * Where an accepted packet ends: delivered to a local socket, forwarded, or sent out
+   * (locally generated); null for DROP and REJECT.
+   */
   readonly delivery: 'local' | 'forward' | 'output' | null;
-  /** KUBE-SEP chain that did the DNAT, when one did. */
+  /** KUBE-SEP chain that did the DNAT, when one did (null for a DNAT in any other chain). */
   readonly endpointChain: string | null;
 }
 
 export interface TraceResult {
+  /** The packet as traced: defaults filled in (sport, inInterface, ctstate), its family and origin. */
   readonly packet: Packet & { readonly family: Family; readonly origin: 'network' | 'local' };
+  /** Every possible outcome, in rule order; probabilities sum to 1 (empty only with `error`). */
   readonly outcomes: Outcome[];
+  /** Why the packet could not be traced (bad address, mixed families); absent when it was. */
+  readonly error?: string;
+}
+
+export interface TraceOptions {
+  /**
+   * A match the tracer does not model (e.g. `-m set`, `-m owner`): 'split' follows both ways
+   * at 1/2 each (the default: no path is hidden), 'match' or 'nomatch' decide one way.
+   * Every such decision is named in the outcome's assumptions.
+   */
+  readonly unknownMatches?: 'split' | 'match' | 'nomatch';
+  /** At most this many unknown-match splits per trace; later ones count as matching (default 8). */
+  readonly maxUnknownSplits?: number;
+  /** Nested jumps deeper than this stop the branch with DROP (default 64; loops are caught earlier). */
+  readonly maxDepth?: number;
 }

@@ -1,0 +1,243 @@
+/**
+ * tracePacket: the hooks in kernel order for one packet, every outcome with its probability.
+ *
+ * Arriving from the network: raw, mangle, nat PREROUTING; routing on the (DNATed) destination;
+ * local -> mangle, filter, security, nat INPUT; else mangle, filter, security FORWARD, then
+ * mangle, nat POSTROUTING.
+ * Generated on the node (source is a node address): raw, mangle, nat, filter, security OUTPUT,
+ * mangle, nat POSTROUTING; to a local destination it then comes back over loopback through
+ * raw, mangle PREROUTING and mangle, filter, security INPUT. nat PREROUTING/INPUT are not
+ * consulted on that way back: conntrack already holds both NAT bindings from OUTPUT and
+ * POSTROUTING (seen with a real kernel: nat PREROUTING/INPUT rules count nothing for a
+ * connection to 127.0.0.1 or to a DNATed node address, while raw/mangle/filter ones do).
+ */
+import type { Family, Ruleset, TableName } from '../parse/types.js';
+import { LocalAddresses, parseIp } from './addr.js';
+import { assume, type Branch } from './branch.js';
+import type { HookEnv, MatchCtx } from './compile.js';
+import { natReason } from './reasons.js';
+import { indexRuleset } from './ruleset-index.js';
+import type { NodeContext, Outcome, Packet, TraceOptions, TraceResult, Verdict } from './types.js';
+import { runHook, type WalkCtx } from './walk.js';
+
+/** Source port used when the packet does not give one (start of Linux's ephemeral range is 32768). */
+export const DEFAULT_SOURCE_PORT = 40000;
+/** Interface a packet from the network is assumed to arrive on, and forwarded packets to leave by. */
+export const DEFAULT_INTERFACE = 'eth0';
+
+type Stage = readonly [TableName, string];
+
+const PREROUTING: readonly Stage[] = [['raw', 'PREROUTING'], ['mangle', 'PREROUTING'], ['nat', 'PREROUTING']];
+const LOCAL_IN: readonly Stage[] = [['mangle', 'INPUT'], ['filter', 'INPUT'], ['security', 'INPUT'], ['nat', 'INPUT']];
+const FORWARD: readonly Stage[] = [
+  ['mangle', 'FORWARD'], ['filter', 'FORWARD'], ['security', 'FORWARD'], ['mangle', 'POSTROUTING'], ['nat', 'POSTROUTING'],
+];
+const OUTPUT: readonly Stage[] = [
+  ['raw', 'OUTPUT'], ['mangle', 'OUTPUT'], ['nat', 'OUTPUT'], ['filter', 'OUTPUT'], ['security', 'OUTPUT'],
+  ['mangle', 'POSTROUTING'], ['nat', 'POSTROUTING'],
+];
+const LOOPBACK_IN: readonly Stage[] = [
+  ['raw', 'PREROUTING'], ['mangle', 'PREROUTING'], ['mangle', 'INPUT'], ['filter', 'INPUT'], ['security', 'INPUT'],
+];
+
+const PROTOCOLS = new Set(['tcp', 'udp', 'sctp', 'icmp']);
+const CTSTATES = new Set(['NEW', 'ESTABLISHED', 'RELATED', 'INVALID']);
+
+/** Why a packet cannot be traced, or null when it can. */
+export function checkPacket(packet: Packet): string | null {
+  if (!PROTOCOLS.has(packet.protocol)) return `unknown protocol "${packet.protocol}" (tcp, udp, sctp or icmp)`;
+  const src = parseIp(packet.src);
+  if (!src) return `source "${packet.src}" is not an IP address`;
+  const dst = parseIp(packet.dst);
+  if (!dst) return `destination "${packet.dst}" is not an IP address`;
+  if (src.length !== dst.length) return `source ${packet.src} and destination ${packet.dst} are of different families`;
+  const ports: Array<[string, number | undefined]> = [['destination port', packet.dport], ['source port', packet.sport]];
+  for (const [what, p] of ports) {
+    if (p !== undefined && !(Number.isInteger(p) && p >= 0 && p <= 65535)) return `${what} ${p} is not a port (0-65535)`;
+  }
+  if (packet.ctstate !== undefined && !CTSTATES.has(packet.ctstate)) return `unknown conntrack state "${packet.ctstate}"`;
+  return null;
+}
+
+export function tracePacket(ruleset: Ruleset, packet: Packet, node: NodeContext, options: TraceOptions = {}): TraceResult {
+  const problem = checkPacket(packet);
+  const srcBytes = parseIp(packet.src);
+  const dstBytes = parseIp(packet.dst);
+  const family: Family = (dstBytes ?? srcBytes)?.length === 16 ? 'ipv6' : 'ipv4';
+  const local = new LocalAddresses(node.localAddresses);
+  const origin = srcBytes && local.has(srcBytes) ? 'local' : 'network';
+  const sport = packet.sport ?? DEFAULT_SOURCE_PORT;
+  const ctstate = packet.ctstate ?? 'NEW';
+  const echo: TraceResult['packet'] = {
+    ...packet,
+    sport,
+    ctstate,
+    ...(origin === 'network' ? { inInterface: packet.inInterface ?? DEFAULT_INTERFACE } : {}),
+    family,
+    origin,
+  };
+  if (problem !== null || !srcBytes || !dstBytes) return { packet: echo, outcomes: [], error: problem ?? 'bad packet' };
+
+  const index = indexRuleset(ruleset);
+  const match: MatchCtx = {
+    family,
+    local,
+    protocol: packet.protocol === 'icmp' ? (family === 'ipv4' ? 1 : 58) : packet.protocol === 'tcp' ? 6 : packet.protocol === 'udp' ? 17 : 132,
+    sportAssumed: packet.sport === undefined,
+  };
+  const ctx: WalkCtx = {
+    index,
+    match,
+    family,
+    localAddresses: node.localAddresses,
+    unknownMatches: options.unknownMatches ?? 'split',
+    maxUnknownSplits: options.maxUnknownSplits ?? 8,
+    maxDepth: options.maxDepth ?? 64,
+    masqBit: index.masqBit(family),
+    dropBit: index.dropBit(family),
+    unknownSplits: 0,
+    scratch: [],
+  };
+  const start: Branch = {
+    probability: 1,
+    src: packet.src,
+    srcBytes,
+    sport,
+    dst: packet.dst,
+    dstBytes,
+    dport: packet.dport,
+    origDst: packet.dst,
+    origDstBytes: dstBytes,
+    origDport: packet.dport,
+    mark: 0,
+    ctmark: 0,
+    ctstate,
+    dnatted: false,
+    snatted: false,
+    untracked: false,
+    dnat: null,
+    endpointChain: null,
+    masquerade: false,
+    natRule: null,
+    natAction: null,
+    masqMarkedBy: null,
+    dropMarkedBy: null,
+    path: [],
+    assumptions: [],
+    reason: null,
+  };
+  if (!index.hasFamily(family)) {
+    assume(start, `the dump has no ${family === 'ipv4' ? 'iptables (IPv4)' : 'ip6tables (IPv6)'} tables; nothing filters this packet`);
+  }
+  if (ctstate !== 'NEW') {
+    assume(start, `a ${ctstate} packet skips the nat chains (only a connection's first packet sees them); any NAT chosen earlier is unknown`);
+  }
+
+  const finals: Final[] = [];
+  const inIface = packet.inInterface ?? DEFAULT_INTERFACE;
+  const inAssumed = packet.inInterface === undefined;
+  const isLocal = (b: Branch): boolean => local.has(b.dstBytes);
+
+  if (origin === 'network') {
+    const fromNet = (table: TableName, hook: string, b: Branch): HookEnv => {
+      const outgoing = hook === 'FORWARD' || hook === 'POSTROUTING';
+      return {
+        table,
+        hook,
+        // The kernel keeps the input device through POSTROUTING for forwarded packets.
+        inIface,
+        inAssumed,
+        outIface: outgoing ? DEFAULT_INTERFACE : '',
+        outAssumed: outgoing,
+      };
+    };
+    for (const b of runStages(ctx, PREROUTING, [start], fromNet, finals)) {
+      // The routing decision, on the destination as nat PREROUTING left it.
+      if (isLocal(b)) deliver(runStages(ctx, LOCAL_IN, [b], fromNet, finals), 'local', finals);
+      else deliver(runStages(ctx, FORWARD, [b], fromNet, finals), 'forward', finals);
+    }
+  } else {
+    const fromNode = (table: TableName, hook: string, b: Branch): HookEnv => {
+      const toLocal = isLocal(b);
+      return { table, hook, inIface: '', inAssumed: false, outIface: toLocal ? 'lo' : DEFAULT_INTERFACE, outAssumed: !toLocal };
+    };
+    const overLoopback = (table: TableName, hook: string): HookEnv => ({
+      table, hook, inIface: 'lo', inAssumed: false, outIface: '', outAssumed: false,
+    });
+    for (const b of runStages(ctx, OUTPUT, [start], fromNode, finals)) {
+      if (isLocal(b)) deliver(runStages(ctx, LOOPBACK_IN, [b], overLoopback, finals), 'local', finals);
+      else deliver([b], 'output', finals);
+    }
+  }
+  return { packet: echo, outcomes: mergeOutcomes(finals.map(toOutcome)) };
+}
+
+interface Final {
+  readonly b: Branch;
+  readonly verdict: Verdict;
+  readonly delivery: Outcome['delivery'];
+}
+
+function runStages(
+  ctx: WalkCtx,
+  stages: readonly Stage[],
+  branches: Branch[],
+  envOf: (table: TableName, hook: string, b: Branch) => HookEnv,
+  finals: Final[],
+): Branch[] {
+  let live = branches;
+  for (const [table, hook] of stages) {
+    const next: Branch[] = [];
+    for (const b of live) {
+      // nat sees only a tracked connection's first packet.
+      if (table === 'nat' && (b.untracked || b.ctstate !== 'NEW')) {
+        next.push(b);
+        continue;
+      }
+      for (const r of runHook(ctx, table, envOf(table, hook, b), b)) {
+        if (r.end === 'ACCEPT') next.push(r.b);
+        else finals.push({ b: r.b, verdict: r.end === 'REJECT' ? 'REJECT' : 'DROP', delivery: null });
+      }
+    }
+    live = next;
+  }
+  return live;
+}
+
+function deliver(branches: Branch[], delivery: 'local' | 'forward' | 'output', finals: Final[]): void {
+  for (const b of branches) finals.push({ b, verdict: 'ACCEPT', delivery });
+}
+
+function toOutcome(f: Final): Outcome {
+  const b = f.b;
+  return {
+    probability: b.probability,
+    verdict: f.verdict,
+    dnat: b.dnat,
+    masquerade: b.masquerade,
+    path: b.path,
+    assumptions: b.assumptions,
+    reason: f.verdict === 'ACCEPT' ? natReason(b) : b.reason,
+    delivery: f.delivery,
+    endpointChain: b.endpointChain,
+  };
+}
+
+/** Outcomes that ended the same way along the same path are one outcome: probabilities add up. */
+export function mergeOutcomes(outcomes: Outcome[]): Outcome[] {
+  const byKey = new Map<string, { o: Outcome; probability: number; assumptions: string[] }>();
+  for (const o of outcomes) {
+    const key = JSON.stringify([
+      o.verdict, o.dnat, o.masquerade, o.reason, o.delivery, o.endpointChain,
+      o.path.map((s) => [s.table, s.chain, s.rule, s.target]),
+    ]);
+    const seen = byKey.get(key);
+    if (!seen) {
+      byKey.set(key, { o, probability: o.probability, assumptions: o.assumptions.slice() });
+      continue;
+    }
+    seen.probability += o.probability;
+    for (const a of o.assumptions) if (!seen.assumptions.includes(a)) seen.assumptions.push(a);
+  }
+  return [...byKey.values()].map(({ o, probability, assumptions }) => ({ ...o, probability, assumptions }));
+}

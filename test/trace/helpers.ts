@@ -1,0 +1,48 @@
+/** Small inline dumps and one-line traces for the tracer's unit tests. */
+import { expect } from 'vitest';
+import { parseErrors, parseIptablesSave, type Ruleset } from '../../src/core/parse/index.js';
+import { tracePacket, type Outcome, type Packet, type TraceOptions, type TraceResult } from '../../src/core/trace/index.js';
+
+/** The node's addresses in these tests. */
+export const NODE_IPS = ['192.168.0.2', '2001:db8::2'];
+
+/** Parses an inline iptables-save text (indentation removed); fails the test on parse errors. */
+export function save(text: string): Ruleset {
+  const lines = text.split('\n');
+  const body = lines.map((l) => l.trim()).filter((l, i) => l !== '' || (i > 0 && i < lines.length - 1));
+  const rs = parseIptablesSave(body.join('\n') + '\n');
+  expect(parseErrors(rs)).toEqual([]);
+  return rs;
+}
+
+export function trace(
+  rs: Ruleset,
+  packet: Partial<Packet> & Pick<Packet, 'dst' | 'dport'>,
+  options: TraceOptions = {},
+  localAddresses: readonly string[] = NODE_IPS,
+): TraceResult {
+  const r = tracePacket(rs, { protocol: 'tcp', src: '203.0.113.7', ...packet }, { localAddresses }, options);
+  expect(r.error).toBeUndefined();
+  expect(total(r)).toBeCloseTo(1, 9);
+  return r;
+}
+
+export function total(r: TraceResult): number {
+  return r.outcomes.reduce((s, o) => s + o.probability, 0);
+}
+
+/** The one outcome of a trace that has no split. */
+export function only(r: TraceResult): Outcome {
+  expect(r.outcomes).toHaveLength(1);
+  return r.outcomes[0]!;
+}
+
+/** A path as short strings: "nat KUBE-SERVICES#3>KUBE-SVC-X", policies as "filter FORWARD#policy ACCEPT". */
+export function steps(o: Outcome): string[] {
+  return o.path.map((s) => `${s.table} ${s.chain}#${s.rule ?? s.target}${s.rule === null ? '' : '>' + s.target}`);
+}
+
+/** True when some assumption mentions every one of the given fragments. */
+export function hasAssumption(o: Outcome, ...fragments: string[]): boolean {
+  return o.assumptions.some((a) => fragments.every((f) => a.includes(f)));
+}
