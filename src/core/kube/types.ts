@@ -19,9 +19,15 @@ export interface Endpoint {
   readonly address: string;
   /** KUBE-SEP-… */
   readonly chain: string;
-  /** Chance that a new connection through the service's SVC chain picks this endpoint. */
+  /**
+   * Chance that a new connection through the service's SVC chain picks this endpoint (the product
+   * of the statistic splits); for an endpoint only the SVL/XLB chain reaches, the chance through that chain.
+   */
   readonly probability: number;
-  /** Reachable through SVL/XLB (a local endpoint); null when the service has neither chain. */
+  /**
+   * Reachable through SVL/XLB (a local endpoint); false for all when a Local policy has no such
+   * chain (no local endpoints); null when the dump does not tell.
+   */
   readonly local: boolean | null;
   /** The DNAT rule's counters, null when the dump has no counters. */
   readonly packets: number | null;
@@ -53,6 +59,12 @@ export interface ServicePort {
   readonly clusterIP: string | null;
   readonly port: number | null;
   readonly nodePort: number | null;
+  /** healthCheckNodePort (externalTrafficPolicy Local load balancers): filter KUBE-NODEPORTS ACCEPT rule. */
+  readonly healthCheckNodePort?: number | null;
+  /**
+   * For a service without endpoints this also holds its load-balancer IPs: both are refused by the
+   * same filter KUBE-EXTERNAL-SERVICES REJECT rules, which do not tell them apart.
+   */
   readonly externalIPs: string[];
   readonly loadBalancerIPs: string[];
   /** loadBalancerSourceRanges as the KUBE-FW chain allows them (-s CIDRs). */

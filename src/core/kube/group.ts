@@ -1,0 +1,176 @@
+/** What the model learns about each service port while reading a dump, and the small readers its parts share. */
+import type { Chain, Family, Rule, Table, TableName } from '../parse/types.js';
+import type { EndpointSplit } from './endpoints.js';
+import type { RuleFacts } from './scan.js';
+import type { EntryKind, Protocol, ServiceChains, TrafficPolicy } from './types.js';
+
+export type Role = keyof ServiceChains;
+
+const ROLE_PREFIXES: readonly (readonly [string, Role])[] = [
+  ['KUBE-SVC-', 'svc'],
+  ['KUBE-SVL-', 'svl'],
+  ['KUBE-EXT-', 'ext'],
+  ['KUBE-FW-', 'fw'],
+  ['KUBE-XLB-', 'xlb'],
+];
+
+export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
+
+/** A kube-proxy per-service chain's role and hash ("KUBE-SVC-ABC" -> svc, "ABC"), or null. */
+export function serviceChainRole(name: string): { role: Role; hash: string } | null {
+  if (!name.startsWith('KUBE-')) return null;
+  for (const [prefix, role] of ROLE_PREFIXES) {
+    if (name.startsWith(prefix)) return { role, hash: name.slice(prefix.length) };
+  }
+  return null;
+}
+
+export interface LayoutSigns {
+  /** XLB chains, KUBE-MARK-DROP in service chains, node ports straight to KUBE-SVC, masquerade in KUBE-SERVICES. */
+  legacy: boolean;
+  /** Any kube-proxy top-level chain at all. */
+  kube: boolean;
+}
+
+/** The tables of one name and family (a concatenated dump may hold more than one). */
+export class TableSet {
+  private readonly tables: Table[];
+  constructor(all: readonly Table[], name: TableName, family: Family) {
+    this.tables = all.filter((t) => t.name === name && t.family === family);
+  }
+  get empty(): boolean {
+    return this.tables.length === 0;
+  }
+  chain(name: string): Chain | undefined {
+    for (const t of this.tables) {
+      const c = t.chainsByName.get(name);
+      if (c) return c;
+    }
+    return undefined;
+  }
+}
+
+export interface RawEntry {
+  readonly kind: EntryKind;
+  readonly address: string | null;
+  readonly port: number;
+  readonly rule: Rule;
+}
+
+/** Everything learnt about one service port of one family while reading the dump. */
+export class Group {
+  readonly chains: ServiceChains = {};
+  protocol: Protocol | null = null;
+  /** Ids named by the entry rules' comments, in order. */
+  readonly idCandidates: string[] = [];
+  id: string | null = null;
+  clusterIP: string | null = null;
+  port: number | null = null;
+  nodePort: number | null = null;
+  healthCheckNodePort: number | null = null;
+  readonly externalIPs: string[] = [];
+  readonly loadBalancerIPs: string[] = [];
+  readonly sourceRanges: string[] = [];
+  /** The role of the chain the cluster IP rule jumps to (svl means internalTrafficPolicy Local). */
+  clusterTarget: Role | null = null;
+  readonly entries: RawEntry[] = [];
+  readonly blockingRules: Rule[] = [];
+  /** From the EXT chain: Cluster when it masquerades everything, Local when it short-circuits or uses SVL. */
+  extPolicy: TrafficPolicy | null = null;
+  etpLocalHint = false;
+  itpLocalHint = false;
+  svcSplit: EndpointSplit | null = null;
+  localSplit: EndpointSplit | null = null;
+
+  constructor(
+    readonly family: Family,
+    /** The hash shared by the service's chain names; null for services seen only in the filter table. */
+    readonly hash: string | null,
+  ) {}
+}
+
+/**
+ * Every group of one family, found by chain (any of its SVC/EXT/SVL/FW/XLB chains), by the hash
+ * those chain names share, or by id and protocol (what the filter table's comments give).
+ */
+export class ServiceIndex {
+  readonly groups: Group[] = [];
+  private readonly byHash = new Map<string, Group>();
+  readonly chainGroup = new Map<string, Group>();
+  private readonly byKey = new Map<string, Group>();
+  private readonly byIdOnly = new Map<string, Group>();
+
+  constructor(readonly family: Family) {}
+
+  /** The group a jump to `chain` (whose name hashes to `hash`) belongs to, created on first sight. */
+  forChain(chain: string, hash: string): Group {
+    let group = this.chainGroup.get(chain) ?? this.byHash.get(hash);
+    if (!group) {
+      group = new Group(this.family, hash);
+      this.groups.push(group);
+      this.byHash.set(hash, group);
+    }
+    return group;
+  }
+
+  /** Make a named group findable by id (call once its id and protocol are settled). */
+  register(g: Group): void {
+    if (g.id === null) return;
+    const key = `${g.id}|${g.protocol ?? ''}`;
+    if (!this.byKey.has(key)) this.byKey.set(key, g);
+    if (!this.byIdOnly.has(g.id)) this.byIdOnly.set(g.id, g);
+  }
+
+  byId(id: string): Group | undefined {
+    return this.byIdOnly.get(id);
+  }
+
+  /** The group named `id` with this protocol, or a new one: a service seen only in the filter table. */
+  named(id: string, protocol: Protocol | null): Group {
+    const found = this.byKey.get(`${id}|${protocol ?? ''}`) ?? (protocol === null ? this.byIdOnly.get(id) : undefined);
+    if (found) return found;
+    const g = new Group(this.family, null);
+    g.id = id;
+    g.protocol = protocol;
+    this.groups.push(g);
+    this.register(g);
+    return g;
+  }
+}
+
+/** "10.0.0.1/32" -> "10.0.0.1", "fd00::1/128" -> "fd00::1"; wider CIDRs stay as written. */
+export function hostAddress(cidr: string): string {
+  if (cidr.endsWith('/32') && cidr.indexOf(':') < 0) return cidr.slice(0, -3);
+  if (cidr.endsWith('/128')) return cidr.slice(0, -4);
+  return cidr;
+}
+
+export function destination(f: RuleFacts): string | null {
+  return f.destination === undefined || f.destinationNegated ? null : hostAddress(f.destination);
+}
+
+export function factsProtocol(f: RuleFacts): Protocol | null {
+  return f.protocolNegated ? null : asProtocol(f.protocol);
+}
+
+function asProtocol(p: string | undefined): Protocol | null {
+  return p === 'tcp' || p === 'udp' || p === 'sctp' ? p : null;
+}
+
+export function toPort(s: string | undefined): number | null {
+  if (s === undefined || s === '' || s.length > 5) return null;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  const n = Number(s);
+  return n <= 65535 ? n : null;
+}
+
+export function addUnique(list: string[], value: string): void {
+  if (!list.includes(value)) list.push(value);
+}
+
+export function unique(list: readonly string[]): string[] {
+  return list.length <= 1 ? [...list] : [...new Set(list)];
+}
