@@ -1,0 +1,298 @@
+/**
+ * The command line, parsed by hand (no dependency): a subcommand, its positionals and flags.
+ * Every mistake is a one-line message; the caller prints it with a hint and exits 2.
+ */
+import { isIP } from 'node:net';
+import { TABLE_NAMES, type TableName } from '../core/parse/types.js';
+import type { Protocol } from '../core/kube/types.js';
+
+export const COMMANDS = ['services', 'which', 'chain', 'trace'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+/** `explore` is what runs without a subcommand: the TUI. */
+export type Command = CommandName | 'explore';
+
+export interface Destination {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface CliOptions {
+  readonly command: Command;
+  /** A file path, `-` for standard input, or null (the local node, or --source-cmd). */
+  readonly source: string | null;
+  /** `which QUERY` */
+  readonly query: string | null;
+  /** `chain NAME` */
+  readonly chainName: string | null;
+  readonly json: boolean;
+  readonly table: TableName | null;
+  readonly dst: Destination | null;
+  readonly src: string | null;
+  readonly proto: Protocol | null;
+  /** null when --node-ip was not given (the source decides). */
+  readonly nodeIPs: string[] | null;
+  readonly sourceCmd: string | null;
+  readonly intervalSeconds: number | null;
+  readonly help: boolean;
+  readonly version: boolean;
+}
+
+export type ParseArgsResult =
+  | { readonly ok: true; readonly options: CliOptions }
+  | { readonly ok: false; readonly message: string; readonly command: Command | null };
+
+type FlagName = '--json' | '--table' | '--dst' | '--src' | '--proto' | '--node-ip' | '--source-cmd' | '--interval';
+
+const VALUE_FLAGS: ReadonlySet<string> = new Set(['--table', '--dst', '--src', '--proto', '--node-ip', '--source-cmd', '--interval']);
+const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json']);
+
+/** Which flags each command accepts: a flag that means nothing to a command is a usage error. */
+const ALLOWED: Readonly<Record<Command, readonly FlagName[]>> = {
+  explore: ['--node-ip', '--source-cmd', '--interval'],
+  services: ['--json', '--source-cmd'],
+  which: ['--json', '--source-cmd', '--node-ip', '--src'],
+  chain: ['--json', '--source-cmd', '--table'],
+  trace: ['--json', '--source-cmd', '--dst', '--src', '--proto', '--node-ip'],
+};
+
+/** Positionals each command takes before the optional SOURCE. */
+const LEADING_POSITIONALS: Readonly<Record<Command, 'query' | 'chainName' | null>> = {
+  explore: null,
+  services: null,
+  which: 'query',
+  chain: 'chainName',
+  trace: null,
+};
+
+const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
+
+class UsageError extends Error {}
+
+export function parseArgs(argv: readonly string[]): ParseArgsResult {
+  let command: Command | null = null;
+  try {
+    return { ok: true, options: parse(argv, (c) => (command = c)) };
+  } catch (e) {
+    if (e instanceof UsageError) return { ok: false, message: e.message, command };
+    throw e;
+  }
+}
+
+function parse(argv: readonly string[], onCommand: (c: Command) => void): CliOptions {
+  const positionals: string[] = [];
+  const flags = new Map<string, string>();
+  let help = false;
+  let version = false;
+  let command: Command = 'explore';
+  let commandSeen = false;
+  let flagsDone = false;
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (flagsDone || arg === '-' || !arg.startsWith('-')) {
+      if (!commandSeen && positionals.length === 0 && (COMMANDS as readonly string[]).includes(arg) && !flagsDone) {
+        command = arg as CommandName;
+        commandSeen = true;
+        onCommand(command);
+      } else if (!commandSeen && positionals.length === 0 && arg === 'help' && !flagsDone) {
+        // `kubechains help [COMMAND]` is `kubechains [COMMAND] --help`.
+        help = true;
+        const next = argv[i + 1];
+        if (next && (COMMANDS as readonly string[]).includes(next)) {
+          command = next as CommandName;
+          onCommand(command);
+          i++;
+        }
+        commandSeen = true;
+      } else {
+        positionals.push(arg);
+      }
+      continue;
+    }
+    if (arg === '--') {
+      flagsDone = true;
+      continue;
+    }
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    if (arg === '--version' || arg === '-V') {
+      version = true;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (BOOLEAN_FLAGS.has(name)) {
+      if (eq > 0) throw new UsageError(`${name} takes no value`);
+      flags.set(name, '');
+      continue;
+    }
+    if (VALUE_FLAGS.has(name)) {
+      let value: string | undefined;
+      if (eq > 0) value = arg.slice(eq + 1);
+      else {
+        value = argv[i + 1];
+        // A following flag is not a value: `--dst --json` forgot the address.
+        if (value === undefined || (value.startsWith('--') && value.length > 2)) {
+          throw new UsageError(`${name} needs a value`);
+        }
+        i++;
+      }
+      if (value === '') throw new UsageError(`${name} needs a value`);
+      if (flags.has(name)) throw new UsageError(`${name} given twice`);
+      flags.set(name, value);
+      continue;
+    }
+    throw new UsageError(`unknown option ${quoteArg(name)}`);
+  }
+
+  if (help || version) return build(command, positionals, flags, help, version, true);
+  return build(command, positionals, flags, false, false, false);
+}
+
+function build(
+  command: Command,
+  positionals: string[],
+  flags: Map<string, string>,
+  help: boolean,
+  version: boolean,
+  lenient: boolean,
+): CliOptions {
+  const allowed = ALLOWED[command];
+  for (const flag of flags.keys()) {
+    if (!lenient && !allowed.includes(flag as FlagName)) {
+      const what = command === 'explore' ? 'the explorer' : `\`${command}\``;
+      throw new UsageError(`${flag} does not apply to ${what}`);
+    }
+  }
+
+  let query: string | null = null;
+  let chainName: string | null = null;
+  const leading = LEADING_POSITIONALS[command];
+  const rest = [...positionals];
+  if (leading !== null) {
+    const first = rest.shift();
+    if (first === undefined && !lenient) {
+      throw new UsageError(command === 'which' ? '`which` needs a QUERY (namespace/name[:port], IP[:port], a node port or a word)' : '`chain` needs a chain NAME');
+    }
+    if (leading === 'query') query = first ?? null;
+    else chainName = first ?? null;
+  }
+  if (rest.length > 1 && !lenient) {
+    throw new UsageError(`unexpected argument ${quoteArg(rest[1]!)} (only one SOURCE is read)`);
+  }
+  const source = rest[0] ?? null;
+  const sourceCmd = flags.get('--source-cmd') ?? null;
+  if (source !== null && sourceCmd !== null && !lenient) {
+    throw new UsageError(`give either a SOURCE (${quoteArg(source)}) or --source-cmd, not both`);
+  }
+
+  const dstText = flags.get('--dst');
+  const dst = dstText === undefined || lenient ? null : parseDestination(dstText);
+  if (command === 'trace' && dst === null && !lenient) {
+    throw new UsageError('`trace` needs --dst IP:PORT');
+  }
+  const srcText = flags.get('--src');
+  const src = srcText === undefined || lenient ? null : parseAddress(srcText, '--src');
+  const protoText = flags.get('--proto');
+  const proto = protoText === undefined || lenient ? null : parseProtocol(protoText);
+  const nodeText = flags.get('--node-ip');
+  const nodeIPs = nodeText === undefined || lenient ? null : parseAddressList(nodeText, '--node-ip');
+  const tableText = flags.get('--table');
+  const table = tableText === undefined || lenient ? null : parseTable(tableText);
+  const intervalText = flags.get('--interval');
+  const intervalSeconds = intervalText === undefined || lenient ? null : parseInterval(intervalText);
+  if (src !== null && dst !== null && isIP(src) !== isIP(dst.address)) {
+    throw new UsageError(`--src ${src} and --dst ${dst.address} are not the same IP family`);
+  }
+
+  return {
+    command,
+    source,
+    query,
+    chainName,
+    json: flags.has('--json'),
+    table,
+    dst,
+    src,
+    proto,
+    nodeIPs,
+    sourceCmd,
+    intervalSeconds,
+    help,
+    version,
+  };
+}
+
+/** `IP:PORT`, `[IPv6]:PORT`. */
+export function parseDestination(text: string): Destination {
+  let address: string;
+  let portText: string;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0 || text[close + 1] !== ':') throw new UsageError(`--dst ${quoteArg(text)}: write IPv6 as [ADDRESS]:PORT`);
+    address = text.slice(1, close);
+    portText = text.slice(close + 2);
+  } else {
+    const colon = text.lastIndexOf(':');
+    if (colon < 0) throw new UsageError(`--dst ${quoteArg(text)}: expected IP:PORT`);
+    address = text.slice(0, colon);
+    portText = text.slice(colon + 1);
+    if (address.includes(':')) throw new UsageError(`--dst ${quoteArg(text)}: write IPv6 as [ADDRESS]:PORT`);
+  }
+  if (isIP(address) === 0) throw new UsageError(`--dst ${quoteArg(text)}: ${quoteArg(address)} is not an IP address`);
+  return { address: normalizeAddress(address), port: parsePort(portText, text) };
+}
+
+function parsePort(text: string, whole: string): number {
+  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`--dst ${quoteArg(whole)}: ${quoteArg(text)} is not a port number`);
+  const port = Number(text);
+  if (port < 1 || port > 65535) throw new UsageError(`--dst ${quoteArg(whole)}: port ${port} is outside 1-65535`);
+  return port;
+}
+
+function parseAddress(text: string, flag: string): string {
+  if (isIP(text) === 0) throw new UsageError(`${flag} ${quoteArg(text)} is not an IP address`);
+  return normalizeAddress(text);
+}
+
+function parseAddressList(text: string, flag: string): string[] {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.some((p) => p === '')) throw new UsageError(`${flag} ${quoteArg(text)}: expected IP,IP,... with no empty entries`);
+  return parts.map((p) => parseAddress(p, flag));
+}
+
+function parseProtocol(text: string): Protocol {
+  const lower = text.toLowerCase();
+  if (!(PROTOCOLS as readonly string[]).includes(lower)) {
+    throw new UsageError(`--proto ${quoteArg(text)}: expected tcp, udp or sctp`);
+  }
+  return lower as Protocol;
+}
+
+function parseTable(text: string): TableName {
+  if (!(TABLE_NAMES as readonly string[]).includes(text)) {
+    throw new UsageError(`--table ${quoteArg(text)}: expected one of ${TABLE_NAMES.join(', ')}`);
+  }
+  return text as TableName;
+}
+
+function parseInterval(text: string): number {
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(seconds) || seconds < 0.1 || seconds > 86400) {
+    throw new UsageError(`--interval ${quoteArg(text)}: expected seconds between 0.1 and 86400`);
+  }
+  return seconds;
+}
+
+/** IPv6 in lower case, as iptables-save prints it; IPv4 as given (isIP already refused oddities). */
+function normalizeAddress(address: string): string {
+  return address.includes(':') ? address.toLowerCase() : address;
+}
+
+/** Arguments in messages: JSON-quoted when they hold anything unusual, so the line stays one line. */
+function quoteArg(s: string): string {
+  const short = s.length > 80 ? s.slice(0, 77) + '...' : s;
+  return /^[\w.:/[\]@%+,=-]+$/.test(short) ? short : JSON.stringify(short);
+}

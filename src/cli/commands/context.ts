@@ -1,0 +1,12 @@
+/** What every command gets: the loaded dump, the parsed flags and somewhere to write. */
+import type { Snapshot } from '../../sources/types.js';
+import type { CliOptions } from '../args.js';
+import type { Output } from '../io.js';
+
+export interface CommandContext {
+  readonly snapshot: Snapshot;
+  readonly options: CliOptions;
+  readonly out: Output;
+  /** --node-ip, else the local node's addresses, else []. */
+  readonly nodeAddresses: readonly string[];
+}

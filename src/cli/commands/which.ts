@@ -1,0 +1,101 @@
+/** `kubechains which QUERY`: each entry point of the matched service ports and every outcome of a packet to it. */
+import { buildKubeModel, findServices } from '../../core/kube/index.js';
+import type { EntryKind } from '../../core/kube/types.js';
+import { tracePacket } from '../../core/trace/index.js';
+import { entryLabel, formatMainLine, mainLine, missingServiceJumps, pathByHook, whichService, type EntryProbe, type ServiceWhich } from '../../core/which.js';
+import { fuzzyServices } from '../fuzzy.js';
+import { EXIT_NO_ANSWER, EXIT_OK, type Output } from '../io.js';
+import { outcomeJson, packetJson, serviceJson } from '../json.js';
+import { outcomeHeadline, percent } from '../outcome-text.js';
+import { serviceType } from '../service-type.js';
+import type { CommandContext } from './context.js';
+
+const KIND_LABEL: Readonly<Record<EntryKind, string>> = {
+  clusterIP: 'cluster IP',
+  nodePort: 'node port',
+  externalIP: 'external IP',
+  loadBalancer: 'load-balancer IP',
+};
+
+export function whichCommand({ snapshot, options, out, nodeAddresses }: CommandContext): number {
+  const query = options.query ?? '';
+  const model = buildKubeModel(snapshot.ruleset);
+  let services = findServices(model, query);
+  const fuzzy = services.length === 0;
+  if (fuzzy) services = fuzzyServices(model, query);
+  if (services.length === 0) {
+    const total = model.services.length;
+    out.error(`kubechains: no service matches ${JSON.stringify(query)} (${total} service port${total === 1 ? '' : 's'} in ${snapshot.origin}; see kubechains services)`);
+    return EXIT_NO_ANSWER;
+  }
+  const results = services.map((s) => whichService(snapshot.ruleset, s, { nodeAddresses, client: options.src }, tracePacket));
+  const notes = missingServiceJumps(snapshot.ruleset);
+  if (options.json) {
+    out.json({
+      query,
+      services: results.map(whichJson),
+      match: fuzzy ? 'fuzzy' : 'exact',
+      notes,
+    });
+    return EXIT_OK;
+  }
+  if (fuzzy) out.line(`no exact match for ${JSON.stringify(query)}; closest service ports:`);
+  results.forEach((r, i) => {
+    if (i > 0 || fuzzy) out.line();
+    printService(r, out);
+  });
+  for (const note of notes) out.line(`note: ${note}`);
+  return EXIT_OK;
+}
+
+function whichJson(r: ServiceWhich) {
+  return {
+    ...serviceJson(r.service),
+    entryPoints: r.probes.map((p) => ({
+      kind: p.kind,
+      address: p.address,
+      port: p.port,
+      protocol: p.protocol,
+      outcomes: p.result.outcomes.map(outcomeJson),
+      packet: packetJson(p.result.packet),
+    })),
+    notes: [...r.notes],
+  };
+}
+
+function printService(r: ServiceWhich, out: Output): void {
+  const s = r.service;
+  const facts: string[] = [serviceType(s), s.protocol];
+  if (s.externalTrafficPolicy) facts.push(`externalTrafficPolicy ${s.externalTrafficPolicy}`);
+  if (s.sessionAffinitySeconds !== null) facts.push(`session affinity ${s.sessionAffinitySeconds}s`);
+  out.line(`${s.id}  (${facts.join(', ')})`);
+  if (s.endpoints.length === 0) out.line('  endpoints: none');
+  for (const e of s.endpoints) {
+    const local = e.local === null ? '' : e.local ? '  local' : '  remote';
+    const counted = e.packets === null ? '' : `  ${e.packets} packet${e.packets === 1 ? '' : 's'}`;
+    out.line(`  endpoint ${e.address}  ${e.chain}  ${percent(e.probability)}${local}${counted}`);
+  }
+  for (const probe of r.probes) printProbe(probe, out);
+  for (const note of r.notes) out.line(`  note: ${note}`);
+}
+
+function printProbe(p: EntryProbe, out: Output): void {
+  out.line();
+  out.line(`  ${KIND_LABEL[p.kind]} ${entryLabel(p.address, p.port, p.protocol)}, from ${p.packet.src}`);
+  if (p.result.error) out.line(`    cannot trace: ${p.result.error}`);
+  for (const o of p.result.outcomes) {
+    out.line(`    ${percent(o.probability)}  ${outcomeHeadline(o)}`);
+    const segments = pathByHook(o.path);
+    let shown = 0;
+    segments.forEach((seg, i) => {
+      // A hook whose rules all returned (its policy accepted) says nothing; the one that dropped does.
+      const decided = i === segments.length - 1 && o.verdict !== 'ACCEPT';
+      if (!decided && mainLine(seg.steps).every((st) => st.rule === null)) return;
+      out.line(`      ${formatMainLine(seg)}`);
+      shown++;
+    });
+    if (shown === 0) out.line('      no rule matched: every hook accepted by policy');
+    if (o.reason) out.line(`      reason: ${o.reason}`);
+    for (const a of o.assumptions) out.line(`      assumption: ${a}`);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * No subcommand: hand the loaded dump to the explorer in src/tui. The import is dynamic so the
+ * non-interactive commands never load Ink and React, and a broken TUI cannot break them.
+ */
+import type { Snapshot, SourceSpec } from '../sources/types.js';
+import type { CliOptions } from './args.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliIO, type Output } from './io.js';
+
+export const DEFAULT_INTERVAL_SECONDS = 2;
+
+/** What runExplorer(options) in src/tui/run.ts receives. */
+export interface ExplorerLaunch {
+  readonly snapshot: Snapshot;
+  readonly source: SourceSpec;
+  /** True for sources worth re-reading (--source-cmd, the local node); false for a file or stdin. */
+  readonly live: boolean;
+  readonly intervalSeconds: number;
+  /** --node-ip, else the local node's addresses, else []. */
+  readonly nodeAddresses: readonly string[];
+  /** Reads the source again (the poller calls this every interval). */
+  readonly reload: () => Promise<Snapshot>;
+  readonly options: CliOptions;
+}
+
+// A variable, so type-checking does not need src/tui to exist.
+const TUI_MODULE = '../tui/run.js';
+
+export async function launchExplorer(launch: ExplorerLaunch, io: CliIO, out: Output): Promise<number> {
+  if (!io.stdout.isTTY) {
+    out.error('kubechains: the explorer needs a terminal; for scripts use services, which, chain or trace (see kubechains --help)');
+    return EXIT_USAGE;
+  }
+  let runExplorer: unknown;
+  try {
+    const mod = (await (io.importExplorer ?? (() => import(TUI_MODULE)))()) as { runExplorer?: unknown } | null;
+    runExplorer = mod?.runExplorer;
+  } catch (e) {
+    out.error(`kubechains: cannot load the explorer (${firstLine(e)}); the services, which, chain and trace commands still work`);
+    return EXIT_INTERNAL;
+  }
+  if (typeof runExplorer !== 'function') {
+    out.error('kubechains: cannot load the explorer (src/tui/run.js has no runExplorer); the services, which, chain and trace commands still work');
+    return EXIT_INTERNAL;
+  }
+  const code: unknown = await (runExplorer as (l: ExplorerLaunch) => unknown)(launch);
+  return typeof code === 'number' ? code : EXIT_OK;
+}
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0] ?? msg;
+}

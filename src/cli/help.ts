@@ -1,0 +1,89 @@
+/** What `--help` prints, overall and per command. */
+import type { Command } from './args.js';
+
+const SOURCE_HELP = `SOURCE is a dump file (iptables-save -c > FILE), or - for standard input.
+Without SOURCE, --source-cmd 'COMMAND' runs COMMAND through /bin/sh and reads its
+output; with neither, kubechains runs this node's iptables-save -c (as root).`;
+
+const OVERALL = `kubechains: explore the iptables rules kube-proxy writes
+
+Usage:
+  kubechains [SOURCE] [--interval S] [--node-ip IP,...]       the explorer (TUI)
+  kubechains services [SOURCE] [--json]                       every service port
+  kubechains which QUERY [SOURCE] [--json]                    which KUBE-SEPs a service hits
+  kubechains chain NAME [SOURCE] [--table T] [--json]         one chain's rules with counters
+  kubechains trace [SOURCE] --dst IP:PORT [--src IP] [--proto tcp|udp|sctp]
+                   [--node-ip IP,...] [--json]                every outcome of one packet
+
+${SOURCE_HELP}
+
+Options:
+  --json              machine-readable output
+  --source-cmd CMD    read the dump from CMD's standard output
+  --node-ip IP,...    the node's own addresses (what addrtype LOCAL matches)
+  -h, --help          help (also: kubechains COMMAND --help)
+  -V, --version       print the version
+
+Exit codes: 0 success, 1 no answer (unknown service or chain), 2 bad input or usage.`;
+
+const PER_COMMAND: Readonly<Record<Command, string>> = {
+  explore: `Usage: kubechains [SOURCE] [--source-cmd CMD] [--interval S] [--node-ip IP,...]
+
+The interactive explorer: services, hooks, chains, endpoints and the tracer.
+With --source-cmd or the local node as source, the dump is re-read every
+--interval seconds (default 2).
+
+${SOURCE_HELP}`,
+  services: `Usage: kubechains services [SOURCE] [--source-cmd CMD] [--json]
+
+Lists every service port kube-proxy programmed: type, cluster IP, node port,
+endpoints (total/local), external traffic policy and the packets its
+endpoints' DNAT rules counted.
+
+--json prints {"services": [...]}, one entry per service port.
+
+${SOURCE_HELP}`,
+  which: `Usage: kubechains which QUERY [SOURCE] [--source-cmd CMD] [--src IP] [--node-ip IP,...] [--json]
+
+Which endpoints (KUBE-SEP chains) a service reaches, from each of its entry
+points (cluster IP, node port, external IPs, load-balancer IPs), with the
+chain path, DNAT, probability, masquerade and verdict of every outcome.
+
+QUERY is namespace/name[:port], a cluster IP[:port], a node port, or a word
+matched fuzzily against service names.
+
+Packets come from an outside client (203.0.113.10 unless --src). Node ports
+are traced to the first --node-ip (or this node's address for a local source;
+otherwise 192.0.2.1, as a note says).
+
+${SOURCE_HELP}`,
+  chain: `Usage: kubechains chain NAME [SOURCE] [--source-cmd CMD] [--table T] [--json]
+
+One chain's rules with counters, as iptables -L -v -n --line-numbers shows
+them, with its policy and how many rules jump to it. Without --table the
+chain is looked up in nat, then filter, mangle, raw and security.
+
+${SOURCE_HELP}`,
+  trace: `Usage: kubechains trace [SOURCE] --dst IP:PORT [--src IP] [--proto tcp|udp|sctp]
+                        [--node-ip IP,...] [--source-cmd CMD] [--json]
+
+Every outcome of one new connection: the path rule by rule through the
+netfilter hooks, DNAT, masquerade, the verdict and its probability.
+
+  --dst IP:PORT      destination; IPv6 as [ADDRESS]:PORT
+  --src IP           source (default 203.0.113.10, an outside client); a node
+                     address is traced as generated on the node
+  --proto P          tcp (default), udp or sctp
+  --node-ip IP,...   the node's own addresses
+
+${SOURCE_HELP}`,
+};
+
+export function helpText(command: Command | null): string {
+  return command === null ? OVERALL : command === 'explore' ? OVERALL : PER_COMMAND[command];
+}
+
+/** The hint under a usage error. */
+export function helpHint(command: Command | null): string {
+  return command === null || command === 'explore' ? 'kubechains --help' : `kubechains ${command} --help`;
+}

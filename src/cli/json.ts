@@ -1,0 +1,86 @@
+/**
+ * The --json shapes of the CLI contract (design.md), mapped field by field from the core's
+ * objects so internal fields (rules, parsed args) never leak into what scripts depend on.
+ */
+import type { ServicePort } from '../core/kube/types.js';
+import type { Outcome, PathStep, TraceResult } from '../core/trace/types.js';
+import { serviceType } from './service-type.js';
+
+export function serviceJson(s: ServicePort) {
+  return {
+    id: s.id,
+    namespace: s.namespace,
+    name: s.name,
+    portName: s.portName,
+    protocol: s.protocol,
+    clusterIP: s.clusterIP,
+    port: s.port,
+    nodePort: s.nodePort,
+    externalIPs: [...s.externalIPs],
+    loadBalancerIPs: [...s.loadBalancerIPs],
+    externalTrafficPolicy: s.externalTrafficPolicy,
+    sessionAffinitySeconds: s.sessionAffinitySeconds,
+    chains: chainsJson(s),
+    endpoints: s.endpoints.map((e) => ({
+      address: e.address,
+      chain: e.chain,
+      probability: e.probability,
+      local: e.local,
+      packets: e.packets,
+      bytes: e.bytes,
+    })),
+    packets: s.packets,
+    bytes: s.bytes,
+    // Beyond the contract, after its fields:
+    type: serviceType(s),
+    family: s.family,
+    internalTrafficPolicy: s.internalTrafficPolicy,
+    loadBalancerSourceRanges: [...s.loadBalancerSourceRanges],
+  };
+}
+
+/** Only the roles present, in kube-proxy's order. */
+function chainsJson(s: ServicePort): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const role of ['svc', 'ext', 'svl', 'fw', 'xlb'] as const) {
+    const name = s.chains[role];
+    if (name) out[role] = name;
+  }
+  return out;
+}
+
+export function packetJson(p: TraceResult['packet']) {
+  return {
+    protocol: p.protocol,
+    src: p.src,
+    dst: p.dst,
+    dport: p.dport,
+    sport: p.sport ?? null,
+    family: p.family,
+    origin: p.origin,
+    ctstate: p.ctstate ?? 'NEW',
+  };
+}
+
+export function outcomeJson(o: Outcome) {
+  return {
+    probability: o.probability,
+    verdict: o.verdict,
+    dnat: o.dnat,
+    masquerade: o.masquerade,
+    path: o.path.map(stepJson),
+    assumptions: [...o.assumptions],
+    reason: o.reason,
+    // Beyond the contract:
+    delivery: o.delivery,
+    endpointChain: o.endpointChain,
+  };
+}
+
+function stepJson(s: PathStep) {
+  return { table: s.table, chain: s.chain, rule: s.rule, target: s.target, line: s.line };
+}
+
+export function traceJson(r: TraceResult) {
+  return { packet: packetJson(r.packet), outcomes: r.outcomes.map(outcomeJson) };
+}

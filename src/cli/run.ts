@@ -1,0 +1,107 @@
+/** The CLI without the process: argv and IO in, exit code out (tests call this in-process). */
+import { parseErrors } from '../core/parse/query.js';
+import { loadSnapshot, sourceSpecFor } from '../sources/index.js';
+import { SourceError, type Snapshot, type SourceSpec } from '../sources/types.js';
+import { parseArgs, type CliOptions } from './args.js';
+import { chainCommand } from './commands/chain.js';
+import type { CommandContext } from './commands/context.js';
+import { servicesCommand } from './commands/services.js';
+import { traceCommand } from './commands/trace.js';
+import { whichCommand } from './commands/which.js';
+import { reportDiagnostics, sourceLabel } from './diagnostics.js';
+import { DEFAULT_INTERVAL_SECONDS, launchExplorer } from './explore.js';
+import { helpHint, helpText } from './help.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Output, type CliIO } from './io.js';
+import { packageVersion } from './version.js';
+
+/** Runs one command line; never throws (an unexpected exception is exit 70 with one line). */
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  return guard(() => runCli(argv, io), io);
+}
+
+export async function guard(fn: () => Promise<number>, io: CliIO): Promise<number> {
+  try {
+    return await fn();
+  } catch (e) {
+    const out = new Output(io);
+    const err = e instanceof Error ? e : new Error(String(e));
+    out.error(`kubechains: internal error: ${(err.message.split('\n')[0] ?? '') || err.name}`);
+    if (io.env.KUBECHAINS_DEBUG === '1' && err.stack) io.stderr.write(err.stack + '\n');
+    return EXIT_INTERNAL;
+  }
+}
+
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const out = new Output(io);
+  const parsed = parseArgs(argv);
+  if (!parsed.ok) {
+    out.error(`kubechains: ${parsed.message} (see ${helpHint(parsed.command)})`);
+    return EXIT_USAGE;
+  }
+  const options = parsed.options;
+  if (options.help) {
+    io.stdout.write(helpText(options.command) + '\n');
+    return EXIT_OK;
+  }
+  if (options.version) {
+    io.stdout.write(`kubechains ${packageVersion()}\n`);
+    return EXIT_OK;
+  }
+
+  const spec = sourceSpecFor(options.source, options.sourceCmd);
+  const loaded = await loadChecked(spec, io, out);
+  if (typeof loaded === 'number') return loaded;
+  const snapshot = loaded;
+  const nodeAddresses = options.nodeIPs ?? snapshot.nodeAddresses;
+
+  if (options.command === 'explore') {
+    return launchExplorer(
+      {
+        snapshot,
+        source: spec,
+        live: spec.kind === 'command' || spec.kind === 'local',
+        intervalSeconds: options.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS,
+        nodeAddresses,
+        reload: () => loadSnapshot(spec, { stdin: io.stdin }),
+        options,
+      },
+      io,
+      out,
+    );
+  }
+  const ctx: CommandContext = { snapshot, options, out, nodeAddresses };
+  return runCommand(options, ctx);
+}
+
+function runCommand(options: CliOptions, ctx: CommandContext): number {
+  switch (options.command) {
+    case 'services':
+      return servicesCommand(ctx);
+    case 'which':
+      return whichCommand(ctx);
+    case 'chain':
+      return chainCommand(ctx);
+    case 'trace':
+      return traceCommand(ctx);
+    case 'explore':
+      throw new Error('explore is not a batch command');
+  }
+}
+
+/** Loads the dump; prints why and returns exit 2 when it cannot be read or has parse errors. */
+async function loadChecked(spec: SourceSpec, io: CliIO, out: Output): Promise<Snapshot | number> {
+  let snapshot: Snapshot;
+  try {
+    snapshot = await loadSnapshot(spec, { stdin: io.stdin, env: io.env });
+  } catch (e) {
+    if (e instanceof SourceError) {
+      out.error(`kubechains: ${e.message}`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+  const label = sourceLabel(snapshot.origin, spec.kind === 'file');
+  const fatal = reportDiagnostics(label, snapshot.ruleset.diagnostics, out);
+  if (fatal || parseErrors(snapshot.ruleset).length > 0) return EXIT_USAGE;
+  return snapshot;
+}

@@ -1,0 +1,78 @@
+/**
+ * This node's own rules: `iptables-save -c`, plus `ip6tables-save -c` when it prints any.
+ * Only these two programs, with fixed arguments, are ever run (kubechains never changes
+ * netfilter state); the node's addresses come from os.networkInterfaces(), not from `ip`.
+ */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { decodeDump } from './decode.js';
+import { describeFailure, runProgram } from './spawn.js';
+import { SourceError } from './types.js';
+
+const WHAT_TO_PASS = 'pass a dump file (iptables-save -c > FILE), `-` to read standard input, or --source-cmd \'COMMAND\'';
+
+export interface LocalDump {
+  readonly text: string;
+  readonly origin: string;
+  readonly nodeAddresses: string[];
+}
+
+export async function readLocalDump(env: NodeJS.ProcessEnv = process.env): Promise<LocalDump> {
+  const save4 = await findOnPath('iptables-save', env.PATH);
+  if (save4 === null) {
+    throw new SourceError(`no SOURCE given and iptables-save is not on PATH (not a node?): ${WHAT_TO_PASS}`);
+  }
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new SourceError(`no SOURCE given: reading this node's rules needs root (sudo kubechains ...), or ${WHAT_TO_PASS}`);
+  }
+  const v4 = await runProgram(save4, ['-c'], env);
+  if (v4.status !== 0 || v4.startError || v4.tooBig) {
+    throw new SourceError(`iptables-save -c ${describeFailure(v4)}`);
+  }
+  let text = decodeDump(v4.stdout);
+  let origin = 'iptables-save -c';
+
+  const save6 = await findOnPath('ip6tables-save', env.PATH);
+  if (save6 !== null) {
+    // IPv6 may be disabled or the tool broken; the IPv4 rules are still worth showing.
+    const v6 = await runProgram(save6, ['-c'], env);
+    const text6 = v6.status === 0 ? decodeDump(v6.stdout) : '';
+    if (/^\*/m.test(text6)) {
+      if (text !== '' && !text.endsWith('\n')) text += '\n';
+      text += text6;
+      origin += ' + ip6tables-save -c';
+    }
+  }
+  return { text, origin, nodeAddresses: localNodeAddresses() };
+}
+
+/** The node's addresses: outward-facing IPv4 first (what `which` uses as "the node"), then IPv6, then loopback. */
+export function localNodeAddresses(): string[] {
+  const rank = (family: string, internal: boolean, address: string): number =>
+    (internal ? 4 : 0) + (family === 'IPv4' ? 0 : address.startsWith('fe80') ? 2 : 1);
+  const found: { address: string; rank: number }[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      found.push({ address: a.address.split('%')[0]!, rank: rank(a.family, a.internal, a.address) });
+    }
+  }
+  found.sort((x, y) => x.rank - y.rank);
+  return [...new Set(found.map((f) => f.address))];
+}
+
+/** The executable called `name` in PATH, found without running anything (no `which`). */
+export async function findOnPath(name: string, path: string | undefined): Promise<string | null> {
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (dir === '' || !isAbsolute(dir)) continue; // relative PATH entries would depend on the cwd
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      if ((await stat(candidate)).isFile()) return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return null;
+}

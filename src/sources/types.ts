@@ -1,0 +1,28 @@
+/** Where a dump comes from, and what loading one gives. Shared by the CLI and (later) the live poller. */
+import type { Ruleset } from '../core/parse/types.js';
+
+export type SourceSpec =
+  /** A dump file. */
+  | { readonly kind: 'file'; readonly path: string }
+  /** Standard input (`-`). */
+  | { readonly kind: 'stdin' }
+  /** The user's own command, run through /bin/sh -c; its standard output is the dump. */
+  | { readonly kind: 'command'; readonly command: string }
+  /** This node: `iptables-save -c` (and `ip6tables-save -c`), as root. */
+  | { readonly kind: 'local' };
+
+export interface Snapshot {
+  readonly text: string;
+  readonly ruleset: Ruleset;
+  /** What was read: a file path, `<stdin>`, or the command line that printed the dump. */
+  readonly origin: string;
+  readonly takenAt: Date;
+  /** The node's own addresses when the dump is this node's (local source); [] otherwise. */
+  readonly nodeAddresses: string[];
+}
+
+/** A source that could not be read. The CLI prints `message` as one line and exits 2. */
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+  readonly exitCode = 2;
+}
