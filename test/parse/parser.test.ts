@@ -153,6 +153,8 @@ COMMIT
     expect(errorsOf(rs)).toEqual([]);
     expect(rs.tables.map((t) => t.name)).toEqual(['raw', 'mangle', 'security', 'filter']);
     expect(findChain(rs, 'filter', 'INPUT')!.rules.map((r) => `${r.index}:${r.target}`)).toEqual(['1:ACCEPT', '2:X']);
+    // The options of an inserted rule start after its position number.
+    expect(findChain(rs, 'filter', 'INPUT')!.rules[0]!.args.map((a) => a.name)).toEqual(['-p', '-j']);
   });
 });
 

@@ -395,7 +395,7 @@ class Parser {
     if (parsed.hasV6Address) this.tableSawV6Address = true;
     // Share the chain's name string for the target: one copy per chain, not per rule.
     const target = parsed.target === null ? null : table.chainsByName.get(parsed.target)?.name ?? parsed.target;
-    const rule = new StoredRule(table.family, table.name, chain.name, lineNo, counters, target, parsed.goto, text, textOffset);
+    const rule = new StoredRule(table.family, table.name, chain.name, lineNo, counters, target, parsed.goto, text, textOffset, from);
     if (insertAt === null) {
       chain.rules.push(rule);
       rule.index = chain.rules.length;

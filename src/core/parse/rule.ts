@@ -33,13 +33,15 @@ export class StoredRule implements Rule {
     public readonly text: string,
     /** Columns of the text within its line (0 when the line has no counters). */
     private readonly textOffset: number,
+    /** Index of the first option word: 2 after "-A CHAIN", 3 after "-I CHAIN N". */
+    private readonly argsFrom: number,
   ) {}
 
   get args(): readonly RuleArg[] {
     if (this.parsedArgs) return this.parsedArgs;
     const tok = tokenize(this.text);
     // The parser validated this text already, so both steps succeed.
-    const parsed = tok.ok ? parseRuleArgs(tok.tokens, 2, this.textOffset) : null;
+    const parsed = tok.ok ? parseRuleArgs(tok.tokens, this.argsFrom, this.textOffset) : null;
     const args = parsed?.ok ? parsed.args : [];
     const evicted = ring[ringPos];
     if (evicted) evicted.parsedArgs = undefined;
