@@ -1,0 +1,368 @@
+/**
+ * diffSnapshots: deltas and rates between two snapshots, computed lazily chain by chain and
+ * cached, so a view that shows 40 rows pays for the chains of those rows, and a pass over every
+ * service pays for their KUBE-SEP chains once. Each chain is matched in linear time
+ * (identity.ts); an unchanged chain (most of them, between two syncs) without building anything.
+ *
+ * A diff keeps both rulesets alive until it is dropped.
+ */
+import { buildKubeModel } from '../kube/model.js';
+import type { Endpoint, KubeModel, Protocol, ServicePort } from '../kube/types.js';
+import type { Chain, Counters, Family, Rule, Ruleset, TableName } from '../parse/types.js';
+import { SnapshotIndex, TABLE_SLOTS, matchRules, tableSlot } from './identity.js';
+import type {
+  ChainDelta,
+  CounterDelta,
+  CounterDiff,
+  DeltaState,
+  EndpointDelta,
+  RuleDelta,
+  ServiceDelta,
+  Snapshot,
+} from './types.js';
+
+/** Per-Ruleset caches: the current snapshot of one diff is the previous one of the next. */
+const indexes = new WeakMap<Ruleset, SnapshotIndex>();
+const models = new WeakMap<Ruleset, KubeModel>();
+const serviceIndexes = new WeakMap<KubeModel, Map<string, ServicePort[]>>();
+
+/**
+ * Compares `cur` with `prev` (null for the first snapshot). Cheap to call: the work happens on
+ * lookup, once per chain and service. Pass `Snapshot.model` when the kube model is built already.
+ */
+export function diffSnapshots(prev: Snapshot | null, cur: Snapshot): CounterDiff {
+  return new Diff(prev, cur);
+}
+
+function indexOf(ruleset: Ruleset): SnapshotIndex {
+  let idx = indexes.get(ruleset);
+  if (!idx) {
+    idx = new SnapshotIndex(ruleset);
+    indexes.set(ruleset, idx);
+  }
+  return idx;
+}
+
+function modelOf(s: Snapshot): KubeModel {
+  if (s.model) {
+    models.set(s.ruleset, s.model);
+    return s.model;
+  }
+  let m = models.get(s.ruleset);
+  if (!m) {
+    m = buildKubeModel(s.ruleset);
+    models.set(s.ruleset, m);
+  }
+  return m;
+}
+
+function servicesById(model: KubeModel): Map<string, ServicePort[]> {
+  let m = serviceIndexes.get(model);
+  if (!m) {
+    m = new Map();
+    for (const s of model.services) {
+      const k = s.family + '/' + s.id;
+      const list = m.get(k);
+      if (list) list.push(s);
+      else m.set(k, [s]);
+    }
+    serviceIndexes.set(model, m);
+  }
+  return m;
+}
+
+/** One chain of the current snapshot matched with the previous one; deltas made on demand. */
+interface ChainDiff {
+  readonly rules: readonly Rule[];
+  /** The same rule in the previous snapshot per position (null: new); null when the chain is new. */
+  readonly matched: readonly (Rule | null)[] | null;
+  /** Made on first request per position; all of them once `complete`. */
+  deltas: (RuleDelta | undefined)[] | null;
+  complete: boolean;
+  /** Rule -> position, built on the first lookup of a rule not at `rule.index` (merged chains). */
+  positions: Map<Rule, number> | null;
+}
+
+class Diff implements CounterDiff {
+  readonly intervalSeconds: number | null;
+  private readonly cur: SnapshotIndex;
+  private readonly prevIdx: SnapshotIndex | null;
+  /** False when there is nothing to compare counts with: no previous snapshot, or it had no counters. */
+  private readonly prevCounted: boolean;
+  /** intervalSeconds when > 0, else null (no rates). */
+  private readonly seconds: number | null;
+  /** Per table slot: chain name -> its rule deltas (null: no such chain). */
+  private readonly chainDiffs: Map<string, ChainDiff | null>[] = Array.from({ length: TABLE_SLOTS }, () => new Map());
+  private readonly chainDeltas: Map<string, ChainDelta | null>[] = Array.from({ length: TABLE_SLOTS }, () => new Map());
+  private readonly serviceDeltas = new Map<ServicePort, ServiceDelta>();
+  private curModel: KubeModel | null = null;
+
+  constructor(
+    readonly previous: Snapshot | null,
+    readonly current: Snapshot,
+  ) {
+    this.cur = indexOf(current.ruleset);
+    this.prevIdx = previous ? indexOf(previous.ruleset) : null;
+    this.prevCounted = previous !== null && previous.ruleset.info.hasCounters;
+    let interval: number | null = null;
+    if (previous) {
+      const seconds = (current.takenAtMs - previous.takenAtMs) / 1000;
+      if (Number.isFinite(seconds)) interval = seconds;
+    }
+    this.intervalSeconds = interval;
+    this.seconds = interval !== null && interval > 0 ? interval : null;
+    if (current.model) this.curModel = modelOf(current);
+  }
+
+  get model(): KubeModel {
+    return (this.curModel ??= modelOf(this.current));
+  }
+
+  rule(rule: Rule): RuleDelta | undefined {
+    const cd = this.chainDiff(tableSlot(rule.family, rule.table), rule.chain);
+    if (!cd) return undefined;
+    const guess = rule.index - 1;
+    if (cd.rules[guess] === rule) return this.ruleDelta(cd, guess);
+    // Not where its index says (a merged chain, or a rule of another ruleset): by object identity.
+    let positions = cd.positions;
+    if (!positions) {
+      positions = new Map();
+      for (let i = 0; i < cd.rules.length; i++) positions.set(cd.rules[i]!, i);
+      cd.positions = positions;
+    }
+    const i = positions.get(rule);
+    return i === undefined ? undefined : this.ruleDelta(cd, i);
+  }
+
+  chainRules(table: TableName, family: Family, name: string): readonly RuleDelta[] | undefined {
+    const cd = this.chainDiff(tableSlot(family, table), name);
+    if (!cd) return undefined;
+    if (!cd.complete) {
+      for (let i = 0; i < cd.rules.length; i++) this.ruleDelta(cd, i);
+      cd.complete = true;
+    }
+    return cd.deltas as RuleDelta[];
+  }
+
+  chain(table: TableName, family: Family, name: string): ChainDelta | undefined {
+    const slot = tableSlot(family, table);
+    const cache = this.chainDeltas[slot]!;
+    let d = cache.get(name);
+    if (d === undefined) {
+      const chain = this.cur.chainInSlot(slot, name);
+      d = chain ? this.chainDelta(chain, this.prevIdx?.chainInSlot(slot, name)) : null;
+      cache.set(name, d);
+    }
+    return d ?? undefined;
+  }
+
+  service(id: string, family: Family, protocol?: Protocol): ServiceDelta | undefined {
+    const list = servicesById(this.model).get(family + '/' + id);
+    if (!list) return undefined;
+    const s = protocol === undefined ? list[0] : list.find((x) => x.protocol === protocol);
+    return s ? this.servicePort(s) : undefined;
+  }
+
+  servicePort(service: ServicePort): ServiceDelta | undefined {
+    let d = this.serviceDeltas.get(service);
+    if (!d) {
+      d = this.computeService(service);
+      this.serviceDeltas.set(service, d);
+    }
+    return d;
+  }
+
+  endpoint(chain: string, family: Family): EndpointDelta | undefined {
+    const owner = this.model.chainOwner.get(family + '/' + chain);
+    if (!owner) return undefined;
+    const d = this.servicePort(owner);
+    if (!d) return undefined;
+    for (const e of d.endpoints) if (e.endpoint.chain === chain) return e;
+    return undefined;
+  }
+
+  countedRules(): RuleDelta[] {
+    const out: RuleDelta[] = [];
+    if (!this.prevCounted) return out;
+    for (const chain of this.cur.chains()) {
+      const cd = this.chainDiff(tableSlot(chain.family, chain.table), chain.name);
+      if (!cd) continue;
+      const { rules, matched } = cd;
+      if (!matched) continue;
+      // Only rules that counted get a delta object: a full pass allocates little.
+      for (let i = 0; i < rules.length; i++) {
+        const c = rules[i]!.counters;
+        const pc = matched[i]?.counters;
+        if (c && pc && c.packets > pc.packets && this.compare(c, pc) === 'ok') out.push(this.ruleDelta(cd, i));
+      }
+    }
+    return out;
+  }
+
+  private chainDiff(slot: number, name: string): ChainDiff | undefined {
+    const cache = this.chainDiffs[slot]!;
+    const cached = cache.get(name);
+    if (cached !== undefined) return cached ?? undefined;
+    const chain = this.cur.chainInSlot(slot, name);
+    if (!chain) {
+      cache.set(name, null);
+      return undefined;
+    }
+    const prevChain = this.prevIdx?.chainInSlot(slot, name);
+    const matched = prevChain ? matchRules(prevChain.rules, chain.rules) : null;
+    const cd: ChainDiff = { rules: chain.rules, matched, deltas: null, complete: false, positions: null };
+    cache.set(name, cd);
+    return cd;
+  }
+
+  private ruleDelta(cd: ChainDiff, i: number): RuleDelta {
+    const deltas = (cd.deltas ??= new Array<RuleDelta | undefined>(cd.rules.length));
+    const made = deltas[i];
+    if (made) return made;
+    const rule = cd.rules[i]!;
+    const previous = cd.matched ? cd.matched[i]! : null;
+    const c = rule.counters;
+    const pc = previous ? previous.counters : undefined;
+    const state = this.compare(c, pc);
+    const dp = state === 'ok' ? c!.packets - pc!.packets : null;
+    const db = state === 'ok' ? c!.bytes - pc!.bytes : null;
+    const d: RuleDelta = {
+      rule,
+      previous,
+      state,
+      packets: c ? c.packets : null,
+      bytes: c ? c.bytes : null,
+      deltaPackets: dp,
+      deltaBytes: db,
+      packetRate: this.perSecond(dp),
+      byteRate: this.perSecond(db),
+      countedSinceLast: dp !== null && dp > 0,
+    };
+    deltas[i] = d;
+    return d;
+  }
+
+  private chainDelta(chain: Chain, prevChain: Chain | undefined): ChainDelta {
+    const c = chain.counters;
+    const pc = prevChain ? prevChain.counters : undefined;
+    const state = this.compare(c, pc);
+    const dp = state === 'ok' ? c!.packets - pc!.packets : null;
+    const db = state === 'ok' ? c!.bytes - pc!.bytes : null;
+    return {
+      chain,
+      state,
+      packets: c ? c.packets : null,
+      bytes: c ? c.bytes : null,
+      deltaPackets: dp,
+      deltaBytes: db,
+      packetRate: this.perSecond(dp),
+      byteRate: this.perSecond(db),
+      countedSinceLast: dp !== null && dp > 0,
+    };
+  }
+
+  /**
+   * `prev` undefined: the item is not in the previous snapshot (or there is none); null: it is,
+   * without counters.
+   */
+  private compare(cur: Counters | null, prev: Counters | null | undefined): DeltaState {
+    if (cur === null) return 'uncounted';
+    if (!this.prevCounted || prev === null) return 'first';
+    if (prev === undefined) return 'new';
+    if (cur.packets < prev.packets || cur.bytes < prev.bytes) return 'reset';
+    return 'ok';
+  }
+
+  private perSecond(delta: number | null): number | null {
+    return delta === null || this.seconds === null ? null : delta / this.seconds;
+  }
+
+  private computeService(service: ServicePort): ServiceDelta {
+    const endpoints: EndpointDelta[] = new Array(service.endpoints.length);
+    let newEndpoints = 0;
+    let known = 0;
+    let dp = 0;
+    let db = 0;
+    let worst: DeltaState | null = null; // reset or first in any endpoint
+    for (let i = 0; i < endpoints.length; i++) {
+      const e = this.endpointDelta(service, service.endpoints[i]!);
+      endpoints[i] = e;
+      if (e.state === 'new') newEndpoints++;
+      else if (e.state === 'ok') {
+        known++;
+        dp += e.deltaPackets!;
+        db += e.deltaBytes!;
+      } else if (e.state === 'reset') worst = 'reset';
+      else if (e.state === 'first' && worst === null) worst = 'first';
+    }
+    const { packets, bytes } = service;
+    let state: DeltaState;
+    if (packets === null || bytes === null) state = 'uncounted';
+    else if (!this.prevCounted) state = 'first';
+    else if (this.serviceIsNew(service)) state = 'new';
+    else if (worst !== null) state = worst;
+    else if (known === 0 && newEndpoints > 0) state = 'new';
+    else state = 'ok';
+    const ok = state === 'ok';
+    return {
+      service,
+      endpoints,
+      newEndpoints,
+      state,
+      packets,
+      bytes,
+      deltaPackets: ok ? dp : null,
+      deltaBytes: ok ? db : null,
+      packetRate: ok ? this.perSecond(dp) : null,
+      byteRate: ok ? this.perSecond(db) : null,
+      countedSinceLast: ok && dp > 0,
+    };
+  }
+
+  /** None of the service's own chains (SVC/EXT/SVL/FW/XLB) was in the previous nat table. */
+  private serviceIsNew(service: ServicePort): boolean {
+    const prev = this.prevIdx;
+    if (!prev) return true;
+    const slot = tableSlot(service.family, 'nat');
+    let named = false;
+    for (const role of ['svc', 'ext', 'svl', 'fw', 'xlb'] as const) {
+      const c = service.chains[role];
+      if (c === undefined) continue;
+      if (prev.chainInSlot(slot, c)) return false;
+      named = true;
+    }
+    // Without chains of its own (no endpoints) there is nothing to tell by: not new.
+    return named;
+  }
+
+  private endpointDelta(service: ServicePort, endpoint: Endpoint): EndpointDelta {
+    const rd = endpoint.dnatRule ? this.rule(endpoint.dnatRule) : undefined;
+    if (!rd) {
+      // No DNAT rule (a SEP chain missing from a partial dump), or a model of another ruleset.
+      return { endpoint, service, ...UNCOUNTED };
+    }
+    return {
+      endpoint,
+      service,
+      state: rd.state,
+      packets: rd.packets,
+      bytes: rd.bytes,
+      deltaPackets: rd.deltaPackets,
+      deltaBytes: rd.deltaBytes,
+      packetRate: rd.packetRate,
+      byteRate: rd.byteRate,
+      countedSinceLast: rd.countedSinceLast,
+    };
+  }
+}
+
+const UNCOUNTED: CounterDelta = {
+  state: 'uncounted',
+  packets: null,
+  bytes: null,
+  deltaPackets: null,
+  deltaBytes: null,
+  packetRate: null,
+  byteRate: null,
+  countedSinceLast: false,
+};

@@ -1,0 +1,153 @@
+/**
+ * Rule identity across snapshots. kube-proxy rewrites whole chains on every sync, so a rule is
+ * known by (family, table, chain, its text without counters, which occurrence of that text in the
+ * chain), never by its position. A chain whose texts are unchanged (the common case) is matched
+ * position by position without building anything.
+ */
+import { ruleArgsText } from '../parse/serialize.js';
+import { TABLE_NAMES, type Chain, type Family, type Rule, type Ruleset, type Table, type TableName } from '../parse/types.js';
+
+/** Slot of a (family, table) pair: 0..9, for arrays instead of string-keyed maps on hot paths. */
+export function tableSlot(family: Family, table: TableName): number {
+  return (family === 'ipv6' ? TABLE_NAMES.length : 0) + TABLE_INDEX[table];
+}
+
+export const TABLE_SLOTS = TABLE_NAMES.length * 2;
+
+const TABLE_INDEX = Object.fromEntries(TABLE_NAMES.map((t, i) => [t, i])) as Record<TableName, number>;
+
+/**
+ * Where a snapshot's chains are: built once per Ruleset (≤ 10 tables, no per-rule work). When a
+ * concatenated dump holds the same table of one family twice, a chain declared in both is seen as
+ * one: the first declaration (its counters) with the rules of all, in dump order.
+ */
+export class SnapshotIndex {
+  private readonly tables: Table[][] = Array.from({ length: TABLE_SLOTS }, () => []);
+  private readonly merged = new Map<string, Chain | null>();
+
+  constructor(readonly ruleset: Ruleset) {
+    for (const t of ruleset.tables) this.tables[tableSlot(t.family, t.name)]!.push(t);
+  }
+
+  chain(family: Family, table: TableName, name: string): Chain | undefined {
+    return this.chainInSlot(tableSlot(family, table), name);
+  }
+
+  chainInSlot(slot: number, name: string): Chain | undefined {
+    const tables = this.tables[slot]!;
+    if (tables.length === 1) return tables[0]!.chainsByName.get(name);
+    if (tables.length === 0) return undefined;
+    const key = slot + '\u0000' + name;
+    let chain = this.merged.get(key);
+    if (chain === undefined) {
+      chain = null;
+      const rules: Rule[] = [];
+      for (const t of tables) {
+        const c = t.chainsByName.get(name);
+        if (!c) continue;
+        chain ??= { ...c, rules };
+        for (const r of c.rules) rules.push(r);
+      }
+      this.merged.set(key, chain);
+    }
+    return chain ?? undefined;
+  }
+
+  /** Every chain once, in dump order (a merged chain at its first declaration). */
+  *chains(): IterableIterator<Chain> {
+    const seen = new Set<string>();
+    for (const t of this.ruleset.tables) {
+      const slot = tableSlot(t.family, t.name);
+      const many = this.tables[slot]!.length > 1;
+      for (const c of t.chains) {
+        if (!many) {
+          yield c;
+          continue;
+        }
+        const k = slot + '\u0000' + c.name;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        yield this.chainInSlot(slot, c.name)!;
+      }
+    }
+  }
+}
+
+/**
+ * For each current rule, the same rule in `prev` (or null: new). Rules are matched by text and
+ * occurrence of that text; rules left unmatched on both sides get a second chance by their
+ * normalised options (`ruleArgsText`), so restore-form and save-form spellings of one rule agree.
+ */
+export function matchRules(prev: readonly Rule[], cur: readonly Rule[]): readonly (Rule | null)[] {
+  if (prev.length === cur.length) {
+    let same = true;
+    for (let i = 0; i < cur.length; i++) {
+      if (prev[i]!.text !== cur[i]!.text) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return prev;
+  }
+  const matched: (Rule | null)[] = new Array<Rule | null>(cur.length).fill(null);
+  if (prev.length === 0) return matched;
+
+  const taken = matchByKey(prev, cur, matched, allIndexes(cur.length), (r) => r.text);
+  const leftCur: number[] = [];
+  for (let i = 0; i < cur.length; i++) if (matched[i] === null) leftCur.push(i);
+  if (leftCur.length > 0 && taken.size < prev.length) {
+    const leftPrev = prev.filter((r) => !taken.has(r));
+    // A rule without options matched by text already if it could; skipping such rules also keeps
+    // rules whose options failed to re-parse (args []) from all looking alike.
+    matchByKey(leftPrev, cur, matched, leftCur, (r) => {
+      const args = r.args;
+      return args.length === 0 ? null : ruleArgsText(args);
+    });
+  }
+  return matched;
+}
+
+/** Matches cur[i] (i in `which`, ascending) to the prev rule with the same key and occurrence. */
+function matchByKey(
+  prev: readonly Rule[],
+  cur: readonly Rule[],
+  matched: (Rule | null)[],
+  which: Iterable<number>,
+  key: (r: Rule) => string | null,
+): Set<Rule> {
+  const byKey = new Map<string, Rule | Rule[]>();
+  for (const r of prev) {
+    const k = key(r);
+    if (k === null) continue;
+    const e = byKey.get(k);
+    if (e === undefined) byKey.set(k, r);
+    else if (Array.isArray(e)) e.push(r);
+    else byKey.set(k, [e, r]);
+  }
+  const used = new Map<string, number>();
+  const taken = new Set<Rule>();
+  for (const i of which) {
+    const k = key(cur[i]!);
+    if (k === null) continue;
+    const e = byKey.get(k);
+    if (e === undefined) continue;
+    let m: Rule | undefined;
+    if (!Array.isArray(e)) {
+      m = e;
+      byKey.delete(k); // a second occurrence in cur is new
+    } else {
+      const n = used.get(k) ?? 0;
+      used.set(k, n + 1);
+      m = e[n];
+    }
+    if (m) {
+      matched[i] = m;
+      taken.add(m);
+    }
+  }
+  return taken;
+}
+
+function* allIndexes(n: number): IterableIterator<number> {
+  for (let i = 0; i < n; i++) yield i;
+}
