@@ -1,0 +1,109 @@
+/** Real TCP connections from inside a namespace, many at a time, through connector.mjs. */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { routeSource } from './exec.js';
+
+const CONNECTOR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'connector.mjs');
+
+export type ConnectResult = 'connected' | 'refused' | 'timeout' | 'dropped-local' | 'error' | 'not-run';
+
+export interface ConnectAttempt {
+  /** Index of the target in the call's target list. */
+  readonly target: number;
+  /** "ip:port" connected to. */
+  readonly dst: string;
+  readonly src: string;
+  readonly sport: number;
+  readonly result: ConnectResult;
+  /** The endpoint's "ip:port" as the listener saw it. */
+  readonly answeredBy?: string;
+  /** errno code for refused/error results. */
+  readonly error?: string;
+  readonly ms?: number;
+}
+
+export interface ConnectTarget {
+  readonly ip: string;
+  readonly port: number;
+  readonly count: number;
+  /** Overrides the batch's timeoutMs for this target (short where a DROP is expected). */
+  readonly timeoutMs?: number;
+}
+
+export interface ConnectOptions {
+  /** Per-attempt timeout; keep it short where DROP is expected. */
+  readonly timeoutMs?: number;
+  /** Source address to bind; by default the one the namespace's routing picks for the first target. */
+  readonly sourceAddress?: string;
+  readonly parallel?: number;
+  /** Upper bound for the whole batch. */
+  readonly deadlineMs?: number;
+}
+
+// Source ports handed out per namespace: each attempt gets a fresh one, so conntrack entries
+// (and TIME_WAIT) never collide and every attempt can be found again.
+const nextSport = new Map<string, number>();
+const SPORT_FIRST = 10_000;
+const SPORT_LAST = 60_999;
+
+function allocateSports(ns: string, n: number): number {
+  const first = nextSport.get(ns) ?? SPORT_FIRST;
+  if (first + n - 1 > SPORT_LAST) throw new Error(`namespace ${ns} ran out of source ports`);
+  nextSport.set(ns, first + n);
+  return first;
+}
+
+/** `count` connections to one ip:port from namespace `fromNs`. */
+export function connect(
+  fromNs: string,
+  ip: string,
+  port: number,
+  opts: ConnectOptions & { readonly count: number },
+): Promise<ConnectAttempt[]> {
+  return connectMany(fromNs, [{ ip, port, count: opts.count }], opts);
+}
+
+/** Many connections from one namespace and source address, run in parallel by connector.mjs. */
+export async function connectMany(
+  fromNs: string,
+  targets: readonly ConnectTarget[],
+  opts: ConnectOptions = {},
+): Promise<ConnectAttempt[]> {
+  const total = targets.reduce((n, t) => n + t.count, 0);
+  if (total === 0) return [];
+  const sourceAddress = opts.sourceAddress ?? routeSource(fromNs, targets[0]!.ip);
+  const plan = {
+    targets,
+    sourceAddress,
+    sportBase: allocateSports(fromNs, total),
+    timeoutMs: opts.timeoutMs ?? 2000,
+    parallel: opts.parallel ?? 32,
+    deadlineMs: opts.deadlineMs ?? 60_000,
+  };
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', fromNs, process.execPath, CONNECTOR, JSON.stringify(plan)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let errText = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (out += d));
+    child.stderr.on('data', (d: string) => (errText += d));
+    // The connector bounds itself by deadlineMs; this is the backstop.
+    const killer = setTimeout(() => child.kill('SIGKILL'), plan.deadlineMs + 15_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`connector in ${fromNs} exited ${code}: ${errText.trim()}`));
+    });
+  });
+  const attempts = stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as ConnectAttempt);
+  if (attempts.length !== total) throw new Error(`connector reported ${attempts.length} of ${total} attempts`);
+  return attempts;
+}

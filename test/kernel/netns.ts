@@ -1,0 +1,467 @@
+/**
+ * Real-kernel test harness: isolated network namespaces wired like a Kubernetes node.
+ *
+ *   client ns (external client, 2 addresses)          podc ns (a pod on this node, as a client)
+ *        |  to-node                                          |  to-node
+ *        |                                                   |
+ *   to-client ---------------- node ns ------------------ to-podc
+ *   (node IPs)        ip_forward=1, the ruleset        (routes to the client pod)
+ *                              |  to-pod
+ *                              |
+ *                       pod ns (every endpoint IP on one veth, listeners on 0.0.0.0)
+ *
+ * Every link is /32 addressing with explicit device routes, so any node IP or pod IP a fixture
+ * uses can be mapped in. A separate `podc` namespace is needed for pod-originated traffic: if
+ * the client pod lived in the pod namespace, an endpoint's reply to it would stay on that
+ * namespace's loopback and never pass the node's conntrack to be un-DNATed.
+ *
+ * Commands run with argument arrays (never a shell), always through `ip netns exec`/`ip -n`.
+ * Nothing here touches the host's own network namespace except creating and deleting ours.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inNs, run } from './exec.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const LISTENER = path.join(HERE, 'listener.mjs');
+
+// ---------------------------------------------------------------------------------------------
+// When the kernel tests may run
+
+function hasTool(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore', timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the real-kernel tests cannot run here, or null when they can. */
+export function kernelUnavailableReason(): string | null {
+  if (process.platform !== 'linux') return `needs Linux network namespaces (platform is ${process.platform})`;
+  if (process.getuid?.() !== 0) return 'needs root for ip netns and iptables-restore';
+  const tools: Array<[string, string[]]> = [
+    ['ip', ['-V']],
+    ['iptables-restore', ['--version']],
+    ['iptables-save', ['--version']],
+    ['ip6tables-restore', ['--version']],
+    ['iptables-legacy-restore', ['--version']],
+    ['conntrack', ['--version']],
+  ];
+  const missing = tools.filter(([cmd, args]) => !hasTool(cmd, args)).map(([cmd]) => cmd);
+  if (missing.length > 0) return `needs ${missing.join(', ')} (apt-get install iptables conntrack iproute2)`;
+  return null;
+}
+
+export interface KernelGate {
+  /** True only outside CI when the kernel tests cannot run. Under CI=true they never skip. */
+  readonly skip: boolean;
+  readonly reason: string | null;
+  /** A suite title that says why it is skipped, when it is. */
+  title(name: string): string;
+  /** Throws under CI when the machine lacks root or tools, so CI fails loudly instead of skipping. */
+  assertAvailable(): void;
+}
+
+export function kernelGate(): KernelGate {
+  const reason = kernelUnavailableReason();
+  const skip = reason !== null && process.env.CI !== 'true';
+  return {
+    skip,
+    reason,
+    title: (name) => (skip ? `${name} (skipped outside CI: ${reason})` : name),
+    assertAvailable() {
+      if (reason !== null) throw new Error(`real-kernel tests cannot run: ${reason}`);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup that survives failures: afterAll calls destroy(); process exit and signals do the rest.
+
+interface Destroyable {
+  destroy(): void;
+}
+const liveResources = new Set<Destroyable>();
+let exitHooksInstalled = false;
+
+function installExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  const cleanupAll = () => {
+    for (const t of [...liveResources]) t.destroy();
+  };
+  process.on('exit', cleanupAll);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      cleanupAll();
+      process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+    });
+  }
+}
+
+let nameCounter = 0;
+
+/** A unique namespace name base for this process: kc-<pid>-<tag><n>. */
+function uniqueBase(tag: string): string {
+  if (!/^[a-z0-9]{1,8}$/.test(tag)) throw new Error(`namespace tag must be 1-8 of [a-z0-9]: ${tag}`);
+  return `kc-${process.pid}-${tag}${nameCounter++}`;
+}
+
+function deleteNamespace(ns: string): void {
+  try {
+    execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore', timeout: 10_000 });
+  } catch {
+    // not created, or already deleted
+  }
+}
+
+/** One empty namespace with loopback up, for tests that only load and save rulesets. */
+export class ScratchNamespace implements Destroyable {
+  readonly name: string;
+  private destroyed = false;
+
+  private constructor(tag: string) {
+    this.name = uniqueBase(tag);
+  }
+
+  static create(tag: string): ScratchNamespace {
+    installExitHooks();
+    const ns = new ScratchNamespace(tag);
+    liveResources.add(ns);
+    try {
+      run('ip', ['netns', 'add', ns.name]);
+      run('ip', ['-n', ns.name, 'link', 'set', 'lo', 'up']);
+    } catch (e) {
+      ns.destroy();
+      throw e;
+    }
+    return ns;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    liveResources.delete(this);
+    deleteNamespace(this.name);
+  }
+}
+
+export interface TopologyOptions {
+  /** Short tag that names the test file's namespaces: kc-<pid>-<tag><n>-node, … */
+  readonly tag: string;
+  /** Node addresses on the client link; the first is the node IP. */
+  readonly nodeIPs?: readonly string[];
+  /** The external client's addresses; the first is its default source. */
+  readonly clientAddresses?: readonly string[];
+  /** The pod address that connections "from a pod" use (inside the cluster's pod CIDR). */
+  readonly podClientAddress?: string;
+  /** The node's address towards the pods (what masquerade rewrites to on that link). */
+  readonly nodePodSideAddress?: string;
+}
+
+export const DEFAULT_NODE_IP = '172.16.1.10';
+export const DEFAULT_CLIENT_ADDRESSES = ['172.16.1.152', '172.16.9.152'] as const;
+export const DEFAULT_POD_CLIENT_ADDRESS = '10.64.255.2';
+export const DEFAULT_NODE_POD_SIDE_ADDRESS = '10.255.0.1';
+
+/** Four namespaces wired as a node with an external client, a client pod and endpoint pods. */
+export class Topology implements Destroyable {
+  readonly nodeNs: string;
+  readonly clientNs: string;
+  readonly podNs: string;
+  readonly podClientNs: string;
+  readonly clientAddresses: readonly string[];
+  readonly nodePodSideAddress: string;
+  private podClientIP: string;
+  private nodeIPList: string[] = [];
+  private readonly clientRoutes = new Set<string>();
+  private readonly podAddresses = new Set<string>();
+  private listener: ChildProcess | null = null;
+  private listenerPorts: number[] = [];
+  private destroyed = false;
+
+  private constructor(opts: TopologyOptions) {
+    const base = uniqueBase(opts.tag);
+    this.nodeNs = `${base}-node`;
+    this.clientNs = `${base}-client`;
+    this.podNs = `${base}-pod`;
+    this.podClientNs = `${base}-podc`;
+    this.clientAddresses = [...(opts.clientAddresses ?? DEFAULT_CLIENT_ADDRESSES)];
+    this.podClientIP = opts.podClientAddress ?? DEFAULT_POD_CLIENT_ADDRESS;
+    this.nodePodSideAddress = opts.nodePodSideAddress ?? DEFAULT_NODE_POD_SIDE_ADDRESS;
+  }
+
+  static create(opts: TopologyOptions): Topology {
+    installExitHooks();
+    const t = new Topology(opts);
+    liveResources.add(t);
+    try {
+      t.build(opts.nodeIPs ?? [DEFAULT_NODE_IP]);
+    } catch (e) {
+      t.destroy();
+      throw e;
+    }
+    return t;
+  }
+
+  get namespaces(): string[] {
+    return [this.nodeNs, this.clientNs, this.podNs, this.podClientNs];
+  }
+
+  /** The node IPs currently on the client link (the first is the primary). */
+  get nodeIPs(): readonly string[] {
+    return this.nodeIPList;
+  }
+
+  private build(nodeIPs: readonly string[]): void {
+    for (const ns of this.namespaces) {
+      run('ip', ['netns', 'add', ns]);
+      run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    }
+    const sysctl = (ns: string, key: string, value: string) => inNs(ns, 'sysctl', ['-qw', `${key}=${value}`]);
+    sysctl(this.nodeNs, 'net.ipv4.ip_forward', '1');
+    // kube-proxy sets this for its localhost node ports (127.0.0.1:NODEPORT DNATed off the node).
+    sysctl(this.nodeNs, 'net.ipv4.conf.all.route_localnet', '1');
+    // REJECT answers with ICMP: no per-host rate limit (it would turn the 7th REJECT in a second
+    // into a timeout), a generous global one.
+    sysctl(this.nodeNs, 'net.ipv4.icmp_ratelimit', '0');
+    sysctl(this.nodeNs, 'net.ipv4.icmp_msgs_per_sec', '100000');
+    sysctl(this.nodeNs, 'net.ipv4.icmp_msgs_burst', '10000');
+    // Unmatched traffic is routed back out the client link; a redirect there would use up the
+    // ICMP budget that the REJECT after it needs.
+    sysctl(this.nodeNs, 'net.ipv4.conf.all.send_redirects', '0');
+    sysctl(this.nodeNs, 'net.ipv4.conf.default.send_redirects', '0');
+    // /32 links with asymmetric-looking routes: strict reverse-path filtering must not interfere.
+    for (const ns of this.namespaces) {
+      sysctl(ns, 'net.ipv4.conf.all.rp_filter', '0');
+      sysctl(ns, 'net.ipv4.conf.default.rp_filter', '0');
+    }
+    // veth pairs are created inside the node namespace with their peer moved at once, so no
+    // interface ever appears in the host's namespace and the fixed names cannot collide.
+    const links: Array<[string, string]> = [
+      ['to-client', this.clientNs],
+      ['to-pod', this.podNs],
+      ['to-podc', this.podClientNs],
+    ];
+    for (const [nodeSide, peerNs] of links) {
+      run('ip', ['-n', this.nodeNs, 'link', 'add', nodeSide, 'type', 'veth', 'peer', 'name', 'to-node', 'netns', peerNs]);
+      run('ip', ['-n', this.nodeNs, 'link', 'set', nodeSide, 'up']);
+      run('ip', ['-n', peerNs, 'link', 'set', 'to-node', 'up']);
+    }
+
+    // Node towards the pods: its own address there, and a route to the client pod.
+    this.ipBatch(this.nodeNs, [
+      `addr add ${this.nodePodSideAddress}/32 dev to-pod`,
+      `route add ${this.podClientAddress}/32 dev to-podc`,
+    ]);
+    // Pods reach everything through the node.
+    for (const ns of [this.podNs, this.podClientNs]) {
+      this.ipBatch(ns, [
+        `route add ${this.nodePodSideAddress}/32 dev to-node`,
+        `route add default via ${this.nodePodSideAddress} dev to-node onlink`,
+      ]);
+    }
+    this.ipBatch(this.podClientNs, [`addr add ${this.podClientAddress}/32 dev to-node`]);
+    // The client: its addresses, and nothing routed but what routeFromClient adds.
+    this.ipBatch(
+      this.clientNs,
+      this.clientAddresses.map((a) => `addr add ${a}/32 dev to-node`),
+    );
+    this.ipBatch(
+      this.nodeNs,
+      this.clientAddresses.map((a) => `route add ${a}/32 dev to-client`),
+    );
+    this.setNodeIPs(nodeIPs);
+  }
+
+  private ipBatch(ns: string, commands: readonly string[]): void {
+    if (commands.length === 0) return;
+    run('ip', ['-n', ns, '-batch', '-'], commands.join('\n') + '\n');
+  }
+
+  /**
+   * Put these addresses on the node's client link (replacing the previous node IPs), route them
+   * from the client, and make the first one the node's default source towards the client. The
+   * node's default route points at the client namespace, as a real node's gateway would.
+   */
+  setNodeIPs(ips: readonly string[]): void {
+    if (ips.length === 0) throw new Error('a node needs at least one IP');
+    const v6 = ips.find((ip) => !/^\d+\.\d+\.\d+\.\d+$/.test(ip));
+    if (v6) throw new Error(`the topology is IPv4 only: node IP ${v6}`);
+    const gateway = this.clientAddresses[0]!;
+    const cmds: string[] = [];
+    for (const old of this.nodeIPList) cmds.push(`addr del ${old}/32 dev to-client`);
+    this.ipBatch(this.nodeNs, cmds);
+    this.ipBatch(this.nodeNs, [
+      ...ips.map((ip) => `addr add ${ip}/32 dev to-client`),
+      `route replace default via ${gateway} dev to-client onlink src ${ips[0]}`,
+    ]);
+    const clientCmds: string[] = [];
+    for (const old of this.nodeIPList) if (!ips.includes(old)) clientCmds.push(`route del ${old}/32`);
+    // The client's link route to the node's primary address carries everything routeFromClient adds.
+    clientCmds.push(...ips.map((ip) => `route replace ${ip}/32 dev to-node src ${this.clientAddresses[0]}`));
+    this.ipBatch(this.clientNs, clientCmds);
+    this.nodeIPList = [...ips];
+    const routes = [...this.clientRoutes];
+    this.clientRoutes.clear();
+    this.routeFromClient(routes);
+  }
+
+  /** Route these CIDRs (service CIDR, external and LoadBalancer IPs) from the client via the node. */
+  routeFromClient(cidrs: readonly string[]): void {
+    const fresh = cidrs.filter((c) => !this.clientRoutes.has(c) && !this.nodeIPList.includes(c.replace(/\/32$/, '')));
+    const via = this.nodeIPList[0]!;
+    this.ipBatch(
+      this.clientNs,
+      fresh.map((c) => `route replace ${c} via ${via} dev to-node onlink`),
+    );
+    for (const c of fresh) this.clientRoutes.add(c);
+  }
+
+  /** Host these endpoint IPs in the pod namespace and route them from the node. */
+  addPodAddresses(ips: readonly string[]): void {
+    const fresh = [...new Set(ips)].filter((ip) => !this.podAddresses.has(ip));
+    const taken = new Set([this.podClientIP, this.nodePodSideAddress, ...this.nodeIPList, ...this.clientAddresses]);
+    const clash = fresh.find((ip) => taken.has(ip));
+    // An endpoint on a node or client address would be answered by the wrong namespace.
+    if (clash) throw new Error(`endpoint ${clash} is already a node, client or client-pod address in this topology`);
+    this.ipBatch(
+      this.podNs,
+      fresh.map((ip) => `addr add ${ip}/32 dev to-node`),
+    );
+    this.ipBatch(
+      this.nodeNs,
+      fresh.map((ip) => `route add ${ip}/32 dev to-pod`),
+    );
+    for (const ip of fresh) this.podAddresses.add(ip);
+  }
+
+  /**
+   * Listen on these ports (0.0.0.0) in the pod namespace; resolves once every port listens.
+   * A new call replaces the previous listener.
+   */
+  async startListeners(ports: readonly number[]): Promise<void> {
+    const wanted = [...new Set(ports)].sort((a, b) => a - b);
+    if (this.listener && wanted.every((p) => this.listenerPorts.includes(p))) return;
+    this.stopListeners();
+    const child = spawn('ip', ['netns', 'exec', this.podNs, process.execPath, LISTENER, ...wanted.map(String)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.listener = child;
+    this.listenerPorts = wanted;
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      let errText = '';
+      const timer = setTimeout(() => reject(new Error(`listeners not ready after 15 s: ${errText}`)), 15_000);
+      child.stdout!.setEncoding('utf8');
+      child.stderr!.setEncoding('utf8');
+      child.stderr!.on('data', (d: string) => (errText += d));
+      child.stdout!.on('data', (d: string) => {
+        out += d;
+        if (out.includes('ready\n')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`listener exited (${code}): ${errText}`));
+      });
+    });
+  }
+
+  private stopListeners(): void {
+    if (!this.listener) return;
+    const child = this.listener;
+    this.listener = null;
+    this.listenerPorts = [];
+    child.removeAllListeners('exit');
+    child.stdin?.destroy();
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** The client pod's address (what connections "from a pod" use). */
+  get podClientAddress(): string {
+    return this.podClientIP;
+  }
+
+  /** Move the client pod to another address, e.g. into the pod CIDR of the node a fixture is for. */
+  setPodClientAddress(ip: string): void {
+    if (ip === this.podClientIP) return;
+    if (this.podAddresses.has(ip)) throw new Error(`${ip} is an endpoint address in the pod namespace`);
+    this.ipBatch(this.podClientNs, [`addr del ${this.podClientIP}/32 dev to-node`, `addr add ${ip}/32 dev to-node`]);
+    // The default route lost its source with the old address; it picks the new one again.
+    this.ipBatch(this.podClientNs, [`route replace default via ${this.nodePodSideAddress} dev to-node onlink src ${ip}`]);
+    this.ipBatch(this.nodeNs, [`route del ${this.podClientIP}/32 dev to-podc`, `route add ${ip}/32 dev to-podc`]);
+    this.podClientIP = ip;
+  }
+
+  /** Every IPv4 address of the node namespace: what addrtype LOCAL matches there. */
+  nodeLocalAddresses(): string[] {
+    return namespaceAddresses(this.nodeNs);
+  }
+
+  /** Delete the namespaces (idempotent, never throws). */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    liveResources.delete(this);
+    this.stopListeners();
+    for (const ns of this.namespaces) deleteNamespace(ns);
+  }
+}
+
+/** IPv4 addresses configured in a namespace (loopback included). */
+export function namespaceAddresses(ns: string): string[] {
+  const out = run('ip', ['-n', ns, '-4', '-o', 'addr', 'show']);
+  return [...out.matchAll(/\binet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]!);
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Rulesets
+
+export interface RulesetTool {
+  /** Default ipv4 (iptables-*); ipv6 uses ip6tables-*. */
+  readonly family?: 'ipv4' | 'ipv6';
+  /** Default nft (the distribution's iptables); legacy uses iptables-legacy-*. */
+  readonly backend?: 'nft' | 'legacy';
+}
+
+function toolName(kind: 'restore' | 'save', tool: RulesetTool): string {
+  return `${tool.family === 'ipv6' ? 'ip6tables' : 'iptables'}${tool.backend === 'legacy' ? '-legacy' : ''}-${kind}`;
+}
+
+/** Load a ruleset with iptables-restore (flushing the tables it names); `counters` keeps [p:b]. */
+export function loadRuleset(ns: string, text: string, opts: RulesetTool & { counters?: boolean } = {}): void {
+  inNs(ns, toolName('restore', opts), opts.counters ? ['-c'] : [], text);
+}
+
+/** Empty every table, so the next ruleset starts from a clean node. */
+export function resetRuleset(ns: string): void {
+  const empty = [
+    '*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT',
+    '*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT',
+    '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT',
+    '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT',
+  ];
+  loadRuleset(ns, empty.join('\n') + '\n');
+}
+
+/** `iptables-save -c` of the namespace. */
+export function saveRuleset(ns: string, tool: RulesetTool = {}): string {
+  return inNs(ns, toolName('save', tool), ['-c']);
+}
+
+export * from './conntrack.js';
+export * from './connect.js';
+export { routeSource } from './exec.js';
