@@ -6,6 +6,7 @@
 import net from 'node:net';
 
 const MAX_ATTEMPTS = 20000;
+const ANSWER_TIMEOUT_MS = 5000;
 const plan = JSON.parse(process.argv[2] ?? '{}');
 const clampTimeout = (ms) => Math.min(Math.max(ms, 50), 10000);
 const defaultTimeoutMs = clampTimeout(plan.timeoutMs ?? 1000);
@@ -53,9 +54,15 @@ function attempt(a) {
       else sock.destroy();
       resolve({ target: a.target, dst: `${a.ip}:${a.port}`, src: plan.sourceAddress, sport: a.sport, result, ms: Date.now() - started, ...extra });
     };
-    const timer = setTimeout(() => finish(connected ? 'connected' : 'timeout'), a.timeoutMs);
+    let timer = setTimeout(() => finish(connected ? 'connected' : 'timeout'), a.timeoutMs);
     sock.setEncoding('utf8');
-    sock.on('connect', () => (connected = true));
+    sock.on('connect', () => {
+      connected = true;
+      // Connected: the verdict is known; give a busy machine time to deliver the endpoint's answer
+      // too, so "which endpoint" is not lost to a short connect timeout.
+      clearTimeout(timer);
+      timer = setTimeout(() => finish('connected'), ANSWER_TIMEOUT_MS);
+    });
     sock.on('data', (d) => {
       data += d;
       const nl = data.indexOf('\n');
