@@ -1,0 +1,156 @@
+/**
+ * The explorer: a stack of screens over one snapshot's data, exactly the terminal's size.
+ * The store holds navigation only; `data` can be replaced by a newer snapshot and every list
+ * finds its selected row again by key.
+ */
+import React, { useEffect, useMemo } from 'react';
+import { Box, useApp, useInput } from 'ink';
+import { Breadcrumbs } from './components/Breadcrumbs.js';
+import { CommandLine } from './components/CommandLine.js';
+import { Line } from './components/Line.js';
+import { StatusLine } from './components/StatusLine.js';
+import { useCommandKeys } from './hooks/use-command-keys.js';
+import { KeyQueueContext, type KeyQueue } from './hooks/use-keys.js';
+import { useStore, type Store } from './hooks/use-store.js';
+import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { crumbLabel } from './model/crumbs.js';
+import type { ExplorerData } from './model/explorer-data.js';
+import { plural } from './model/format.js';
+import { ChainScreen } from './screens/ChainScreen.js';
+import { HelpScreen } from './screens/HelpScreen.js';
+import { HooksScreen } from './screens/HooksScreen.js';
+import { ServiceScreen } from './screens/ServiceScreen.js';
+import { ServicesScreen } from './screens/ServicesScreen.js';
+import { TraceScreen } from './screens/TraceScreen.js';
+import type { ScreenProps } from './screens/types.js';
+import { current, initialState, type Screen, type State } from './state.js';
+import { makeTheme, ThemeContext } from './theme.js';
+
+export interface AppProps {
+  readonly data: ExplorerData;
+  /** False for NO_COLOR: no colour or other SGR attribute at all. */
+  readonly color?: boolean;
+  readonly initialScreen?: Screen;
+  /** Called once when the user quits (q, :q, Ctrl-C). */
+  readonly onQuit?: () => void;
+}
+
+const HINTS: Record<Screen['kind'], string> = {
+  services: 'Enter open · / filter · s sort · t trace · :hooks · ? help · q quit',
+  hooks: 'Enter open chain · / filter · Esc back · : command · ? help · q quit',
+  chain: 'Enter follow jump · r raw/readable · / filter · Esc back · ? help',
+  service: 'Enter open chain at rule · t trace · / filter · Esc back · ? help',
+  trace: 'Tab next field · Enter trace / open · e edit · Esc back · ? help',
+  help: 'Esc or ? back · q quit',
+};
+
+/** Who owns the keyboard in `state`: the `:` line, else the screen on top. */
+export function keyOwner(state: State): string {
+  if (state.quit) return 'quit';
+  if (state.input?.kind === 'command') return 'command';
+  return current(state).screen.kind;
+}
+
+/** Rows the chrome takes: breadcrumbs, command line, status line. */
+export const CHROME_ROWS = 3;
+
+export function App({ data, color = true, initialScreen, onQuit }: AppProps): React.ReactElement {
+  const store = useStore(() => initialState(initialScreen));
+  const theme = useMemo(() => makeTheme(color), [color]);
+  const queue = useMemo<KeyQueue>(() => ({ pending: [], owner: () => keyOwner(store.get()) }), [store.get]);
+  return (
+    <ThemeContext.Provider value={theme}>
+      <KeyQueueContext.Provider value={queue}>
+        <Explorer data={data} store={store} onQuit={onQuit} />
+      </KeyQueueContext.Provider>
+    </ThemeContext.Provider>
+  );
+}
+
+interface ExplorerProps {
+  readonly data: ExplorerData;
+  readonly store: Store;
+  readonly onQuit?: () => void;
+}
+
+function Explorer({ data, store, onQuit }: ExplorerProps): React.ReactElement {
+  const { state } = store;
+  const { columns, rows } = useTerminalSize();
+  const { exit } = useApp();
+
+  const tooSmall = rows < 8 || columns < 40;
+  // Always listening: keeps raw mode on while the keyboard changes owner, and Ctrl-C always
+  // quits (q too when the terminal is too small for any screen).
+  useInput((input, key) => {
+    if ((key.ctrl && input === 'c') || (tooSmall && input === 'q')) store.dispatch({ type: 'quit' });
+  });
+  useCommandKeys(store, data, state.input?.kind === 'command');
+
+  useEffect(() => {
+    if (!state.quit) return;
+    onQuit?.();
+    exit();
+  }, [state.quit]);
+
+  // One line short of the terminal: ink 6 clears the whole screen on every render of a frame
+  // as tall as the terminal (outputHeight >= rows), which flickers; rows - 1 updates in place.
+  const height = Math.max(1, rows - 1);
+  const bodyHeight = Math.max(1, height - CHROME_ROWS);
+  const frame = current(state);
+  const crumbs = state.stack.map(crumbLabel);
+  const status = statusParts(data, columns);
+  const screenProps: ScreenProps = {
+    data,
+    store,
+    frame,
+    width: columns,
+    height: bodyHeight,
+    active: keyOwner(state) === frame.screen.kind,
+  };
+
+  if (tooSmall) {
+    return (
+      <Box width={columns} height={height}>
+        <Line text={`kubechains needs at least 40x8 (now ${columns}x${rows}); q quits`} />
+      </Box>
+    );
+  }
+
+  return (
+    <Box flexDirection="column" width={columns} height={height} overflow="hidden">
+      <Breadcrumbs crumbs={crumbs} width={columns} />
+      <Box height={bodyHeight} flexDirection="column" overflow="hidden">
+        {renderScreen(frame.screen.kind, screenProps)}
+      </Box>
+      <CommandLine input={state.input} message={state.message} hints={HINTS[frame.screen.kind]} filter={frame.filter} />
+      <StatusLine parts={status} warnings={data.warnings.length} />
+    </Box>
+  );
+}
+
+/** Source, the dump's date, its size; a long path gives way to its file name so the rest fits. */
+export function statusParts(data: ExplorerData, width: number): string[] {
+  const rest = [
+    data.ruleset.info.generatedAt ?? 'undated dump',
+    plural(data.counts.chains, 'chain'),
+    plural(data.counts.rules, 'rule'),
+    ...(data.ruleset.info.hasCounters ? [] : ['no counters (iptables-save -c)']),
+  ];
+  const full = [data.source, ...rest];
+  if (full.join(' · ').length <= width) return full;
+  const base = data.source.includes(' ') ? data.source : data.source.slice(data.source.lastIndexOf('/') + 1);
+  return [base, ...rest];
+}
+
+function renderScreen(kind: Screen['kind'], props: ScreenProps): React.ReactElement {
+  // Keyed by kind and depth: a new screen starts with fresh hooks, the same one keeps them.
+  const key = `${kind}:${props.store.state.stack.length}`;
+  switch (kind) {
+    case 'services': return <ServicesScreen key={key} {...props} />;
+    case 'hooks': return <HooksScreen key={key} {...props} />;
+    case 'chain': return <ChainScreen key={key} {...props} />;
+    case 'service': return <ServiceScreen key={key} {...props} />;
+    case 'trace': return <TraceScreen key={key} {...props} />;
+    case 'help': return <HelpScreen key={key} {...props} />;
+  }
+}

@@ -1,0 +1,9 @@
+/** The `:` line owns the keyboard while open: letters edit it, Enter runs it, Esc closes it. */
+import { handleCommandKey } from '../keys/common.js';
+import type { ExplorerData } from '../model/explorer-data.js';
+import type { Store } from './use-store.js';
+import { useKeys } from './use-keys.js';
+
+export function useCommandKeys(store: Store, data: ExplorerData, isActive: boolean): void {
+  useKeys('command', (k) => handleCommandKey(k, store, () => store.dispatch({ type: 'inputSubmit', env: data })), isActive);
+}

@@ -1,0 +1,115 @@
+/** The `:` command line: `:svc [FILTER]`, `:hooks`, `:chain NAME [TABLE]`, `:trace IP:PORT [SRC] [PROTO]`, `:help`, `:q`. */
+import { TABLE_NAMES, type TableName } from '../../core/parse/types.js';
+
+export type TraceProto = 'tcp' | 'udp' | 'sctp';
+export const TRACE_PROTOS: readonly TraceProto[] = ['tcp', 'udp', 'sctp'];
+
+export type Command =
+  | { readonly kind: 'services'; readonly filter: string }
+  | { readonly kind: 'hooks' }
+  | { readonly kind: 'chain'; readonly name: string; readonly table: TableName | null }
+  | { readonly kind: 'trace'; readonly dst: string; readonly src: string; readonly proto: TraceProto }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'quit' };
+
+export type CommandResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly error: string };
+
+export const COMMAND_HELP = ':svc [filter]  :hooks  :chain NAME [table]  :trace IP:PORT [src] [proto]  :help  :q';
+
+export function parseCommand(text: string): CommandResult {
+  const words = text.trim().replace(/^:/, '').trim().split(/\s+/).filter(Boolean);
+  const [verb = '', ...rest] = words;
+  switch (verb.toLowerCase()) {
+    case 'svc':
+    case 'svcs':
+    case 'service':
+    case 'services':
+      return ok({ kind: 'services', filter: rest.join(' ') });
+    case 'hooks':
+    case 'hook':
+      return ok({ kind: 'hooks' });
+    case 'chain':
+    case 'ch': {
+      const [name, tableWord] = rest;
+      if (!name) return fail('usage: :chain NAME [table]');
+      // `:chain nat/KUBE-SERVICES` and `:chain KUBE-SERVICES nat` both name the table.
+      const slash = name.indexOf('/');
+      const tableText = slash > 0 ? name.slice(0, slash) : tableWord;
+      const chainName = slash > 0 ? name.slice(slash + 1) : name;
+      if (tableText !== undefined && !isTable(tableText)) return fail(`unknown table ${tableText}`);
+      return ok({ kind: 'chain', name: chainName, table: tableText ?? null });
+    }
+    case 'trace':
+    case 'tr': {
+      const [dst, ...more] = rest;
+      if (!dst) return fail('usage: :trace IP:PORT [src] [tcp|udp|sctp]');
+      const dstError = hostPortError(dst);
+      if (dstError) return fail(dstError);
+      let src = '';
+      let proto: TraceProto = 'tcp';
+      for (const w of more) {
+        const lower = w.toLowerCase();
+        if (isProto(lower)) proto = lower;
+        else if (isAddress(w)) src = w;
+        else return fail(`not an address or protocol: ${w}`);
+      }
+      return ok({ kind: 'trace', dst, src, proto });
+    }
+    case 'help':
+    case 'h':
+    case '?':
+      return ok({ kind: 'help' });
+    case 'q':
+    case 'q!':
+    case 'quit':
+    case 'exit':
+      return ok({ kind: 'quit' });
+    case '':
+      return fail(COMMAND_HELP);
+    default:
+      return fail(`unknown command :${verb} (${COMMAND_HELP})`);
+  }
+}
+
+export interface HostPort {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** "10.0.0.1:80" or "[fd00::1]:80". */
+export function parseHostPort(text: string): HostPort | null {
+  const t = text.trim();
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(t) ?? /^([0-9.]+):(\d{1,5})$/.exec(t);
+  if (!m) return null;
+  const address = m[1]!;
+  const port = Number(m[2]);
+  if (!isAddress(address) || port < 1 || port > 65535) return null;
+  return { address, port };
+}
+
+export function hostPortError(text: string): string | null {
+  return parseHostPort(text) ? null : `expected IP:PORT (e.g. 10.32.0.10:53 or [fd00::1]:80), got ${text}`;
+}
+
+/** IPv4 dotted quad or an IPv6 address (loosely: hex groups and colons). */
+export function isAddress(text: string): boolean {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) return v4.slice(1).every((o) => Number(o) <= 255);
+  return /^[0-9a-fA-F:]+(:\d{1,3}(\.\d{1,3}){3})?$/.test(text) && text.includes(':') && (text.match(/::/g)?.length ?? 0) <= 1;
+}
+
+export function isProto(text: string): text is TraceProto {
+  return (TRACE_PROTOS as readonly string[]).includes(text);
+}
+
+function isTable(text: string): text is TableName {
+  return (TABLE_NAMES as readonly string[]).includes(text);
+}
+
+function ok(command: Command): CommandResult {
+  return { ok: true, command };
+}
+
+function fail(error: string): CommandResult {
+  return { ok: false, error };
+}

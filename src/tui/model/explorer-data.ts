@@ -1,0 +1,269 @@
+/**
+ * Everything the explorer shows about one snapshot, derived once from the core's Ruleset and
+ * KubeModel: rows for the services and hooks screens, per-chain rule rows, reference counts,
+ * search indexes. Pure and lazy (a 10k-service dump pays only for what is opened); a new
+ * snapshot gets a new ExplorerData and the views keep their selection by row key.
+ */
+import { buildKubeModel, type KubeModel, type ServicePort } from '../../core/kube/index.js';
+import { findChain } from '../../core/parse/query.js';
+import type { Chain, Counters, Family, Rule, Ruleset, TableName } from '../../core/parse/types.js';
+import type { ChainRef, ServiceSort } from '../state.js';
+import { ruleSummary } from './rule-summary.js';
+import { createSearcher, type Searcher } from './search.js';
+
+/** What the explorer is given: a loaded dump and where it came from. */
+export interface ExplorerInput {
+  readonly ruleset: Ruleset;
+  /** The source as the user named it: a path, `<stdin>`, a command. */
+  readonly source: string;
+  readonly takenAt: Date | null;
+  /** The node's own addresses (addrtype LOCAL), [] when unknown. */
+  readonly nodeAddresses: readonly string[];
+}
+
+export type ServiceType = 'LoadBalancer' | 'NodePort' | 'ExternalIP' | 'ClusterIP';
+
+export interface ServiceRow {
+  readonly key: string;
+  readonly service: ServicePort;
+  readonly type: ServiceType;
+  /** "10.32.0.61:80/tcp" */
+  readonly cluster: string;
+  readonly nodePort: number | null;
+  readonly endpointsTotal: number;
+  /** null when the dump does not tell which endpoints are local. */
+  readonly endpointsLocal: number | null;
+  /** externalTrafficPolicy, or internalTrafficPolicy when that is Local and nothing is external. */
+  readonly policy: string;
+  readonly packets: number | null;
+}
+
+export interface HookRow {
+  readonly key: string;
+  readonly ref: ChainRef;
+  readonly hook: string;
+  readonly chain: Chain;
+  /** User chains the hook jumps to, in rule order. */
+  readonly jumps: readonly string[];
+}
+
+export interface RuleRow {
+  readonly key: string;
+  readonly rule: Rule;
+  readonly summary: string;
+  /** The chain the rule jumps or goes to, when it is a chain of the same table. */
+  readonly into: ChainRef | null;
+}
+
+export interface ExplorerData extends ExplorerInput {
+  readonly model: KubeModel;
+  readonly serviceRows: readonly ServiceRow[];
+  sortedServices(sort: ServiceSort): readonly ServiceRow[];
+  readonly hookRows: readonly HookRow[];
+  chain(ref: ChainRef): Chain | undefined;
+  ruleRows(ref: ChainRef): readonly RuleRow[];
+  /** How many rules jump or go to this chain. */
+  references(ref: ChainRef): number;
+  serviceSearcher(): Searcher;
+  hookSearcher(): Searcher;
+  ruleSearcher(ref: ChainRef): Searcher;
+  /** `:chain NAME [TABLE]`: nat first (where kube-proxy's service chains are), then filter, … */
+  resolveChain(name: string, table: TableName | null): ChainRef | null;
+  findService(family: Family, id: string): ServicePort | undefined;
+  readonly counts: { readonly chains: number; readonly rules: number };
+  /** Parse warnings and iptables' own notes, for the status line. */
+  readonly warnings: readonly string[];
+}
+
+/** Kernel hook order; within a hook, the order the tables are consulted. */
+const HOOK_ORDER: readonly (readonly [string, readonly TableName[]])[] = [
+  ['PREROUTING', ['raw', 'mangle', 'nat']],
+  ['INPUT', ['mangle', 'filter', 'security', 'nat']],
+  ['FORWARD', ['mangle', 'filter', 'security']],
+  ['OUTPUT', ['raw', 'mangle', 'nat', 'filter', 'security']],
+  ['POSTROUTING', ['mangle', 'nat']],
+];
+
+const TABLE_PREFERENCE: readonly TableName[] = ['nat', 'filter', 'mangle', 'raw', 'security'];
+
+export function refKey(ref: ChainRef): string {
+  return `${ref.family}/${ref.table}/${ref.chain}`;
+}
+
+export function serviceKey(s: ServicePort): string {
+  return `${s.family} ${s.id}`;
+}
+
+export function serviceType(s: ServicePort): ServiceType {
+  if (s.loadBalancerIPs.length > 0) return 'LoadBalancer';
+  if (s.nodePort !== null) return 'NodePort';
+  if (s.externalIPs.length > 0) return 'ExternalIP';
+  return 'ClusterIP';
+}
+
+export function hostPort(address: string, port: number | null): string {
+  const host = address.includes(':') ? `[${address}]` : address;
+  return port === null ? host : `${host}:${port}`;
+}
+
+export function buildExplorerData(input: ExplorerInput, model: KubeModel = buildKubeModel(input.ruleset)): ExplorerData {
+  const { ruleset } = input;
+  const serviceRows = model.services.map(toServiceRow);
+  const sorted = new Map<ServiceSort, readonly ServiceRow[]>([['id', serviceRows]]);
+  const hookRows = buildHookRows(ruleset);
+  const ruleRowCache = new Map<string, readonly RuleRow[]>();
+  const ruleSearchers = new Map<string, Searcher>();
+  let referenceCounts: Map<string, number> | null = null;
+  let serviceSearch: Searcher | null = null;
+  let hookSearch: Searcher | null = null;
+  const byFamilyId = new Map(model.services.map((s) => [serviceKey(s), s]));
+
+  const chain = (ref: ChainRef) => findChain(ruleset, ref.table, ref.chain, ref.family);
+
+  const ruleRows = (ref: ChainRef): readonly RuleRow[] => {
+    const key = refKey(ref);
+    let rows = ruleRowCache.get(key);
+    if (!rows) {
+      const c = chain(ref);
+      rows = (c?.rules ?? []).map((rule) => {
+        const target = rule.target;
+        const into = target && findChain(ruleset, ref.table, target, ref.family) ? { family: ref.family, table: ref.table, chain: target } : null;
+        return { key: String(rule.index), rule, summary: ruleSummary(rule), into };
+      });
+      ruleRowCache.set(key, rows);
+    }
+    return rows;
+  };
+
+  let chainCount = 0;
+  let ruleCount = 0;
+  for (const t of ruleset.tables) {
+    chainCount += t.chains.length;
+    ruleCount += t.rules.length;
+  }
+
+  return {
+    ...input,
+    model,
+    serviceRows,
+    sortedServices(sort) {
+      let rows = sorted.get(sort);
+      if (!rows) {
+        rows = sortServices(serviceRows, sort);
+        sorted.set(sort, rows);
+      }
+      return rows;
+    },
+    hookRows,
+    chain,
+    ruleRows,
+    references(ref) {
+      if (!referenceCounts) referenceCounts = countReferences(ruleset);
+      return referenceCounts.get(refKey(ref)) ?? 0;
+    },
+    serviceSearcher() {
+      serviceSearch ??= createSearcher(serviceRows.map((r) => serviceSearchFields(r.service)));
+      return serviceSearch;
+    },
+    hookSearcher() {
+      hookSearch ??= createSearcher(hookRows.map((h) => [h.hook, h.ref.table, h.ref.chain, ...h.jumps]));
+      return hookSearch;
+    },
+    ruleSearcher(ref) {
+      const key = refKey(ref);
+      let s = ruleSearchers.get(key);
+      if (!s) {
+        s = createSearcher(ruleRows(ref).map((r) => [r.rule.target ?? '', r.summary]));
+        ruleSearchers.set(key, s);
+      }
+      return s;
+    },
+    resolveChain(name, table) {
+      const tables = table ? [table] : TABLE_PREFERENCE;
+      for (const fam of ['ipv4', 'ipv6'] as const) {
+        for (const t of tables) if (findChain(ruleset, t, name, fam)) return { family: fam, table: t, chain: name };
+      }
+      return null;
+    },
+    findService(family, id) {
+      return byFamilyId.get(`${family} ${id}`);
+    },
+    counts: { chains: chainCount, rules: ruleCount },
+    warnings: [
+      ...ruleset.diagnostics.map((d) => `line ${d.line}:${d.column}: ${d.message}`),
+      ...ruleset.info.notes,
+    ],
+  };
+}
+
+function toServiceRow(s: ServicePort): ServiceRow {
+  const localKnown = s.endpoints.some((e) => e.local !== null);
+  const external = s.externalTrafficPolicy;
+  return {
+    key: serviceKey(s),
+    service: s,
+    type: serviceType(s),
+    cluster: s.clusterIP ? `${hostPort(s.clusterIP, s.port)}/${s.protocol}` : `-/${s.protocol}`,
+    nodePort: s.nodePort,
+    endpointsTotal: s.endpoints.length,
+    endpointsLocal: localKnown ? s.endpoints.filter((e) => e.local === true).length : null,
+    policy: external ?? (s.internalTrafficPolicy === 'Local' ? 'int:Local' : '-'),
+    packets: s.packets,
+  };
+}
+
+function sortServices(rows: readonly ServiceRow[], sort: ServiceSort): readonly ServiceRow[] {
+  const copy = rows.slice();
+  const byId = (a: ServiceRow, b: ServiceRow) => (a.service.id < b.service.id ? -1 : a.service.id > b.service.id ? 1 : 0);
+  if (sort === 'id') return copy.sort(byId);
+  if (sort === 'packets') return copy.sort((a, b) => (b.packets ?? -1) - (a.packets ?? -1) || byId(a, b));
+  return copy.sort((a, b) => b.endpointsTotal - a.endpointsTotal || byId(a, b));
+}
+
+/** Short keys only (fuse.js is slow on long text): names, addresses, ports, chain names. */
+function serviceSearchFields(s: ServicePort): string[] {
+  const f = [s.id, s.name, s.namespace];
+  if (s.portName) f.push(s.portName);
+  if (s.clusterIP) f.push(s.clusterIP, hostPort(s.clusterIP, s.port));
+  if (s.port !== null) f.push(String(s.port));
+  if (s.nodePort !== null) f.push(String(s.nodePort));
+  f.push(...s.externalIPs, ...s.loadBalancerIPs);
+  for (const chain of Object.values(s.chains)) if (chain) f.push(chain);
+  for (const e of s.endpoints) f.push(e.address, e.chain);
+  return f;
+}
+
+function buildHookRows(ruleset: Ruleset): HookRow[] {
+  const rows: HookRow[] = [];
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    for (const [hook, tables] of HOOK_ORDER) {
+      for (const table of tables) {
+        const chain = findChain(ruleset, table, hook, family);
+        if (!chain) continue;
+        const jumps: string[] = [];
+        for (const r of chain.rules) {
+          if (r.target && !jumps.includes(r.target) && findChain(ruleset, table, r.target, family)) jumps.push(r.target);
+        }
+        const ref = { family, table, chain: hook };
+        rows.push({ key: refKey(ref), ref, hook, chain, jumps });
+      }
+    }
+  }
+  return rows;
+}
+
+function countReferences(ruleset: Ruleset): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const t of ruleset.tables) {
+    for (const r of t.rules) {
+      if (!r.target) continue;
+      const key = `${t.family}/${t.name}/${r.target}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+export function ruleCounters(data: ExplorerData, ref: ChainRef, ruleNumber: number): Counters | null {
+  return data.chain(ref)?.rules[ruleNumber - 1]?.counters ?? null;
+}

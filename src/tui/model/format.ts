@@ -1,0 +1,75 @@
+/** Small pure formatters for the views: numbers as `iptables -v` prints them, padding, percentages. */
+import { escapeForTerminal } from '../../core/escape.js';
+
+/**
+ * The one escape function for anything that came from a dump: control characters and ESC
+ * become `\xNN`, so a comment can never move the cursor or recolour the terminal.
+ */
+export function display(text: string): string {
+  return escapeForTerminal(text);
+}
+
+/** iptables' xtables_print_num with FMT_KILOMEGAGIGA: 99999, then K/M/G/T rounded to 1000s. */
+export function humanCount(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '-';
+  if (n <= 99999) return String(n);
+  const units = ['K', 'M', 'G', 'T'];
+  let v = n;
+  for (let i = 0; i < units.length; i++) {
+    v = Math.floor((v + 500) / 1000);
+    if (v <= 9999 || i === units.length - 1) return `${v}${units[i]}`;
+  }
+  return String(n);
+}
+
+/** Probability as a short percentage: 1 -> "100%", 1/3 -> "33.3%". */
+export function percent(p: number): string {
+  const v = p * 100;
+  if (v === 100 || v === 0) return `${v}%`;
+  if (v >= 10) return `${trimZeros(v.toFixed(1))}%`;
+  if (v >= 0.1) return `${trimZeros(v.toFixed(2))}%`;
+  return `${v.toPrecision(2)}%`;
+}
+
+function trimZeros(s: string): string {
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
+/**
+ * Left-aligned cell: cut to `width` (with "…") and padded with spaces. Cells escape their text
+ * first, so a control character's \xNN counts in the width and columns stay aligned.
+ */
+export function cell(raw: string, width: number): string {
+  const text = display(raw);
+  if (width <= 0) return '';
+  if (text.length > width) return width === 1 ? '…' : text.slice(0, width - 1) + '…';
+  return text + ' '.repeat(width - text.length);
+}
+
+/** Left-aligned cell cut in the middle: "kube-sys…dns:dns-tcp" keeps both the namespace and the port name. */
+export function midCell(raw: string, width: number): string {
+  const text = display(raw);
+  if (text.length <= width || width < 8) return cell(text, width);
+  const tail = Math.ceil((width - 1) * 0.6);
+  return text.slice(0, width - 1 - tail) + '…' + text.slice(text.length - tail);
+}
+
+/** Right-aligned cell, for numbers. */
+export function rcell(raw: string, width: number): string {
+  const text = display(raw);
+  if (width <= 0) return '';
+  if (text.length > width) return text.slice(0, width);
+  return ' '.repeat(width - text.length) + text;
+}
+
+/** Keep the end of a long string (breadcrumbs): "…" + last `width - 1` characters. */
+export function keepEnd(raw: string, width: number): string {
+  const text = display(raw);
+  if (text.length <= width) return text;
+  if (width <= 1) return '…'.slice(0, width);
+  return '…' + text.slice(text.length - width + 1);
+}
+
+export function plural(n: number, word: string, many = word + 's'): string {
+  return `${n} ${n === 1 ? word : many}`;
+}

@@ -1,0 +1,96 @@
+/**
+ * What each screen lists for a frame (filter and sort applied), memoised per snapshot so the
+ * render and the key handlers (which read the newest state) share one computation.
+ */
+import type { ServicePort } from '../../core/kube/types.js';
+import { tracePacket } from '../../core/trace/index.js';
+import type { Outcome, TraceResult } from '../../core/trace/types.js';
+import type { ChainRef, ServiceSort, TraceRequest } from '../state.js';
+import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
+import { createSearcher, type Searcher } from './search.js';
+import { buildServiceTree, toPacket, traceNodeAddresses, type TreeRow } from './service-tree.js';
+
+const caches = new WeakMap<ExplorerData, Map<string, unknown>>();
+const MAX_ENTRIES = 64;
+
+function memo<T>(data: ExplorerData, key: string, build: () => T): T {
+  let cache = caches.get(data);
+  if (!cache) {
+    cache = new Map();
+    caches.set(data, cache);
+  }
+  if (cache.has(key)) return cache.get(key) as T;
+  const value = build();
+  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+  cache.set(key, value);
+  return value;
+}
+
+/**
+ * Rows matching `filter`: substring hits in `ordered`'s order (the list's own sort, as k9s
+ * keeps it), fuzzy matches (typos) best first.
+ */
+function filtered<T>(all: readonly T[], ordered: readonly T[], searcher: () => Searcher, filter: string): readonly T[] {
+  if (filter.trim() === '') return ordered;
+  const result = searcher().search(filter);
+  const rows = result.indices.map((i) => all[i]!);
+  if (result.fuzzy) return rows;
+  const hits = new Set<T>(rows);
+  return ordered.filter((r) => hits.has(r));
+}
+
+export function servicesView(data: ExplorerData, filter: string, sort: ServiceSort): readonly ServiceRow[] {
+  return memo(data, `svc\0${sort}\0${filter}`, () =>
+    filtered(data.serviceRows, data.sortedServices(sort), () => data.serviceSearcher(), filter),
+  );
+}
+
+export function hooksView(data: ExplorerData, filter: string): readonly HookRow[] {
+  return memo(data, `hooks\0${filter}`, () => filtered(data.hookRows, data.hookRows, () => data.hookSearcher(), filter));
+}
+
+export function chainView(data: ExplorerData, ref: ChainRef, filter: string): readonly RuleRow[] {
+  return memo(data, `chain\0${refKey(ref)}\0${filter}`, () => {
+    const rows = data.ruleRows(ref);
+    return filtered(rows, rows, () => data.ruleSearcher(ref), filter);
+  });
+}
+
+export function serviceTreeView(data: ExplorerData, service: ServicePort, filter: string): readonly TreeRow[] {
+  const all = memo(data, `tree\0${service.family} ${service.id}`, () => buildServiceTree(data, service));
+  if (filter.trim() === '') return all;
+  const id = `${service.family} ${service.id}`;
+  const searcher = () => memo(data, `tree-search\0${id}`, () => createSearcher(all.map((r) => [r.text])));
+  return memo(data, `tree\0${id}\0${filter}`, () => filtered(all, all, searcher, filter));
+}
+
+export interface TraceView {
+  readonly result: TraceResult | null;
+  readonly localAddresses: readonly string[];
+}
+
+export function traceView(data: ExplorerData, request: TraceRequest | null): TraceView {
+  if (!request) return { result: null, localAddresses: data.nodeAddresses };
+  const family = request.dst.includes(':') ? 'ipv6' : 'ipv4';
+  const localAddresses = traceNodeAddresses(data.nodeAddresses, family);
+  const key = `trace\0${request.src}\0${request.dst}\0${request.dport}\0${request.proto}`;
+  const result = memo(data, key, () => tracePacket(data.ruleset, toPacket(request, family), { localAddresses }));
+  return { result, localAddresses };
+}
+
+const outcomeSearchers = new WeakMap<readonly Outcome[], Searcher>();
+
+export function outcomesView(view: TraceView, filter: string): readonly Outcome[] {
+  const outcomes = view.result?.outcomes ?? [];
+  if (filter.trim() === '') return outcomes;
+  const fields = (o: Outcome) => [o.verdict, o.dnat ?? '', o.endpointChain ?? '', o.reason ?? '', ...o.path.map((s) => s.chain)];
+  const searcher = () => {
+    let s = outcomeSearchers.get(outcomes);
+    if (!s) {
+      s = createSearcher(outcomes.map(fields));
+      outcomeSearchers.set(outcomes, s);
+    }
+    return s;
+  };
+  return filtered(outcomes, outcomes, searcher, filter);
+}

@@ -1,0 +1,63 @@
+/** One chain's rules: counters as `iptables -v` prints them, target, and a readable summary or the rule as written. */
+import React, { useMemo } from 'react';
+import { Box } from 'ink';
+import { BUILTIN_CHAINS } from '../../core/parse/types.js';
+import { Line } from '../components/Line.js';
+import { ListView } from '../components/ListView.js';
+import { useChainKeys } from '../hooks/use-chain-keys.js';
+import type { ExplorerData, RuleRow } from '../model/explorer-data.js';
+import { cell, humanCount, plural, rcell } from '../model/format.js';
+import { resolveCursor } from '../model/list-window.js';
+import { chainView } from '../model/views.js';
+import type { ChainRef } from '../state.js';
+import { useTheme } from '../theme.js';
+import type { ScreenProps } from './types.js';
+
+const TARGET_MAX = 25;
+
+export function chainTitle(data: ExplorerData, ref: ChainRef): string {
+  const chain = data.chain(ref);
+  const fam = ref.family === 'ipv6' ? ' (IPv6)' : '';
+  if (!chain) return `${ref.table} ${ref.chain}${fam} · not in this dump`;
+  const parts = [`${ref.table} ${ref.chain}${fam}`];
+  if (chain.policy) {
+    const c = chain.counters;
+    parts.push(`policy ${chain.policy}${c ? ` ${humanCount(c.packets)} pkts ${humanCount(c.bytes)} bytes` : ''}`);
+  }
+  parts.push(plural(chain.rules.length, 'rule'));
+  if (!BUILTIN_CHAINS[ref.table].includes(ref.chain)) parts.push(plural(data.references(ref), 'reference'));
+  return parts.join(' · ');
+}
+
+export function ChainScreen(props: ScreenProps): React.ReactElement {
+  const { data, frame, height, store } = props;
+  const theme = useTheme();
+  const page = Math.max(1, height - 3);
+  useChainKeys(props, page);
+  const ref = frame.screen.kind === 'chain' ? frame.screen.ref : null;
+  const rows = ref ? chainView(data, ref, frame.filter) : [];
+  // Once per list, not per render: KUBE-SERVICES has a rule per service port.
+  const targetWidth = useMemo(() => rows.reduce((w, r) => Math.max(w, (r.rule.target ?? '').length), 6), [rows]);
+  if (!ref) return <Box />;
+  const raw = store.state.raw;
+  const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
+  const numWidth = Math.max(2, String(data.chain(ref)?.rules.length ?? 0).length);
+  const line = (r: RuleRow) =>
+    [
+      rcell(String(r.rule.index), numWidth),
+      rcell(humanCount(r.rule.counters?.packets), 5),
+      rcell(humanCount(r.rule.counters?.bytes), 5),
+      ...(raw ? [r.rule.text] : [cell(r.rule.target ?? '', Math.min(TARGET_MAX, targetWidth)), r.summary]),
+    ].join(' ');
+  const header = [rcell('#', numWidth), rcell('PKTS', 5), rcell('BYTES', 5), ...(raw ? ['RULE (as written; r: readable)'] : [cell('TARGET', Math.min(TARGET_MAX, targetWidth)), 'MATCHES · COMMENT (r: raw)'])].join(' ');
+  const selected = rows[cursor];
+  const detail = selected ? `line ${selected.rule.line}: ${raw ? selected.summary : selected.rule.text}` : '';
+  return (
+    <Box flexDirection="column" height={height}>
+      <Line text={chainTitle(data, ref)} style={theme.header} />
+      <Line text={`  ${header}`} style={theme.dim} />
+      <ListView rows={rows} cursor={cursor} top={frame.main.top} height={page} render={line} empty={frame.filter ? `no rule matches "${frame.filter}"` : 'no rules'} />
+      <Line text={detail} style={theme.dim} />
+    </Box>
+  );
+}

@@ -1,0 +1,51 @@
+/** Every key, by screen. */
+import React from 'react';
+import { Box } from 'ink';
+import { Line } from '../components/Line.js';
+import { ListView } from '../components/ListView.js';
+import { useHelpKeys } from '../hooks/use-help-keys.js';
+import { resolveCursor } from '../model/list-window.js';
+import { useTheme } from '../theme.js';
+import type { ScreenProps } from './types.js';
+
+export const HELP_LINES: readonly string[] = [
+  'Moving',
+  '  ↑/↓ j/k        previous / next row',
+  '  PgUp/PgDn      a page up / down (also Ctrl-B / Ctrl-F)',
+  '  g/G Home/End   first / last row',
+  '  Enter → l      drill in: service, chain, the jump target of a rule',
+  '  Esc ⌫ ← h      back to the same row you left; clears a filter first',
+  'Finding',
+  '  /              fuzzy filter: names, IPs, ports, endpoints, chains',
+  '                 type to filter, ↑/↓ pick, Enter open, Tab keep, Esc cancel',
+  '  :              command line; Enter runs, Esc closes:',
+  '                 :svc [filter]  :hooks  :chain NAME [table]  :help  :q',
+  '                 :trace IP:PORT [src] [tcp|udp|sctp]',
+  'Screens',
+  '  Services       s sort (id / packets / endpoints), t trace the cluster IP',
+  '  Service        entry points to every endpoint; t traces the selected entry',
+  '  Hooks  :hooks  the netfilter entry points; Enter opens the chain',
+  '  Chain          r rules as written / readable; Enter follows a jump',
+  '  Trace  :trace  Tab next field, Enter traces; Enter on a step opens it',
+  'Always',
+  '  ?              this help (? or Esc to leave)',
+  '  q  Ctrl-C      quit',
+  '',
+  'Counters come from the dump, shown as iptables -v does (K, M, G: 1000s).',
+  'Tree and trace come from one tracer: a new connection (ctstate NEW) from a',
+  'client off the node unless a source is given; node addresses from --node-ip.',
+];
+
+export function HelpScreen(props: ScreenProps): React.ReactElement {
+  const { frame, height } = props;
+  const theme = useTheme();
+  const page = Math.max(1, height - 1);
+  useHelpKeys(props, HELP_LINES.length, page);
+  const cursor = resolveCursor(frame.main, HELP_LINES.length, String);
+  return (
+    <Box flexDirection="column" height={height}>
+      <Line text="Help · kubechains explores kube-proxy's iptables rules (read-only)" style={theme.header} />
+      <ListView rows={HELP_LINES} cursor={cursor} top={frame.main.top} height={page} render={(l) => l} />
+    </Box>
+  );
+}

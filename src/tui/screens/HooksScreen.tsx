@@ -1,0 +1,48 @@
+/** The netfilter entry points, in the order the kernel consults them, each opening its chain. */
+import React from 'react';
+import { Box } from 'ink';
+import { Line } from '../components/Line.js';
+import { ListView } from '../components/ListView.js';
+import { useHooksKeys } from '../hooks/use-hooks-keys.js';
+import type { HookRow } from '../model/explorer-data.js';
+import { cell, humanCount, plural, rcell } from '../model/format.js';
+import { resolveCursor } from '../model/list-window.js';
+import { hooksView } from '../model/views.js';
+import { useTheme } from '../theme.js';
+import type { ScreenProps } from './types.js';
+
+function hookLine(h: HookRow, showFamily: boolean): string {
+  const policy = h.chain.policy ?? '-';
+  const c = h.chain.counters;
+  return [
+    cell(h.hook, 11),
+    cell(h.ref.table, 8),
+    ...(showFamily ? [cell(h.ref.family === 'ipv6' ? 'v6' : 'v4', 2)] : []),
+    cell(policy, 6),
+    rcell(String(h.chain.rules.length), 5),
+    rcell(humanCount(c?.packets), 5),
+    rcell(humanCount(c?.bytes), 5),
+    h.jumps.length > 0 ? `→ ${h.jumps.join(', ')}` : '',
+  ].join(' ');
+}
+
+export function HooksScreen(props: ScreenProps): React.ReactElement {
+  const { data, frame, height } = props;
+  const theme = useTheme();
+  const page = Math.max(1, height - 2);
+  useHooksKeys(props, page);
+  const rows = hooksView(data, frame.filter);
+  const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
+  const showFamily = data.hookRows.some((h) => h.ref.family === 'ipv6');
+  const header = [
+    cell('HOOK', 11), cell('TABLE', 8), ...(showFamily ? [cell('IP', 2)] : []), cell('POLICY', 6),
+    rcell('RULES', 5), rcell('PKTS', 5), rcell('BYTES', 5), 'JUMPS',
+  ].join(' ');
+  return (
+    <Box flexDirection="column" height={height}>
+      <Line text={`Hooks · ${plural(rows.length, 'entry point')} in kernel order · policy counters`} style={theme.header} />
+      <Line text={`  ${header}`} style={theme.dim} />
+      <ListView rows={rows} cursor={cursor} top={frame.main.top} height={page} render={(h) => hookLine(h, showFamily)} empty="no built-in chains in this dump" />
+    </Box>
+  );
+}

@@ -1,0 +1,76 @@
+/**
+ * One service port: what it is, then the tree from each entry point through kube-proxy's chains
+ * to every endpoint's DNAT and the outcome, with probabilities and counters (from the tracer).
+ */
+import React from 'react';
+import { Box } from 'ink';
+import type { ServicePort } from '../../core/kube/types.js';
+import { Line } from '../components/Line.js';
+import { ListView } from '../components/ListView.js';
+import { useServiceKeys } from '../hooks/use-service-keys.js';
+import { hostPort, serviceType, type ExplorerData } from '../model/explorer-data.js';
+import { cell, humanCount, percent, plural, rcell } from '../model/format.js';
+import { resolveCursor } from '../model/list-window.js';
+import { traceNodeAddresses, type TreeRow } from '../model/service-tree.js';
+import { serviceTreeView } from '../model/views.js';
+import { useTheme } from '../theme.js';
+import type { ScreenProps } from './types.js';
+
+export function serviceSummary(s: ServicePort): string {
+  const parts = [s.id, serviceType(s), s.clusterIP ? `${hostPort(s.clusterIP, s.port)}/${s.protocol}` : s.protocol];
+  if (s.nodePort !== null) parts.push(`node port ${s.nodePort}`);
+  if (s.externalIPs.length) parts.push(`external ${s.externalIPs.join(',')}`);
+  if (s.loadBalancerIPs.length) parts.push(`LB ${s.loadBalancerIPs.join(',')}`);
+  if (s.externalTrafficPolicy) parts.push(`ext policy ${s.externalTrafficPolicy}`);
+  if (s.internalTrafficPolicy === 'Local') parts.push('int policy Local');
+  if (s.sessionAffinitySeconds !== null) parts.push(`affinity ${s.sessionAffinitySeconds}s`);
+  return parts.join(' · ');
+}
+
+export function serviceSecondLine(data: ExplorerData, s: ServicePort): string {
+  const local = s.endpoints.filter((e) => e.local === true).length;
+  const eps = `${plural(s.endpoints.length, 'endpoint')}${s.endpoints.some((e) => e.local !== null) ? ` (${local} local)` : ''}`;
+  const counters = s.packets === null ? '' : ` · ${humanCount(s.packets)} pkts ${humanCount(s.bytes)} bytes`;
+  const node = data.nodeAddresses.length > 0 ? `node ${data.nodeAddresses.join(',')}` : `node ${traceNodeAddresses([], s.family)[0]} assumed (--node-ip)`;
+  const chains = Object.entries(s.chains).filter(([, c]) => c).map(([role, c]) => `${role.toUpperCase()} ${c}`);
+  return [eps + counters, node, ...chains].join(' · ');
+}
+
+function treeLine(r: TreeRow, width: number): string {
+  const right = `${rcell(r.probability === null ? '' : percent(r.probability), 6)} ${rcell(r.counters ? humanCount(r.counters.packets) : '', 5)}`;
+  const left = '  '.repeat(r.depth) + r.text;
+  return `${cell(left, Math.max(10, width - 2 - right.length - 1))} ${right}`;
+}
+
+export function ServiceScreen(props: ScreenProps): React.ReactElement {
+  const { data, frame, width, height } = props;
+  const theme = useTheme();
+  const page = Math.max(1, height - 3);
+  useServiceKeys(props, page);
+  if (frame.screen.kind !== 'service') return <Box />;
+  const service = data.findService(frame.screen.family, frame.screen.id);
+  if (!service) {
+    return (
+      <Box flexDirection="column" height={height}>
+        <Line text={`${frame.screen.id}: not in this snapshot (Esc to go back)`} style={theme.error} />
+      </Box>
+    );
+  }
+  const rows = serviceTreeView(data, service, frame.filter);
+  const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
+  return (
+    <Box flexDirection="column" height={height}>
+      <Line text={serviceSummary(service)} style={theme.header} />
+      <Line text={serviceSecondLine(data, service)} />
+      <Line text={`  ${cell('ENTRY → CHAIN #RULE → TARGET (Enter opens)', Math.max(10, width - 16))} ${rcell('PROB', 6)} ${rcell('PKTS', 5)}`} style={theme.dim} />
+      <ListView
+        rows={rows}
+        cursor={cursor}
+        top={frame.main.top}
+        height={page}
+        render={(r) => (r.kind === 'outcome' ? [{ text: treeLine(r, width), style: theme.verdict(r.text.slice(2).split(' ')[0] ?? '') }] : treeLine(r, width))}
+        empty={`nothing matches "${frame.filter}"`}
+      />
+    </Box>
+  );
+}

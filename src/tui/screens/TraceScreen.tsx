@@ -1,0 +1,81 @@
+/** A packet form, every outcome of the packet (probability, verdict, DNAT, masquerade, why) and the selected outcome's path. */
+import React from 'react';
+import { Box } from 'ink';
+import { describeStep } from '../../core/trace/index.js';
+import type { Outcome, PathStep } from '../../core/trace/types.js';
+import { Line, type Segment } from '../components/Line.js';
+import { ListView } from '../components/ListView.js';
+import { useTraceKeys } from '../hooks/use-trace-keys.js';
+import { ruleCounters } from '../model/explorer-data.js';
+import { cell, humanCount, percent, plural, rcell } from '../model/format.js';
+import { resolveCursor } from '../model/list-window.js';
+import { defaultClient } from '../model/service-tree.js';
+import { outcomesView, traceView } from '../model/views.js';
+import type { TraceFocus, TraceForm } from '../state.js';
+import { useTheme, type Theme } from '../theme.js';
+import type { ScreenProps } from './types.js';
+
+function formSegments(form: TraceForm, theme: Theme): Segment[] {
+  const field = (focus: TraceFocus, label: string, value: string, placeholder: string): Segment[] => {
+    const on = form.focus === focus;
+    const shown = value === '' && !on ? placeholder : value;
+    return [
+      { text: `${on ? '>' : ' '}${label} ` },
+      { text: `${shown}${on ? '_' : ''}`, style: on ? theme.input : undefined },
+      { text: '  ' },
+    ];
+  };
+  return [
+    ...field('src', 'src', form.src, `(${defaultClient(form.dst.includes('[') ? 'ipv6' : 'ipv4')}, off-node client)`),
+    ...field('dst', 'dst', form.dst, '(IP:PORT)'),
+    ...field('proto', 'proto', form.proto, form.proto),
+  ];
+}
+
+export function outcomeLine(o: Outcome): string {
+  const why = o.reason ?? (o.delivery ? (o.delivery === 'forward' ? 'forwarded' : o.delivery) : '');
+  const assumed = o.assumptions.length > 0 ? ` · assumes ${o.assumptions.join('; ')}` : '';
+  return `${rcell(percent(o.probability), 6)} ${cell(o.verdict, 7)} ${cell(o.dnat ?? '-', 21)} ${cell(o.masquerade ? 'yes' : 'no', 4)} ${why}${assumed}`;
+}
+
+export function TraceScreen(props: ScreenProps): React.ReactElement {
+  const { data, frame, height, width } = props;
+  const theme = useTheme();
+  const available = Math.max(2, height - 5);
+  const form = frame.screen.kind === 'trace' ? frame.screen.form : null;
+  const view = traceView(data, form?.submitted ?? null);
+  const outcomes = outcomesView(view, frame.filter);
+  const outcomeHeight = Math.min(Math.max(1, outcomes.length), Math.max(2, Math.floor(available * 0.35)));
+  const pathHeight = Math.max(1, available - outcomeHeight);
+  useTraceKeys(props, { outcomes: outcomeHeight, path: pathHeight });
+  if (!form) return <Box />;
+  const cursor = resolveCursor(frame.main, outcomes.length, String);
+  const selected = outcomes[cursor];
+  const path = selected?.path ?? [];
+  const pathCursor = resolveCursor(frame.path, path.length, String);
+  const family = view.result?.packet.family ?? 'ipv4';
+  let info: Segment;
+  if (form.error) info = { text: form.error, style: theme.error };
+  else if (view.result?.error) info = { text: `cannot trace: ${view.result.error}`, style: theme.error };
+  else if (view.result) {
+    const p = view.result.packet;
+    const node = data.nodeAddresses.length > 0 ? `node ${view.localAddresses.join(',')}` : `node ${view.localAddresses.join(',')} (assumed; --node-ip)`;
+    info = { text: `${p.protocol} ${p.src}:${p.sport} → ${p.dst}:${p.dport} · ${p.origin === 'local' ? 'from this node' : `from the network via ${p.inInterface}`} · ${node} · ${plural(outcomes.length, 'outcome')}` };
+  } else info = { text: 'Enter a destination IP:PORT and press Enter (Tab moves between fields, e edits again)', style: theme.dim };
+  const pathLine = (s: PathStep) => {
+    const c = s.rule === null ? null : ruleCounters(data, { family, table: s.table, chain: s.chain }, s.rule);
+    const right = rcell(c ? humanCount(c.packets) : '', 5);
+    return `${cell(describeStep(s), Math.max(10, width - 2 - right.length - 1))} ${right}`;
+  };
+  const listFocus = form.focus === 'outcomes' || form.focus === 'path';
+  return (
+    <Box flexDirection="column" height={height}>
+      <Line segments={formSegments(form, theme)} />
+      <Line segments={[info]} />
+      <Line text={`  ${rcell('PROB', 6)} ${cell('VERDICT', 7)} ${cell('DNAT', 21)} ${cell('MASQ', 4)} WHY`} style={theme.dim} />
+      <ListView rows={outcomes} cursor={cursor} top={frame.main.top} height={outcomeHeight} render={outcomeLine} focused={form.focus === 'outcomes'} empty={form.submitted ? 'no outcome' : ''} />
+      <Line text={selected ? `path of outcome ${cursor + 1} (${plural(path.length, 'step')}; Enter opens a step's chain)` : ''} style={theme.dim} />
+      <ListView rows={path} cursor={pathCursor} top={frame.path.top} height={pathHeight} render={pathLine} focused={listFocus && form.focus === 'path'} empty="" />
+    </Box>
+  );
+}

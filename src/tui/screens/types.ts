@@ -1,0 +1,15 @@
+import type { Store } from '../hooks/use-store.js';
+import type { ExplorerData } from '../model/explorer-data.js';
+import type { Frame } from '../state.js';
+
+/** What every screen gets: the snapshot's data, the store, the frame on top, its box, and the keyboard. */
+export interface ScreenProps {
+  readonly data: ExplorerData;
+  readonly store: Store;
+  readonly frame: Frame;
+  readonly width: number;
+  /** Lines the screen must fill exactly. */
+  readonly height: number;
+  /** True when this screen owns the keyboard (no `:` line open). */
+  readonly active: boolean;
+}
