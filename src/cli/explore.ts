@@ -12,7 +12,10 @@ export const DEFAULT_INTERVAL_SECONDS = 2;
 export interface ExplorerLaunch {
   readonly snapshot: Snapshot;
   readonly source: SourceSpec;
-  /** True for sources worth re-reading (--source-cmd, the local node); false for a file or stdin. */
+  /**
+   * True for sources re-read every interval (--source-cmd, the local node); false for a file or
+   * stdin. (The explorer also re-reads a file when it changes: it decides from `source`.)
+   */
   readonly live: boolean;
   readonly intervalSeconds: number;
   /** --node-ip, else the local node's addresses, else []. */

@@ -31,7 +31,9 @@ const PER_COMMAND: Readonly<Record<Command, string>> = {
 
 The interactive explorer: services, hooks, chains, endpoints and the tracer.
 With --source-cmd or the local node as source, the dump is re-read every
---interval seconds (default 2).
+--interval seconds (default 2; longer when the source is slower), a file when
+it changes; packets per second and the rows that counted since the last
+refresh are shown, p pauses. A failed refresh keeps the last good dump.
 
 ${SOURCE_HELP}`,
   services: `Usage: kubechains services [SOURCE] [--source-cmd CMD] [--json]

@@ -1,12 +1,13 @@
-/** A dump printed by the user's own command (`--source-cmd`), run once through /bin/sh -c. */
+/** A dump printed by the user's own command (`--source-cmd`), run through /bin/sh -c. */
 import { decodeDump } from './decode.js';
-import { describeFailure, runProgram } from './spawn.js';
+import { describeFailure, runProgram, succeeded, type RunOptions } from './spawn.js';
 import { SourceError } from './types.js';
 
-export async function readDumpCommand(command: string): Promise<string> {
-  const result = await runProgram('/bin/sh', ['-c', command]);
-  if (result.status !== 0 || result.startError || result.tooBig) {
-    throw new SourceError(`--source-cmd ${JSON.stringify(command)} ${describeFailure(result)}`);
+export async function readDumpCommand(command: string, options: RunOptions = {}): Promise<string> {
+  const result = await runProgram('/bin/sh', ['-c', command], options);
+  if (!succeeded(result)) {
+    const detail = describeFailure(result);
+    throw new SourceError(`--source-cmd ${JSON.stringify(command)} ${detail}`, detail);
   }
   return decodeDump(result.stdout);
 }

@@ -12,40 +12,46 @@ export { localNodeAddresses, findOnPath } from './local.js';
 export interface LoadOptions {
   /** Where `-` reads from; process.stdin by default. */
   readonly stdin?: NodeJS.ReadableStream;
-  /** Environment for the local source (PATH); process.env by default. */
+  /** Environment for the local source (PATH) and the command; process.env by default. */
   readonly env?: NodeJS.ProcessEnv;
+  /** A command or iptables-save running longer than this is killed and the load fails. */
+  readonly timeoutMs?: number;
+  /** Aborting kills a running command or iptables-save (the load then fails). */
+  readonly signal?: AbortSignal;
 }
 
 export const STDIN_ORIGIN = '<stdin>';
 
 /** Reads and parses one dump. Rejects with SourceError when the source cannot be read; parse problems are in ruleset.diagnostics. */
 export async function loadSnapshot(spec: SourceSpec, options: LoadOptions = {}): Promise<Snapshot> {
+  const text = await readSource(spec, options);
+  return { ...text, ruleset: parseIptablesSave(text.text) };
+}
+
+/** What loadSnapshot reads, before the parse: the poller parses after yielding to the keyboard. */
+export interface SourceText {
+  readonly text: string;
+  readonly origin: string;
+  /** When the read started: the counters are as of about then. */
+  readonly takenAt: Date;
+  readonly nodeAddresses: string[];
+}
+
+export async function readSource(spec: SourceSpec, options: LoadOptions = {}): Promise<SourceText> {
   const takenAt = new Date();
-  let text: string;
-  let origin: string;
-  let nodeAddresses: string[] = [];
+  const run = { timeoutMs: options.timeoutMs, signal: options.signal };
   switch (spec.kind) {
     case 'file':
-      text = await readDumpFile(spec.path);
-      origin = spec.path;
-      break;
+      return { text: await readDumpFile(spec.path), origin: spec.path, takenAt, nodeAddresses: [] };
     case 'stdin':
-      text = await readDumpStream(options.stdin ?? process.stdin, STDIN_ORIGIN);
-      origin = STDIN_ORIGIN;
-      break;
+      return { text: await readDumpStream(options.stdin ?? process.stdin, STDIN_ORIGIN), origin: STDIN_ORIGIN, takenAt, nodeAddresses: [] };
     case 'command':
-      text = await readDumpCommand(spec.command);
-      origin = spec.command;
-      break;
+      return { text: await readDumpCommand(spec.command, { ...run, env: options.env }), origin: spec.command, takenAt, nodeAddresses: [] };
     case 'local': {
-      const local = await readLocalDump(options.env ?? process.env);
-      text = local.text;
-      origin = local.origin;
-      nodeAddresses = local.nodeAddresses;
-      break;
+      const local = await readLocalDump(options.env ?? process.env, run);
+      return { text: local.text, origin: local.origin, takenAt, nodeAddresses: local.nodeAddresses };
     }
   }
-  return { text, ruleset: parseIptablesSave(text), origin, takenAt, nodeAddresses };
 }
 
 /** The SourceSpec a command line names: a SOURCE argument, --source-cmd, or the local node. */

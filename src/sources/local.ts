@@ -8,7 +8,7 @@ import { access, stat } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { decodeDump } from './decode.js';
-import { describeFailure, runProgram } from './spawn.js';
+import { describeFailure, runProgram, succeeded, type RunOptions } from './spawn.js';
 import { SourceError } from './types.js';
 
 const WHAT_TO_PASS = 'pass a dump file (iptables-save -c > FILE), `-` to read standard input, or --source-cmd \'COMMAND\'';
@@ -19,7 +19,8 @@ export interface LocalDump {
   readonly nodeAddresses: string[];
 }
 
-export async function readLocalDump(env: NodeJS.ProcessEnv = process.env): Promise<LocalDump> {
+/** `run` adds a timeout or an abort signal to each program; its env is `env`. */
+export async function readLocalDump(env: NodeJS.ProcessEnv = process.env, run: Omit<RunOptions, 'env'> = {}): Promise<LocalDump> {
   const save4 = await findOnPath('iptables-save', env.PATH);
   if (save4 === null) {
     throw new SourceError(`no SOURCE given and iptables-save is not on PATH (not a node?): ${WHAT_TO_PASS}`);
@@ -27,9 +28,10 @@ export async function readLocalDump(env: NodeJS.ProcessEnv = process.env): Promi
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new SourceError(`no SOURCE given: reading this node's rules needs root (sudo kubechains ...), or ${WHAT_TO_PASS}`);
   }
-  const v4 = await runProgram(save4, ['-c'], env);
-  if (v4.status !== 0 || v4.startError || v4.tooBig) {
-    throw new SourceError(`iptables-save -c ${describeFailure(v4)}`);
+  const v4 = await runProgram(save4, ['-c'], { ...run, env });
+  if (!succeeded(v4)) {
+    const detail = describeFailure(v4);
+    throw new SourceError(`iptables-save -c ${detail}`, detail);
   }
   let text = decodeDump(v4.stdout);
   let origin = 'iptables-save -c';
@@ -37,8 +39,9 @@ export async function readLocalDump(env: NodeJS.ProcessEnv = process.env): Promi
   const save6 = await findOnPath('ip6tables-save', env.PATH);
   if (save6 !== null) {
     // IPv6 may be disabled or the tool broken; the IPv4 rules are still worth showing.
-    const v6 = await runProgram(save6, ['-c'], env);
-    const text6 = v6.status === 0 ? decodeDump(v6.stdout) : '';
+    const v6 = await runProgram(save6, ['-c'], { ...run, env });
+    if (v6.aborted || v6.timedOut) throw new SourceError(`ip6tables-save -c ${describeFailure(v6)}`, describeFailure(v6));
+    const text6 = succeeded(v6) ? decodeDump(v6.stdout) : '';
     if (/^\*/m.test(text6)) {
       if (text !== '' && !text.endsWith('\n')) text += '\n';
       text += text6;

@@ -1,4 +1,4 @@
-/** Where a dump comes from, and what loading one gives. Shared by the CLI and (later) the live poller. */
+/** Where a dump comes from, and what loading one gives. Shared by the CLI and the live poller. */
 import type { Ruleset } from '../core/parse/types.js';
 
 export type SourceSpec =
@@ -25,4 +25,14 @@ export interface Snapshot {
 export class SourceError extends Error {
   override readonly name = 'SourceError';
   readonly exitCode = 2;
+  /**
+   * What went wrong without naming the source again ("exited with status 4: Another app is
+   * currently holding the xtables lock"), for a status line that shows the source already.
+   */
+  readonly detail: string;
+
+  constructor(message: string, detail?: string) {
+    super(message);
+    this.detail = detail ?? message;
+  }
 }

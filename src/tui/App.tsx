@@ -11,11 +11,12 @@ import { Line } from './components/Line.js';
 import { StatusLine } from './components/StatusLine.js';
 import { useCommandKeys } from './hooks/use-command-keys.js';
 import { KeyQueueContext, type KeyQueue } from './hooks/use-keys.js';
+import { useLive, type LiveProps } from './hooks/use-live.js';
 import { useStore, type Store } from './hooks/use-store.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { crumbLabel } from './model/crumbs.js';
 import type { ExplorerData } from './model/explorer-data.js';
-import { plural } from './model/format.js';
+import { problemText, statusView } from './model/live-status.js';
 import { ChainScreen } from './screens/ChainScreen.js';
 import { HelpScreen } from './screens/HelpScreen.js';
 import { HooksScreen } from './screens/HooksScreen.js';
@@ -33,6 +34,8 @@ export interface AppProps {
   readonly initialScreen?: Screen;
   /** Called once when the user quits (q, :q, Ctrl-C). */
   readonly onQuit?: () => void;
+  /** A live source: its snapshots replace `data` as they come (`p` pauses). */
+  readonly live?: LiveProps;
 }
 
 const HINTS: Record<Screen['kind'], string> = {
@@ -44,6 +47,9 @@ const HINTS: Record<Screen['kind'], string> = {
   help: 'Esc or ? back · q quit',
 };
 
+/** The services hints with a live source: `p` replaces `:hooks` (still in ? help). */
+const LIVE_SERVICES_HINTS = 'Enter open · / filter · s sort · p pause · t trace · ? help · q quit';
+
 /** Who owns the keyboard in `state`: the `:` line, else the screen on top. */
 export function keyOwner(state: State): string {
   if (state.quit) return 'quit';
@@ -54,27 +60,29 @@ export function keyOwner(state: State): string {
 /** Rows the chrome takes: breadcrumbs, command line, status line. */
 export const CHROME_ROWS = 3;
 
-export function App({ data, color = true, initialScreen, onQuit }: AppProps): React.ReactElement {
+export function App({ data, color = true, initialScreen, onQuit, live }: AppProps): React.ReactElement {
   const store = useStore(() => initialState(initialScreen));
   const theme = useMemo(() => makeTheme(color), [color]);
   const queue = useMemo<KeyQueue>(() => ({ pending: [], owner: () => keyOwner(store.get()) }), [store.get]);
   return (
     <ThemeContext.Provider value={theme}>
       <KeyQueueContext.Provider value={queue}>
-        <Explorer data={data} store={store} onQuit={onQuit} />
+        <Explorer initial={data} store={store} onQuit={onQuit} live={live} />
       </KeyQueueContext.Provider>
     </ThemeContext.Provider>
   );
 }
 
 interface ExplorerProps {
-  readonly data: ExplorerData;
+  readonly initial: ExplorerData;
   readonly store: Store;
   readonly onQuit?: () => void;
+  readonly live?: LiveProps;
 }
 
-function Explorer({ data, store, onQuit }: ExplorerProps): React.ReactElement {
+function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactElement {
   const { state } = store;
+  const { data, status, now } = useLive(initial, live, store);
   const { columns, rows } = useTerminalSize();
   const { exit } = useApp();
 
@@ -98,7 +106,7 @@ function Explorer({ data, store, onQuit }: ExplorerProps): React.ReactElement {
   const bodyHeight = Math.max(1, height - CHROME_ROWS);
   const frame = current(state);
   const crumbs = state.stack.map(crumbLabel);
-  const status = statusParts(data, columns);
+  const statusLine = statusView(data, status, columns, now);
   const screenProps: ScreenProps = {
     data,
     store,
@@ -106,6 +114,7 @@ function Explorer({ data, store, onQuit }: ExplorerProps): React.ReactElement {
     width: columns,
     height: bodyHeight,
     active: keyOwner(state) === frame.screen.kind,
+    counting: live !== undefined || data.diff.previous !== null,
   };
 
   if (tooSmall) {
@@ -122,24 +131,21 @@ function Explorer({ data, store, onQuit }: ExplorerProps): React.ReactElement {
       <Box height={bodyHeight} flexDirection="column" overflow="hidden">
         {renderScreen(frame.screen.kind, screenProps)}
       </Box>
-      <CommandLine input={state.input} message={state.message} hints={HINTS[frame.screen.kind]} filter={frame.filter} />
-      <StatusLine parts={status} warnings={data.warnings.length} />
+      <CommandLine
+        input={state.input}
+        message={state.message}
+        hints={live && frame.screen.kind === 'services' ? LIVE_SERVICES_HINTS : HINTS[frame.screen.kind]}
+        filter={frame.filter}
+        problem={problemText(status)}
+      />
+      <StatusLine parts={statusLine.parts} alerts={statusLine.alerts} warnings={data.warnings.length} />
     </Box>
   );
 }
 
-/** Source, the dump's date, its size; a long path gives way to its file name so the rest fits. */
+/** Source, the dump's date, its size (a file read once); see statusView for live sources. */
 export function statusParts(data: ExplorerData, width: number): string[] {
-  const rest = [
-    data.ruleset.info.generatedAt ?? 'undated dump',
-    plural(data.counts.chains, 'chain'),
-    plural(data.counts.rules, 'rule'),
-    ...(data.ruleset.info.hasCounters ? [] : ['no counters (iptables-save -c)']),
-  ];
-  const full = [data.source, ...rest];
-  if (full.join(' · ').length <= width) return full;
-  const base = data.source.includes(' ') ? data.source : data.source.slice(data.source.lastIndexOf('/') + 1);
-  return [base, ...rest];
+  return [...statusView(data, null, width, Date.now()).parts];
 }
 
 function renderScreen(kind: Screen['kind'], props: ScreenProps): React.ReactElement {

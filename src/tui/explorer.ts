@@ -1,23 +1,32 @@
 /**
- * The full-screen explorer over one loaded snapshot, until the user quits: alternate screen,
- * keyboard, Ink. Loaded by run.ts (see there why not imported directly).
+ * The full-screen explorer until the user quits: alternate screen, keyboard, Ink, and for a live
+ * source (a command, the local node, a file) the poller that re-reads it. Loaded by run.ts (see
+ * there why not imported directly).
  */
 import { createElement } from 'react';
 import { render } from 'ink';
+import { createPoller, pollModeOf, type Poller } from '../sources/poller.js';
 import type { Snapshot, SourceSpec } from '../sources/types.js';
 import { App } from './App.js';
-import { buildExplorerData, type ExplorerData } from './model/explorer-data.js';
+import type { ExplorerData } from './model/explorer-data.js';
+import { snapshotData } from './model/snapshot-data.js';
 import { AltScreen, openKeyboard } from './terminal.js';
 import { colorWanted } from './theme.js';
 
 export interface ExplorerOptions {
   readonly snapshot: Snapshot;
   readonly source?: SourceSpec;
-  /** A source worth re-reading (command, local node); live refresh comes with a later issue. */
+  /**
+   * The CLI's word on whether the source is polled every interval (command, local node). The
+   * explorer decides from `source`: a command or the local node is re-run every interval, a
+   * file re-read when it changes, standard input read once.
+   */
   readonly live?: boolean;
+  /** Seconds between refreshes (default 2). */
   readonly intervalSeconds?: number;
   /** --node-ip, else the local node's addresses, else the snapshot's. */
   readonly nodeAddresses?: readonly string[];
+  /** Unused by the explorer (the poller reads the source itself); kept for the CLI's contract. */
   readonly reload?: () => Promise<Snapshot>;
   /** For tests and embedding: default process.stdin/stdout/stderr/env. */
   readonly stdin?: NodeJS.ReadStream;
@@ -31,12 +40,21 @@ const EXIT_USAGE = 2;
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };
 
+const DEFAULT_INTERVAL_SECONDS = 2;
+
 export function explorerData(snapshot: Snapshot, nodeAddresses?: readonly string[]): ExplorerData {
-  return buildExplorerData({
-    ruleset: snapshot.ruleset,
-    source: snapshot.origin,
-    takenAt: snapshot.takenAt,
-    nodeAddresses: nodeAddresses ?? snapshot.nodeAddresses,
+  return snapshotData(snapshot, nodeAddresses);
+}
+
+/** The poller for a source worth re-reading, or null (standard input, or no source named). */
+export function livePoller(options: ExplorerOptions): Poller | null {
+  const source = options.source;
+  if (!source || pollModeOf(source) === 'once') return null;
+  return createPoller({
+    spec: source,
+    intervalSeconds: options.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS,
+    initial: options.snapshot,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
   });
 }
 
@@ -50,10 +68,14 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
     return EXIT_USAGE;
   }
   const data = explorerData(options.snapshot, options.nodeAddresses);
+  const poller = livePoller(options);
+  // --node-ip wins over what each snapshot reads; a local source's own addresses otherwise.
+  const nodeAddresses = options.nodeAddresses && options.nodeAddresses.length > 0 ? options.nodeAddresses : undefined;
 
   const screen = new AltScreen(stdout);
   const restore = () => screen.leave();
   const onSignal = (signal: NodeJS.Signals) => {
+    void poller?.stop();
     instance.unmount();
     restore();
     keyboard.close();
@@ -67,7 +89,8 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
   for (const s of SIGNALS) process.on(s, onSignal);
 
   screen.enter();
-  const instance = render(createElement(App, { data, color: colorWanted(env) }), {
+  const live = poller ? { feed: poller, nodeAddresses } : undefined;
+  const instance = render(createElement(App, { data, color: colorWanted(env), live }), {
     stdin: keyboard.stream,
     stdout,
     stderr,
@@ -77,9 +100,11 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
     // ink 6.8's incremental mode draws a frame one line low after the first render (seen in tmux).
     incrementalRendering: false,
   });
+  poller?.start();
   try {
     await instance.waitUntilExit();
   } finally {
+    await poller?.stop();
     instance.cleanup();
     restore();
     keyboard.close();

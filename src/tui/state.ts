@@ -8,8 +8,8 @@ import type { Family, TableName } from '../core/parse/types.js';
 import { parseCommand, parseHostPort, isAddress, TRACE_PROTOS, type TraceProto } from './model/commands.js';
 import { moveCursor, scrollInto, START, type ListPos, type Movement } from './model/list-window.js';
 
-export type ServiceSort = 'id' | 'packets' | 'endpoints';
-export const SERVICE_SORTS: readonly ServiceSort[] = ['id', 'packets', 'endpoints'];
+export type ServiceSort = 'id' | 'packets' | 'rate' | 'endpoints';
+export const SERVICE_SORTS: readonly ServiceSort[] = ['id', 'packets', 'rate', 'endpoints'];
 
 export interface ChainRef {
   readonly family: Family;
@@ -70,6 +70,8 @@ export interface State {
   readonly input: InputLine | null;
   /** `r`: rules as written instead of readable summaries. */
   readonly raw: boolean;
+  /** `p`: live updates paused (the explorer tells the poller). */
+  readonly paused: boolean;
   readonly message: { readonly text: string; readonly error: boolean } | null;
   readonly quit: boolean;
 }
@@ -104,6 +106,13 @@ export type Action =
   | { readonly type: 'inputSubmit'; readonly env: CommandEnv }
   | { readonly type: 'sort' }
   | { readonly type: 'toggleRaw' }
+  | { readonly type: 'togglePause' }
+  /**
+   * A new snapshot is about to replace the data: each frame whose selection is known only by
+   * position gets the key of the row it shows now (`keys[i]` for `stack[i]`, null: leave it), so
+   * the same row stays selected when rows move.
+   */
+  | { readonly type: 'pin'; readonly keys: readonly (string | null)[] }
   | { readonly type: 'help' }
   | { readonly type: 'quit' }
   | { readonly type: 'message'; readonly text: string; readonly error?: boolean }
@@ -117,7 +126,7 @@ export function frame(screen: Screen, filter = ''): Frame {
 }
 
 export function initialState(screen: Screen = { kind: 'services' }): State {
-  return { stack: [frame(screen)], input: null, raw: false, message: null, quit: false };
+  return { stack: [frame(screen)], input: null, raw: false, paused: false, message: null, quit: false };
 }
 
 export function current(state: State): Frame {
@@ -191,6 +200,18 @@ export function reducer(state: State, action: Action): State {
       });
     case 'toggleRaw':
       return { ...state, raw: !state.raw };
+    case 'togglePause':
+      return { ...state, paused: !state.paused };
+    case 'pin': {
+      let changed = false;
+      const stack = state.stack.map((f, i) => {
+        const key = action.keys[i] ?? null;
+        if (key === null || f.main.key !== null) return f;
+        changed = true;
+        return { ...f, main: { ...f.main, key } };
+      });
+      return changed ? { ...state, stack } : state;
+    }
     case 'help':
       if (current(state).screen.kind === 'help') return reducer(state, { type: 'back' });
       return reducer(state, { type: 'open', screen: { kind: 'help' } });

@@ -27,7 +27,8 @@ describe('runExplorer', () => {
       stderr: new FakeStdout() as unknown as NodeJS.WriteStream,
       env: { NO_COLOR: '1' },
     });
-    for (let i = 0; i < 20; i++) await tick();
+    // Until the explorer module has loaded and taken the terminal.
+    for (let i = 0; i < 400 && process.listenerCount('SIGTERM') <= baseline; i++) await tick();
     expect(process.listenerCount('SIGTERM')).toBeGreaterThan(baseline);
     stdin.write('q');
     expect(await done).toBe(0);

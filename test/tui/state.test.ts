@@ -107,6 +107,8 @@ describe('navigation', () => {
   it('s cycles the sort, r toggles raw rules, ? opens and closes help', () => {
     let s = run(initialState(), { type: 'sort' });
     expect(current(s).sort).toBe('packets');
+    s = run(s, { type: 'sort' });
+    expect(current(s).sort).toBe('rate');
     s = run(s, { type: 'sort' }, { type: 'sort' });
     expect(current(s).sort).toBe('id');
     expect(run(s, { type: 'toggleRaw' }).raw).toBe(true);

@@ -19,7 +19,7 @@ export interface ListKeys {
   readonly filterable?: boolean;
 }
 
-/** Ctrl-C, q, ?, :, /, r and Esc/Backspace; true when the key was one of them. */
+/** Ctrl-C, q, ?, :, /, r, p and Esc/Backspace; true when the key was one of them. */
 export function handleGlobalKey(k: KeyPress, store: Store, filterable: boolean): boolean {
   const { dispatch } = store;
   if (isCtrlC(k)) {
@@ -47,6 +47,9 @@ export function handleGlobalKey(k: KeyPress, store: Store, filterable: boolean):
       return true;
     case 'r':
       dispatch({ type: 'toggleRaw' });
+      return true;
+    case 'p':
+      dispatch({ type: 'togglePause' });
       return true;
     default:
       return false;

@@ -4,6 +4,7 @@
  * search indexes. Pure and lazy (a 10k-service dump pays only for what is opened); a new
  * snapshot gets a new ExplorerData and the views keep their selection by row key.
  */
+import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
 import { buildKubeModel, type KubeModel, type ServicePort } from '../../core/kube/index.js';
 import { findChain } from '../../core/parse/query.js';
 import type { Chain, Counters, Family, Rule, Ruleset, TableName } from '../../core/parse/types.js';
@@ -19,6 +20,8 @@ export interface ExplorerInput {
   readonly takenAt: Date | null;
   /** The node's own addresses (addrtype LOCAL), [] when unknown. */
   readonly nodeAddresses: readonly string[];
+  /** The snapshot shown before this one (live sources): deltas and rates are against it. */
+  readonly previous?: CounterSnapshot | null;
 }
 
 export type ServiceType = 'LoadBalancer' | 'NodePort' | 'ExternalIP' | 'ClusterIP';
@@ -36,6 +39,7 @@ export interface ServiceRow {
   /** externalTrafficPolicy, or internalTrafficPolicy when that is Local and nothing is external. */
   readonly policy: string;
   readonly packets: number | null;
+  readonly bytes: number | null;
 }
 
 export interface HookRow {
@@ -57,6 +61,13 @@ export interface RuleRow {
 
 export interface ExplorerData extends ExplorerInput {
   readonly model: KubeModel;
+  /**
+   * Counters against the previous snapshot (every delta is `first` without one): per rule,
+   * chain, service and endpoint, computed on lookup.
+   */
+  readonly diff: CounterDiff;
+  /** This snapshot as the next one's `previous`. */
+  readonly counterSnapshot: CounterSnapshot;
   readonly serviceRows: readonly ServiceRow[];
   sortedServices(sort: ServiceSort): readonly ServiceRow[];
   readonly hookRows: readonly HookRow[];
@@ -108,6 +119,8 @@ export function hostPort(address: string, port: number | null): string {
 
 export function buildExplorerData(input: ExplorerInput, model: KubeModel = buildKubeModel(input.ruleset)): ExplorerData {
   const { ruleset } = input;
+  const counterSnapshot: CounterSnapshot = { ruleset, takenAtMs: input.takenAt?.getTime() ?? 0, model };
+  const diff = diffSnapshots(input.previous ?? null, counterSnapshot);
   const serviceRows = model.services.map(toServiceRow);
   const sorted = new Map<ServiceSort, readonly ServiceRow[]>([['id', serviceRows]]);
   const hookRows = buildHookRows(ruleset);
@@ -145,11 +158,13 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
   return {
     ...input,
     model,
+    diff,
+    counterSnapshot,
     serviceRows,
     sortedServices(sort) {
       let rows = sorted.get(sort);
       if (!rows) {
-        rows = sortServices(serviceRows, sort);
+        rows = sortServices(serviceRows, sort, diff);
         sorted.set(sort, rows);
       }
       return rows;
@@ -209,14 +224,20 @@ function toServiceRow(s: ServicePort): ServiceRow {
     endpointsLocal: localKnown ? s.endpoints.filter((e) => e.local === true).length : null,
     policy: external ?? (s.internalTrafficPolicy === 'Local' ? 'int:Local' : '-'),
     packets: s.packets,
+    bytes: s.bytes,
   };
 }
 
-function sortServices(rows: readonly ServiceRow[], sort: ServiceSort): readonly ServiceRow[] {
+function sortServices(rows: readonly ServiceRow[], sort: ServiceSort, diff: CounterDiff): readonly ServiceRow[] {
   const copy = rows.slice();
   const byId = (a: ServiceRow, b: ServiceRow) => (a.service.id < b.service.id ? -1 : a.service.id > b.service.id ? 1 : 0);
   if (sort === 'id') return copy.sort(byId);
   if (sort === 'packets') return copy.sort((a, b) => (b.packets ?? -1) - (a.packets ?? -1) || byId(a, b));
+  if (sort === 'rate') {
+    // Highest packets/s first; services without a rate (no previous snapshot, new, reset) last.
+    const rate = new Map(rows.map((r) => [r, diff.servicePort(r.service)?.packetRate ?? null]));
+    return copy.sort((a, b) => compareRates(rate.get(a), rate.get(b)) || (b.packets ?? -1) - (a.packets ?? -1) || byId(a, b));
+  }
   return copy.sort((a, b) => b.endpointsTotal - a.endpointsTotal || byId(a, b));
 }
 

@@ -73,3 +73,41 @@ export function keepEnd(raw: string, width: number): string {
 export function plural(n: number, word: string, many = word + 's'): string {
   return `${n} ${n === 1 ? word : many}`;
 }
+
+/** Packets (or bytes) per second in a narrow column: "-" unknown, "0", "2.5", "840", "12K". */
+export function rateText(rate: number | null | undefined): string {
+  if (rate === null || rate === undefined || !Number.isFinite(rate)) return '-';
+  if (rate === 0) return '0';
+  if (rate < 0.05) return '<0.1';
+  if (rate < 9.95) return trimZeros(rate.toFixed(1));
+  return humanCount(Math.round(rate));
+}
+
+/** A change since the last refresh: "-" unknown, "0", "+12", "+3K". */
+export function deltaText(delta: number | null | undefined): string {
+  if (delta === null || delta === undefined) return '-';
+  return delta === 0 ? '0' : `+${humanCount(delta)}`;
+}
+
+/** The marker of a row that counted since the last refresh (a character: never colour alone). */
+export const COUNTED_MARK = '•';
+
+export function countedMark(counted: boolean | undefined): string {
+  return counted ? COUNTED_MARK : ' ';
+}
+
+/** "3.1 s", "12 s", "4 min", "2 h": how long, for ages and durations. */
+export function seconds(s: number): string {
+  if (s < 0) s = 0;
+  if (s < 10) return `${trimZeros(s.toFixed(1))} s`;
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${Math.round(s / 3600)} h`;
+}
+
+/** Wall-clock time of day, HH:MM:SS, in the local time zone. */
+export function clockTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}

@@ -8,7 +8,7 @@
  * the rest is one click away in the trace screen.
  */
 import type { EntryKind, EntryPoint, ServicePort } from '../../core/kube/types.js';
-import type { Counters, Family } from '../../core/parse/types.js';
+import type { Counters, Family, Rule } from '../../core/parse/types.js';
 import { tracePacket } from '../../core/trace/index.js';
 import type { Outcome, PathStep, TraceProtocol } from '../../core/trace/types.js';
 import type { ChainRef, TraceRequest } from '../state.js';
@@ -31,6 +31,10 @@ export interface TreeRow {
   /** Chance a new connection through this entry point passes here; null on entry rows. */
   readonly probability: number | null;
   readonly counters: Counters | null;
+  /** The rule behind the row (entry and step rows), for its live delta and rate; null elsewhere. */
+  readonly rule: Rule | null;
+  /** A built-in chain's policy step: the chain whose own counters these are. */
+  readonly policyOf: ChainRef | null;
   /** Enter opens this chain with this rule (1-based) selected. */
   readonly open: { readonly ref: ChainRef; readonly rule: number | null } | null;
   /** Trace request behind this entry point (for `t` on an entry row). */
@@ -106,6 +110,8 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
       text: `${ENTRY_LABEL[entry.kind]} ${hostPort(request.dst, request.dport)}/${entry.protocol}  from ${request.src}`,
       probability: null,
       counters: entry.rule.counters,
+      rule: entry.rule,
+      policyOf: null,
       open: { ref: entryRef, rule: entry.rule.index },
       request,
     });
@@ -129,7 +135,7 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
 }
 
 function note(key: string, text: string): TreeRow {
-  return { key, depth: 1, kind: 'note', text, probability: null, counters: null, open: null, request: null };
+  return { key, depth: 1, kind: 'note', text, probability: null, counters: null, rule: null, policyOf: null, open: null, request: null };
 }
 
 /** All of the first nat stage (where the endpoint is picked); elsewhere only what decides. */
@@ -171,6 +177,7 @@ function emit(data: ExplorerData, family: Family, node: TrieNode, prefix: string
     const step = c.step!;
     const key = `${prefix}|${stepKey(step)}`;
     const ref: ChainRef = { family, table: step.table, chain: step.chain };
+    const rule = step.rule === null ? null : data.chain(ref)?.rules[step.rule - 1] ?? null;
     rows.push({
       key,
       depth: childDepth,
@@ -178,6 +185,8 @@ function emit(data: ExplorerData, family: Family, node: TrieNode, prefix: string
       text: stepText(step),
       probability: c.probability,
       counters: step.rule === null ? data.chain(ref)?.counters ?? null : ruleCounters(data, ref, step.rule),
+      rule,
+      policyOf: step.rule === null ? ref : null,
       open: { ref, rule: step.rule },
       request,
     });
@@ -204,5 +213,5 @@ function outcomeRow(o: Outcome, key: string, depth: number, family: Family): Tre
     : last
       ? { ref: { family, table: last.table, chain: last.chain }, rule: last.rule }
       : null;
-  return { key, depth, kind: 'outcome', text: parts.join(' '), probability: o.probability, counters: null, open, request: null };
+  return { key, depth, kind: 'outcome', text: parts.join(' '), probability: o.probability, counters: null, rule: null, policyOf: null, open, request: null };
 }

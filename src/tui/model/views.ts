@@ -5,8 +5,9 @@
 import type { ServicePort } from '../../core/kube/types.js';
 import { tracePacket } from '../../core/trace/index.js';
 import type { Outcome, TraceResult } from '../../core/trace/types.js';
-import type { ChainRef, ServiceSort, TraceRequest } from '../state.js';
+import type { ChainRef, Frame, ServiceSort, TraceRequest } from '../state.js';
 import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
+import { resolveCursor } from './list-window.js';
 import { createSearcher, type Searcher } from './search.js';
 import { buildServiceTree, toPacket, traceNodeAddresses, type TreeRow } from './service-tree.js';
 
@@ -93,4 +94,32 @@ export function outcomesView(view: TraceView, filter: string): readonly Outcome[
     return s;
   };
   return filtered(outcomes, outcomes, searcher, filter);
+}
+
+/**
+ * For each frame of the stack, the key of the row its selection shows in `data` (null for
+ * screens whose rows have no lasting identity, or an empty list): what a new snapshot's lists
+ * look the selection up by.
+ */
+export function selectionKeys(data: ExplorerData, stack: readonly Frame[]): (string | null)[] {
+  return stack.map((f) => {
+    const keyAt = <T extends { readonly key: string }>(rows: readonly T[]) =>
+      rows.length === 0 ? null : rows[resolveCursor(f.main, rows.length, (i) => rows[i]!.key)]!.key;
+    const s = f.screen;
+    switch (s.kind) {
+      case 'services':
+        return keyAt(servicesView(data, f.filter, f.sort));
+      case 'hooks':
+        return keyAt(hooksView(data, f.filter));
+      case 'chain':
+        return keyAt(chainView(data, s.ref, f.filter));
+      case 'service': {
+        const service = data.findService(s.family, s.id);
+        return service ? keyAt(serviceTreeView(data, service, f.filter)) : null;
+      }
+      case 'trace':
+      case 'help':
+        return null;
+    }
+  });
 }

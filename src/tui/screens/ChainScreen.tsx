@@ -6,7 +6,7 @@ import { Line } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useChainKeys } from '../hooks/use-chain-keys.js';
 import type { ExplorerData, RuleRow } from '../model/explorer-data.js';
-import { cell, humanCount, plural, rcell } from '../model/format.js';
+import { cell, countedMark, deltaText, humanCount, plural, rateText, rcell } from '../model/format.js';
 import { resolveCursor } from '../model/list-window.js';
 import { chainView } from '../model/views.js';
 import type { ChainRef } from '../state.js';
@@ -22,7 +22,8 @@ export function chainTitle(data: ExplorerData, ref: ChainRef): string {
   const parts = [`${ref.table} ${ref.chain}${fam}`];
   if (chain.policy) {
     const c = chain.counters;
-    parts.push(`policy ${chain.policy}${c ? ` ${humanCount(c.packets)} pkts ${humanCount(c.bytes)} bytes` : ''}`);
+    const rate = data.diff.chain(ref.table, ref.family, ref.chain)?.packetRate ?? null;
+    parts.push(`policy ${chain.policy}${c ? ` ${humanCount(c.packets)} pkts ${humanCount(c.bytes)} bytes` : ''}${rate !== null ? ` ${rateText(rate)} pkt/s` : ''}`);
   }
   parts.push(plural(chain.rules.length, 'rule'));
   if (!BUILTIN_CHAINS[ref.table].includes(ref.chain)) parts.push(plural(data.references(ref), 'reference'));
@@ -42,14 +43,24 @@ export function ChainScreen(props: ScreenProps): React.ReactElement {
   const raw = store.state.raw;
   const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
   const numWidth = Math.max(2, String(data.chain(ref)?.rules.length ?? 0).length);
-  const line = (r: RuleRow) =>
-    [
+  // Live: packets/s and the counted mark, Δ packets too where the summary keeps room.
+  const showRate = props.counting === true;
+  const showDelta = showRate && props.width >= 100;
+  const line = (r: RuleRow) => {
+    const d = showRate ? data.diff.rule(r.rule) : undefined;
+    return [
       rcell(String(r.rule.index), numWidth),
       rcell(humanCount(r.rule.counters?.packets), 5),
       rcell(humanCount(r.rule.counters?.bytes), 5),
+      ...(showDelta ? [rcell(deltaText(d?.deltaPackets), 5)] : []),
+      ...(showRate ? [rcell(rateText(d?.packetRate), 5) + countedMark(d?.countedSinceLast)] : []),
       ...(raw ? [r.rule.text] : [cell(r.rule.target ?? '', Math.min(TARGET_MAX, targetWidth)), r.summary]),
     ].join(' ');
-  const header = [rcell('#', numWidth), rcell('PKTS', 5), rcell('BYTES', 5), ...(raw ? ['RULE (as written; r: readable)'] : [cell('TARGET', Math.min(TARGET_MAX, targetWidth)), 'MATCHES · COMMENT (r: raw)'])].join(' ');
+  };
+  const header = [
+    rcell('#', numWidth), rcell('PKTS', 5), rcell('BYTES', 5), ...(showDelta ? [rcell('ΔPKTS', 5)] : []), ...(showRate ? [rcell('PKT/S', 5) + ' '] : []),
+    ...(raw ? ['RULE (as written; r: readable)'] : [cell('TARGET', Math.min(TARGET_MAX, targetWidth)), 'MATCHES · COMMENT (r: raw)']),
+  ].join(' ');
   const selected = rows[cursor];
   const detail = selected ? `line ${selected.rule.line}: ${raw ? selected.summary : selected.rule.text}` : '';
   return (

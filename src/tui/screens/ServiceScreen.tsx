@@ -9,7 +9,8 @@ import { Line } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useServiceKeys } from '../hooks/use-service-keys.js';
 import { hostPort, serviceType, type ExplorerData } from '../model/explorer-data.js';
-import { cell, humanCount, percent, plural, rcell } from '../model/format.js';
+import type { CounterDelta, CounterDiff } from '../../core/counters/index.js';
+import { cell, countedMark, humanCount, percent, plural, rateText, rcell } from '../model/format.js';
 import { resolveCursor } from '../model/list-window.js';
 import { traceNodeAddresses, type TreeRow } from '../model/service-tree.js';
 import { serviceTreeView } from '../model/views.js';
@@ -30,14 +31,29 @@ export function serviceSummary(s: ServicePort): string {
 export function serviceSecondLine(data: ExplorerData, s: ServicePort): string {
   const local = s.endpoints.filter((e) => e.local === true).length;
   const eps = `${plural(s.endpoints.length, 'endpoint')}${s.endpoints.some((e) => e.local !== null) ? ` (${local} local)` : ''}`;
-  const counters = s.packets === null ? '' : ` · ${humanCount(s.packets)} pkts ${humanCount(s.bytes)} bytes`;
+  const rate = data.diff.servicePort(s)?.packetRate ?? null;
+  const counters = s.packets === null ? '' : ` · ${humanCount(s.packets)} pkts ${humanCount(s.bytes)} bytes${rate === null ? '' : ` ${rateText(rate)} pkt/s`}`;
   const node = data.nodeAddresses.length > 0 ? `node ${data.nodeAddresses.join(',')}` : `node ${traceNodeAddresses([], s.family)[0]} assumed (--node-ip)`;
   const chains = Object.entries(s.chains).filter(([, c]) => c).map(([role, c]) => `${role.toUpperCase()} ${c}`);
   return [eps + counters, node, ...chains].join(' · ');
 }
 
-function treeLine(r: TreeRow, width: number): string {
-  const right = `${rcell(r.probability === null ? '' : percent(r.probability), 6)} ${rcell(r.counters ? humanCount(r.counters.packets) : '', 5)}`;
+/** The live counters of a tree row: its rule's, or the chain policy's. */
+export function treeDelta(diff: CounterDiff, r: TreeRow): CounterDelta | undefined {
+  if (r.rule) return diff.rule(r.rule);
+  if (r.policyOf) return diff.chain(r.policyOf.table, r.policyOf.family, r.policyOf.chain);
+  return undefined;
+}
+
+/** `diff` null: no rate column (nothing live). */
+function treeLine(r: TreeRow, width: number, diff: CounterDiff | null): string {
+  const d = diff ? treeDelta(diff, r) : undefined;
+  const counted = r.rule !== null || r.policyOf !== null;
+  const right = [
+    rcell(r.probability === null ? '' : percent(r.probability), 6),
+    rcell(r.counters ? humanCount(r.counters.packets) : '', 5),
+    ...(diff ? [rcell(counted ? rateText(d?.packetRate) : '', 5) + countedMark(d?.countedSinceLast)] : []),
+  ].join(' ');
   const left = '  '.repeat(r.depth) + r.text;
   return `${cell(left, Math.max(10, width - 2 - right.length - 1))} ${right}`;
 }
@@ -57,18 +73,19 @@ export function ServiceScreen(props: ScreenProps): React.ReactElement {
     );
   }
   const rows = serviceTreeView(data, service, frame.filter);
+  const diff = props.counting ? data.diff : null;
   const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
   return (
     <Box flexDirection="column" height={height}>
       <Line text={serviceSummary(service)} style={theme.header} />
       <Line text={serviceSecondLine(data, service)} />
-      <Line text={`  ${cell('ENTRY → CHAIN #RULE → TARGET (Enter opens)', Math.max(10, width - 16))} ${rcell('PROB', 6)} ${rcell('PKTS', 5)}`} style={theme.dim} />
+      <Line text={`  ${cell('ENTRY → CHAIN #RULE → TARGET (Enter opens)', Math.max(10, width - (diff ? 22 : 15)))} ${rcell('PROB', 6)} ${rcell('PKTS', 5)}${diff ? ` ${rcell('PKT/S', 5)} ` : ''}`} style={theme.dim} />
       <ListView
         rows={rows}
         cursor={cursor}
         top={frame.main.top}
         height={page}
-        render={(r) => (r.kind === 'outcome' ? [{ text: treeLine(r, width), style: theme.verdict(r.text.slice(2).split(' ')[0] ?? '') }] : treeLine(r, width))}
+        render={(r) => (r.kind === 'outcome' ? [{ text: treeLine(r, width, diff), style: theme.verdict(r.text.slice(2).split(' ')[0] ?? '') }] : treeLine(r, width, diff))}
         empty={`nothing matches "${frame.filter}"`}
       />
     </Box>

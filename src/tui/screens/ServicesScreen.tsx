@@ -1,11 +1,16 @@
-/** Every service port: id, type, cluster IP, node port, endpoints total/local, policy, packets, rate. */
+/**
+ * Every service port: id, type, cluster IP, node port, endpoints total/local, policy, packets,
+ * (bytes and the change since the last refresh when the terminal is wide enough), packets per
+ * second, and "•" on the rows that counted since the last refresh.
+ */
 import React from 'react';
 import { Box } from 'ink';
+import type { CounterDiff } from '../../core/counters/index.js';
 import { Line } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useServicesKeys } from '../hooks/use-services-keys.js';
 import type { ServiceRow, ServiceType } from '../model/explorer-data.js';
-import { cell, humanCount, midCell, plural, rcell } from '../model/format.js';
+import { cell, countedMark, deltaText, humanCount, midCell, plural, rateText, rcell } from '../model/format.js';
 import { resolveCursor } from '../model/list-window.js';
 import { servicesView } from '../model/views.js';
 import { useTheme } from '../theme.js';
@@ -18,25 +23,51 @@ const TYPE_LABEL: Record<ServiceType, string> = {
   ExternalIP: 'ExtIP',
 };
 
-/** Fixed columns; the id takes what is left (13+ at 80 columns). */
-const W = { type: 9, cluster: 20, nodePort: 5, endpoints: 5, policy: 7, packets: 5, rate: 5 };
-const FIXED = W.type + W.cluster + W.nodePort + W.endpoints + W.policy + W.packets + W.rate + 7 + 2;
+/** Fixed columns; the id takes what is left (14 at 80 columns). The counted mark sits right after the rate. */
+const W = { type: 9, cluster: 20, nodePort: 5, endpoints: 5, policy: 7, packets: 5, bytes: 5, delta: 5, rate: 5, mark: 1 };
+const FIXED = W.type + W.cluster + W.nodePort + W.endpoints + W.policy + W.packets + W.rate + W.mark + 7 + 2;
+/** Bytes and Δ packets are shown only while the id keeps at least this much room. */
+const ID_ROOM = 18;
 
-export function serviceColumns(width: number): number {
-  return Math.max(8, width - FIXED);
+export interface ServiceColumns {
+  readonly id: number;
+  readonly delta: boolean;
+  readonly bytes: boolean;
 }
 
-export function serviceLine(r: ServiceRow, idWidth: number, rate: string): string {
-  const ep = `${r.endpointsTotal}/${r.endpointsLocal ?? '-'}`;
+export function serviceColumns(width: number): ServiceColumns {
+  let id = width - FIXED;
+  const delta = id - (W.delta + 1) >= ID_ROOM;
+  if (delta) id -= W.delta + 1;
+  const bytes = id - (W.bytes + 1) >= ID_ROOM;
+  if (bytes) id -= W.bytes + 1;
+  return { id: Math.max(8, id), delta, bytes };
+}
+
+export function serviceHeader(cols: ServiceColumns): string {
   return [
-    midCell(r.service.id, idWidth),
+    cell('ID', cols.id), cell('TYPE', W.type), cell('CLUSTER-IP:PORT', W.cluster), rcell('NODEP', W.nodePort),
+    rcell('EP/LO', W.endpoints), cell('POLICY', W.policy), rcell('PKTS', W.packets),
+    ...(cols.bytes ? [rcell('BYTES', W.bytes)] : []),
+    ...(cols.delta ? [rcell('ΔPKTS', W.delta)] : []),
+    rcell('PKT/S', W.rate) + ' ',
+  ].join(' ');
+}
+
+export function serviceLine(r: ServiceRow, cols: ServiceColumns, diff: CounterDiff | null): string {
+  const ep = `${r.endpointsTotal}/${r.endpointsLocal ?? '-'}`;
+  const d = diff?.servicePort(r.service);
+  return [
+    midCell(r.service.id, cols.id),
     cell(TYPE_LABEL[r.type], W.type),
     cell(r.cluster, W.cluster),
     rcell(r.nodePort === null ? '-' : String(r.nodePort), W.nodePort),
     rcell(ep, W.endpoints),
     cell(r.policy, W.policy),
     rcell(humanCount(r.packets), W.packets),
-    rcell(rate, W.rate),
+    ...(cols.bytes ? [rcell(humanCount(r.bytes), W.bytes)] : []),
+    ...(cols.delta ? [rcell(deltaText(d?.deltaPackets), W.delta)] : []),
+    rcell(rateText(d?.packetRate), W.rate) + countedMark(d?.countedSinceLast),
   ].join(' ');
 }
 
@@ -47,11 +78,7 @@ export function ServicesScreen(props: ScreenProps): React.ReactElement {
   useServicesKeys(props, page);
   const rows = servicesView(data, frame.filter, frame.sort);
   const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
-  const idWidth = serviceColumns(width);
-  const header = [
-    cell('ID', idWidth), cell('TYPE', W.type), cell('CLUSTER-IP:PORT', W.cluster), rcell('NODEP', W.nodePort),
-    rcell('EP/LO', W.endpoints), cell('POLICY', W.policy), rcell('PKTS', W.packets), rcell('RATE', W.rate),
-  ].join(' ');
+  const cols = serviceColumns(width);
   const total = data.serviceRows.length;
   const shown = rows.length === total ? plural(total, 'service port') : `${rows.length} of ${plural(total, 'service port')}`;
   // The id column is narrow at 80 columns: the selected id is spelled out in full here.
@@ -59,13 +86,13 @@ export function ServicesScreen(props: ScreenProps): React.ReactElement {
   return (
     <Box flexDirection="column" height={height}>
       <Line text={`${shown} · sort ${frame.sort}${position}`} style={theme.header} />
-      <Line text={`  ${header}`} style={theme.dim} />
+      <Line text={`  ${serviceHeader(cols)}`} style={theme.dim} />
       <ListView
         rows={rows}
         cursor={cursor}
         top={frame.main.top}
         height={page}
-        render={(r) => serviceLine(r, idWidth, '-')}
+        render={(r) => serviceLine(r, cols, data.diff)}
         empty={frame.filter ? `no service matches "${frame.filter}"` : 'no kube-proxy services in this dump (try :hooks)'}
       />
     </Box>

@@ -12,4 +12,9 @@ export interface ScreenProps {
   readonly height: number;
   /** True when this screen owns the keyboard (no `:` line open). */
   readonly active: boolean;
+  /**
+   * Deltas and rates are worth columns: a live source feeds the explorer, or the data has a
+   * previous snapshot. Without, chain and tree rows keep the room for their text.
+   */
+  readonly counting?: boolean;
 }

@@ -1,0 +1,383 @@
+/**
+ * The live source behind the explorer: reads the dump again and again, never two reads at once.
+ *
+ * - `--source-cmd` and the local node (`iptables-save -c`, `ip6tables-save -c`): a run every
+ *   interval. The next run starts `interval` after the previous one finished; when a run takes
+ *   longer than the interval, the pause after it stretches to the run's own duration (so a slow
+ *   iptables-save on a big node is busy at most half of the time) and the status says so.
+ * - a file: checked every interval (size, mtime, inode) and read again when it changed.
+ * - standard input: read once; nothing to poll.
+ *
+ * A failed refresh (the command exits non-zero, the xtables lock is held, the output is cut short
+ * and does not parse, a timeout) keeps the last good snapshot and reports the error with its time.
+ * The read is asynchronous; between the read and the parse the poller yields to the event loop,
+ * so keys typed meanwhile are handled first.
+ */
+import { stat } from 'node:fs/promises';
+import { parseIptablesSave } from '../core/parse/index.js';
+import { readSource, type LoadOptions } from './index.js';
+import { SourceError, type Snapshot, type SourceSpec } from './types.js';
+
+export type PollMode = 'interval' | 'watch' | 'once';
+
+export interface PollerOptions {
+  readonly spec: SourceSpec;
+  /** Seconds between the end of one run and the start of the next (or between file checks). */
+  readonly intervalSeconds: number;
+  /** The snapshot already loaded (the CLI reads one before the explorer starts); none: read at start(). */
+  readonly initial?: Snapshot | null;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly stdin?: NodeJS.ReadableStream;
+  /**
+   * A run taking longer than this is killed and counts as failed. Default: max(300 s, 10
+   * intervals): iptables-nft-save of a 10k-service node can take a minute on a busy machine.
+   */
+  readonly timeoutSeconds?: number;
+  /** Where the current time comes from (ms since the epoch); Date.now by default. */
+  readonly now?: () => number;
+}
+
+export interface PollerError {
+  /** The whole message, naming the source: `--source-cmd "…" exited with status 4: …`. */
+  readonly message: string;
+  /** The same without the source, for a status line that names it already. */
+  readonly detail: string;
+  /** When the failed refresh ended (ms since the epoch). */
+  readonly at: number;
+  /** When the first of the failures in a row ended, and how many there have been. */
+  readonly since: number;
+  readonly count: number;
+}
+
+export interface PollerStatus {
+  readonly mode: PollMode;
+  /** The source as a person would name it: the command, the file, `iptables-save -c`, `<stdin>`. */
+  readonly source: string;
+  readonly intervalSeconds: number;
+  /** The pause between runs now: the interval, or the last run's duration when that was longer. */
+  readonly effectiveIntervalSeconds: number;
+  /** The last run took longer than the interval, so the pause between runs stretched. */
+  readonly stretched: boolean;
+  /** How long the last run took (read and parse), seconds; null before the first. */
+  readonly lastRunSeconds: number | null;
+  /** A run is going on now, since when (ms since the epoch; null when none is). */
+  readonly running: boolean;
+  readonly runningSince: number | null;
+  readonly paused: boolean;
+  readonly stopped: boolean;
+  /** When the snapshot on hand was taken (ms since the epoch); null before the first. */
+  readonly lastGoodAt: number | null;
+  /** The last refresh failed: why and when. Cleared by the next good one. */
+  readonly error: PollerError | null;
+  /** Runs started, good snapshots read, failed runs. */
+  readonly runs: number;
+  readonly refreshes: number;
+  readonly failures: number;
+}
+
+export type PollerEvent =
+  | { readonly type: 'snapshot'; readonly snapshot: Snapshot; readonly status: PollerStatus }
+  | { readonly type: 'error'; readonly error: PollerError; readonly status: PollerStatus }
+  | { readonly type: 'status'; readonly status: PollerStatus };
+
+export type PollerListener = (event: PollerEvent) => void;
+
+export const DEFAULT_TIMEOUT_SECONDS = 300;
+
+export function pollModeOf(spec: SourceSpec): PollMode {
+  switch (spec.kind) {
+    case 'command':
+    case 'local':
+      return 'interval';
+    case 'file':
+      return 'watch';
+    case 'stdin':
+      return 'once';
+  }
+}
+
+export function sourceName(spec: SourceSpec): string {
+  switch (spec.kind) {
+    case 'command':
+      return spec.command;
+    case 'file':
+      return spec.path;
+    case 'stdin':
+      return '<stdin>';
+    case 'local':
+      return 'iptables-save -c';
+  }
+}
+
+/** A file's identity and version: a new one (rename over it) or a rewrite both change it. */
+interface FileSignature {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+const sameFile = (a: FileSignature | null, b: FileSignature | null) =>
+  a !== null && b !== null && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+
+/** Lets pending I/O (keypresses) run before the next piece of synchronous work. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class Poller {
+  readonly mode: PollMode;
+  private readonly spec: SourceSpec;
+  private readonly intervalMs: number;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+  private readonly loadOptions: LoadOptions;
+  private readonly listeners = new Set<PollerListener>();
+
+  private current: Snapshot | null;
+  /** A snapshot read while paused, handed out on resume. */
+  private held: Snapshot | null = null;
+  private label: string;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private runStartedAt = 0;
+  private abort: AbortController | null = null;
+  private started = false;
+  private stopped = false;
+  private paused = false;
+  private lastRunMs: number | null = null;
+  private error: PollerError | null = null;
+  private runs = 0;
+  private refreshes = 0;
+  private failures = 0;
+  /** The file as last read (watch mode), and as it was when a read of it failed. */
+  private seen: FileSignature | null = null;
+  private failedSig: FileSignature | null = null;
+
+  constructor(options: PollerOptions) {
+    if (!(options.intervalSeconds > 0)) throw new RangeError(`interval must be > 0 seconds, got ${options.intervalSeconds}`);
+    this.spec = options.spec;
+    this.mode = pollModeOf(options.spec);
+    this.intervalMs = options.intervalSeconds * 1000;
+    this.timeoutMs = (options.timeoutSeconds ?? Math.max(DEFAULT_TIMEOUT_SECONDS, options.intervalSeconds * 10)) * 1000;
+    this.now = options.now ?? Date.now;
+    this.loadOptions = { env: options.env, stdin: options.stdin };
+    this.current = options.initial ?? null;
+    this.label = options.initial?.origin ?? sourceName(options.spec);
+  }
+
+  /** The last good snapshot (the one on screen, or held while paused). */
+  get snapshot(): Snapshot | null {
+    return this.held ?? this.current;
+  }
+
+  get status(): PollerStatus {
+    const interval = this.intervalMs / 1000;
+    const last = this.lastRunMs === null ? null : this.lastRunMs / 1000;
+    const stretched = this.mode === 'interval' && this.lastRunMs !== null && this.lastRunMs > this.intervalMs;
+    const good = this.snapshot;
+    return {
+      mode: this.mode,
+      source: this.label,
+      intervalSeconds: interval,
+      effectiveIntervalSeconds: stretched ? last! : interval,
+      stretched,
+      lastRunSeconds: last,
+      running: this.running !== null,
+      runningSince: this.running !== null ? this.runStartedAt : null,
+      paused: this.paused,
+      stopped: this.stopped,
+      lastGoodAt: good ? good.takenAt.getTime() : null,
+      error: this.error,
+      runs: this.runs,
+      refreshes: this.refreshes,
+      failures: this.failures,
+    };
+  }
+
+  subscribe(listener: PollerListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts polling: the first run one interval from now (at once when there is no snapshot yet). */
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    if (this.current === null) {
+      this.schedule(0);
+      return;
+    }
+    if (this.mode === 'watch') {
+      // The file may have changed between the CLI's read and now: compare with when that was.
+      const takenAt = this.current.takenAt.getTime();
+      void this.statFile().then((sig) => {
+        if (this.seen === null && sig) this.seen = sig.mtimeMs < takenAt ? sig : null;
+        this.schedule(this.seen === null ? 0 : this.intervalMs);
+      });
+      return;
+    }
+    if (this.mode === 'interval') this.schedule(this.intervalMs);
+  }
+
+  /** Stops for good: no more runs; a run going on is killed. Resolves when it has ended. */
+  async stop(): Promise<void> {
+    if (this.stopped) return this.running ?? undefined;
+    this.stopped = true;
+    this.clearTimer();
+    this.abort?.abort();
+    const running = this.running;
+    if (running) await running;
+    this.emit({ type: 'status', status: this.status });
+    this.listeners.clear();
+  }
+
+  /** No runs while paused; a run already going on finishes and its snapshot is held until resume(). */
+  pause(): void {
+    if (this.paused || this.stopped) return;
+    this.paused = true;
+    this.clearTimer();
+    this.emit({ type: 'status', status: this.status });
+  }
+
+  /** Hands out a snapshot held while paused, else refreshes at once. */
+  resume(): void {
+    if (!this.paused || this.stopped) return;
+    this.paused = false;
+    const held = this.held;
+    this.held = null;
+    if (held) {
+      this.current = held;
+      this.emit({ type: 'snapshot', snapshot: held, status: this.status });
+    } else {
+      this.emit({ type: 'status', status: this.status });
+    }
+    if (this.started && this.running === null && this.mode !== 'once') this.schedule(held ? this.intervalMs : 0);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private schedule(ms: number): void {
+    this.clearTimer();
+    if (this.stopped || this.paused) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.tick();
+    }, ms);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped || this.paused || this.running) return;
+    if (this.mode === 'once') {
+      // Standard input can be read only once, good or not.
+      await this.runOnce(null);
+      return;
+    }
+    let wait = this.intervalMs;
+    if (this.mode === 'watch') {
+      const sig = await this.statFile();
+      if (this.stopped) return;
+      // Unchanged since the last read (good, or failed: a truncated file stays truncated until rewritten).
+      if (sig !== null && (sameFile(sig, this.seen) || sameFile(sig, this.failedSig))) {
+        this.schedule(wait);
+        return;
+      }
+      // Changed, or gone (then the read says why).
+      await this.runOnce(sig);
+    } else {
+      await this.runOnce(null);
+      // No overlap: the next run starts an interval after this one ended, longer when it was slow.
+      if (this.lastRunMs !== null && this.lastRunMs > wait) wait = this.lastRunMs;
+    }
+    this.schedule(wait);
+  }
+
+  private runOnce(sig: FileSignature | null): Promise<void> {
+    let done!: () => void;
+    // Set before the load starts, so that its first status already says it is running.
+    this.runStartedAt = this.now();
+    this.running = new Promise<void>((resolve) => (done = resolve));
+    const run = this.running;
+    void this.load(sig).finally(() => {
+      this.running = null;
+      this.abort = null;
+      // The run is over (running: false); after stop() only stop's own status goes out.
+      if (!this.stopped) this.emit({ type: 'status', status: this.status });
+      done();
+    });
+    return run;
+  }
+
+  private async load(sig: FileSignature | null): Promise<void> {
+    this.runs++;
+    this.abort = new AbortController();
+    const started = performance.now();
+    this.emit({ type: 'status', status: this.status });
+    let snapshot: Snapshot;
+    try {
+      const read = await readSource(this.spec, { ...this.loadOptions, timeoutMs: this.timeoutMs, signal: this.abort.signal });
+      if (this.stopped) return;
+      // The read was I/O; the parse is CPU. Keys typed in between go first.
+      await yieldToEventLoop();
+      if (this.stopped) return;
+      const ruleset = parseIptablesSave(read.text);
+      const errors = ruleset.diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length > 0) {
+        const e = errors[0]!;
+        const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length === 2 ? '' : 's'})` : '';
+        const detail = `output does not parse: line ${e.line}:${e.column}: ${e.message}${more}`;
+        throw new SourceError(`${read.origin}: ${detail}`, detail);
+      }
+      snapshot = { ...read, ruleset };
+    } catch (e) {
+      this.lastRunMs = performance.now() - started;
+      if (this.stopped) return;
+      this.failures++;
+      this.failedSig = sig;
+      const err = e instanceof SourceError ? e : null;
+      const message = err ? err.message : e instanceof Error ? e.message : String(e);
+      const at = this.now();
+      const prev = this.error;
+      this.error = { message, detail: err ? err.detail : message, at, since: prev ? prev.since : at, count: prev ? prev.count + 1 : 1 };
+      this.emit({ type: 'error', error: this.error, status: this.status });
+      return;
+    }
+    this.lastRunMs = performance.now() - started;
+    if (sig) this.seen = sig;
+    this.failedSig = null;
+    this.refreshes++;
+    this.error = null;
+    this.label = snapshot.origin;
+    if (this.paused) {
+      this.held = snapshot;
+      return;
+    }
+    this.current = snapshot;
+    this.emit({ type: 'snapshot', snapshot, status: this.status });
+  }
+
+  private async statFile(): Promise<FileSignature | null> {
+    if (this.spec.kind !== 'file') return null;
+    try {
+      const s = await stat(this.spec.path);
+      return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
+    } catch {
+      return null;
+    }
+  }
+
+  private emit(event: PollerEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(event);
+      } catch {
+        // A listener's failure is its own; the poller goes on.
+      }
+    }
+  }
+}
+
+/** A poller for `spec`, not started. */
+export function createPoller(options: PollerOptions): Poller {
+  return new Poller(options);
+}

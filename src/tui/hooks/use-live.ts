@@ -1,0 +1,102 @@
+/**
+ * Live updates: new snapshots from the poller replace the data on screen (each list keeps its
+ * selected row by key), the poller's status feeds the status line, a clock redraws the ages
+ * once a second, and `p` (state.paused) pauses and resumes the poller.
+ *
+ * A snapshot arrives parsed; building its model and rows is synchronous work, done in two
+ * pieces with the event loop in between so that keys typed meanwhile are handled first.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { buildKubeModel } from '../../core/kube/index.js';
+import type { PollerListener, PollerStatus } from '../../sources/poller.js';
+import type { ExplorerData } from '../model/explorer-data.js';
+import { snapshotData } from '../model/snapshot-data.js';
+import { selectionKeys } from '../model/views.js';
+import type { Store } from './use-store.js';
+
+/** What the explorer needs of a poller (src/sources/poller.ts's Poller is one). */
+export interface LiveFeed {
+  readonly status: PollerStatus;
+  subscribe(listener: PollerListener): () => void;
+  pause(): void;
+  resume(): void;
+}
+
+export interface LiveProps {
+  readonly feed: LiveFeed;
+  /** --node-ip: kept over each snapshot's own addresses. */
+  readonly nodeAddresses?: readonly string[];
+}
+
+export interface Live {
+  readonly data: ExplorerData;
+  /** null without a live source. */
+  readonly status: PollerStatus | null;
+  /** The time the ages on screen are counted to (ms since the epoch). */
+  readonly now: number;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export function useLive(initial: ExplorerData, live: LiveProps | undefined, store: Store): Live {
+  // A new `initial` (a re-render with other data) starts over from it.
+  const [current, setCurrent] = useState({ base: initial, data: initial });
+  const data = current.base === initial ? current.data : initial;
+  const dataRef = useRef(data);
+  dataRef.current = data;
+  const [status, setStatus] = useState<PollerStatus | null>(live ? live.feed.status : null);
+  const [now, setNow] = useState(() => Date.now());
+  const feed = live?.feed;
+  const nodeAddresses = live?.nodeAddresses;
+
+  useEffect(() => {
+    if (!feed) return;
+    let closed = false;
+    let queue: Promise<void> = Promise.resolve();
+    const unsubscribe = feed.subscribe((event) => {
+      setStatus(event.status);
+      if (event.type !== 'snapshot') return;
+      const { snapshot } = event;
+      queue = queue
+        .then(async () => {
+          await yieldToEventLoop();
+          if (closed) return;
+          const model = buildKubeModel(snapshot.ruleset);
+          await yieldToEventLoop();
+          if (closed) return;
+          const before = dataRef.current;
+          const next = snapshotData(snapshot, nodeAddresses, before, model);
+          // Rows known only by position get their key first: the same rows stay selected.
+          store.dispatch({ type: 'pin', keys: selectionKeys(before, store.get().stack) });
+          dataRef.current = next;
+          setCurrent((c) => ({ base: c.base, data: next }));
+          setNow(Date.now());
+        })
+        .catch((e: unknown) => {
+          store.dispatch({ type: 'message', text: `cannot show the new snapshot: ${e instanceof Error ? e.message : String(e)}`, error: true });
+        });
+    });
+    setStatus(feed.status);
+    const clock = setInterval(() => setNow(Date.now()), 1000);
+    return () => {
+      closed = true;
+      unsubscribe();
+      clearInterval(clock);
+    };
+  }, [feed]);
+
+  const paused = store.state.paused;
+  useEffect(() => {
+    if (!feed) {
+      if (paused) {
+        store.dispatch({ type: 'togglePause' });
+        store.dispatch({ type: 'message', text: 'nothing to pause: this dump was read once (live sources: --source-cmd, the local node, a file)' });
+      }
+      return;
+    }
+    if (paused) feed.pause();
+    else feed.resume();
+  }, [paused, feed]);
+
+  return { data, status, now };
+}

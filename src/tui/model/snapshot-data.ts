@@ -1,0 +1,24 @@
+/** A loaded snapshot as the explorer's data, with the previous one for deltas and rates. */
+import type { KubeModel } from '../../core/kube/index.js';
+import type { Snapshot } from '../../sources/types.js';
+import { buildExplorerData, type ExplorerData } from './explorer-data.js';
+
+/**
+ * `nodeAddresses`: --node-ip, else the snapshot's own (a local source reads them each time).
+ * `previous`: the data on screen until now (only its counters snapshot is kept alive).
+ */
+export function snapshotData(
+  snapshot: Snapshot,
+  nodeAddresses?: readonly string[],
+  previous?: ExplorerData | null,
+  model?: KubeModel,
+): ExplorerData {
+  const input = {
+    ruleset: snapshot.ruleset,
+    source: snapshot.origin,
+    takenAt: snapshot.takenAt,
+    nodeAddresses: nodeAddresses ?? snapshot.nodeAddresses,
+    previous: previous ? previous.counterSnapshot : null,
+  };
+  return model ? buildExplorerData(input, model) : buildExplorerData(input);
+}

@@ -1,0 +1,336 @@
+/**
+ * The live poller against a fake source command (test/live/fake-source.ts) and real files: runs
+ * never overlap and start an interval after the previous one ended, a slow source stretches the
+ * interval and says so, a failed refresh keeps the last good snapshot with the error and its
+ * time, a file is re-read when it changes, pause holds, stop() ends everything.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { diffSnapshots } from '../../src/core/counters/index.js';
+import { buildKubeModel } from '../../src/core/kube/index.js';
+import { loadSnapshot, type Snapshot } from '../../src/sources/index.js';
+import { createPoller, type Poller, type PollerError, type PollerEvent } from '../../src/sources/poller.js';
+import { cadence } from '../../src/tui/model/live-status.js';
+import { generateKubeProxyRules } from '../../src/gen/kubeproxy.js';
+import { FAKE_SPEC, XTABLES_LOCK, alive, createFakeSource, type FakeSource } from './fake-source.js';
+
+let poller: Poller | null = null;
+let fake: FakeSource | null = null;
+const temps: string[] = [];
+
+afterEach(async () => {
+  await poller?.stop();
+  poller = null;
+  fake?.cleanup();
+  fake = null;
+  for (const t of temps.splice(0)) rmSync(t, { recursive: true, force: true });
+});
+
+/** Every event the poller emits, and a way to wait for the next one that matches. */
+function record(p: Poller) {
+  const events: PollerEvent[] = [];
+  const waiters: { pred: (e: PollerEvent) => boolean; resolve: (e: PollerEvent) => void }[] = [];
+  p.subscribe((e) => {
+    events.push(e);
+    for (const w of [...waiters]) {
+      if (w.pred(e)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
+    }
+  });
+  const next = <T extends PollerEvent['type']>(type: T, pred: (e: Extract<PollerEvent, { type: T }>) => boolean = () => true, timeoutMs = 20_000) =>
+    new Promise<Extract<PollerEvent, { type: T }>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${type} event in ${timeoutMs} ms; events: ${events.map((e) => e.type).join(',')}`)), timeoutMs);
+      waiters.push({
+        pred: (e) => e.type === type && pred(e as Extract<PollerEvent, { type: T }>),
+        resolve: (e) => {
+          clearTimeout(timer);
+          resolve(e as Extract<PollerEvent, { type: T }>);
+        },
+      });
+    });
+  return { events, next, snapshots: () => events.filter((e) => e.type === 'snapshot').map((e) => (e as { snapshot: Snapshot }).snapshot) };
+}
+
+/** Packets of a service port in a snapshot (the sum of its endpoints' DNAT rules). */
+function packets(s: Snapshot, id: string): number | null {
+  return buildKubeModel(s.ruleset).services.find((x) => x.id === id)?.packets ?? null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('poller: a command every interval', () => {
+  it('delivers snapshots whose counters grow, one run at a time, each an interval after the last ended', async () => {
+    fake = createFakeSource();
+    poller = createPoller({ spec: { kind: 'command', command: fake.command }, intervalSeconds: 0.2 });
+    const rec = record(poller);
+    expect(poller.status.mode).toBe('interval');
+    poller.start();
+    for (let i = 0; i < 4; i++) await rec.next('snapshot');
+    await poller.stop();
+
+    const snaps = rec.snapshots();
+    expect(snaps.length).toBeGreaterThanOrEqual(4);
+    // Run n prints every counter as [10n:600n]; each DNAT rule counts 10n, a service with 2 endpoints 20n.
+    const counts = snaps.map((s) => packets(s, 'kc/alpha'));
+    expect(counts.slice(0, 4)).toEqual([20, 40, 60, 80]);
+    for (const s of snaps) expect(s.origin).toBe(fake.command);
+    // Rates come from consecutive snapshots: 20 packets per refresh, over the real time between them.
+    const diff = diffSnapshots({ ruleset: snaps[0]!.ruleset, takenAtMs: snaps[0]!.takenAt.getTime() }, { ruleset: snaps[1]!.ruleset, takenAtMs: snaps[1]!.takenAt.getTime() });
+    const alpha = diff.service('kc/alpha', 'ipv4')!;
+    expect(alpha.deltaPackets).toBe(20);
+    expect(alpha.packetRate).toBeCloseTo(20 / diff.intervalSeconds!, 6);
+    expect(alpha.countedSinceLast).toBe(true);
+
+    const spans = fake.spans();
+    expect(spans.length).toBeGreaterThanOrEqual(4);
+    for (let i = 1; i < spans.length; i++) {
+      const prev = spans[i - 1]!;
+      expect(prev.end, `run ${prev.run} ended`).not.toBeNull();
+      // Never overlapping, and the interval counts from the end of the previous run.
+      expect(spans[i]!.start - prev.end!).toBeGreaterThanOrEqual(195);
+    }
+    const st = poller.status;
+    expect(st.stopped).toBe(true);
+    expect(st.error).toBeNull();
+    expect(st.refreshes).toBe(snaps.length);
+    // A quick run keeps the interval (on a busy machine even this tiny one can take longer than 0.2 s).
+    expect(st.stretched).toBe(st.lastRunSeconds! > 0.2);
+    if (!st.stretched) expect(cadence(st)).toBe('every 0.2 s');
+  });
+
+  it('stretches the interval when the source is slower than it, and says so', async () => {
+    fake = createFakeSource();
+    fake.setMode('slow', 0.6);
+    poller = createPoller({ spec: { kind: 'command', command: fake.command }, intervalSeconds: 0.2 });
+    const rec = record(poller);
+    poller.start();
+    for (let i = 0; i < 3; i++) await rec.next('snapshot');
+    const st = poller.status;
+    await poller.stop();
+    expect(st.stretched).toBe(true);
+    expect(st.lastRunSeconds!).toBeGreaterThanOrEqual(0.6);
+    expect(st.effectiveIntervalSeconds).toBe(st.lastRunSeconds);
+    const text = cadence(st)!;
+    const m = /^source took (\d+(?:\.\d)?) s; refreshing every (\d+(?:\.\d)?) s$/.exec(text);
+    expect(m, text).not.toBeNull();
+    expect(m![1]).toBe(m![2]);
+    expect(Number(m![1])).toBeGreaterThanOrEqual(0.6);
+
+    const spans = fake.spans().filter((s) => s.end !== null);
+    for (let i = 1; i < spans.length; i++) {
+      const prev = spans[i - 1]!;
+      expect(spans[i]!.start).toBeGreaterThan(prev.end!);
+      // The pause after a 0.6 s run is at least that run's own length, not the 0.2 s interval.
+      expect(spans[i]!.start - prev.end!).toBeGreaterThanOrEqual(590);
+    }
+  });
+
+  it('keeps the last good snapshot through a held xtables lock and a truncated dump, with the error and its time, then recovers', async () => {
+    fake = createFakeSource();
+    poller = createPoller({ spec: { kind: 'command', command: fake.command }, intervalSeconds: 0.2 });
+    const rec = record(poller);
+    poller.start();
+    const good = (await rec.next('snapshot')).snapshot;
+
+    fake.setMode('fail');
+    const before = Date.now();
+    const lock = await rec.next('error');
+    expect(lock.error.detail).toBe(`exited with status 4: ${XTABLES_LOCK}`);
+    expect(lock.error.message).toBe(`--source-cmd ${JSON.stringify(fake.command)} exited with status 4: ${XTABLES_LOCK}`);
+    expect(lock.error.at).toBeGreaterThanOrEqual(before);
+    expect(lock.error.at).toBeLessThanOrEqual(Date.now());
+    expect(poller.snapshot).toBe(good);
+    expect(poller.status.error).toEqual(lock.error);
+    expect(poller.status.lastGoodAt).toBe(good.takenAt.getTime());
+    // It keeps trying, and counts the failures in a row.
+    const again = await rec.next('error');
+    expect(again.error.count).toBe(2);
+    expect(again.error.since).toBe(lock.error.at);
+
+    fake.setMode('truncated');
+    const cut = await rec.next('error', (e) => /does not parse/.test(e.error.detail));
+    expect(cut.error.detail).toMatch(/^output does not parse: line \d+:\d+: /);
+    expect(poller.snapshot).toBe(good);
+
+    fake.setMode('ok');
+    const back = (await rec.next('snapshot')).snapshot;
+    expect(poller.status.error).toBeNull();
+    expect(packets(back, 'kc/alpha')!).toBeGreaterThan(packets(good, 'kc/alpha')!);
+    const failed = rec.events.filter((e) => e.type === 'error').length;
+    expect(poller.status.failures).toBe(failed);
+  });
+
+  it('kills a run that outlives the timeout, everything it started included, and reports it', async () => {
+    fake = createFakeSource();
+    fake.setMode('hang');
+    poller = createPoller({ spec: { kind: 'command', command: fake.command }, intervalSeconds: 0.2, timeoutSeconds: 0.5 });
+    const rec = record(poller);
+    poller.start();
+    const e: PollerError = (await rec.next('error')).error;
+    expect(e.detail).toBe('timed out after 0.5 s (killed)');
+    const pid = fake.hangPid();
+    expect(pid).not.toBeNull();
+    // The run ends only when its output closes, which the backgrounded sleep held open: it is gone.
+    expect(alive(pid!)).toBe(false);
+  });
+
+  it('stop() kills a run in progress, and nothing runs or arrives afterwards', async () => {
+    fake = createFakeSource();
+    poller = createPoller({ spec: { kind: 'command', command: fake.command }, intervalSeconds: 0.2 });
+    const rec = record(poller);
+    poller.start();
+    await rec.next('snapshot');
+    fake.setMode('hang');
+    await rec.next('status', (e) => e.status.running);
+    // The script starts its sleep right away; wait until it has.
+    for (let i = 0; i < 200 && fake.hangPid() === null; i++) await sleep(25);
+    const pid = fake.hangPid()!;
+    expect(alive(pid)).toBe(true);
+    const runs = fake.runs();
+    const count = rec.events.length;
+    await poller.stop();
+    expect(alive(pid)).toBe(false);
+    expect(poller.status.running).toBe(false);
+    expect(poller.status.stopped).toBe(true);
+    await sleep(800);
+    expect(fake.runs()).toBe(runs);
+    // Only stop's own final status went out.
+    expect(rec.events.slice(count).map((e) => e.type)).toEqual(['status']);
+  });
+
+  it('pause: no runs; a run under way is held and handed out on resume; resume refreshes', async () => {
+    fake = createFakeSource();
+    fake.setMode('slow', 0.4);
+    poller = createPoller({ spec: { kind: 'command', command: fake.command }, intervalSeconds: 0.2 });
+    const rec = record(poller);
+    poller.start();
+    await rec.next('snapshot');
+    await rec.next('status', (e) => e.status.running);
+    poller.pause();
+    expect(poller.status.paused).toBe(true);
+    const shown = rec.snapshots().length;
+    // The run under way ends while paused: held, not delivered.
+    await rec.next('status', (e) => !e.status.running && e.status.paused);
+    const held = poller.snapshot!;
+    const runs = fake.runs();
+    await sleep(1000);
+    expect(fake.runs()).toBe(runs);
+    expect(rec.snapshots().length).toBe(shown);
+    poller.resume();
+    expect(rec.snapshots().at(-1)).toBe(held);
+    expect(rec.snapshots().length).toBe(shown + 1);
+    // And it goes on.
+    const next = (await rec.next('snapshot')).snapshot;
+    expect(packets(next, 'kc/alpha')!).toBeGreaterThan(packets(held, 'kc/alpha')!);
+  });
+
+  it('the local node: iptables-save -c and ip6tables-save -c every interval, with fixed arguments', async (ctx) => {
+    const isRoot = process.getuid?.() === 0;
+    if (!isRoot && process.env.CI !== 'true') {
+      ctx.skip(); // the local source needs root (outside CI only; under CI this runs as root)
+      return;
+    }
+    fake = createFakeSource();
+    const bin = path.join(fake.dir, 'bin');
+    mkdirSync(bin);
+    const log = path.join(fake.dir, 'calls');
+    const shim = (name: string, body: string) => {
+      writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> '${log}'\n${body}\n`);
+      chmodSync(path.join(bin, name), 0o755);
+    };
+    shim('iptables-save', `exec ${fake.command}`);
+    shim('ip6tables-save', 'exit 0');
+    poller = createPoller({ spec: { kind: 'local' }, intervalSeconds: 0.2, env: { PATH: `${bin}:/usr/bin:/bin` } });
+    const rec = record(poller);
+    poller.start();
+    const a = (await rec.next('snapshot')).snapshot;
+    const b = (await rec.next('snapshot')).snapshot;
+    await poller.stop();
+    expect(a.origin).toBe('iptables-save -c');
+    expect(packets(b, 'kc/alpha')!).toBeGreaterThan(packets(a, 'kc/alpha')!);
+    expect(a.nodeAddresses.length).toBeGreaterThan(0);
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    expect(new Set(calls)).toEqual(new Set(['iptables-save -c', 'ip6tables-save -c']));
+  });
+});
+
+describe('poller: a file', () => {
+  function dumpFile(): { file: string; write: (n: number, cut?: boolean) => void } {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kc-live-file-'));
+    temps.push(dir);
+    const file = path.join(dir, 'node.save');
+    const write = (n: number, cut = false) => {
+      const text = generateKubeProxyRules(FAKE_SPEC, { counters: () => [10 * n, 600 * n] });
+      writeFileSync(file, cut ? text.slice(0, 1500) : text);
+    };
+    return { file, write };
+  }
+
+  it('is read again when it changes, and only then', async () => {
+    const { file, write } = dumpFile();
+    write(1);
+    // File times come from a coarse clock; the read starts clearly after the write.
+    await sleep(50);
+    const initial = await loadSnapshot({ kind: 'file', path: file });
+    poller = createPoller({ spec: { kind: 'file', path: file }, intervalSeconds: 0.1, initial });
+    expect(poller.status.mode).toBe('watch');
+    const rec = record(poller);
+    poller.start();
+    await sleep(600);
+    // Unchanged: checked, never read.
+    expect(poller.status.runs).toBe(0);
+    expect(rec.snapshots()).toHaveLength(0);
+
+    write(2);
+    const second = (await rec.next('snapshot')).snapshot;
+    expect(packets(second, 'kc/alpha')).toBe(40);
+    expect(second.origin).toBe(file);
+
+    // Half-written: the last good snapshot stays, with the parse error.
+    write(3, true);
+    const cut = await rec.next('error');
+    expect(cut.error.detail).toMatch(/^output does not parse: line \d+:\d+: /);
+    expect(poller.snapshot).toBe(second);
+    // A broken file is not read again until it changes.
+    const runs = poller.status.runs;
+    await sleep(500);
+    expect(poller.status.runs).toBe(runs);
+
+    write(4);
+    const fourth = (await rec.next('snapshot')).snapshot;
+    expect(packets(fourth, 'kc/alpha')).toBe(80);
+    expect(poller.status.error).toBeNull();
+  });
+
+  it('catches a change made between the first read and start()', async () => {
+    const { file, write } = dumpFile();
+    write(1);
+    const initial = await loadSnapshot({ kind: 'file', path: file });
+    await sleep(50);
+    write(2);
+    poller = createPoller({ spec: { kind: 'file', path: file }, intervalSeconds: 0.1, initial });
+    const rec = record(poller);
+    poller.start();
+    expect(packets((await rec.next('snapshot')).snapshot, 'kc/alpha')).toBe(40);
+  });
+});
+
+describe('poller: standard input', () => {
+  it('is read once and never polled', async () => {
+    const text = generateKubeProxyRules(FAKE_SPEC, { counters: () => [1, 100] });
+    poller = createPoller({ spec: { kind: 'stdin' }, intervalSeconds: 0.1, stdin: Readable.from([Buffer.from(text)]) });
+    expect(poller.status.mode).toBe('once');
+    const rec = record(poller);
+    poller.start();
+    const s = (await rec.next('snapshot')).snapshot;
+    expect(s.origin).toBe('<stdin>');
+    await sleep(400);
+    expect(poller.status.runs).toBe(1);
+    expect(rec.snapshots()).toHaveLength(1);
+  });
+});
