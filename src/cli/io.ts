@@ -35,9 +35,13 @@ export class Output {
     this.io.stdout.write(escapeForTerminal(text) + '\n');
   }
 
-  /** JSON for scripts: JSON.stringify already escapes control characters. */
+  /**
+   * JSON for scripts. JSON.stringify escapes C0 controls but leaves DEL and the C1 controls
+   * (U+009B is a CSI on many terminals) raw; they are escaped too, as JSON allows (`\u009b`),
+   * so `--json` printed on a terminal is as safe as text. Parsed, the values are exact.
+   */
   json(value: unknown): void {
-    this.io.stdout.write(JSON.stringify(value, null, 2) + '\n');
+    this.io.stdout.write(JSON.stringify(value, null, 2).replace(C1_AND_DEL, jsonEscape) + '\n');
   }
 
   /** One line on standard error, escaped. */
@@ -53,4 +57,11 @@ export class Output {
     const { stdout } = this.io;
     return stdout.isTTY && stdout.columns && stdout.columns > 0 ? stdout.columns : null;
   }
+}
+
+// Outside strings JSON text has no such characters, so replacing them everywhere is safe.
+const C1_AND_DEL = /[\u007f-\u009f]/g;
+
+function jsonEscape(c: string): string {
+  return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
 }

@@ -48,7 +48,9 @@ function printTrace(result: TraceResult, { snapshot, out, nodeAddresses }: Comma
     out.line();
     out.line(`outcome ${i + 1}: ${percent(o.probability)}  ${outcomeHeadline(o)}`);
     const labels = o.path.map(stepLabel);
-    const width = Math.max(0, ...labels.map((l) => l.length));
+    // A loop, not Math.max(...spread): a hostile dump's path can be too long to spread as arguments.
+    let width = 0;
+    for (const l of labels) width = Math.max(width, l.length);
     o.path.forEach((step, j) => {
       out.line(`  ${labels[j]!.padEnd(width)}  ${stepText(snapshot.ruleset, p.family, step)}`);
     });

@@ -1,3 +1,3 @@
 export * from './types.js';
-export { tracePacket, checkPacket, DEFAULT_SOURCE_PORT, DEFAULT_INTERFACE } from './tracer.js';
+export { tracePacket, checkPacket, DEFAULT_SOURCE_PORT, DEFAULT_INTERFACE, DEFAULT_MAX_STEPS } from './tracer.js';
 export { describeStep } from './describe.js';

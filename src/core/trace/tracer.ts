@@ -24,6 +24,8 @@ import { runHook, type WalkCtx } from './walk.js';
 export const DEFAULT_SOURCE_PORT = 40000;
 /** Interface a packet from the network is assumed to arrive on, and forwarded packets to leave by. */
 export const DEFAULT_INTERFACE = 'eth0';
+/** TraceOptions.maxSteps when not given. */
+export const DEFAULT_MAX_STEPS = 1_000_000;
 
 type Stage = readonly [TableName, string];
 
@@ -93,6 +95,8 @@ export function tracePacket(ruleset: Ruleset, packet: Packet, node: NodeContext,
     unknownMatches: options.unknownMatches ?? 'split',
     maxUnknownSplits: options.maxUnknownSplits ?? 8,
     maxDepth: options.maxDepth ?? 64,
+    maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
+    stepsLeft: options.maxSteps ?? DEFAULT_MAX_STEPS,
     masqBit: index.masqBit(family),
     dropBit: index.dropBit(family),
     unknownSplits: 0,

@@ -77,4 +77,13 @@ export interface TraceOptions {
   readonly maxUnknownSplits?: number;
   /** Nested jumps deeper than this stop the branch with DROP (default 64; loops are caught earlier). */
   readonly maxDepth?: number;
+  /**
+   * Work limit for one trace, in rule steps (a rule looked at by a branch; copying a branch at a
+   * split costs its path length). Without it a small hostile dump hangs the tracer: 20 chains that
+   * each jump twice to the next are walked 2^20 times, and a few nested random splits multiply the
+   * branches beyond memory. Branches still walking when it runs out stop with DROP and say why.
+   * Default 1,000,000 (a packet through a 10k-service dump takes about 35,000, one to a service
+   * with 1,000 endpoints about 50,000).
+   */
+  readonly maxSteps?: number;
 }

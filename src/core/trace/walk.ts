@@ -17,6 +17,9 @@ export interface WalkCtx {
   readonly unknownMatches: 'split' | 'match' | 'nomatch';
   readonly maxUnknownSplits: number;
   readonly maxDepth: number;
+  /** The work limit (TraceOptions.maxSteps) and what is left of it. */
+  readonly maxSteps: number;
+  stepsLeft: number;
   readonly masqBit: number;
   readonly dropBit: number;
   /** Unknown-match splits made so far in this trace. */
@@ -81,6 +84,11 @@ function runChain(ctx: WalkCtx, table: Table, chain: Chain, start: Branch, env: 
     const b = item.b;
     let finished = false;
     for (let i = item.from; i < rules.length && !finished; i++) {
+      if (--ctx.stepsLeft < 0) {
+        done.push(outOfSteps(ctx, b, table, chain, i));
+        finished = true;
+        break;
+      }
       if (rules[i]!.target === null) continue; // counting-only rules change nothing
       const pre = plan.prefilters[i];
       if (pre && !passesPrefilter(pre, b.dstBytes, b.dport)) continue;
@@ -88,11 +96,20 @@ function runChain(ctx: WalkCtx, table: Table, chain: Chain, start: Branch, env: 
       const m = evalRule(ctx, cr, b, env);
       if (m === null) continue;
       if (m.p < 1) {
-        const rest = cloneBranch(b);
-        rest.probability *= 1 - m.p;
-        for (const n of m.notes) assume(rest, n);
-        work.push({ b: rest, from: i + 1 });
-        b.probability *= m.p;
+        // Nested tiny chances (--probability 0.00000000047 forty jumps deep) underflow to 0:
+        // a side with no representable chance is not an outcome, the other side takes it all.
+        const taken = b.probability * m.p;
+        const rest = b.probability * (1 - m.p);
+        if (taken === 0) continue;
+        if (rest > 0) {
+          // Copying the branch costs what it carries: splits inside splits must run out of steps too.
+          ctx.stepsLeft -= 1 + b.path.length + b.assumptions.length;
+          const other = cloneBranch(b);
+          other.probability = rest;
+          for (const n of m.notes) assume(other, n);
+          work.push({ b: other, from: i + 1 });
+          b.probability = taken;
+        }
       }
       for (const n of m.notes) assume(b, n);
       const res = applyTarget(ctx, table, chain, cr, b, env, frames);
@@ -114,6 +131,15 @@ function runChain(ctx: WalkCtx, table: Table, chain: Chain, start: Branch, env: 
     if (!finished) done.push({ b, end: 'return' });
   }
   return done;
+}
+
+/** The trace ran out of its work limit while this branch was still walking: it stops here. */
+function outOfSteps(ctx: WalkCtx, b: Branch, table: Table, chain: Chain, i: number): Ended {
+  const where = `${table.name} ${chain.name} rule ${i + 1}`;
+  const why = `trace stopped after ${ctx.maxSteps} rule steps (the rules branch or nest too much to follow every path)`;
+  assume(b, `${why}; this branch was stopped at ${where}`);
+  b.reason = `${why}; stopped at ${where}`;
+  return { b, end: 'DROP' };
 }
 
 interface Matched {
@@ -261,10 +287,13 @@ function jump(
     }
     return 'next';
   }
-  const stack: string[] = [chain.name];
-  for (let f = frames; f; f = f.parent) stack.push(f.chain);
-  const loopAt = stack.indexOf(name);
-  if (loopAt >= 0) {
+  // Is the target already on the call stack? Checked without building the stack (this runs on every jump).
+  let looped = chain.name === name;
+  for (let f = frames; f && !looped; f = f.parent) looped = f.chain === name;
+  if (looped) {
+    const stack: string[] = [chain.name];
+    for (let f = frames; f; f = f.parent) stack.push(f.chain);
+    const loopAt = stack.indexOf(name);
     const cycle = [...stack.slice(0, loopAt + 1).reverse(), name].join(' -> ');
     assume(b, `loop in the jump graph: ${cycle} (${cr.where}); branch stopped`);
     b.reason = `loop in the jump graph: ${cycle}; the kernel refuses such a ruleset, this branch was stopped`;
