@@ -32,7 +32,9 @@ const ID_PREFIXES = [
 
 /** The kind of address a KUBE-SERVICES comment announces, with the service id. */
 export function entryComment(comment: string): { id: string; kind: EntryKind } | null {
-  for (const [suffix, kind] of ENTRY_SUFFIXES) {
+  for (let i = 0; i < ENTRY_SUFFIXES.length; i++) {
+    const suffix = ENTRY_SUFFIXES[i]![0];
+    const kind = ENTRY_SUFFIXES[i]![1];
     if (comment.endsWith(suffix)) {
       const id = comment.slice(0, -suffix.length);
       return looksLikeServiceId(id) ? { id, kind } : null;

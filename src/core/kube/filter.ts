@@ -3,7 +3,8 @@
  * accepted by KUBE-FW-…" and the health-check ACCEPT. They add services that have no nat rules
  * at all, the addresses such services answer on, and the reasons traffic is refused.
  */
-import type { Rule } from '../parse/types.js';
+import { ruleAt, ruleCount, targetAt, textAt } from '../parse/rule.js';
+import type { Chain } from '../parse/types.js';
 import { serviceIdFromComment } from './comments.js';
 import { addUnique, destination, factsProtocol, toPort, type Group, type ServiceIndex, type TableSet } from './group.js';
 import { scanRule, type RuleFacts } from './scan.js';
@@ -17,11 +18,13 @@ export function readFilterRules(index: ServiceIndex, filter: TableSet): void {
   for (const chainName of FILTER_CHAINS) {
     const chain = filter.chain(chainName);
     if (!chain) continue;
-    for (const rule of chain.rules) {
-      if (chainName === 'KUBE-NODEPORTS' ? rule.target !== 'ACCEPT' : rule.target !== 'REJECT' && rule.target !== 'DROP') {
+    const n = ruleCount(chain);
+    for (let i = 0; i < n; i++) {
+      const target = targetAt(chain, i);
+      if (chainName === 'KUBE-NODEPORTS' ? target !== 'ACCEPT' : target !== 'REJECT' && target !== 'DROP') {
         continue;
       }
-      const facts = scanRule(rule.text);
+      const facts = scanRule(textAt(chain, i));
       const comment = facts.comment;
       if (comment === undefined) continue;
       if (chainName === 'KUBE-NODEPORTS') {
@@ -39,7 +42,7 @@ export function readFilterRules(index: ServiceIndex, filter: TableSet): void {
         if (id === null) continue;
         group = index.named(id, factsProtocol(facts));
       }
-      applyFilterRule(group, chainName, rule, facts, comment);
+      applyFilterRule(group, chainName, chain, i, facts, comment);
     }
   }
   for (const hc of healthChecks) {
@@ -51,8 +54,8 @@ export function readFilterRules(index: ServiceIndex, filter: TableSet): void {
   }
 }
 
-function applyFilterRule(g: Group, chainName: string, rule: Rule, facts: RuleFacts, comment: string): void {
-  g.blockingRules.push(rule);
+function applyFilterRule(g: Group, chainName: string, chain: Chain, at: number, facts: RuleFacts, comment: string): void {
+  g.blockingRules.push(ruleAt(chain, at));
   const address = destination(facts);
   const port = toPort(facts.dport);
   const noLocal = comment.endsWith(' has no local endpoints');
@@ -62,18 +65,18 @@ function applyFilterRule(g: Group, chainName: string, rule: Rule, facts: RuleFac
     if (address === null) return;
     if (g.clusterIP === null) {
       g.clusterIP = address;
-      addFilterEntry(g, 'clusterIP', address, port, rule);
+      addFilterEntry(g, 'clusterIP', address, port, chain, at);
     } else if (address !== g.clusterIP) {
       // Older kube-proxy rejected load-balancer IPs of services without endpoints here too.
       addUnique(g.loadBalancerIPs, address);
-      addFilterEntry(g, 'loadBalancer', address, port, rule);
+      addFilterEntry(g, 'loadBalancer', address, port, chain, at);
     }
   } else if (chainName === 'KUBE-EXTERNAL-SERVICES') {
     if (noLocal) g.etpLocalHint = true;
     if (address === null) {
       if (port !== null && facts.dstType !== undefined) {
         if (g.nodePort === null) g.nodePort = port;
-        addFilterEntry(g, 'nodePort', null, port, rule);
+        addFilterEntry(g, 'nodePort', null, port, chain, at);
       }
       return;
     }
@@ -81,17 +84,17 @@ function applyFilterRule(g: Group, chainName: string, rule: Rule, facts: RuleFac
     if (g.externalIPs.includes(address) || g.loadBalancerIPs.includes(address)) return;
     // Both external and load-balancer IPs are refused here; without a nat rule there is no telling which.
     g.externalIPs.push(address);
-    addFilterEntry(g, 'externalIP', address, port, rule);
+    addFilterEntry(g, 'externalIP', address, port, chain, at);
   } else if (chainName === 'KUBE-PROXY-FIREWALL') {
     if (address === null || g.loadBalancerIPs.includes(address)) return;
     g.loadBalancerIPs.push(address);
-    addFilterEntry(g, 'loadBalancer', address, port, rule);
+    addFilterEntry(g, 'loadBalancer', address, port, chain, at);
   }
 }
 
 /** Filter rules are entry points only where no nat rule already covers the address. */
-function addFilterEntry(g: Group, kind: EntryKind, address: string | null, port: number | null, rule: Rule): void {
+function addFilterEntry(g: Group, kind: EntryKind, address: string | null, port: number | null, chain: Chain, at: number): void {
   if (port === null) return;
   for (const e of g.entries) if (e.kind === kind && e.address === address && e.port === port) return;
-  g.entries.push({ kind, address, port, rule });
+  g.entries.push({ kind, address, port, chain, at });
 }

@@ -1,28 +1,44 @@
 /** What the model learns about each service port while reading a dump, and the small readers its parts share. */
 import type { Chain, Family, Rule, Table, TableName } from '../parse/types.js';
-import type { EndpointSplit } from './endpoints.js';
 import type { RuleFacts } from './scan.js';
 import type { EntryKind, Protocol, ServiceChains, TrafficPolicy } from './types.js';
 
 export type Role = keyof ServiceChains;
 
-const ROLE_PREFIXES: readonly (readonly [string, Role])[] = [
-  ['KUBE-SVC-', 'svc'],
-  ['KUBE-SVL-', 'svl'],
-  ['KUBE-EXT-', 'ext'],
-  ['KUBE-FW-', 'fw'],
-  ['KUBE-XLB-', 'xlb'],
-];
+const ROLE_PREFIXES: readonly string[] = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-XLB-'];
+const ROLES: readonly Role[] = ['svc', 'svl', 'ext', 'fw', 'xlb'];
 
 export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
 
 /** A kube-proxy per-service chain's role and hash ("KUBE-SVC-ABC" -> svc, "ABC"), or null. */
 export function serviceChainRole(name: string): { role: Role; hash: string } | null {
-  if (!name.startsWith('KUBE-')) return null;
-  for (const [prefix, role] of ROLE_PREFIXES) {
-    if (name.startsWith(prefix)) return { role, hash: name.slice(prefix.length) };
-  }
-  return null;
+  const i = rolePrefix(name);
+  return i < 0 ? null : { role: ROLES[i]!, hash: name.slice(ROLE_PREFIXES[i]!.length) };
+}
+
+/** The roles of `roleOrder`, in the order found. */
+export function rolesInOrder(order: number): Role[] {
+  const out: Role[] = [];
+  for (let o = order; o > 0; o = Math.floor(o / 8)) out.unshift(ROLES[(o % 8) - 1]!);
+  return out;
+}
+
+export function roleNumber(role: Role): number {
+  return ROLES.indexOf(role) + 1;
+}
+
+/** serviceChainRole without the hash (no allocation): the role, or null. */
+export function serviceChainRoleOf(name: string): Role | null {
+  const i = rolePrefix(name);
+  return i < 0 ? null : ROLES[i]!;
+}
+
+// Plain loops over arrays: this runs for every kube chain and jump, much of it before the
+// optimizing compiler has caught up, where for-of and destructuring allocate.
+function rolePrefix(name: string): number {
+  if (!name.startsWith('KUBE-')) return -1;
+  for (let i = 0; i < ROLE_PREFIXES.length; i++) if (name.startsWith(ROLE_PREFIXES[i]!)) return i;
+  return -1;
 }
 
 export interface LayoutSigns {
@@ -34,7 +50,8 @@ export interface LayoutSigns {
 
 /** The tables of one name and family (a concatenated dump may hold more than one). */
 export class TableSet {
-  private readonly tables: Table[];
+  /** In dump order: the first table that has a chain names it. */
+  readonly tables: Table[];
   constructor(all: readonly Table[], name: TableName, family: Family) {
     this.tables = all.filter((t) => t.name === name && t.family === family);
   }
@@ -50,16 +67,21 @@ export class TableSet {
   }
 }
 
+/** An entry rule, by its chain and position (its Rule object is made only if someone asks). */
 export interface RawEntry {
   readonly kind: EntryKind;
   readonly address: string | null;
   readonly port: number;
-  readonly rule: Rule;
+  readonly chain: Chain;
+  readonly at: number;
 }
 
 /** Everything learnt about one service port of one family while reading the dump. */
 export class Group {
-  readonly chains: ServiceChains = {};
+  /** Every role present from the start (undefined until found): one object shape for all groups. */
+  readonly chains: ServiceChains = { svc: undefined, ext: undefined, svl: undefined, fw: undefined, xlb: undefined };
+  /** The roles in the order their chains were found, 3 bits each (ROLES index + 1), first found highest. */
+  roleOrder = 0;
   protocol: Protocol | null = null;
   /** Ids named by the entry rules' comments, in order. */
   readonly idCandidates: string[] = [];
@@ -79,8 +101,9 @@ export class Group {
   extPolicy: TrafficPolicy | null = null;
   etpLocalHint = false;
   itpLocalHint = false;
-  svcSplit: EndpointSplit | null = null;
-  localSplit: EndpointSplit | null = null;
+  /** The SVC chain's split and the SVL/XLB chain's, numbers in NatChainFacts.splits; -1 when none. */
+  svcSplit = -1;
+  localSplit = -1;
 
   constructor(
     readonly family: Family,
@@ -103,8 +126,12 @@ export class ServiceIndex {
   constructor(readonly family: Family) {}
 
   /** The group a jump to `chain` (whose name hashes to `hash`) belongs to, created on first sight. */
-  forChain(chain: string, hash: string): Group {
-    let group = this.chainGroup.get(chain) ?? this.byHash.get(hash);
+  forChain(chain: string, role: Role): Group {
+    let group = this.chainGroup.get(chain);
+    if (group) return group;
+    // The hash is only needed for a chain not seen yet: sliced here, not for every entry rule.
+    const hash = chain.slice(ROLE_PREFIXES[ROLES.indexOf(role)]!.length);
+    group = this.byHash.get(hash);
     if (!group) {
       group = new Group(this.family, hash);
       this.groups.push(group);

@@ -5,20 +5,22 @@
  * dumps have none on SVC->SEP jumps), and the filter table's REJECT/DROP rules add services
  * with no endpoints and the reasons traffic is refused. One pass over the kube chains: near-linear.
  */
-import type { Family, Rule, Ruleset } from '../parse/types.js';
+import { anyRuleCounted, ruleAt, textAt } from '../parse/rule.js';
+import type { Chain, Family, Rule, Ruleset } from '../parse/types.js';
+import { NatChainFacts } from './chain-facts.js';
 import { endpointFromComment, splitServiceId } from './comments.js';
-import type { EndpointJump } from './endpoints.js';
 import { readFilterRules } from './filter.js';
 import { hostAddress, ServiceIndex, TableSet, type Group, type LayoutSigns } from './group.js';
 import { LazyMap } from './lazy-map.js';
 import { readNatEntries, readServiceChains, resolveIdentity } from './nat.js';
 import { scanRule } from './scan.js';
-import type { Endpoint, EntryPoint, KubeModel, ServiceChains, ServicePort, TrafficPolicy } from './types.js';
+import type { Endpoint, EntryKind, EntryPoint, KubeModel, Protocol, ServiceChains, ServicePort, TrafficPolicy } from './types.js';
 
 export { hostAddress, serviceChainRole } from './group.js';
 
 export function buildKubeModel(ruleset: Ruleset): KubeModel {
-  const hasCounters = ruleset.info.hasCounters && ruleset.tables.some((t) => t.rules.some((r) => r.counters !== null));
+  // Read from the rule store: asking every rule for its counters would make every Rule object.
+  const hasCounters = ruleset.info.hasCounters && ruleset.tables.some(anyRuleCounted);
   const layout: LayoutSigns = { legacy: false, kube: false };
   const services: ServicePort[] = [];
   for (const family of ['ipv4', 'ipv6'] as const) {
@@ -49,15 +51,17 @@ function buildFamily(
 ): ServicePort[] {
   if (nat.chain('KUBE-SERVICES') || nat.chain('KUBE-NODEPORTS') || filter.chain('KUBE-SERVICES')) layout.kube = true;
   const index = new ServiceIndex(family);
-  readNatEntries(index, nat, layout);
+  // Every service and endpoint chain, read once in dump order (chain-facts.ts says why).
+  const facts = new NatChainFacts(nat.tables);
+  readNatEntries(index, nat, facts, layout);
   // Each service's own chains (endpoints, affinity, policies, source ranges), then its name.
   for (const g of index.groups) {
-    readServiceChains(g, nat, layout);
-    resolveIdentity(g, nat);
+    readServiceChains(g, facts, layout);
+    resolveIdentity(g, nat, facts);
     index.register(g);
   }
   readFilterRules(index, filter);
-  return index.groups.map((g) => finishService(g, hasCounters));
+  return index.groups.map((g) => finishService(g, facts, hasCounters));
 }
 
 /** `${family}/${chain}` -> the service owning it (the first in model order, should two claim one). */
@@ -78,57 +82,61 @@ function chainOwners(services: readonly ServicePort[]): Map<string, ServicePort>
   return owners;
 }
 
-function finishService(g: Group, hasCounters: boolean): ServicePort {
-  const id = g.id ?? g.chains.svc ?? g.chains.ext ?? g.chains.svl ?? g.chains.fw ?? g.chains.xlb ?? 'unknown';
+function finishService(g: Group, facts: NatChainFacts, hasCounters: boolean): ServicePort {
+  const chains = g.chains;
+  const id = g.id ?? chains.svc ?? chains.ext ?? chains.svl ?? chains.fw ?? chains.xlb ?? 'unknown';
   const { namespace, name, portName } = splitServiceId(id);
   const protocol = g.protocol ?? 'tcp';
   const external = g.nodePort !== null || g.externalIPs.length > 0 || g.loadBalancerIPs.length > 0;
   const externalTrafficPolicy: TrafficPolicy | null = !external
     ? null
-    : g.chains.xlb || g.etpLocalHint || g.extPolicy === 'Local'
+    : chains.xlb || g.etpLocalHint || g.extPolicy === 'Local'
       ? 'Local'
       : 'Cluster';
   const internalTrafficPolicy: TrafficPolicy = g.clusterTarget === 'svl' || g.itpLocalHint ? 'Local' : 'Cluster';
 
   // Which endpoints are local is known from SVL/XLB, or (none are) when a Local policy has no such chain.
   const localKnown =
-    g.localSplit !== null ||
-    ((externalTrafficPolicy === 'Local' || internalTrafficPolicy === 'Local') && !g.chains.svl && !g.chains.xlb);
-  const localChains = g.localSplit ? new Set(g.localSplit.jumps.map((j) => j.chain)) : null;
+    g.localSplit >= 0 ||
+    ((externalTrafficPolicy === 'Local' || internalTrafficPolicy === 'Local') && !chains.svl && !chains.xlb);
+  // Plain loops and no closures: this runs once per service, mostly before it is optimized.
+  const t = facts.splits;
   const endpoints: Endpoint[] = [];
-  const inSvc = g.svcSplit && g.localSplit ? new Set(g.svcSplit.jumps.map((j) => j.chain)) : null;
-  const addEndpoint = (jump: EndpointJump) => {
-    const dnat = jump.dnat ?? null;
-    const counters = dnat?.rule.counters ?? null;
-    endpoints.push({
-      // Without its SEP chain (partial syncs) the SVC rule's comment may still name the endpoint.
-      address: dnat?.address ?? commentEndpoint(jump.rule) ?? '',
-      chain: jump.chain,
-      probability: jump.probability,
-      local: localKnown ? (localChains?.has(jump.chain) ?? false) : null,
-      packets: hasCounters && counters ? counters.packets : null,
-      bytes: hasCounters && counters ? counters.bytes : null,
-      dnatRule: dnat?.rule ?? null,
-    });
-  };
-  for (const jump of g.svcSplit?.jumps ?? []) addEndpoint(jump);
-  for (const jump of g.localSplit?.jumps ?? []) if (!inSvc?.has(jump.chain)) addEndpoint(jump);
+  if (g.svcSplit >= 0) {
+    const end = t.start[g.svcSplit]! + t.count[g.svcSplit]!;
+    for (let j = t.start[g.svcSplit]!; j < end; j++) {
+      const local = localKnown ? g.localSplit >= 0 && t.hasJump(g.localSplit, t.jumpChain[j]!) : null;
+      endpoints.push(makeEndpoint(facts, g.svcSplit, j, local, hasCounters));
+    }
+  }
+  if (g.localSplit >= 0) {
+    const end = t.start[g.localSplit]! + t.count[g.localSplit]!;
+    for (let j = t.start[g.localSplit]!; j < end; j++) {
+      if (g.svcSplit >= 0 && t.hasJump(g.svcSplit, t.jumpChain[j]!)) continue;
+      endpoints.push(makeEndpoint(facts, g.localSplit, j, localKnown ? true : null, hasCounters));
+    }
+  }
 
   let packets: number | null = null;
   let bytes: number | null = null;
   if (hasCounters) {
     packets = 0;
     bytes = 0;
-    for (const ep of endpoints) {
-      packets += ep.packets ?? 0;
-      bytes += ep.bytes ?? 0;
+    for (let i = 0; i < endpoints.length; i++) {
+      packets += endpoints[i]!.packets ?? 0;
+      bytes += endpoints[i]!.bytes ?? 0;
     }
   }
-  const lbHosts = new Set(g.loadBalancerIPs);
-  const chains: ServiceChains = {};
-  for (const role of ['svc', 'ext', 'svl', 'fw', 'xlb'] as const) {
-    const chain = g.chains[role];
-    if (chain !== undefined) chains[role] = chain;
+  const outChains: ServiceChains = {};
+  if (chains.svc !== undefined) outChains.svc = chains.svc;
+  if (chains.ext !== undefined) outChains.ext = chains.ext;
+  if (chains.svl !== undefined) outChains.svl = chains.svl;
+  if (chains.fw !== undefined) outChains.fw = chains.fw;
+  if (chains.xlb !== undefined) outChains.xlb = chains.xlb;
+  const entryPoints: EntryPoint[] = [];
+  for (let i = 0; i < g.entries.length; i++) {
+    const e = g.entries[i]!;
+    entryPoints.push(new ModelEntryPoint(e.kind, e.address, e.port, protocol, e.chain, e.at));
   }
   return {
     id,
@@ -142,19 +150,98 @@ function finishService(g: Group, hasCounters: boolean): ServicePort {
     nodePort: g.nodePort,
     externalIPs: g.externalIPs,
     loadBalancerIPs: g.loadBalancerIPs,
-    // "-s <LB IP>" rules let the node reach its own VIP; they are not user source ranges.
-    loadBalancerSourceRanges: g.sourceRanges.filter((r) => !lbHosts.has(hostAddress(r))),
+    loadBalancerSourceRanges: sourceRanges(g),
     externalTrafficPolicy,
     internalTrafficPolicy,
-    sessionAffinitySeconds: g.svcSplit?.affinitySeconds ?? g.localSplit?.affinitySeconds ?? null,
-    chains,
+    sessionAffinitySeconds: affinity(g, facts),
+    chains: outChains,
     endpoints,
     packets,
     bytes,
-    entryPoints: g.entries.map((e): EntryPoint => ({ kind: e.kind, address: e.address, port: e.port, protocol, rule: e.rule })),
+    entryPoints,
     blockingRules: g.blockingRules,
     healthCheckNodePort: g.healthCheckNodePort,
   };
+}
+
+function affinity(g: Group, facts: NatChainFacts): number | null {
+  const svc = g.svcSplit >= 0 ? facts.splits.affinitySeconds(g.svcSplit) : null;
+  if (svc !== null) return svc;
+  return g.localSplit >= 0 ? facts.splits.affinitySeconds(g.localSplit) : null;
+}
+
+/**
+ * An endpoint of the model. Its DNAT rule is a Rule object only when asked for (the explorer and
+ * the counters ask for a few; `services --json` for none): own properties are the data.
+ */
+class ModelEndpoint implements Endpoint {
+  readonly #dnatChain: Chain | null;
+  readonly #dnatAt: number;
+  constructor(
+    readonly address: string,
+    readonly chain: string,
+    readonly probability: number,
+    readonly local: boolean | null,
+    readonly packets: number | null,
+    readonly bytes: number | null,
+    dnatChain: Chain | null,
+    dnatAt: number,
+  ) {
+    this.#dnatChain = dnatChain;
+    this.#dnatAt = dnatAt;
+  }
+  get dnatRule(): Rule | null {
+    return this.#dnatChain === null ? null : ruleAt(this.#dnatChain, this.#dnatAt);
+  }
+}
+
+/** An entry point of the model; its rule is made when asked for. */
+class ModelEntryPoint implements EntryPoint {
+  readonly #chain: Chain;
+  readonly #at: number;
+  constructor(
+    readonly kind: EntryKind,
+    readonly address: string | null,
+    readonly port: number,
+    readonly protocol: Protocol,
+    chain: Chain,
+    at: number,
+  ) {
+    this.#chain = chain;
+    this.#at = at;
+  }
+  get rule(): Rule {
+    return ruleAt(this.#chain, this.#at);
+  }
+}
+
+/** Jump `j` of split `split` as an endpoint. */
+function makeEndpoint(facts: NatChainFacts, split: number, j: number, local: boolean | null, hasCounters: boolean): Endpoint {
+  const t = facts.splits;
+  const chain = t.jumpChain[j]!;
+  const sep = facts.sep(chain);
+  const address = sep >= 0 ? facts.sepAddressOf(sep) : null;
+  const dnat = address !== null ? facts.sepDnat(sep) : null;
+  const counters = hasCounters && dnat !== null ? facts.sepDnatCounters(sep) : null;
+  return new ModelEndpoint(
+    // Without its SEP chain (partial syncs) the SVC rule's comment may still name the endpoint.
+    address ?? commentEndpoint(t.chain[split]!, t.jumpAt[j]!) ?? '',
+    chain,
+    t.jumpProbability[j]!,
+    local,
+    counters ? counters.packets : null,
+    counters ? counters.bytes : null,
+    dnat?.chain ?? null,
+    dnat?.at ?? -1,
+  );
+}
+
+/** "-s <LB IP>" rules let the node reach its own VIP; they are not user source ranges. */
+function sourceRanges(g: Group): string[] {
+  const ranges = g.sourceRanges;
+  if (ranges.length === 0) return [];
+  const lbHosts = new Set(g.loadBalancerIPs);
+  return ranges.filter((r) => !lbHosts.has(hostAddress(r)));
 }
 
 function compareServices(a: ServicePort, b: ServicePort): number {
@@ -164,7 +251,7 @@ function compareServices(a: ServicePort, b: ServicePort): number {
   return 0;
 }
 
-function commentEndpoint(rule: Rule): string | null {
-  const c = scanRule(rule.text).comment;
+function commentEndpoint(chain: Chain, at: number): string | null {
+  const c = scanRule(textAt(chain, at)).comment;
   return c === undefined ? null : endpointFromComment(c);
 }

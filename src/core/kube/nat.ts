@@ -2,15 +2,18 @@
  * The nat side of a service: entry rules in KUBE-SERVICES / KUBE-NODEPORTS, the service chains
  * they lead to (SVC, EXT, SVL, FW, XLB) and, through the jumps, the KUBE-SEP chains and DNATs.
  */
-import type { Chain, Rule } from '../parse/types.js';
+import { ruleCount, targetAt, textAt } from '../parse/rule.js';
+import type { Chain } from '../parse/types.js';
+import type { NatChainFacts } from './chain-facts.js';
 import { entryComment, looksLikeServiceId, serviceIdFromComment } from './comments.js';
-import { endpointDnat, splitEndpoints } from './endpoints.js';
 import {
   addUnique,
   destination,
   factsProtocol,
   PROTOCOLS,
-  serviceChainRole,
+  roleNumber,
+  rolesInOrder,
+  serviceChainRoleOf,
   toPort,
   unique,
   type Group,
@@ -21,49 +24,57 @@ import {
 } from './group.js';
 import { portProtoHash } from './names.js';
 import { scanRule, type RuleFacts } from './scan.js';
-import type { EntryKind, TrafficPolicy } from './types.js';
+import type { EntryKind, Protocol } from './types.js';
 
 /** Every jump from KUBE-SERVICES / KUBE-NODEPORTS to a service chain starts or extends a group. */
-export function readNatEntries(index: ServiceIndex, nat: TableSet, layout: LayoutSigns): void {
+export function readNatEntries(index: ServiceIndex, nat: TableSet, facts: NatChainFacts, layout: LayoutSigns): void {
   for (const entryChain of ['KUBE-SERVICES', 'KUBE-NODEPORTS'] as const) {
     const chain = nat.chain(entryChain);
-    if (!chain) continue;
-    const nodePorts = entryChain === 'KUBE-NODEPORTS';
-    for (const rule of chain.rules) {
-      const target = rule.target;
-      if (target === null) continue;
-      if (target === 'KUBE-MARK-MASQ') layout.legacy = true;
-      const role = serviceChainRole(target);
-      if (!role) continue;
-      const group = index.forChain(target, role.hash);
-      attachChains(group, target, nat, index.chainGroup);
-      if (nodePorts && role.role === 'svc') layout.legacy = true;
-      addNatEntry(group, rule, scanRule(rule.text), role.role, nodePorts);
-    }
+    if (chain) readEntryChain(index, chain, entryChain === 'KUBE-NODEPORTS', facts, layout);
+  }
+}
+
+function readEntryChain(index: ServiceIndex, chain: Chain, nodePorts: boolean, facts: NatChainFacts, layout: LayoutSigns): void {
+  const n = ruleCount(chain);
+  for (let i = 0; i < n; i++) {
+    const target = targetAt(chain, i);
+    if (target === null) continue;
+    if (target === 'KUBE-MARK-MASQ') layout.legacy = true;
+    const role = serviceChainRoleOf(target);
+    if (role === null) continue;
+    const group = index.forChain(target, role);
+    attachChains(group, target, facts, index.chainGroup);
+    if (nodePorts && role === 'svc') layout.legacy = true;
+    addNatEntry(group, chain, i, scanRule(textAt(chain, i)), role, nodePorts);
   }
 }
 
 /** Claim a chain and every service chain it jumps to (EXT -> SVC/SVL, FW -> EXT, XLB -> SVC). */
-function attachChains(group: Group, start: string, nat: TableSet, chainGroup: Map<string, Group>): void {
+function attachChains(group: Group, start: string, facts: NatChainFacts, chainGroup: Map<string, Group>): void {
+  if (chainGroup.has(start)) return;
   const stack = [start];
   while (stack.length > 0) {
     const name = stack.pop()!;
     if (chainGroup.has(name)) continue;
-    const role = serviceChainRole(name);
-    if (!role) continue;
+    const role = serviceChainRoleOf(name);
+    if (role === null) continue;
     chainGroup.set(name, group);
     // Referenced but undeclared chains (partial syncs) are still named: it is what the rule jumps to.
-    if (group.chains[role.role] === undefined) group.chains[role.role] = name;
-    const chain = nat.chain(name);
-    if (!chain) continue;
-    for (const rule of chain.rules) {
-      const t = rule.target;
-      if (t !== null && !t.startsWith('KUBE-SEP-') && !chainGroup.has(t) && serviceChainRole(t)) stack.push(t);
+    if (group.chains[role] === undefined) {
+      group.chains[role] = name;
+      group.roleOrder = group.roleOrder * 8 + roleNumber(role);
+    }
+    const c = facts.serviceChain(name);
+    if (c < 0) continue;
+    const n = facts.nextCount(c);
+    for (let i = 0; i < n; i++) {
+      const next = facts.next(c, i);
+      if (!chainGroup.has(next)) stack.push(next);
     }
   }
 }
 
-function addNatEntry(group: Group, rule: Rule, facts: RuleFacts, role: Role, nodePorts: boolean): void {
+function addNatEntry(group: Group, chain: Chain, at: number, facts: RuleFacts, role: Role, nodePorts: boolean): void {
   const protocol = factsProtocol(facts);
   if (group.protocol === null && protocol !== null) group.protocol = protocol;
   const port = toPort(facts.dport);
@@ -74,7 +85,7 @@ function addNatEntry(group: Group, rule: Rule, facts: RuleFacts, role: Role, nod
     if (comment !== undefined && looksLikeServiceId(comment)) group.idCandidates.push(comment);
     if (port === null) return;
     if (group.nodePort === null) group.nodePort = port;
-    group.entries.push({ kind: 'nodePort', address, port, rule });
+    group.entries.push({ kind: 'nodePort', address, port, chain, at });
     return;
   }
   const parsed = comment === undefined ? null : entryComment(comment);
@@ -90,7 +101,7 @@ function addNatEntry(group: Group, rule: Rule, facts: RuleFacts, role: Role, nod
     if (address !== null) addUnique(kind === 'externalIP' ? group.externalIPs : group.loadBalancerIPs, address);
     if (group.port === null && port !== null) group.port = port;
   }
-  if (port !== null) group.entries.push({ kind, address, port, rule });
+  if (port !== null) group.entries.push({ kind, address, port, chain, at });
 }
 
 /** Without a comment, the target tells: FW chains serve load balancers, EXT/XLB external IPs. */
@@ -100,63 +111,49 @@ function kindFromRole(role: Role, group: Group): EntryKind {
   return group.clusterIP === null ? 'clusterIP' : 'externalIP';
 }
 
-export function readServiceChains(g: Group, nat: TableSet, layout: LayoutSigns): void {
-  const svc = g.chains.svc ? nat.chain(g.chains.svc) : undefined;
-  if (svc) g.svcSplit = splitEndpoints(svc);
+export function readServiceChains(g: Group, facts: NatChainFacts, layout: LayoutSigns): void {
+  const svc = g.chains.svc !== undefined ? facts.serviceChain(g.chains.svc) : -1;
+  if (svc >= 0 && facts.split(svc) >= 0) g.svcSplit = facts.split(svc);
   // KUBE-SVL (current) or KUBE-XLB (older): the chains that only reach this node's endpoints.
   const localName = g.chains.svl ?? g.chains.xlb;
-  const local = localName ? nat.chain(localName) : undefined;
-  if (local) {
-    g.localSplit = splitEndpoints(local);
-    for (const r of g.localSplit.dropRules) g.blockingRules.push(r);
-    if (g.localSplit.dropRules.length > 0) layout.legacy = true;
+  const local = localName !== undefined ? facts.serviceChain(localName) : -1;
+  if (local >= 0 && facts.split(local) >= 0) {
+    g.localSplit = facts.split(local);
+    const drops = facts.splits.dropRules(g.localSplit);
+    for (let i = 0; i < drops.length; i++) g.blockingRules.push(drops[i]!);
+    if (drops.length > 0) layout.legacy = true;
   }
   if (g.chains.xlb) layout.legacy = true;
 
-  const ext = g.chains.ext ? nat.chain(g.chains.ext) : undefined;
-  if (ext) g.extPolicy = extChainPolicy(ext);
+  const ext = g.chains.ext !== undefined ? facts.serviceChain(g.chains.ext) : -1;
+  if (ext >= 0) g.extPolicy = facts.extPolicy(ext);
 
-  const fw = g.chains.fw ? nat.chain(g.chains.fw) : undefined;
-  if (fw) {
-    for (const rule of fw.rules) {
-      const t = rule.target;
-      if (t === null) continue;
-      if (t === 'KUBE-MARK-DROP') {
-        g.blockingRules.push(rule);
-        layout.legacy = true;
-        continue;
-      }
-      if (!serviceChainRole(t)) continue;
-      const f = scanRule(rule.text);
-      if (f.source !== undefined && !f.sourceNegated) addUnique(g.sourceRanges, f.source);
-    }
+  const fw = g.chains.fw !== undefined ? facts.serviceChain(g.chains.fw) : -1;
+  if (fw >= 0) {
+    const drops = facts.fwDrops(fw);
+    for (let i = 0; i < drops.length; i++) g.blockingRules.push(drops[i]!);
+    if (drops.length > 0) layout.legacy = true;
+    const sources = facts.fwSources(fw);
+    for (let i = 0; i < sources.length; i++) addUnique(g.sourceRanges, sources[i]!);
   }
 
-  for (const split of [g.svcSplit, g.localSplit]) {
-    if (!split) continue;
-    for (const jump of split.jumps) {
-      const sep = nat.chain(jump.chain);
-      jump.dnat = sep ? endpointDnat(sep) : null;
-      // No -p on the entry rules: the DNAT rules say it.
-      if (g.protocol === null && jump.dnat) g.protocol = factsProtocol(scanRule(jump.dnat.rule.text));
-    }
-  }
+  // No -p on the entry rules: the DNAT rules say it.
+  if (g.protocol === null && g.svcSplit >= 0) g.protocol = dnatProtocol(g.svcSplit, facts);
+  if (g.protocol === null && g.localSplit >= 0) g.protocol = dnatProtocol(g.localSplit, facts);
 }
 
-/**
- * ETP Cluster: the EXT chain masquerades everything, then jumps to SVC.
- * ETP Local: it short-circuits pod and node (src-type LOCAL) traffic to SVC and sends the rest to SVL.
- */
-function extChainPolicy(chain: Chain): TrafficPolicy | null {
-  let local = false;
-  for (const rule of chain.rules) {
-    const t = rule.target;
-    if (t === null) continue;
-    const f = scanRule(rule.text);
-    if (t === 'KUBE-MARK-MASQ' && f.conditions === 0) return 'Cluster';
-    if (t.startsWith('KUBE-SVL-') || f.srcType !== undefined) local = true;
+/** The protocol of the first DNAT rule (in jump order) that names one. */
+function dnatProtocol(split: number, facts: NatChainFacts): Protocol | null {
+  const t = facts.splits;
+  const end = t.start[split]! + t.count[split]!;
+  for (let j = t.start[split]!; j < end; j++) {
+    const s = facts.sep(t.jumpChain[j]!);
+    const text = s < 0 ? null : facts.sepDnatText(s);
+    if (text === null) continue;
+    const p = factsProtocol(scanRule(text));
+    if (p !== null) return p;
   }
-  return local ? 'Local' : null;
+  return null;
 }
 
 /**
@@ -164,7 +161,7 @@ function extChainPolicy(chain: Chain): TrafficPolicy | null {
  * hashing needed); otherwise the candidate whose hash matches the chain names, trying the
  * comments of the service's own chains too, and every protocol when none was written.
  */
-export function resolveIdentity(g: Group, nat: TableSet): void {
+export function resolveIdentity(g: Group, nat: TableSet, facts: NatChainFacts): void {
   const named = unique(g.idCandidates);
   if (named.length === 1 && g.protocol !== null) {
     g.id = named[0]!;
@@ -186,28 +183,31 @@ export function resolveIdentity(g: Group, nat: TableSet): void {
     return false;
   };
   if (matching(named)) return;
-  const fromChains = chainCommentIds(g, nat);
+  const fromChains = chainCommentIds(g, nat, facts);
   if (matching(fromChains.filter((id) => !named.includes(id)))) return;
   // Hand-written dumps may use made-up hashes: fall back to what the comments say.
   g.id = named[0] ?? fromChains[0] ?? null;
 }
 
 /** Ids named by comments anywhere in the service's chains (EXT, FW, SVC, SEP, ...). */
-function chainCommentIds(g: Group, nat: TableSet): string[] {
+function chainCommentIds(g: Group, nat: TableSet, facts: NatChainFacts): string[] {
   const ids: string[] = [];
-  const names = [...Object.values(g.chains), ...endpointChains(g)];
+  const names: string[] = [];
+  for (const role of rolesInOrder(g.roleOrder)) names.push(g.chains[role]!);
+  for (const split of [g.svcSplit, g.localSplit]) {
+    if (split < 0) continue;
+    const t = facts.splits;
+    for (let j = t.start[split]!; j < t.start[split]! + t.count[split]!; j++) names.push(t.jumpChain[j]!);
+  }
   for (const name of names) {
-    const chain = name ? nat.chain(name) : undefined;
+    const chain = nat.chain(name);
     if (!chain) continue;
-    for (const rule of chain.rules) {
-      const c = scanRule(rule.text).comment;
+    const n = ruleCount(chain);
+    for (let i = 0; i < n; i++) {
+      const c = scanRule(textAt(chain, i)).comment;
       const id = c === undefined ? null : serviceIdFromComment(c);
       if (id !== null) addUnique(ids, id);
     }
   }
   return ids;
-}
-
-function endpointChains(g: Group): string[] {
-  return [...(g.svcSplit?.jumps ?? []), ...(g.localSplit?.jumps ?? [])].map((j) => j.chain);
 }

@@ -55,71 +55,125 @@ export function scanRule(text: string): RuleFacts {
     toDestination: undefined,
     conditions: 0,
   };
-  const words = new WordReader(text);
-  // "-A CHAIN" first.
-  words.next();
-  words.next();
+  const w = reader;
+  w.reset(text);
+  // One place reads the next word, and a state says what the word is expected to be: the
+  // optimizing compiler inlines the reader once instead of at every step (scanRule runs for
+  // tens of thousands of rules, and compiling a version with eight inlined readers cost more
+  // than the rules themselves).
+  let state = ANY;
+  let skip = 2; // "-A CHAIN"
   let negated = false;
   let afterTarget = false;
-  let word = words.next();
-  while (word !== null) {
-    if (word === '!' && !words.quoted) {
-      negated = true;
-      word = words.next();
+  /** The option waiting for its value (state VALUE), and whether it was negated. */
+  let pending: string | undefined;
+  let pendingNegated = false;
+  /** The comment being read (states COMMENT_FIRST, COMMENT_MORE). */
+  let comment: string | null = null;
+  for (;;) {
+    const more = w.next();
+    if (skip > 0) {
+      skip--;
       continue;
     }
-    if (!words.quoted && isOptionName(word)) {
-      const name = word;
-      const neg = negated;
-      negated = false;
-      if (name === '-j' || name === '-g') afterTarget = true;
-      if (name === '--comment') {
+    if (!more) {
+      if (state === COMMENT_MORE) {
+        if (f.comment === undefined && comment !== null) f.comment = comment;
+      } else if (state === MODULE) {
+        // "-m" at the very end: no module name, so not a comment.
+        if (!afterTarget) f.conditions++;
+      }
+      return f;
+    }
+    if (state !== ANY) {
+      if (state === COMMENT_FIRST) {
+        comment = w.text();
+        state = COMMENT_MORE;
+        continue;
+      }
+      if (state === COMMENT_MORE) {
         // An unquoted multi-word comment runs to the next option.
-        let value = words.next();
-        let next = words.next();
-        while (next !== null && (words.quoted || !isOptionName(next)) && next !== '!') {
-          value = `${value ?? ''} ${next}`;
-          next = words.next();
+        if ((w.quoted || !w.isOptionName()) && !w.is('!')) {
+          comment = `${comment ?? ''} ${w.text()}`;
+          continue;
         }
-        if (f.comment === undefined && value !== null) f.comment = value;
-        word = next;
+        if (f.comment === undefined && comment !== null) f.comment = comment;
+        state = ANY; // and this word starts what follows
+      } else if (state === MODULE) {
+        if (!w.is('comment') && !afterTarget) f.conditions++;
+        state = ANY;
         continue;
-      }
-      if (name === '-m') {
-        const module = words.next();
-        if (module !== 'comment' && !afterTarget) f.conditions++;
-        word = words.next();
-        continue;
-      }
-      if (!afterTarget && name !== '-j' && name !== '-g') f.conditions++;
-      switch (name) {
-        case '--rcheck':
-          f.rcheck = true;
-          break;
-        case '--reap':
-        case '--set':
-        case '--update':
-        case '--random-fully':
-          break;
-        default: {
-          const value = words.next();
-          if (value === null) return f;
-          if (!words.quoted && (value === '!' || isOptionName(value))) {
-            // A flag we do not list (--rsource, ...): the word is the next option, not a value.
-            word = value;
-            continue;
-          }
-          record(f, name, value, neg);
+      } else {
+        // VALUE
+        state = ANY;
+        if (!w.quoted && (w.is('!') || w.isOptionName())) {
+          // A flag we do not list (--rsource, ...): the word is the next option, not a value.
+        } else {
+          // Only the options record() keeps need their value as a string.
+          if (pending !== undefined && RECORDED.has(pending)) record(f, pending, w.text(), pendingNegated);
+          continue;
         }
       }
-      word = words.next();
+    }
+    if (w.quoted) {
+      negated = false;
       continue;
     }
+    if (w.is('!')) {
+      negated = true;
+      continue;
+    }
+    if (!w.isOptionName()) {
+      negated = false;
+      continue;
+    }
+    const name = w.name();
+    const neg = negated;
     negated = false;
-    word = words.next();
+    const jump = name === '-j' || name === '-g';
+    if (jump) afterTarget = true;
+    if (name === '--comment') {
+      comment = null;
+      state = COMMENT_FIRST;
+      continue;
+    }
+    if (name === '-m') {
+      state = MODULE;
+      continue;
+    }
+    if (!afterTarget && !jump) f.conditions++;
+    if (name === '--rcheck') {
+      f.rcheck = true;
+      continue;
+    }
+    if (name === '--reap' || name === '--set' || name === '--update' || name === '--random-fully') continue;
+    pending = name;
+    pendingNegated = neg;
+    state = VALUE;
   }
-  return f;
 }
+
+/** What scanRule expects the next word to be. */
+const ANY = 0;
+const COMMENT_FIRST = 1;
+const COMMENT_MORE = 2;
+const MODULE = 3;
+const VALUE = 4;
+
+/** Option names scanRule acts on; any other option is only counted and skipped. */
+const KNOWN_NAMES = [
+  '-j', '-g', '-m', '-p', '-d', '-s', '--comment', '--rcheck', '--reap', '--set', '--update', '--random-fully',
+  '--protocol', '--destination', '--dst', '--source', '--src', '--dport', '--destination-port', '--mode',
+  '--probability', '--every', '--seconds', '--src-type', '--dst-type', '--to-destination',
+];
+/** Names whose value record() keeps. */
+const RECORDED: ReadonlySet<string> = new Set([
+  '-p', '--protocol', '-d', '--destination', '--dst', '-s', '--source', '--src', '--dport', '--destination-port',
+  '--mode', '--probability', '--every', '--seconds', '--src-type', '--dst-type', '--to-destination',
+]);
+const NAMES_BY_LENGTH: (string[] | undefined)[] = [];
+for (const n of KNOWN_NAMES) (NAMES_BY_LENGTH[n.length] ??= []).push(n);
+const KNOWN: ReadonlySet<string> = new Set(KNOWN_NAMES);
 
 function record(f: RuleFacts, name: string, value: string, negated: boolean): void {
   switch (name) {
@@ -176,20 +230,37 @@ function isOptionName(w: string): boolean {
   return !(c >= 48 && c <= 57);
 }
 
+/**
+ * Words of a rule's text as iptables-restore splits them, one at a time, as spans: a word is
+ * sliced only when its value is wanted, and names are compared in place.
+ */
 class WordReader {
+  private s = '';
   private i = 0;
-  /** Whether the last word had quoted parts. */
+  private start = 0;
+  private end = 0;
+  /** The word has no quotes or escapes: its text is s[start, end). */
+  private plain = true;
+  private decoded: string | null = null;
+  /** Whether the current word had quoted parts. */
   quoted = false;
-  constructor(private readonly text: string) {}
 
-  next(): string | null {
-    const s = this.text;
+  reset(text: string): void {
+    this.s = text;
+    this.i = 0;
+    this.decoded = null;
+  }
+
+  /** Moves to the next word; false at the end. */
+  next(): boolean {
+    const s = this.s;
     const n = s.length;
     let i = this.i;
     while (i < n && (s.charCodeAt(i) === SPACE || s.charCodeAt(i) === TAB)) i++;
+    this.decoded = null;
     if (i >= n) {
       this.i = i;
-      return null;
+      return false;
     }
     const start = i;
     let c = 0;
@@ -198,32 +269,72 @@ class WordReader {
       if (c === SPACE || c === TAB || c === QUOTE || c === BACKSLASH) break;
       i++;
     }
+    this.start = start;
     if (i >= n || c === SPACE || c === TAB) {
-      this.i = i;
+      this.i = this.end = i;
       this.quoted = false;
-      return s.slice(start, i);
+      this.plain = true;
+      return true;
     }
+    // Quotes or escapes: join the plain runs between them.
     let word = s.slice(start, i);
     let inQuotes = false;
-    this.quoted = false;
+    let quoted = false;
+    let run = i;
     while (i < n) {
       c = s.charCodeAt(i);
       if (!inQuotes && (c === SPACE || c === TAB)) break;
       if (c === QUOTE) {
+        if (i > run) word += s.slice(run, i);
         inQuotes = !inQuotes;
-        this.quoted = true;
+        quoted = true;
+        run = i + 1;
       } else if (c === BACKSLASH && i + 1 < n) {
+        if (i > run) word += s.slice(run, i);
         word += s[i + 1];
         i++;
-      } else {
-        word += s[i];
+        run = i + 1;
       }
       i++;
     }
-    this.i = i;
-    return word;
+    if (i > run) word += s.slice(run, i);
+    this.i = this.end = i;
+    this.quoted = quoted;
+    this.plain = false;
+    this.decoded = word;
+    return true;
+  }
+
+  text(): string {
+    return this.decoded ?? this.s.slice(this.start, this.end);
+  }
+
+  /** The word's text equals `lit`. */
+  is(lit: string): boolean {
+    if (!this.plain) return this.decoded === lit;
+    return this.end - this.start === lit.length && this.s.startsWith(lit, this.start);
+  }
+
+  /** As the parser decides: "-x"/"--xyz", not a negative number (the caller checks quoting). */
+  isOptionName(): boolean {
+    if (!this.plain) return isOptionName(this.decoded!);
+    const s = this.s;
+    if (this.end - this.start < 2 || s.charCodeAt(this.start) !== 45) return false;
+    const c = s.charCodeAt(this.start + 1);
+    return !(c >= 48 && c <= 57);
+  }
+
+  /** The word as one of KNOWN_NAMES (the shared literal), or undefined for any other. */
+  name(): string | undefined {
+    if (!this.plain) return KNOWN.has(this.decoded!) ? this.decoded! : undefined;
+    const candidates = NAMES_BY_LENGTH[this.end - this.start];
+    if (candidates === undefined) return undefined;
+    for (const n of candidates) if (this.s.startsWith(n, this.start)) return n;
+    return undefined;
   }
 }
+
+const reader = new WordReader();
 
 /**
  * The word after option `name` (" --to-destination 10.0.0.1:80" -> "10.0.0.1:80"), found by

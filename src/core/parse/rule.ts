@@ -1,12 +1,23 @@
 /**
- * A rule keeps its text and re-derives its options on demand. Holding every option of a
- * 430k-rule dump as objects costs gigabytes of heap and seconds of GC; the text is already in
- * memory, re-tokenizing one rule takes a microsecond, and a bounded cache keeps hot rules
- * (the tracer's and the views') parsed.
+ * How a parsed dump keeps its rules: as rows of typed arrays in one RuleStore, and as Rule
+ * objects only when someone asks for them.
+ *
+ * A rule keeps its text and re-derives its options on demand: holding every option of a
+ * 430k-rule dump as objects costs gigabytes of heap and seconds of GC, the text is already in
+ * memory, and re-tokenizing one rule takes a microsecond (a bounded cache keeps hot rules
+ * parsed). The same goes one step further for the rules themselves. Every object that outlives
+ * a young-generation collection costs about a microsecond in V8 (copied twice, onto fresh pages
+ * the kernel must fault in): a 10k-service dump made some 470k of them (rule, text, counters,
+ * each chain's rules array...), which was most of the parse. Now the parse makes a row per rule
+ * (text span, counters, line, target, position) and two objects per chain; `chain.rules` and
+ * `table.rules` build their Rule objects on first use, one object per rule however it is
+ * reached. Readers that scan many rules for a few facts (the kube model) read the rows through
+ * ruleCount() / targetAt() / textAt() and build only the Rule objects they hand out (ruleAt()).
  */
 import { parseRuleArgs } from './args.js';
+import { NameIndex } from './name-index.js';
 import { tokenize } from './tokenize.js';
-import type { Counters, Family, Rule, RuleArg, TableName } from './types.js';
+import type { Chain, Counters, Family, Rule, RuleArg, Table, TableName } from './types.js';
 
 /**
  * Parsed options live on the rule itself, and a ring of the last CACHE_SIZE rules decides whose
@@ -18,24 +29,244 @@ const CACHE_SIZE = 1024;
 const ring: (StoredRule | undefined)[] = new Array(CACHE_SIZE);
 let ringPos = 0;
 
+const ZERO_COUNTERS: Counters = Object.freeze({ packets: 0, bytes: 0 });
+
+const BLOCK_BITS = 10;
+const BLOCK_MASK = (1 << BLOCK_BITS) - 1;
+
+/** `meta` bits: goto, where the options start (2 or 3 words in), the text's column offset. */
+const GOTO_BIT = 1;
+const ARGS_SHIFT = 1;
+const ARGS_MASK = 3;
+const OFFSET_SHIFT = 3;
+
+/** Every rule of one parse, by id (the order rules were read). */
+export class RuleStore {
+  private size = 0;
+  private start: Int32Array;
+  private end: Int32Array;
+  /** -1: the rule has no counters. */
+  private packets: Float64Array;
+  private bytes: Float64Array;
+  private lines: Int32Array;
+  /** >= 0: a chain of `chains` (its name); <= -2: `extensionTargets[-2 - t]`; -1: no target. */
+  private targets: Int32Array;
+  private meta: Int32Array;
+  /** The rule's position in its chain from 1, as the parser numbered it. */
+  private indexes: Int32Array;
+  /** The chain (of `chains`) the rule was added to. */
+  private owners: Int32Array;
+  /** Rule objects made so far, in blocks of BLOCK ids (made on first use: most are never asked for). */
+  private readonly objects: (StoredRule | undefined)[][] = [];
+  /** Every chain of the parse, deleted ones too: rules and targets refer to them by number. */
+  readonly chains: ParsedChain[] = [];
+  private readonly extensionTargets: string[] = [];
+  private readonly extensionIndex = new Map<string, number>();
+  /** The same names, found by the characters of a span (the parser's fast path). */
+  readonly extensionNames = new NameIndex();
+
+  constructor(
+    readonly input: string,
+    capacity: number,
+  ) {
+    const n = Math.max(16, capacity);
+    this.start = new Int32Array(n);
+    this.end = new Int32Array(n);
+    this.packets = new Float64Array(n);
+    this.bytes = new Float64Array(n);
+    this.lines = new Int32Array(n);
+    this.targets = new Int32Array(n);
+    this.meta = new Int32Array(n);
+    this.indexes = new Int32Array(n);
+    this.owners = new Int32Array(n);
+  }
+
+  get count(): number {
+    return this.size;
+  }
+
+  newChain(chain: ParsedChain): number {
+    this.chains.push(chain);
+    return this.chains.length - 1;
+  }
+
+  /** The number standing for target `name` in `add`: its chain when it is one, else an extension target. */
+  targetRef(name: string, chain: ParsedChain | undefined): number {
+    if (chain) return chain.ref;
+    let i = this.extensionIndex.get(name);
+    if (i === undefined) {
+      i = this.extensionTargets.length;
+      this.extensionTargets.push(name);
+      this.extensionIndex.set(name, i);
+      this.extensionNames.set(name, i);
+    }
+    return -2 - i;
+  }
+
+  /** The name of a target number from targetRef(). */
+  targetName(ref: number): string | null {
+    if (ref >= 0) return this.chains[ref]!.name;
+    return ref === -1 ? null : this.extensionTargets[-2 - ref]!;
+  }
+
+  /**
+   * Records a rule whose text is input[start, end) and returns its id. `packets` -1: no counters.
+   * `target`: from targetRef(), -1 for none.
+   */
+  add(
+    start: number,
+    end: number,
+    packets: number,
+    bytes: number,
+    line: number,
+    target: number,
+    goto: boolean,
+    argsFrom: number,
+    textOffset: number,
+    owner: number,
+  ): number {
+    const id = this.size;
+    if (id === this.start.length) this.grow();
+    this.start[id] = start;
+    this.end[id] = end;
+    this.packets[id] = packets;
+    this.bytes[id] = bytes;
+    this.lines[id] = line;
+    this.targets[id] = target;
+    this.meta[id] = (goto ? GOTO_BIT : 0) | ((argsFrom & ARGS_MASK) << ARGS_SHIFT) | (textOffset << OFFSET_SHIFT);
+    this.owners[id] = owner;
+    this.size = id + 1;
+    return id;
+  }
+
+  setIndex(id: number, index: number): void {
+    this.indexes[id] = index;
+    const made = this.made(id);
+    if (made) made.index = index;
+  }
+
+  text(id: number): string {
+    return this.input.slice(this.start[id]!, this.end[id]!);
+  }
+
+  counters(id: number): Counters | null {
+    const packets = this.packets[id]!;
+    if (packets < 0) return null;
+    const bytes = this.bytes[id]!;
+    return packets === 0 && bytes === 0 ? ZERO_COUNTERS : { packets, bytes };
+  }
+
+  hasCounters(id: number): boolean {
+    return this.packets[id]! >= 0;
+  }
+
+  line(id: number): number {
+    return this.lines[id]!;
+  }
+
+  target(id: number): string | null {
+    return this.targetName(this.targets[id]!);
+  }
+
+  goto(id: number): boolean {
+    return (this.meta[id]! & GOTO_BIT) !== 0;
+  }
+
+  owner(id: number): ParsedChain {
+    return this.chains[this.owners[id]!]!;
+  }
+
+  /** The Rule object of `id`, made on first request and the same object ever after. */
+  rule(id: number): StoredRule {
+    const block = (this.objects[id >>> BLOCK_BITS] ??= new Array<StoredRule | undefined>(1 << BLOCK_BITS));
+    const slot = id & BLOCK_MASK;
+    let r = block[slot];
+    if (r === undefined) {
+      const chain = this.owner(id);
+      const m = this.meta[id]!;
+      r = new StoredRule(
+        this,
+        id,
+        chain.family,
+        chain.table,
+        chain.name,
+        this.lines[id]!,
+        this.target(id),
+        (m & GOTO_BIT) !== 0,
+        m >>> OFFSET_SHIFT,
+        (m >>> ARGS_SHIFT) & ARGS_MASK,
+      );
+      r.index = this.indexes[id]!;
+      block[slot] = r;
+    }
+    return r;
+  }
+
+  private made(id: number): StoredRule | undefined {
+    return this.objects[id >>> BLOCK_BITS]?.[id & BLOCK_MASK];
+  }
+
+  /** Rules made already get the family their table turned out to have. */
+  setFamily(from: number, to: number, family: Family): void {
+    if (this.objects.length === 0) return;
+    for (let id = from; id < to; id++) {
+      const r = this.made(id);
+      if (r) (r as { family: Family }).family = family;
+    }
+  }
+
+  private grow(): void {
+    const n = this.start.length * 2;
+    const grownI = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    const grownF = (a: Float64Array) => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.start = grownI(this.start);
+    this.end = grownI(this.end);
+    this.packets = grownF(this.packets);
+    this.bytes = grownF(this.bytes);
+    this.lines = grownI(this.lines);
+    this.targets = grownI(this.targets);
+    this.meta = grownI(this.meta);
+    this.indexes = grownI(this.indexes);
+    this.owners = grownI(this.owners);
+  }
+}
+
 export class StoredRule implements Rule {
   index = 0;
   private parsedArgs: readonly RuleArg[] | undefined = undefined;
 
   constructor(
+    private readonly store: RuleStore,
+    /** The rule's row in its store. */
+    readonly id: number,
     public readonly family: Family,
     public readonly table: TableName,
     public readonly chain: string,
     public readonly line: number,
-    public readonly counters: Counters | null,
     public readonly target: string | null,
     public readonly goto: boolean,
-    public readonly text: string,
     /** Columns of the text within its line (0 when the line has no counters). */
     private readonly textOffset: number,
     /** Index of the first option word: 2 after "-A CHAIN", 3 after "-I CHAIN N". */
     private readonly argsFrom: number,
   ) {}
+
+  /** The rule as written after the counters, from `-A`. */
+  get text(): string {
+    return this.store.text(this.id);
+  }
+
+  get counters(): Counters | null {
+    return this.store.counters(this.id);
+  }
 
   get args(): readonly RuleArg[] {
     if (this.parsedArgs) return this.parsedArgs;
@@ -50,4 +281,230 @@ export class StoredRule implements Rule {
     this.parsedArgs = args;
     return args;
   }
+}
+
+/**
+ * A chain whose rules are ids in its store: a run of consecutive ids (iptables-save lists a
+ * chain's rules together) until something else happens (an insert, rules of another chain in
+ * between), then a list. `rules` makes the Rule objects on first use.
+ */
+export class ParsedChain implements Chain {
+  // Private fields: a Chain's own enumerable properties stay the interface's (spread, toEqual, JSON).
+  readonly #store: RuleStore;
+  readonly #ref: number;
+  #first = 0;
+  #count = 0;
+  #ids: number[] | null = null;
+  #rules: Rule[] | null = null;
+  #deleted = false;
+
+  constructor(
+    store: RuleStore,
+    public family: Family,
+    readonly table: TableName,
+    readonly name: string,
+    readonly builtin: boolean,
+    readonly policy: string | null,
+    readonly counters: Counters | null,
+    readonly line: number,
+  ) {
+    this.#store = store;
+    this.#ref = store.newChain(this);
+  }
+
+  /** The chain's number in its store. */
+  get ref(): number {
+    return this.#ref;
+  }
+
+  /** Deleted by `-X`: its rules are no longer the table's. */
+  get deleted(): boolean {
+    return this.#deleted;
+  }
+
+  markDeleted(): void {
+    this.#deleted = true;
+  }
+
+  targetAt(i: number): string | null {
+    return this.#store.target(this.idAt(i));
+  }
+
+  textAt(i: number): string {
+    return this.#store.text(this.idAt(i));
+  }
+
+  countersAt(i: number): Counters | null {
+    return this.#store.counters(this.idAt(i));
+  }
+
+  ruleAt(i: number): Rule {
+    return this.#rules !== null ? this.#rules[i]! : this.#store.rule(this.idAt(i));
+  }
+
+  get rules(): Rule[] {
+    if (this.#rules === null) {
+      const n = this.size;
+      const rules = new Array<Rule>(n);
+      for (let i = 0; i < n; i++) rules[i] = this.#store.rule(this.idAt(i));
+      this.#rules = rules;
+    }
+    return this.#rules;
+  }
+
+  /** How many rules the chain has. */
+  get size(): number {
+    return this.#ids === null ? this.#count : this.#ids.length;
+  }
+
+  /** The id of the rule at position `i` (from 0). */
+  idAt(i: number): number {
+    return this.#ids === null ? this.#first + i : this.#ids[i]!;
+  }
+
+  /** Appends rule `id`; returns its position from 1. */
+  append(id: number): number {
+    this.#rules = null;
+    if (this.#ids !== null) {
+      this.#ids.push(id);
+      return this.#ids.length;
+    }
+    if (this.#count === 0) this.#first = id;
+    else if (this.#first + this.#count !== id) {
+      this.#ids = this.listIds();
+      this.#ids.push(id);
+      return this.#ids.length;
+    }
+    return ++this.#count;
+  }
+
+  /** Inserts rule `id` at position `at` (from 1, clamped) and renumbers the chain. */
+  insert(at: number, id: number): void {
+    this.#rules = null;
+    const ids = (this.#ids ??= this.listIds());
+    ids.splice(Math.max(0, Math.min(at - 1, ids.length)), 0, id);
+    for (let i = 0; i < ids.length; i++) this.#store.setIndex(ids[i]!, i + 1);
+  }
+
+  /** Restore semantics for a repeated declaration and `-F`: the chain is emptied. */
+  flush(): void {
+    this.#rules = null;
+    this.#ids = null;
+    this.#count = 0;
+  }
+
+  private listIds(): number[] {
+    const ids: number[] = [];
+    for (let i = 0; i < this.#count; i++) ids.push(this.#first + i);
+    return ids;
+  }
+}
+
+/** A table whose `rules` (every rule in dump order, flushed ones too, deleted chains' not) are made on first use. */
+export class ParsedTable implements Table {
+  readonly #store: RuleStore;
+  /** Rules of this table are the ids from `firstId` up to `endId` (set when the table closes). */
+  readonly #firstId: number;
+  #endId = -1;
+  #rules: Rule[] | null = null;
+  commitLine: number | null = null;
+  readonly chains: Chain[] = [];
+  readonly chainsByName = new Map<string, Chain>();
+  readonly deletedChains: string[] = [];
+  /** The table's chains found by the characters of their name (see NameIndex); null once a chain was deleted. */
+  #names: NameIndex | null;
+
+  constructor(
+    store: RuleStore,
+    public family: Family,
+    readonly name: TableName,
+    readonly line: number,
+    readonly leadingLines: string[],
+  ) {
+    this.#store = store;
+    this.#firstId = store.count;
+    this.#names = new NameIndex();
+  }
+
+  /** Registers a chain just added to `chains` and `chainsByName`. */
+  addedChain(chain: ParsedChain): void {
+    this.#names?.set(chain.name, chain.ref);
+  }
+
+  /** A chain was deleted: names are looked up in chainsByName from now on. */
+  deletedChain(): void {
+    this.#names = null;
+  }
+
+  /** The chain named s[start, end), undefined when the table has none. */
+  findChain(s: string, start: number, end: number): ParsedChain | undefined {
+    if (this.#names === null) return this.chainsByName.get(s.slice(start, end)) as ParsedChain | undefined;
+    const ref = this.#names.find(s, start, end);
+    return ref < 0 ? undefined : this.#store.chains[ref];
+  }
+
+  close(): void {
+    this.#endId = this.#store.count;
+  }
+
+  get rules(): Rule[] {
+    if (this.#rules === null) {
+      const end = this.#endId < 0 ? this.#store.count : this.#endId;
+      const rules: Rule[] = [];
+      for (let id = this.#firstId; id < end; id++) if (!this.#store.owner(id).deleted) rules.push(this.#store.rule(id));
+      this.#rules = rules;
+    }
+    return this.#rules;
+  }
+
+  /** Whether any rule of the table has counters, read from the store (no Rule objects). */
+  anyRuleCounted(): boolean {
+    const end = this.#endId < 0 ? this.#store.count : this.#endId;
+    for (let id = this.#firstId; id < end; id++) if (this.#store.hasCounters(id) && !this.#store.owner(id).deleted) return true;
+    return false;
+  }
+
+  setFamily(family: Family): void {
+    this.family = family;
+    for (const c of this.chains) (c as { family: Family }).family = family;
+    this.#store.setFamily(this.#firstId, this.#endId < 0 ? this.#store.count : this.#endId, family);
+  }
+}
+
+/*
+ * A chain's rules read without making Rule objects: the kube model scans tens of thousands of
+ * rules for their targets and a few options, and keeps a Rule object for few of them. For a
+ * chain that did not come from the parser, the same through `chain.rules`.
+ */
+
+/** The chain's number in its parse (dense from 0), -1 for a chain that did not come from the parser. */
+export function chainRef(chain: Chain): number {
+  return chain instanceof ParsedChain ? chain.ref : -1;
+}
+
+export function ruleCount(chain: Chain): number {
+  return chain instanceof ParsedChain ? chain.size : chain.rules.length;
+}
+
+export function targetAt(chain: Chain, i: number): string | null {
+  return chain instanceof ParsedChain ? chain.targetAt(i) : chain.rules[i]!.target;
+}
+
+export function textAt(chain: Chain, i: number): string {
+  return chain instanceof ParsedChain ? chain.textAt(i) : chain.rules[i]!.text;
+}
+
+export function countersAt(chain: Chain, i: number): Counters | null {
+  return chain instanceof ParsedChain ? chain.countersAt(i) : chain.rules[i]!.counters;
+}
+
+/** The Rule object at position `i` (from 0): the same object `chain.rules[i]` is. */
+export function ruleAt(chain: Chain, i: number): Rule {
+  return chain instanceof ParsedChain ? chain.ruleAt(i) : chain.rules[i]!;
+}
+
+/** Whether any rule of `table` has counters, without making Rule objects for a parsed table. */
+export function anyRuleCounted(table: Table): boolean {
+  if (table instanceof ParsedTable) return table.anyRuleCounted();
+  return table.rules.some((r) => r.counters !== null);
 }

@@ -11,12 +11,13 @@ const PLAIN = /^[A-Za-z0-9_-]+$/;
 export function serializeRuleset(ruleset: Ruleset): string {
   const out: string[] = [];
   for (const table of ruleset.tables) serializeTable(table, out);
-  out.push(...ruleset.trailingLines);
+  // Loops, not push(...spread): a dump with a million comment lines would overflow the stack.
+  for (const line of ruleset.trailingLines) out.push(line);
   return out.join('\n') + '\n';
 }
 
 function serializeTable(table: Table, out: string[]): void {
-  out.push(...table.leadingLines);
+  for (const line of table.leadingLines) out.push(line);
   out.push(`*${table.name}`);
   for (const chain of table.chains) out.push(chainLine(chain));
   for (const rule of table.rules) out.push(ruleLine(rule));

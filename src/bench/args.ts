@@ -1,0 +1,102 @@
+/** `npm run bench -- [--sizes 1000,10000] [--quick] [--runs N] [--out FILE] [--no-write] [--keep]` */
+
+export interface BenchOptions {
+  readonly sizes: readonly number[];
+  /** Repetitions of each measured process (the median is reported). */
+  readonly runs: number;
+  /** The size whose live refresh and explorer latencies are measured (10k, or the size nearest it). */
+  readonly detailSize: number;
+  readonly quick: boolean;
+  /** Where the report goes; null: print only. */
+  readonly out: string | null;
+  /** Keep the generated dumps (their directory is printed). */
+  readonly keep: boolean;
+  /** Refreshes measured after the first load. */
+  readonly refreshes: number;
+  /** Traces after the load (latency). */
+  readonly traces: number;
+}
+
+export const DEFAULT_SIZES = [1000, 10000, 30000];
+export const QUICK_SIZES = [200, 1000];
+export const TARGET_SIZE = 10000;
+
+export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--runs N] [--out FILE | --no-write] [--keep]
+
+  --sizes 1000,10000   services per generated dump (default ${DEFAULT_SIZES.join(',')})
+  --quick              a fast smoke run: sizes ${QUICK_SIZES.join(',')}, one run each, report not written
+  --runs N             repetitions of each measured process, median reported (default 3)
+  --out FILE           where the report goes (default BENCHMARKS.md in the current directory)
+  --no-write           print the table only
+  --keep               keep the generated dumps`;
+
+export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error: string } {
+  let sizes: number[] | null = null;
+  let runs: number | null = null;
+  let quick = false;
+  let out: string | null = 'BENCHMARKS.md';
+  let outGiven = false;
+  let keep = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string | null => {
+      const eq = a.indexOf('=');
+      if (eq >= 0) return a.slice(eq + 1);
+      const v = argv[++i];
+      return v === undefined ? null : v;
+    };
+    const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
+    switch (name) {
+      case '--sizes': {
+        const v = value();
+        const list = (v ?? '').split(',').map((s) => Number(s.trim().replace(/k$/i, '000')));
+        if (v === null || list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 2 || n > 200000)) {
+          return { error: `--sizes wants numbers of services from 2 to 200000, like 1000,10000 (got ${v ?? 'nothing'})` };
+        }
+        sizes = list;
+        break;
+      }
+      case '--runs': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1 || n > 50) return { error: '--runs wants a number from 1 to 50' };
+        runs = n;
+        break;
+      }
+      case '--quick':
+        quick = true;
+        break;
+      case '--out': {
+        const v = value();
+        if (!v) return { error: '--out wants a file name' };
+        out = v;
+        outGiven = true;
+        break;
+      }
+      case '--no-write':
+        out = null;
+        outGiven = true;
+        break;
+      case '--keep':
+        keep = true;
+        break;
+      case '--help':
+      case '-h':
+        return { error: USAGE };
+      default:
+        return { error: `unknown option ${a}\n${USAGE}` };
+    }
+  }
+  const chosen = sizes ?? (quick ? QUICK_SIZES : DEFAULT_SIZES);
+  const detailSize = chosen.reduce((best, n) => (Math.abs(n - TARGET_SIZE) < Math.abs(best - TARGET_SIZE) ? n : best), chosen[0]!);
+  return {
+    sizes: chosen,
+    runs: runs ?? (quick ? 1 : 3),
+    detailSize,
+    quick,
+    // A smoke run does not overwrite the real figures unless asked to.
+    out: quick && !outGiven ? null : out,
+    keep,
+    refreshes: quick ? 2 : 4,
+    traces: quick ? 5 : 20,
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * One measurement in a fresh process, so peak RSS and JIT warm-up are its own:
+ *
+ *   node dist/bench/child.js load FILE [TRACES]       parse + model, then TRACES traces
+ *   node dist/bench/child.js refresh FIRST NEXT...    live refreshes after loading FIRST
+ *   node dist/bench/child.js tui FILE                 search keystrokes and keypress-to-frame
+ *
+ * Prints one line of JSON.
+ */
+import { measureLoad, measureRefresh, measureTraces } from './measure.js';
+
+async function main(argv: readonly string[]): Promise<unknown> {
+  const [task, file, ...rest] = argv;
+  if (!file) throw new Error('usage: child.js load|refresh|tui FILE ...');
+  switch (task) {
+    case 'load': {
+      const { result, ruleset, model } = await measureLoad(file);
+      const traces = measureTraces(ruleset, model, Number(rest[0] ?? 20));
+      return { load: result, traces };
+    }
+    case 'refresh':
+      return { refresh: await measureRefresh(file, rest) };
+    case 'tui': {
+      // Loaded only here: React and Ink are not needed by the other measurements.
+      const tui = await import('./tui.js');
+      const { result, ruleset, model } = await measureLoad(file);
+      const first = tui.explorerData(ruleset, model, file);
+      const search = tui.measureSearch(() => tui.explorerData(ruleset, model, file).data);
+      const frames = await tui.measureKeys(first.data);
+      return { load: result, explorerDataMs: first.ms, search, frames };
+    }
+    default:
+      throw new Error(`unknown task ${task}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (out) => {
+    process.stdout.write(JSON.stringify(out) + '\n');
+    process.exit(0);
+  },
+  (e: unknown) => {
+    process.stderr.write(`bench child: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

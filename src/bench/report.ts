@@ -1,0 +1,408 @@
+/**
+ * The benchmark's results as a table for the terminal and as BENCHMARKS.md, each figure next
+ * to design.md's target. Pure: numbers in, text out.
+ */
+import type { BenchDump } from './dumps.js';
+import type { MachineInfo } from './machine.js';
+import type { LatencyResult, LoadResult, RefreshResult } from './measure.js';
+import type { ProcResult } from './proc.js';
+import { median } from './stats.js';
+import type { FrameResult, SearchResult } from './tui.js';
+
+export interface LoadRun {
+  readonly load: LoadResult;
+  readonly traces: LatencyResult;
+  /** The child process as the kernel saw it (wall, CPU, peak RSS). */
+  readonly proc: ProcResult;
+}
+
+export interface SizeResult {
+  readonly dump: BenchDump;
+  readonly loads: readonly LoadRun[];
+  /** null: not measured (reason in `kernelSkipped`). */
+  readonly restores: readonly ProcResult[] | null;
+  readonly servicesJson: readonly ProcResult[];
+  readonly traceCli: readonly ProcResult[];
+}
+
+export interface DetailResult {
+  readonly size: number;
+  readonly refresh: RefreshResult | { readonly error: string };
+  /** `iptables-save -c` of the same dump loaded in a namespace; null: not measured. */
+  readonly saves: readonly ProcResult[] | null;
+  readonly tui:
+    | { readonly explorerDataMs: number; readonly search: SearchResult; readonly frames: FrameResult }
+    | { readonly error: string };
+}
+
+export interface BenchResult {
+  readonly machine: MachineInfo;
+  readonly iptables: string;
+  readonly runs: number;
+  readonly sizes: readonly SizeResult[];
+  readonly detail: DetailResult | null;
+  /** Why iptables was not measured, null when it was. */
+  readonly kernelSkipped: string | null;
+  readonly totalSeconds: number;
+}
+
+/** design.md's targets at 10k services. */
+export const TARGETS = {
+  loadRatio: 0.5,
+  rssMB: 400,
+  searchMs: 20,
+  frameMs: 50,
+  /** "far less CPU than the iptables-save that feeds it": taken as at most half. */
+  refreshRatio: 0.5,
+  traceMs: 1000,
+} as const;
+
+const med = (xs: readonly number[]) => median(xs);
+
+export interface SizeSummary {
+  readonly services: number;
+  readonly servicePorts: number;
+  readonly endpoints: number;
+  readonly lines: number;
+  readonly mb: number;
+  readonly readMs: number;
+  readonly parseCpuMs: number;
+  readonly modelCpuMs: number;
+  readonly loadCpuMs: number;
+  readonly loadWallMs: number;
+  readonly rssMB: number;
+  readonly restoreCpuMs: number;
+  readonly restoreWallMs: number;
+  readonly ratioCpu: number;
+  readonly ratioWall: number;
+  readonly servicesJsonMs: number;
+  readonly traceCliMs: number;
+  readonly traceMedianMs: number;
+  readonly traceMaxMs: number;
+  readonly traceFirstMs: number;
+}
+
+export function summarize(s: SizeResult): SizeSummary {
+  const l = s.loads.map((r) => r.load);
+  const restoreCpu = s.restores ? med(s.restores.map((r) => r.cpuMs)) : NaN;
+  const restoreWall = s.restores ? med(s.restores.map((r) => r.wallMs)) : NaN;
+  const loadCpu = med(l.map((x) => x.loadCpuMs));
+  const loadWall = med(l.map((x) => x.loadMs));
+  return {
+    services: s.dump.services,
+    servicePorts: l[0]?.servicePorts ?? NaN,
+    endpoints: l[0]?.endpoints ?? NaN,
+    lines: s.dump.lines,
+    mb: s.dump.bytes / 1e6,
+    readMs: med(l.map((x) => x.readCpuMs)),
+    parseCpuMs: med(l.map((x) => x.parseCpuMs)),
+    modelCpuMs: med(l.map((x) => x.modelCpuMs)),
+    loadCpuMs: loadCpu,
+    loadWallMs: loadWall,
+    // The kernel's figure when there is one (the whole child), else the child's own.
+    rssMB: med(s.loads.map((r) => (Number.isFinite(r.proc.maxRssMB) ? r.proc.maxRssMB : r.load.maxRssMB))),
+    restoreCpuMs: restoreCpu,
+    restoreWallMs: restoreWall,
+    ratioCpu: loadCpu / restoreCpu,
+    ratioWall: loadWall / restoreWall,
+    servicesJsonMs: med(s.servicesJson.map((r) => r.wallMs)),
+    traceCliMs: med(s.traceCli.map((r) => r.wallMs)),
+    traceMedianMs: med(s.loads.map((r) => r.traces.medianMs)),
+    traceMaxMs: med(s.loads.map((r) => r.traces.maxMs)),
+    traceFirstMs: med(s.loads.map((r) => r.traces.firstMs)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+export function ms(x: number): string {
+  if (!Number.isFinite(x)) return '–';
+  if (x >= 10000) return `${(x / 1000).toFixed(1)} s`;
+  if (x >= 1000) return `${(x / 1000).toFixed(2)} s`;
+  if (x >= 100) return `${x.toFixed(0)} ms`;
+  if (x >= 10) return `${x.toFixed(1)} ms`;
+  return `${x.toFixed(2)} ms`;
+}
+
+function num(x: number, digits = 0): string {
+  return Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–';
+}
+
+function ratio(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(2) : '–';
+}
+
+function verdict(ok: boolean | null): string {
+  return ok === null ? 'not measured' : ok ? 'met' : 'MISSED';
+}
+
+interface TargetRow {
+  readonly what: string;
+  readonly target: string;
+  readonly measured: string;
+  readonly ok: boolean | null;
+}
+
+function refreshFigures(d: DetailResult): { kcCpu: number; kcWall: number; saveCpu: number; saveWall: number } | null {
+  if ('error' in d.refresh) return null;
+  return {
+    kcCpu: d.refresh.medianCpuMs,
+    kcWall: d.refresh.medianWallMs,
+    saveCpu: d.saves ? med(d.saves.map((r) => r.cpuMs)) : NaN,
+    saveWall: d.saves ? med(d.saves.map((r) => r.wallMs)) : NaN,
+  };
+}
+
+export function targetRows(r: BenchResult): TargetRow[] {
+  const d = r.detail;
+  const sz = r.sizes.find((s) => s.dump.services === d?.size) ?? r.sizes[r.sizes.length - 1];
+  if (!sz) return [];
+  const s = summarize(sz);
+  const rows: TargetRow[] = [];
+  const haveRestore = Number.isFinite(s.restoreCpuMs);
+  rows.push({
+    what: 'load (parse + model) vs `iptables-restore --test`, CPU',
+    target: `≤ ${TARGETS.loadRatio}`,
+    measured: haveRestore ? `${ratio(s.ratioCpu)} (${ms(s.loadCpuMs)} vs ${ms(s.restoreCpuMs)})` : `${ms(s.loadCpuMs)}; restore not measured: ${r.kernelSkipped}`,
+    ok: haveRestore ? s.ratioCpu <= TARGETS.loadRatio : null,
+  });
+  rows.push({
+    what: 'the same, wall time',
+    target: `≤ ${TARGETS.loadRatio}`,
+    measured: haveRestore ? `${ratio(s.ratioWall)} (${ms(s.loadWallMs)} vs ${ms(s.restoreWallMs)})` : '–',
+    ok: haveRestore ? s.ratioWall <= TARGETS.loadRatio : null,
+  });
+  rows.push({ what: 'peak RSS of the load', target: `≤ ${TARGETS.rssMB} MB`, measured: `${num(s.rssMB)} MB`, ok: s.rssMB <= TARGETS.rssMB });
+  rows.push({
+    what: 'trace after load (median / max of the next traces)',
+    target: `well under ${ms(TARGETS.traceMs)}`,
+    measured: `${ms(s.traceMedianMs)} / ${ms(s.traceMaxMs)} (first ${ms(s.traceFirstMs)})`,
+    ok: s.traceMaxMs < TARGETS.traceMs && s.traceFirstMs < TARGETS.traceMs,
+  });
+  if (d) {
+    if ('error' in d.tui) {
+      rows.push({ what: 'search per keystroke', target: `≤ ${TARGETS.searchMs} ms`, measured: `not measured: ${d.tui.error}`, ok: null });
+      rows.push({ what: 'keypress-to-frame', target: `≤ ${TARGETS.frameMs} ms`, measured: `not measured: ${d.tui.error}`, ok: null });
+    } else {
+      const sr = d.tui.search;
+      rows.push({
+        what: 'search per keystroke (median / max)',
+        target: `≤ ${TARGETS.searchMs} ms`,
+        measured: `${ms(sr.medianMs)} / ${ms(sr.maxMs)} over ${sr.keystrokes} keystrokes`,
+        ok: sr.maxMs <= TARGETS.searchMs,
+      });
+      const fr = d.tui.frames;
+      rows.push({
+        what: 'keypress-to-frame (median / max)',
+        target: `≤ ${TARGETS.frameMs} ms`,
+        measured: `${ms(fr.medianMs)} / ${ms(fr.maxMs)} over ${fr.keys.filter((k) => k.changed).length} keys`,
+        ok: fr.maxMs <= TARGETS.frameMs && fr.keys.every((k) => k.changed),
+      });
+    }
+    const f = refreshFigures(d);
+    if (!f) {
+      rows.push({ what: 'live refresh CPU vs `iptables-save -c`', target: 'far less', measured: `not measured: ${(d.refresh as { error: string }).error}`, ok: null });
+    } else {
+      const have = Number.isFinite(f.saveCpu);
+      rows.push({
+        what: 'live refresh: kubechains CPU vs `iptables-save -c` CPU',
+        target: `far less (≤ ${TARGETS.refreshRatio})`,
+        measured: have
+          ? `${ratio(f.kcCpu / f.saveCpu)} (${ms(f.kcCpu)} vs ${ms(f.saveCpu)}); ${num((100 * f.kcCpu) / 2000)}% + ${num((100 * f.saveCpu) / 2000)}% of a 2 s interval`
+          : `${ms(f.kcCpu)} (${num((100 * f.kcCpu) / 2000)}% of a 2 s interval); iptables-save not measured: ${r.kernelSkipped}`,
+        ok: have ? f.kcCpu / f.saveCpu <= TARGETS.refreshRatio : null,
+      });
+    }
+  }
+  return rows;
+}
+
+const SIZE_HEADER = [
+  'services',
+  'ports',
+  'endpoints',
+  'lines',
+  'MB',
+  'read',
+  'parse CPU',
+  'model CPU',
+  'load CPU',
+  'load wall',
+  'peak RSS',
+  'restore CPU',
+  'restore wall',
+  'ratio CPU',
+  'ratio wall',
+  'services --json',
+  'trace (CLI)',
+  'trace after load',
+];
+
+function sizeRow(s: SizeSummary): string[] {
+  return [
+    num(s.services),
+    num(s.servicePorts),
+    num(s.endpoints),
+    num(s.lines),
+    num(s.mb, 1),
+    ms(s.readMs),
+    ms(s.parseCpuMs),
+    ms(s.modelCpuMs),
+    ms(s.loadCpuMs),
+    ms(s.loadWallMs),
+    `${num(s.rssMB)} MB`,
+    ms(s.restoreCpuMs),
+    ms(s.restoreWallMs),
+    ratio(s.ratioCpu),
+    ratio(s.ratioWall),
+    ms(s.servicesJsonMs),
+    ms(s.traceCliMs),
+    `${ms(s.traceMedianMs)} / ${ms(s.traceMaxMs)}`,
+  ];
+}
+
+function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+function mdTable(header: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string {
+  const esc = (c: string) => c.replace(/\|/g, '\\|');
+  const sep = header.map((_, i) => ((align?.[i] ?? 'r') === 'l' ? ':--' : '--:'));
+  return [header, sep, ...rows].map((r) => `| ${r.map(esc).join(' | ')} |`).join('\n');
+}
+
+export function terminalReport(r: BenchResult): string {
+  const out: string[] = [];
+  out.push(`kubechains bench: ${r.machine.cpus} × ${r.machine.model}, node ${r.machine.node}, ${r.iptables}, load average ${num(r.machine.loadAverage, 2)} at start`);
+  out.push('');
+  out.push(textTable(SIZE_HEADER, r.sizes.map((s) => sizeRow(summarize(s)))));
+  out.push('');
+  const rows = targetRows(r);
+  if (rows.length > 0) {
+    out.push(`targets at ${num(r.detail?.size ?? r.sizes[r.sizes.length - 1]?.dump.services ?? NaN)} services:`);
+    out.push(textTable(['', 'target', 'measured', ''], rows.map((t) => [t.what, t.target, t.measured, verdict(t.ok)])).replace(/^/gm, '  '));
+  }
+  out.push('');
+  out.push(`(medians of ${r.runs} run${r.runs === 1 ? '' : 's'}; ${num(r.totalSeconds)} s in all)`);
+  return out.join('\n');
+}
+
+/** Lines from this marker on are kept when the bench rewrites BENCHMARKS.md. */
+export const KEEP_MARKER = '<!-- Everything below this line is written by hand and kept when `npm run bench` rewrites this file. -->';
+
+export function markdownReport(r: BenchResult, kept: string | null): string {
+  const m = r.machine;
+  const d = r.detail;
+  const out: string[] = [];
+  out.push('# Benchmarks');
+  out.push('');
+  out.push(`Written by \`npm run bench\` on ${m.date}. Every figure below was measured in that one run, on this machine,`);
+  out.push("next to the target from design.md's \"Performance targets\" (figures for the targets at 10,000 services).");
+  out.push('');
+  out.push('## Machine');
+  out.push('');
+  out.push(`- ${m.cpus} CPU${m.cpus === 1 ? '' : 's'} (\`nproc\`), ${m.model}; ${m.kernel}`);
+  out.push(`- Node ${m.node}; ${r.iptables}`);
+  out.push(`- load average ${num(m.loadAverage, 2)} when the run started (other work on the machine stretches wall times; CPU times are the process's own)`);
+  out.push('');
+  const rows = targetRows(r);
+  if (rows.length > 0) {
+    out.push(`## Targets (${num(d?.size ?? NaN)} services)`);
+    out.push('');
+    out.push(mdTable(['', 'target', 'measured', ''], rows.map((t) => [t.what, t.target, t.measured, verdict(t.ok)]), ['l', 'l', 'l', 'l']));
+    out.push('');
+  }
+  out.push('## Load, every size');
+  out.push('');
+  out.push(`Medians of ${r.runs} run${r.runs === 1 ? '' : 's'}, each in a fresh process. *load* = parse + model (\`parseIptablesSave\` + \`buildKubeModel\`), the`);
+  out.push('figure compared with `iptables-restore --test` on the same file in a throwaway network namespace; *read* is reading and');
+  out.push("decoding the file before that (kubechains' file source). CPU is user + system of the whole process, every thread (Node's");
+  out.push('garbage collector and compiler run beside the main thread). *services --json* and *trace (CLI)* are whole `kubechains`');
+  out.push('processes, wall time; *trace after load* is `tracePacket` to a service\'s cluster IP once the dump is loaded, median / max.');
+  out.push('');
+  out.push(mdTable(SIZE_HEADER, r.sizes.map((s) => sizeRow(summarize(s)))));
+  out.push('');
+  if (d) {
+    out.push(`## Live refresh (${num(d.size)} services)`);
+    out.push('');
+    const f = refreshFigures(d);
+    if (!f) {
+      out.push(`Not measured: ${(d.refresh as { error: string }).error}`);
+    } else {
+      const rf = d.refresh as RefreshResult;
+      out.push('One refresh = read the new dump, parse, model, diff the counters against the previous snapshot (every service\'s rate and');
+      out.push("every rule that counted). Median of the refreshes after the first, in one process (a running explorer is warm).");
+      out.push('`iptables-save -c` prints the same ruleset loaded with `iptables-restore -c` into a network namespace.');
+      out.push('');
+      out.push(
+        mdTable(
+          ['', 'CPU', 'wall', 'share of a 2 s interval (CPU)'],
+          [
+            ['kubechains refresh', ms(f.kcCpu), ms(f.kcWall), `${num((100 * f.kcCpu) / 2000)}%`],
+            ['kubechains, first refresh', ms(rf.firstCpuMs), ms(rf.wallMs[0] ?? NaN), `${num((100 * rf.firstCpuMs) / 2000)}%`],
+            ['`iptables-save -c`', ms(f.saveCpu), ms(f.saveWall), `${num((100 * f.saveCpu) / 2000)}%`],
+          ],
+          ['l', 'r', 'r', 'r'],
+        ),
+      );
+      out.push('');
+      out.push(`Each refresh found ${num(rf.servicesWithRates)} services with a rate and ${num(rf.countedRules)} rules that counted.`);
+    }
+    out.push('');
+    out.push(`## Explorer (${num(d.size)} services)`);
+    out.push('');
+    if ('error' in d.tui) {
+      out.push(`Not measured: ${d.tui.error}`);
+    } else {
+      const { search, frames, explorerDataMs } = d.tui;
+      out.push(`Search: the services screen's \`/\` filter (\`servicesView\`), each query typed one character at a time into a fresh`);
+      out.push('snapshot, so the first character pays for building the search index. Milliseconds per keystroke:');
+      out.push('');
+      out.push(
+        mdTable(
+          ['query', 'per keystroke (ms)', 'rows kept'],
+          search.queries.map((q) => [`\`${q.query}\``, q.ms.map((x) => x.toFixed(1)).join(', '), num(q.matches)]),
+          ['l', 'l', 'r'],
+        ),
+      );
+      out.push('');
+      out.push(`Keypress-to-frame: the App rendered with ink-testing-library (${frames.columns}×${frames.rows}), each key written to its stdin`);
+      out.push(`and timed until the frame changes; first frame after ${ms(frames.firstFrameMs)} (explorer data built in ${ms(explorerDataMs)}).`);
+      out.push('');
+      out.push(mdTable(['key', ...frames.keys.map((k) => k.key)], [['ms', ...frames.keys.map((k) => (k.changed ? k.ms.toFixed(1) : 'no change'))]]));
+    }
+    out.push('');
+  }
+  out.push('## How to run');
+  out.push('');
+  out.push('```');
+  out.push('npm run bench                          # 1k, 10k and 30k services, 3 runs each; rewrites BENCHMARKS.md');
+  out.push('npm run bench -- --sizes 1000,10000    # other sizes (the live refresh and the explorer are measured at the size nearest 10k)');
+  out.push('npm run bench -- --quick               # a smoke run in well under a minute; prints, does not write');
+  out.push('npm run bench -- --runs 5 --no-write   # more repetitions, print only');
+  out.push('```');
+  out.push('');
+  out.push('Run it as root with `iptables`, `iproute2` and GNU `time` installed to get the `iptables-restore` and `iptables-save`');
+  out.push('figures (namespaces named `kc-bench-…`, deleted afterwards; the host\'s own rules are never touched); elsewhere those');
+  out.push('columns say why they are missing. The machine may be busy: compare CPU times, and ratios measured in the same run.');
+  out.push('Dumps come from `src/gen` (`randomClusterSpec`, seed 1, up to 10 endpoints per service; `generateKubeProxyRules`, current');
+  out.push('layout, `iptables-save -c` form, large-cluster mode above 1000 endpoints as kube-proxy switches).');
+  out.push('');
+  out.push(KEEP_MARKER);
+  if (kept !== null && kept.trim() !== '') {
+    out.push(kept.replace(/^\n+/, '\n'));
+  } else {
+    out.push('');
+  }
+  return out.join('\n').replace(/\n*$/, '\n');
+}
+
+/** The hand-written part of an existing BENCHMARKS.md (after KEEP_MARKER), or null. */
+export function keptPart(existing: string | null): string | null {
+  if (existing === null) return null;
+  const at = existing.indexOf(KEEP_MARKER);
+  return at < 0 ? null : existing.slice(at + KEEP_MARKER.length);
+}

@@ -1,0 +1,167 @@
+/**
+ * `npm run bench`: generates kube-proxy dumps of 1k, 10k and 30k services, measures kubechains
+ * on them next to iptables on the same files in the same run, prints a table and writes
+ * BENCHMARKS.md. Options: see args.ts (`npm run bench -- --help`).
+ *
+ * Every measurement of kubechains runs in a fresh child process (child.ts), so peak RSS, JIT
+ * warm-up and garbage are its own; load and iptables-restore alternate run by run, so a busy
+ * machine slows both alike.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseBenchArgs, type BenchOptions } from './args.js';
+import { writeBenchDump, writeRefreshSnapshots, type BenchDump } from './dumps.js';
+import { iptablesVersion, kernelUnavailable, restoreInto, restoreTest, saveCounters, withNamespace } from './kernel.js';
+import { machineInfo } from './machine.js';
+import type { LatencyResult, LoadResult, RefreshResult } from './measure.js';
+import { runMeasured, type ProcResult } from './proc.js';
+import { keptPart, markdownReport, ms, summarize, terminalReport, type BenchResult, type DetailResult, type LoadRun, type SizeResult } from './report.js';
+import type { FrameResult, SearchResult } from './tui.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CHILD = path.join(HERE, 'child.js');
+const CLI = path.join(HERE, '..', 'cli', 'main.js');
+
+function log(line: string): void {
+  process.stderr.write(line + '\n');
+}
+
+async function child<T>(args: readonly string[]): Promise<{ out: T; proc: ProcResult }> {
+  const proc = await runMeasured(process.execPath, [CHILD, ...args]);
+  if (proc.code !== 0) throw new Error(`child ${args[0]} failed (exit ${proc.code}): ${proc.stderr.trim().split('\n').slice(0, 3).join(' | ')}`);
+  const last = proc.stdout.trim().split('\n').pop() ?? '';
+  return { out: JSON.parse(last) as T, proc };
+}
+
+async function cli(args: readonly string[]): Promise<ProcResult> {
+  const r = await runMeasured(process.execPath, [CLI, ...args], { discardStdout: true });
+  if (r.code !== 0) throw new Error(`kubechains ${args.join(' ')} exited with ${r.code}: ${r.stderr.trim().split('\n')[0]}`);
+  return r;
+}
+
+async function measureSize(dump: BenchDump, opts: BenchOptions, kernelSkipped: string | null): Promise<SizeResult> {
+  const loads: LoadRun[] = [];
+  const restores: ProcResult[] = [];
+  const runOnce = async (ns: string | null) => {
+    for (let i = 0; i < opts.runs; i++) {
+      const { out, proc } = await child<{ load: LoadResult; traces: LatencyResult }>(['load', dump.path, String(opts.traces)]);
+      loads.push({ load: out.load, traces: out.traces, proc });
+      let restore = '';
+      if (ns !== null) {
+        const r = await restoreTest(ns, dump.path);
+        if (r.code !== 0) throw new Error(`iptables-restore --test failed on ${dump.path}: ${r.stderr.trim().split('\n')[0]}`);
+        restores.push(r);
+        restore = `, iptables-restore --test ${ms(r.cpuMs)} CPU / ${ms(r.wallMs)}`;
+      }
+      log(`  run ${i + 1}: load ${ms(out.load.loadCpuMs)} CPU / ${ms(out.load.loadMs)} wall, ${out.load.maxRssMB.toFixed(0)} MB${restore}`);
+    }
+  };
+  if (kernelSkipped === null) await withNamespace((ns) => runOnce(ns));
+  else await runOnce(null);
+  const servicesJson: ProcResult[] = [];
+  const traceCli: ProcResult[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    servicesJson.push(await cli(['services', '--json', dump.path]));
+    traceCli.push(await cli(['trace', dump.path, '--dst', dump.traceTarget]));
+  }
+  log(`  kubechains services --json ${ms(servicesJson.at(-1)!.wallMs)}, trace --dst ${dump.traceTarget} ${ms(traceCli.at(-1)!.wallMs)}`);
+  return { dump, loads, restores: kernelSkipped === null ? restores : null, servicesJson, traceCli };
+}
+
+async function measureDetail(dump: BenchDump, opts: BenchOptions, kernelSkipped: string | null): Promise<DetailResult> {
+  let refresh: DetailResult['refresh'];
+  try {
+    const files = writeRefreshSnapshots(dump, opts.refreshes);
+    refresh = (await child<{ refresh: RefreshResult }>(['refresh', dump.path, ...files])).out.refresh;
+    log(`  live refresh: ${ms(refresh.medianCpuMs)} CPU (first ${ms(refresh.firstCpuMs)})`);
+  } catch (e) {
+    refresh = { error: (e as Error).message };
+  }
+  let saves: ProcResult[] | null = null;
+  if (kernelSkipped === null) {
+    saves = await withNamespace(async (ns) => {
+      restoreInto(ns, dump.path);
+      const out: ProcResult[] = [];
+      for (let i = 0; i < opts.runs; i++) {
+        const r = await saveCounters(ns);
+        if (r.code !== 0) throw new Error(`iptables-save -c failed: ${r.stderr.trim().split('\n')[0]}`);
+        out.push(r);
+      }
+      return out;
+    });
+    log(`  iptables-save -c: ${ms(saves.at(-1)!.cpuMs)} CPU / ${ms(saves.at(-1)!.wallMs)}`);
+  }
+  let tui: DetailResult['tui'];
+  try {
+    const out = (await child<{ explorerDataMs: number; search: SearchResult; frames: FrameResult }>(['tui', dump.path])).out;
+    tui = { explorerDataMs: out.explorerDataMs, search: out.search, frames: out.frames };
+    log(`  search ${ms(out.search.medianMs)} / ${ms(out.search.maxMs)} per keystroke, keypress-to-frame ${ms(out.frames.medianMs)} / ${ms(out.frames.maxMs)}`);
+  } catch (e) {
+    tui = { error: (e as Error).message };
+  }
+  return { size: dump.services, refresh, saves, tui };
+}
+
+export async function runBench(opts: BenchOptions): Promise<BenchResult> {
+  const started = performance.now();
+  const machine = machineInfo();
+  const kernelSkipped = kernelUnavailable();
+  const iptables = kernelSkipped === null ? iptablesVersion() : `iptables not measured (${kernelSkipped})`;
+  log(`kubechains bench: sizes ${opts.sizes.join(', ')}, ${opts.runs} run${opts.runs === 1 ? '' : 's'} each; ${machine.cpus} × ${machine.model}, node ${machine.node}`);
+  if (kernelSkipped) log(`  iptables figures skipped: ${kernelSkipped}`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'kc-bench-'));
+  try {
+    const sizes: SizeResult[] = [];
+    let detail: DetailResult | null = null;
+    for (const n of opts.sizes) {
+      const dump = writeBenchDump(dir, n);
+      log(`${n} services: ${dump.lines.toLocaleString('en-US')} lines, ${(dump.bytes / 1e6).toFixed(1)} MB (generated in ${ms(dump.generateMs)})`);
+      const result = await measureSize(dump, opts, kernelSkipped);
+      sizes.push(result);
+      if (n === opts.detailSize && detail === null) detail = await measureDetail(dump, opts, kernelSkipped);
+      // Dumps of 30k services are big: drop each once measured.
+      if (!opts.keep) {
+        const prefix = path.basename(dump.path).replace(/\.save$/, '.');
+        for (const f of readdirSync(dir)) if (f.startsWith(prefix)) rmSync(path.join(dir, f), { force: true });
+      }
+    }
+    return { machine, iptables, runs: opts.runs, sizes, detail, kernelSkipped, totalSeconds: (performance.now() - started) / 1000 };
+  } finally {
+    if (opts.keep) log(`dumps kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<number> {
+  const parsed = parseBenchArgs(process.argv.slice(2));
+  if ('error' in parsed) {
+    process.stderr.write(parsed.error + '\n');
+    return parsed.error.startsWith('usage:') ? 0 : 2;
+  }
+  const result = await runBench(parsed);
+  process.stdout.write('\n' + terminalReport(result) + '\n');
+  if (parsed.out !== null) {
+    const existing = existsSync(parsed.out) ? readFileSync(parsed.out, 'utf8') : null;
+    writeFileSync(parsed.out, markdownReport(result, keptPart(existing)));
+    log(`\nwrote ${parsed.out}`);
+  }
+  // A sanity line for scripts: the 10k load ratio.
+  const d = result.sizes.find((s) => s.dump.services === parsed.detailSize);
+  if (d) {
+    const s = summarize(d);
+    log(`load/restore at ${s.services} services: ${Number.isFinite(s.ratioCpu) ? s.ratioCpu.toFixed(2) : 'not measured'} (CPU)`);
+  }
+  return 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * The explorer's latencies on a big dump: the `/` filter's work per keystroke (the services
+ * screen's search, as servicesView runs it for every character typed) and keypress-to-frame
+ * (the App rendered with ink-testing-library, keys written to its stdin, the time until the
+ * frame on its stdout changes).
+ */
+import React from 'react';
+import { render } from 'ink-testing-library';
+import type { KubeModel } from '../core/kube/index.js';
+import type { Ruleset } from '../core/parse/index.js';
+import { App } from '../tui/App.js';
+import { buildExplorerData, type ExplorerData } from '../tui/model/explorer-data.js';
+import { servicesView } from '../tui/model/views.js';
+import { max, median } from './stats.js';
+
+export function explorerData(ruleset: Ruleset, model: KubeModel, source: string): { data: ExplorerData; ms: number } {
+  const t0 = performance.now();
+  const data = buildExplorerData({ ruleset, source, takenAt: null, nodeAddresses: ['192.168.0.10'] }, model);
+  return { data, ms: performance.now() - t0 };
+}
+
+export interface KeystrokeResult {
+  readonly query: string;
+  /** Milliseconds per character typed: the filter after 1, 2, … characters. */
+  readonly ms: readonly number[];
+  /** Rows the full query keeps. */
+  readonly matches: number;
+}
+
+export interface SearchResult {
+  readonly queries: readonly KeystrokeResult[];
+  readonly medianMs: number;
+  readonly maxMs: number;
+  readonly keystrokes: number;
+}
+
+export const SEARCH_QUERIES = ['kube-dns', '10.96.1', 'nginx'] as const;
+
+/**
+ * Types each query character by character into the services filter. Each query starts from a
+ * fresh ExplorerData (`fresh()`), so the search index is built when the first character is
+ * typed, as it is after a refresh: that keystroke pays for it.
+ */
+export function measureSearch(fresh: () => ExplorerData, queries: readonly string[] = SEARCH_QUERIES): SearchResult {
+  const results: KeystrokeResult[] = [];
+  for (const query of queries) {
+    const data = fresh();
+    const ms: number[] = [];
+    let matches = 0;
+    for (let i = 1; i <= query.length; i++) {
+      const t0 = performance.now();
+      matches = servicesView(data, query.slice(0, i), 'id').length;
+      ms.push(performance.now() - t0);
+    }
+    results.push({ query, ms, matches });
+  }
+  const all = results.flatMap((r) => r.ms);
+  return { queries: results, medianMs: median(all), maxMs: max(all), keystrokes: all.length };
+}
+
+export interface KeyLatency {
+  readonly key: string;
+  readonly ms: number;
+  /** False when the frame did not change within the timeout (the key did nothing visible). */
+  readonly changed: boolean;
+}
+
+export interface FrameResult {
+  readonly firstFrameMs: number;
+  readonly keys: readonly KeyLatency[];
+  readonly medianMs: number;
+  readonly maxMs: number;
+  readonly columns: number;
+  readonly rows: number;
+}
+
+/** A name for each key the benchmark presses. */
+export const KEY_NAMES: Readonly<Record<string, string>> = {
+  j: 'j',
+  k: 'k',
+  G: 'G',
+  g: 'g',
+  '/': '/',
+  '\x1b[6~': 'PgDn',
+  '\x1b[5~': 'PgUp',
+  '\x1b': 'Esc',
+};
+
+/** What the explorer gets pressed: moves, pages, the filter opened, letters typed, closed. */
+export const DEFAULT_KEYS: readonly string[] = ['j', 'j', 'j', 'j', 'j', '\x1b[6~', '\x1b[6~', '\x1b[6~', 'G', 'g', '/', 'a', 'p', 'i', '\x1b'];
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Renders the App on `data` (ink-testing-library: 100 columns, 24 rows), waits for its first
+ * frame, then presses each key and waits for the frame to change. Keys are pressed one at a
+ * time after the previous frame settled.
+ */
+export async function measureKeys(data: ExplorerData, keys: readonly string[] = DEFAULT_KEYS, timeoutMs = 5000): Promise<FrameResult> {
+  const t0 = performance.now();
+  const app = render(<App data={data} color={false} />);
+  try {
+    const frame = () => app.lastFrame() ?? '';
+    while (frame() === '' && performance.now() - t0 < timeoutMs) await tick();
+    const firstFrameMs = performance.now() - t0;
+    await settle(frame);
+    const results: KeyLatency[] = [];
+    for (const key of keys) {
+      const before = frame();
+      const start = performance.now();
+      app.stdin.write(key);
+      let changed = false;
+      while (performance.now() - start < timeoutMs) {
+        await tick();
+        if (frame() !== before) {
+          changed = true;
+          break;
+        }
+      }
+      const ms = performance.now() - start;
+      results.push({ key: KEY_NAMES[key] ?? key, ms, changed });
+      // A lone Esc is only Esc after Ink's parser waited a turn: let everything land.
+      await settle(frame);
+    }
+    const ms = results.filter((r) => r.changed).map((r) => r.ms);
+    return { firstFrameMs, keys: results, medianMs: median(ms), maxMs: max(ms), columns: 100, rows: 24 };
+  } finally {
+    app.unmount();
+    app.cleanup();
+  }
+}
+
+/** Waits until the frame has not changed for a few event-loop turns. */
+async function settle(frame: () => string): Promise<void> {
+  let last = frame();
+  let quiet = 0;
+  for (let i = 0; i < 200 && quiet < 5; i++) {
+    await tick();
+    const now = frame();
+    quiet = now === last ? quiet + 1 : 0;
+    last = now;
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * What the model needs from kube-proxy's per-service chains (SVC, SVL, XLB, EXT, FW) and
+ * endpoint chains (SEP), read in one pass over the nat table in the order the dump lists them.
+ *
+ * Why one pass in table order: a 10k-service dump has ~60k such chains, and visiting them in
+ * service order (a Map lookup, then the chain's rules, then each rule's text) jumps all over a
+ * heap of several hundred thousand objects; on a busy machine those cache misses were most of
+ * the model's time. Rules, their chains and their text lie in the heap and the input in dump
+ * order, so reading them in that order, once, costs a third; the groups then look the results
+ * up by name.
+ *
+ * Why flat arrays: every object that outlives a young-generation collection costs about a
+ * microsecond (copied twice onto fresh pages); one per chain and jump was ~200k of them. Facts
+ * are numbers and strings in a few arrays, by the chain's number in `serviceIndex`/`sepIndex`.
+ */
+import { chainRef, countersAt, ruleAt, ruleCount, targetAt, textAt } from '../parse/rule.js';
+import type { Chain, Counters, Rule, Table } from '../parse/types.js';
+import { dnatOf, SEP_PREFIX, SplitTable } from './endpoints.js';
+import { addUnique, serviceChainRoleOf, type Role } from './group.js';
+import { scanRule } from './scan.js';
+import type { TrafficPolicy } from './types.js';
+
+const NONE: readonly never[] = Object.freeze([]);
+
+type FwFacts = { readonly drops: readonly Rule[]; readonly sources: readonly string[] };
+
+export class NatChainFacts {
+  /**
+   * Which fact a chain has, by the chain's number in its parse (chainRef): s + 1 for SEP `s`,
+   * -(c + 1) for service chain `c`, 0 for none. Chains not from the parser: by name in `byName`.
+   */
+  private readonly byRef: Int32Array;
+  private readonly byName = new Map<string, number>();
+  /** The nat tables: a name is looked up in their chainsByName (the first table that has it). */
+  private readonly tables: readonly Table[];
+
+  /** KUBE-SEP chains: the chain, its DNAT rule's position (-1: none) and address (null: none). */
+  private readonly sepChain: Chain[];
+  private readonly sepDnatAt: Int32Array;
+  private readonly sepAddress: (string | null)[];
+  private seps = 0;
+
+  /** Service chains: the service chains they jump to, and their role's facts. */
+  private readonly nextStart: Int32Array;
+  private readonly nextCountOf: Int32Array;
+  private readonly nexts: string[] = [];
+  /** SVC, SVL, XLB: the split's number in `splits`; -1 for other roles. */
+  private readonly splitOf: Int32Array;
+  private readonly extPolicies: (TrafficPolicy | null)[];
+  /** FW: its KUBE-MARK-DROP rules and the -s ranges of its jumps to service chains; null when neither. */
+  private readonly fw: (FwFacts | null)[];
+  private services = 0;
+
+  readonly splits: SplitTable;
+
+  /** `tables`: the nat tables of one family, in dump order (the first one names a chain). */
+  constructor(tables: readonly Table[]) {
+    this.tables = tables;
+    // Sorted by kind first, then each kind in its own loop (and function): a loop that meets
+    // one kind of chain is compiled once, where one loop over the dump's sorted chains (all EXT,
+    // then all FW, ...) was recompiled at every new kind.
+    const seps: Chain[] = [];
+    const splits: Chain[] = [];
+    const exts: Chain[] = [];
+    const fws: Chain[] = [];
+    const several = tables.length > 1;
+    const seen = several ? new Set<string>() : null;
+    let maxRef = -1;
+    let splitRules = 0;
+    for (let t = 0; t < tables.length; t++) {
+      const chains = tables[t]!.chains;
+      for (let c = 0; c < chains.length; c++) {
+        const chain = chains[c]!;
+        const name = chain.name;
+        if (!name.startsWith('KUBE-')) continue;
+        const role = name.startsWith(SEP_PREFIX) ? 'sep' : serviceChainRoleOf(name);
+        if (role === null) continue;
+        if (seen !== null) {
+          if (seen.has(name)) continue;
+          seen.add(name);
+        }
+        const ref = chainRef(chain);
+        if (ref > maxRef) maxRef = ref;
+        if (role === 'sep') seps.push(chain);
+        else if (role === 'ext') exts.push(chain);
+        else if (role === 'fw') fws.push(chain);
+        else {
+          splits.push(chain);
+          splitRules += ruleCount(chain);
+        }
+      }
+    }
+    this.byRef = new Int32Array(maxRef + 1);
+    this.sepChain = new Array<Chain>(seps.length);
+    this.sepDnatAt = new Int32Array(seps.length);
+    this.sepAddress = new Array<string | null>(seps.length);
+    const services = splits.length + exts.length + fws.length;
+    this.nextStart = new Int32Array(services);
+    this.nextCountOf = new Int32Array(services);
+    this.splitOf = new Int32Array(services);
+    this.extPolicies = new Array<TrafficPolicy | null>(services).fill(null);
+    this.fw = new Array<FwFacts | null>(services).fill(null);
+    this.splits = new SplitTable(splits.length, splitRules);
+    // Each loop in a function of its own: compiled while it runs, not before (with no feedback yet).
+    this.readSeps(seps);
+    this.readSplitChains(splits);
+    this.readExtChains(exts);
+    this.readFwChains(fws);
+  }
+
+  private remember(chain: Chain, code: number): void {
+    const ref = chainRef(chain);
+    if (ref >= 0) this.byRef[ref] = code;
+    else this.byName.set(chain.name, code);
+  }
+
+  private readSeps(chains: readonly Chain[]): void {
+    for (let i = 0; i < chains.length; i++) {
+      const chain = chains[i]!;
+      const d = dnatOf(chain);
+      const s = this.seps++;
+      this.remember(chain, s + 1);
+      this.sepChain[s] = chain;
+      this.sepDnatAt[s] = d === null ? -1 : d.at;
+      this.sepAddress[s] = d === null ? null : d.address;
+    }
+  }
+
+  private readSplitChains(chains: readonly Chain[]): void {
+    for (let i = 0; i < chains.length; i++) {
+      const chain = chains[i]!;
+      this.splitOf[this.addServiceChain(chain)] = this.splits.read(chain);
+    }
+  }
+
+  private readExtChains(chains: readonly Chain[]): void {
+    for (let i = 0; i < chains.length; i++) {
+      const c = this.addServiceChain(chains[i]!);
+      this.splitOf[c] = -1;
+      this.extPolicies[c] = extChainPolicy(chains[i]!);
+    }
+  }
+
+  private readFwChains(chains: readonly Chain[]): void {
+    for (let i = 0; i < chains.length; i++) {
+      const c = this.addServiceChain(chains[i]!);
+      this.splitOf[c] = -1;
+      this.fw[c] = fwFacts(chains[i]!);
+    }
+  }
+
+  private addServiceChain(chain: Chain): number {
+    const c = this.services++;
+    this.remember(chain, -(c + 1));
+    this.nextStart[c] = this.nexts.length;
+    this.nextCountOf[c] = this.readNext(chain);
+    return c;
+  }
+
+  /** Service chains (not SEPs) the chain jumps to, in rule order, appended to `nexts`; how many. */
+  private readNext(chain: Chain): number {
+    const n = ruleCount(chain);
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const t = targetAt(chain, i);
+      if (t !== null && !t.startsWith(SEP_PREFIX) && serviceChainRoleOf(t) !== null) {
+        this.nexts.push(t);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** s + 1 for SEP `s`, -(c + 1) for service chain `c`, 0 when the nat tables have no such chain of these kinds. */
+  private code(name: string): number {
+    for (let t = 0; t < this.tables.length; t++) {
+      const chain = this.tables[t]!.chainsByName.get(name);
+      if (chain === undefined) continue;
+      const ref = chainRef(chain);
+      if (ref < 0) return this.byName.get(name) ?? 0;
+      return ref < this.byRef.length ? this.byRef[ref]! : 0;
+    }
+    return 0;
+  }
+
+  /** A service chain's number, -1 when the nat table has no such chain. */
+  serviceChain(name: string): number {
+    const code = this.code(name);
+    return code < 0 ? -code - 1 : -1;
+  }
+
+  /** How many service chains chain `c` jumps to. */
+  nextCount(c: number): number {
+    return this.nextCountOf[c]!;
+  }
+
+  /** The `i`th service chain chain `c` jumps to. */
+  next(c: number, i: number): string {
+    return this.nexts[this.nextStart[c]! + i]!;
+  }
+
+  /** The split of SVC/SVL/XLB chain `c` (a number in `splits`), -1 for other chains. */
+  split(c: number): number {
+    return this.splitOf[c]!;
+  }
+
+  extPolicy(c: number): TrafficPolicy | null {
+    return this.extPolicies[c]!;
+  }
+
+  fwDrops(c: number): readonly Rule[] {
+    return this.fw[c]?.drops ?? NONE;
+  }
+
+  fwSources(c: number): readonly string[] {
+    return this.fw[c]?.sources ?? NONE;
+  }
+
+  /** A KUBE-SEP chain's number, -1 when the nat table has no such chain. */
+  sep(name: string): number {
+    const code = this.code(name);
+    return code > 0 ? code - 1 : -1;
+  }
+
+  /** Where SEP `s` DNATs to, null when it has no DNAT rule. */
+  sepAddressOf(s: number): string | null {
+    return this.sepAddress[s]!;
+  }
+
+  /** The chain and position of SEP `s`'s DNAT rule; null when it has none. */
+  sepDnat(s: number): { chain: Chain; at: number } | null {
+    const at = this.sepDnatAt[s]!;
+    return at < 0 ? null : { chain: this.sepChain[s]!, at };
+  }
+
+  sepDnatText(s: number): string | null {
+    const at = this.sepDnatAt[s]!;
+    return at < 0 ? null : textAt(this.sepChain[s]!, at);
+  }
+
+  sepDnatCounters(s: number): Counters | null {
+    const at = this.sepDnatAt[s]!;
+    return at < 0 ? null : countersAt(this.sepChain[s]!, at);
+  }
+}
+
+function fwFacts(chain: Chain): FwFacts | null {
+  let drops: Rule[] | null = null;
+  let sources: string[] | null = null;
+  const n = ruleCount(chain);
+  for (let i = 0; i < n; i++) {
+    const t = targetAt(chain, i);
+    if (t === null) continue;
+    if (t === 'KUBE-MARK-DROP') {
+      (drops ??= []).push(ruleAt(chain, i));
+      continue;
+    }
+    if (serviceChainRoleOf(t) === null) continue;
+    const f = scanRule(textAt(chain, i));
+    if (f.source !== undefined && !f.sourceNegated) addUnique((sources ??= []), f.source);
+  }
+  return drops === null && sources === null ? null : { drops: drops ?? NONE, sources: sources ?? NONE };
+}
+
+/**
+ * ETP Cluster: the EXT chain masquerades everything, then jumps to SVC.
+ * ETP Local: it short-circuits pod and node (src-type LOCAL) traffic to SVC and sends the rest to SVL.
+ */
+function extChainPolicy(chain: Chain): TrafficPolicy | null {
+  let local = false;
+  const n = ruleCount(chain);
+  for (let i = 0; i < n; i++) {
+    const t = targetAt(chain, i);
+    if (t === null) continue;
+    const f = scanRule(textAt(chain, i));
+    if (t === 'KUBE-MARK-MASQ' && f.conditions === 0) return 'Cluster';
+    if (t.startsWith('KUBE-SVL-') || f.srcType !== undefined) local = true;
+  }
+  return local ? 'Local' : null;
+}

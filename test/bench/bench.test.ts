@@ -1,0 +1,151 @@
+/**
+ * The benchmark's measurement functions at a tiny size: they run, measure what they say, and
+ * return sane structures. No timing thresholds (the bench reports, design.md sets the targets).
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBenchArgs, DEFAULT_SIZES, QUICK_SIZES } from '../../src/bench/args.js';
+import { writeBenchDump, writeRefreshSnapshots, type BenchDump } from '../../src/bench/dumps.js';
+import { kernelUnavailable, restoreTest, withNamespace } from '../../src/bench/kernel.js';
+import { machineInfo } from '../../src/bench/machine.js';
+import { measureLoad, measureRefresh, measureTraces } from '../../src/bench/measure.js';
+import { hasGnuTime, runMeasured } from '../../src/bench/proc.js';
+import { KEEP_MARKER, keptPart, markdownReport, summarize, targetRows, terminalReport, type BenchResult } from '../../src/bench/report.js';
+import { explorerData, measureKeys, measureSearch } from '../../src/bench/tui.js';
+
+let dir: string;
+let dump: BenchDump;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'kc-bench-test-'));
+  dump = writeBenchDump(dir, 20);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('bench dumps', () => {
+  it('writes a kube-proxy dump of the asked size with a target to trace', () => {
+    expect(existsSync(dump.path)).toBe(true);
+    expect(dump.services).toBe(20);
+    expect(dump.servicePorts).toBeGreaterThanOrEqual(20);
+    expect(dump.endpoints).toBeGreaterThan(0);
+    expect(dump.lines).toBeGreaterThan(100);
+    expect(dump.traceTarget).toMatch(/^10\.96\.\d+\.\d+:\d+$/);
+  });
+});
+
+describe('measureLoad and measureTraces', () => {
+  it('loads the dump and finds every generated service port and endpoint', async () => {
+    const { result, ruleset, model } = await measureLoad(dump.path);
+    expect(result.errors).toBe(0);
+    expect(result.servicePorts).toBe(dump.servicePorts);
+    expect(result.endpoints).toBe(dump.endpoints);
+    expect(result.rules).toBeGreaterThan(0);
+    expect(result.bytes).toBe(dump.bytes);
+    for (const k of ['readMs', 'parseMs', 'modelMs', 'loadMs', 'loadCpuMs', 'maxRssMB'] as const) expect(result[k]).toBeGreaterThan(0);
+    expect(result.loadMs).toBeCloseTo(result.parseMs + result.modelMs, 6);
+
+    const traces = measureTraces(ruleset, model, 5);
+    expect(traces.count).toBe(5);
+    expect(traces.outcomes).toBeGreaterThanOrEqual(5);
+    expect(traces.maxMs).toBeGreaterThanOrEqual(traces.medianMs);
+    expect(traces.firstMs).toBeGreaterThan(0);
+  });
+});
+
+describe('measureRefresh', () => {
+  it('refreshes from snapshots whose counters grew, and finds rates and counted rules', async () => {
+    const files = writeRefreshSnapshots(dump, 2);
+    expect(files).toHaveLength(2);
+    const r = await measureRefresh(dump.path, files);
+    expect(r.cpuMs).toHaveLength(2);
+    expect(r.wallMs.every((x) => x > 0)).toBe(true);
+    expect(r.medianCpuMs).toBeGreaterThan(0);
+    expect(r.servicesWithRates).toBeGreaterThan(0);
+    expect(r.countedRules).toBeGreaterThan(0);
+  });
+});
+
+describe('explorer measurements', () => {
+  it('types queries into the services filter, one keystroke at a time', async () => {
+    const { ruleset, model } = await measureLoad(dump.path);
+    const search = measureSearch(() => explorerData(ruleset, model, dump.path).data, ['kube-dns', 'nginx']);
+    expect(search.keystrokes).toBe('kube-dns'.length + 'nginx'.length);
+    expect(search.queries.map((q) => q.ms.length)).toEqual([8, 5]);
+    // kube-system/kube-dns has three ports: dns, dns-tcp, metrics.
+    expect(search.queries[0]!.matches).toBe(3);
+    expect(search.maxMs).toBeGreaterThanOrEqual(search.medianMs);
+  });
+
+  it('renders the explorer and sees a new frame for every key', async () => {
+    const { ruleset, model } = await measureLoad(dump.path);
+    const { data } = explorerData(ruleset, model, dump.path);
+    const frames = await measureKeys(data, ['j', 'j', '\x1b[6~', '/', 'a', '\x1b']);
+    expect(frames.keys.map((k) => k.key)).toEqual(['j', 'j', 'PgDn', '/', 'a', 'Esc']);
+    expect(frames.keys.every((k) => k.changed)).toBe(true);
+    expect(frames.firstFrameMs).toBeGreaterThan(0);
+    expect(frames.maxMs).toBeGreaterThanOrEqual(frames.medianMs);
+  });
+});
+
+describe('running programs measured', () => {
+  it('reports wall time, and CPU and peak RSS when GNU time is there', async () => {
+    const r = await runMeasured(process.execPath, ['-e', 'let x = 0; for (let i = 0; i < 3e6; i++) x += i; console.log(x)']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(String((3e6 * (3e6 - 1)) / 2));
+    expect(r.wallMs).toBeGreaterThan(0);
+    if (hasGnuTime()) {
+      expect(r.cpuMs).toBeGreaterThan(0);
+      expect(r.maxRssMB).toBeGreaterThan(1);
+    }
+  });
+
+  const kernel = kernelUnavailable();
+  it.skipIf(kernel !== null && process.env.CI !== 'true')(`iptables-restore --test reads the dump in a namespace${kernel ? ` (skipped: ${kernel})` : ''}`, async () => {
+    const r = await withNamespace((ns) => restoreTest(ns, dump.path));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.cpuMs).toBeGreaterThan(0);
+  });
+});
+
+describe('arguments', () => {
+  it('has defaults, --quick, --sizes and --runs', () => {
+    const d = parseBenchArgs([]);
+    expect(d).toMatchObject({ sizes: DEFAULT_SIZES, runs: 3, detailSize: 10000, out: 'BENCHMARKS.md' });
+    expect(parseBenchArgs(['--quick'])).toMatchObject({ sizes: QUICK_SIZES, runs: 1, out: null });
+    expect(parseBenchArgs(['--sizes', '1000,5k', '--runs=5'])).toMatchObject({ sizes: [1000, 5000], runs: 5, detailSize: 5000 });
+    expect(parseBenchArgs(['--sizes', 'x'])).toHaveProperty('error');
+    expect(parseBenchArgs(['--frobnicate'])).toHaveProperty('error');
+  });
+});
+
+describe('the report', () => {
+  it('puts every measured figure next to its target and keeps the hand-written part', async () => {
+    const { result, ruleset, model } = await measureLoad(dump.path);
+    const traces = measureTraces(ruleset, model, 3);
+    const proc = { code: 0, stdout: '', stderr: '', wallMs: 100, cpuMs: 90, userMs: 80, sysMs: 10, maxRssMB: 50 };
+    const bench: BenchResult = {
+      machine: machineInfo(),
+      iptables: 'iptables-restore v0 (test)',
+      runs: 1,
+      sizes: [{ dump, loads: [{ load: result, traces, proc }], restores: [{ ...proc, cpuMs: result.loadCpuMs * 4 }], servicesJson: [proc], traceCli: [proc] }],
+      detail: { size: 20, refresh: { error: 'not run here' }, saves: null, tui: { error: 'not run here' } },
+      kernelSkipped: null,
+      totalSeconds: 1,
+    };
+    const s = summarize(bench.sizes[0]!);
+    expect(s.ratioCpu).toBeCloseTo(0.25, 6);
+    const rows = targetRows(bench);
+    expect(rows[0]).toMatchObject({ target: '≤ 0.5', ok: true });
+    expect(rows.find((r) => r.what.startsWith('search'))).toMatchObject({ ok: null });
+    expect(terminalReport(bench)).toContain('0.25 (');
+    const md = markdownReport(bench, keptPart(`old\n${KEEP_MARKER}\n\n## History\n\nhand-written\n`));
+    expect(md).toContain('## Targets (20 services)');
+    expect(md).toContain('| load (parse + model) vs `iptables-restore --test`, CPU | ≤ 0.5 | 0.25');
+    expect(md.endsWith(`${KEEP_MARKER}\n\n## History\n\nhand-written\n`)).toBe(true);
+    expect(keptPart(md)).toBe('\n\n## History\n\nhand-written\n');
+  });
+});
