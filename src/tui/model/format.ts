@@ -1,5 +1,9 @@
 /** Small pure formatters for the views: numbers as `iptables -v` prints them, padding, percentages. */
 import { escapeForTerminal } from '../../core/escape.js';
+import { humanCount } from '../../core/listing.js';
+
+/** Counters as `iptables -v` prints them: the core's formatter, so CLI and views agree. */
+export { humanCount };
 
 /**
  * The one escape function for anything that came from a dump: control characters and ESC
@@ -7,19 +11,6 @@ import { escapeForTerminal } from '../../core/escape.js';
  */
 export function display(text: string): string {
   return escapeForTerminal(text);
-}
-
-/** iptables' xtables_print_num with FMT_KILOMEGAGIGA: 99999, then K/M/G/T rounded to 1000s. */
-export function humanCount(n: number | null | undefined): string {
-  if (n === null || n === undefined) return '-';
-  if (n <= 99999) return String(n);
-  const units = ['K', 'M', 'G', 'T'];
-  let v = n;
-  for (let i = 0; i < units.length; i++) {
-    v = Math.floor((v + 500) / 1000);
-    if (v <= 9999 || i === units.length - 1) return `${v}${units[i]}`;
-  }
-  return String(n);
 }
 
 /** Probability as a short percentage: 1 -> "100%", 1/3 -> "33.3%". */
