@@ -15,6 +15,8 @@ export interface BenchOptions {
   readonly refreshes: number;
   /** Traces after the load (latency). */
   readonly traces: number;
+  /** Runs of `iptables-save -c` (about 50 s of CPU each at 10k services here; its ratio to a refresh is far from the target). */
+  readonly saveRuns: number;
 }
 
 export const DEFAULT_SIZES = [1000, 10000, 30000];
@@ -26,6 +28,7 @@ export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--run
   --sizes 1000,10000   services per generated dump (default ${DEFAULT_SIZES.join(',')})
   --quick              a fast smoke run: sizes ${QUICK_SIZES.join(',')}, one run each, report not written
   --runs N             repetitions of each measured process, median reported (default 3)
+  --save-runs N        repetitions of iptables-save -c for the live-refresh comparison (default 1: ~50 s each at 10k)
   --out FILE           where the report goes (default BENCHMARKS.md in the current directory)
   --no-write           print the table only
   --keep               keep the generated dumps`;
@@ -37,6 +40,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
   let out: string | null = 'BENCHMARKS.md';
   let outGiven = false;
   let keep = false;
+  let saveRuns: number | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | null => {
@@ -60,6 +64,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
         const n = Number(value());
         if (!Number.isInteger(n) || n < 1 || n > 50) return { error: '--runs wants a number from 1 to 50' };
         runs = n;
+        break;
+      }
+      case '--save-runs': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1 || n > 50) return { error: '--save-runs wants a number from 1 to 50' };
+        saveRuns = n;
         break;
       }
       case '--quick':
@@ -98,5 +108,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
     keep,
     refreshes: quick ? 2 : 4,
     traces: quick ? 5 : 20,
+    saveRuns: saveRuns ?? 1,
   };
 }

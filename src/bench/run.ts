@@ -84,7 +84,7 @@ async function measureDetail(dump: BenchDump, opts: BenchOptions, kernelSkipped:
     saves = await withNamespace(async (ns) => {
       restoreInto(ns, dump.path);
       const out: ProcResult[] = [];
-      for (let i = 0; i < opts.runs; i++) {
+      for (let i = 0; i < opts.saveRuns; i++) {
         const r = await saveCounters(ns);
         if (r.code !== 0) throw new Error(`iptables-save -c failed: ${r.stderr.trim().split('\n')[0]}`);
         out.push(r);

@@ -107,7 +107,10 @@ describe('running programs measured', () => {
     const r = await withNamespace((ns) => restoreTest(ns, dump.path));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.cpuMs).toBeGreaterThan(0);
+    expect(r.wallMs).toBeGreaterThan(0);
+    // GNU time counts CPU in 10 ms steps: a 20-service dump may take less than one.
+    expect(r.cpuMs).toBeGreaterThanOrEqual(0);
+    expect(r.maxRssMB).toBeGreaterThan(1);
   });
 });
 
