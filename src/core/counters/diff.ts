@@ -221,35 +221,21 @@ class Diff implements CounterDiff {
     if (made) return made;
     const rule = cd.rules[i]!;
     const previous = cd.matched ? cd.matched[i]! : null;
-    const c = rule.counters;
-    const pc = previous ? previous.counters : undefined;
-    const state = this.compare(c, pc);
-    const dp = state === 'ok' ? c!.packets - pc!.packets : null;
-    const db = state === 'ok' ? c!.bytes - pc!.bytes : null;
-    const d: RuleDelta = {
-      rule,
-      previous,
-      state,
-      packets: c ? c.packets : null,
-      bytes: c ? c.bytes : null,
-      deltaPackets: dp,
-      deltaBytes: db,
-      packetRate: this.perSecond(dp),
-      byteRate: this.perSecond(db),
-      countedSinceLast: dp !== null && dp > 0,
-    };
+    const d: RuleDelta = { rule, previous, ...this.countersDelta(rule.counters, previous ? previous.counters : undefined) };
     deltas[i] = d;
     return d;
   }
 
   private chainDelta(chain: Chain, prevChain: Chain | undefined): ChainDelta {
-    const c = chain.counters;
-    const pc = prevChain ? prevChain.counters : undefined;
+    return { chain, ...this.countersDelta(chain.counters, prevChain ? prevChain.counters : undefined) };
+  }
+
+  /** The delta of one counter pair (a rule's or a chain policy's) between the two snapshots. */
+  private countersDelta(c: Counters | null, pc: Counters | null | undefined): CounterDelta {
     const state = this.compare(c, pc);
     const dp = state === 'ok' ? c!.packets - pc!.packets : null;
     const db = state === 'ok' ? c!.bytes - pc!.bytes : null;
     return {
-      chain,
       state,
       packets: c ? c.packets : null,
       bytes: c ? c.bytes : null,
