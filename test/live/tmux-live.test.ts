@@ -8,8 +8,7 @@
  * terminal back clean. Needs root, the kernel tools and tmux: skipped outside CI when they are
  * missing, never under CI=true. Saves the screens to /tmp/kubechains-screens/live-*.txt.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,19 +17,16 @@ import { parseIptablesSave } from '../../src/core/parse/index.js';
 import { generateKubeProxyRules, type ClusterSpec } from '../../src/gen/kubeproxy.js';
 import { buildCli, builtMain } from '../cli/harness.js';
 import { repoRoot } from '../helpers/paths.js';
+import { TmuxServer, hasTmux, rows, save } from '../helpers/tmux.js';
 import { Topology, connect, kernelGate, loadRuleset } from '../kernel/netns.js';
 import { CLUSTER_CIDR, NODE_IP, NODE_POD_CIDR } from '../kernel/specs.js';
 import { XTABLES_LOCK } from './fake-source.js';
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const gate = kernelGate();
 const skip = (gate.skip || !hasTmux) && process.env.CI !== 'true';
 const why = !hasTmux ? 'tmux is missing' : gate.reason;
 
-const SOCKET = `kubechains-live-${process.pid}`;
-const SESSION = 'live';
-const SCREENS_DIR = '/tmp/kubechains-screens';
-const ENV = { ...process.env, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8', TERM: 'xterm-256color' };
+const server = new TmuxServer('kubechains-live');
 
 const SPEC: ClusterSpec = {
   nodeIPs: [NODE_IP],
@@ -44,15 +40,6 @@ const SPEC: ClusterSpec = {
   ],
 };
 
-function tmux(...args: string[]): string {
-  const r = spawnSync('tmux', ['-L', SOCKET, ...args], { env: ENV, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-const capture = () => tmux('capture-pane', '-p', '-t', SESSION);
-const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
-const type = (text: string) => tmux('send-keys', '-t', SESSION, '-l', text);
-const rows = (s: string) => s.replace(/\n$/, '').split('\n');
 const selected = (s: string) => rows(s).find((l) => l.startsWith('> ')) ?? '';
 /** The explorer's status line: the frame is one row short of the terminal (see App). */
 const statusLine = (s: string) => rows(s).at(-2) ?? '';
@@ -60,22 +47,6 @@ const problemLine = (s: string) => rows(s).at(-3) ?? '';
 /** The cadence on the status line: every second, or stretched when a run took longer (a busy machine). */
 const CADENCE = String.raw`(?:every 1 s|source took [\d.]+ s; refreshing every [\d.]+ s)`;
 const serviceRow = (s: string, id: string) => rows(s).find((l) => l.slice(2).startsWith(`${id} `)) ?? '';
-
-async function waitFor(predicate: (screen: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  let screen = '';
-  while (Date.now() < end) {
-    screen = capture();
-    if (predicate(screen)) return screen;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
-}
-
-function save(name: string, screen: string): void {
-  mkdirSync(SCREENS_DIR, { recursive: true });
-  writeFileSync(path.join(SCREENS_DIR, `${name}.txt`), screen);
-}
 
 /** PKT/S and the mark at the end of a services row (capture-pane drops trailing blanks). */
 function rateOf(row: string): { rate: number; marked: boolean } {
@@ -101,7 +72,7 @@ describe.skipIf(skip)(skip ? `live explorer in tmux on a real node (skipped outs
   }, 180_000);
 
   afterAll(() => {
-    spawnSync('tmux', ['-L', SOCKET, 'kill-server'], { env: ENV });
+    server.kill();
     topo?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -111,11 +82,11 @@ describe.skipIf(skip)(skip ? `live explorer in tmux on a real node (skipped outs
     const flag = path.join(dir, 'fail');
     // The source fails while the flag file exists, as iptables does when another app holds the lock.
     const source = `if [ -e ${flag} ]; then echo "${XTABLES_LOCK}" >&2; exit 4; fi; ip netns exec ${topo.nodeNs} iptables-save -c`;
-    tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '24', '-c', repoRoot, 'env', 'PS1=$ ', 'sh');
-    await waitFor((s) => s.includes('$'), 'the shell prompt');
-    type(`node ${builtMain} --source-cmd '${source}' --interval 1 --node-ip ${NODE_IP}; echo "exit=$?"`);
-    keys('Enter');
-    let s = await waitFor((x) => x.includes('4 service ports · sort id'), 'the services screen');
+    const term = server.startShell('live', { width: 80, height: 24, cwd: repoRoot, timeoutMs: 30_000 });
+    await term.waitFor((s) => s.includes('$'), 'the shell prompt');
+    term.type(`node ${builtMain} --source-cmd '${source}' --interval 1 --node-ip ${NODE_IP}; echo "exit=$?"`);
+    term.keys('Enter');
+    let s = await term.waitFor((x) => x.includes('4 service ports · sort id'), 'the services screen');
     expect(rows(s)).toHaveLength(24);
     expect(statusLine(s)).toMatch(new RegExp(String.raw`^${CADENCE} · refreshed \d\d:\d\d:\d\d \(\d+ s ago\) · `));
 
@@ -129,7 +100,7 @@ describe.skipIf(skip)(skip ? `live explorer in tmux on a real node (skipped outs
       }
     })();
     try {
-      s = await waitFor((x) => {
+      s = await term.waitFor((x) => {
         const r = serviceRow(x, 'kc/web');
         return r !== '' && rateOf(r).marked && rateOf(r).rate > 0;
       }, 'kc/web counting');
@@ -144,7 +115,7 @@ describe.skipIf(skip)(skip ? `live explorer in tmux on a real node (skipped outs
       // Still counting a refresh later: the packet total keeps rising with the traffic.
       const total = (x: string) => Number(/\s(\d+)\s+\S+$/.exec(serviceRow(x, 'kc/web'))![1]);
       const before = total(s);
-      s = await waitFor((x) => total(x) > before && rateOf(serviceRow(x, 'kc/web')).rate > 0, 'kc/web still rising');
+      s = await term.waitFor((x) => total(x) > before && rateOf(serviceRow(x, 'kc/web')).rate > 0, 'kc/web still rising');
     } finally {
       traffic = false;
       await load;
@@ -153,25 +124,25 @@ describe.skipIf(skip)(skip ? `live explorer in tmux on a real node (skipped outs
 
     // The source fails: the last good snapshot stays, the status line says so, the keys work.
     writeFileSync(flag, '');
-    s = await waitFor((x) => statusLine(x).startsWith('refresh failed '), 'the failed refresh on the status line');
-    s = await waitFor((x) => problemLine(x).includes('Another app is currently holding the xtables lock'), 'the reason');
+    s = await term.waitFor((x) => statusLine(x).startsWith('refresh failed '), 'the failed refresh on the status line');
+    s = await term.waitFor((x) => problemLine(x).includes('Another app is currently holding the xtables lock'), 'the reason');
     expect(statusLine(s)).toMatch(new RegExp(String.raw`^refresh failed \d+ s ago · ${CADENCE} · last good \d\d:\d\d:\d\d \(\d+ s ago\)`));
     expect(problemLine(s)).toMatch(/^! exited with status 4: Another app is currently holding the xtables lock/);
     save('live-failing', s);
     console.log(`failing source (80x24):\n${s}`);
     expect(selected(s)).toMatch(/^> kc\/api /);
-    keys('j');
-    s = await waitFor((x) => selected(x).startsWith('> kc/cache '), 'the selection moved');
+    term.keys('j');
+    s = await term.waitFor((x) => selected(x).startsWith('> kc/cache '), 'the selection moved');
     expect(serviceRow(s, 'kc/web')).not.toBe('');
     expect(statusLine(s)).toMatch(/^refresh failed /);
 
     // Back to normal when the source recovers.
     rmSync(flag);
-    s = await waitFor((x) => new RegExp(String.raw`^${CADENCE} · refreshed `).test(statusLine(x)), 'the recovery');
+    s = await term.waitFor((x) => new RegExp(String.raw`^${CADENCE} · refreshed `).test(statusLine(x)), 'the recovery');
     expect(problemLine(s)).not.toContain('xtables lock');
 
-    type('q');
-    s = await waitFor((x) => x.includes('exit=0'), 'the shell again');
+    term.type('q');
+    s = await term.waitFor((x) => x.includes('exit=0'), 'the shell again');
     expect(s).not.toContain('service ports · sort');
     const shellLines = s.split('\n').filter((l) => l.trim() !== '');
     expect(shellLines.at(-1)).toBe('$');
