@@ -189,7 +189,7 @@ export function targetRows(r: BenchResult): TargetRow[] {
       rows.push({
         what: 'search per keystroke (median / max)',
         target: `≤ ${TARGETS.searchMs} ms`,
-        measured: `${ms(sr.medianMs)} / ${ms(sr.maxMs)} over ${sr.keystrokes} keystrokes`,
+        measured: `${ms(sr.medianMs)} / ${ms(sr.maxMs)} over ${sr.keystrokes} keystrokes (index: ${ms(sr.indexMedianMs)} per snapshot, built while idle)`,
         ok: sr.maxMs <= TARGETS.searchMs,
       });
       const fr = d.tui.frames;
@@ -359,13 +359,14 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
     } else {
       const { search, frames, explorerDataMs } = d.tui;
       out.push(`Search: the services screen's \`/\` filter (\`servicesView\`), each query typed one character at a time into a fresh`);
-      out.push('snapshot, so the first character pays for building the search index. Milliseconds per keystroke:');
+      out.push('snapshot. The search index is built first and timed apart: the explorer builds it for the list on screen once');
+      out.push(`keys have been quiet for a moment, after every snapshot (\`warmSearch\`). Milliseconds:`);
       out.push('');
       out.push(
         mdTable(
-          ['query', 'per keystroke (ms)', 'rows kept'],
-          search.queries.map((q) => [`\`${q.query}\``, q.ms.map((x) => x.toFixed(1)).join(', '), num(q.matches)]),
-          ['l', 'l', 'r'],
+          ['query', 'index', 'per keystroke', 'rows kept'],
+          search.queries.map((q) => [`\`${q.query}\``, q.indexMs.toFixed(1), q.ms.map((x) => x.toFixed(1)).join(', '), `${num(q.matches)}${q.fuzzy ? ' (fuzzy)' : ''}`]),
+          ['l', 'r', 'l', 'r'],
         ),
       );
       out.push('');

@@ -10,7 +10,7 @@ import type { KubeModel } from '../core/kube/index.js';
 import type { Ruleset } from '../core/parse/index.js';
 import { App } from '../tui/App.js';
 import { buildExplorerData, type ExplorerData } from '../tui/model/explorer-data.js';
-import { servicesView } from '../tui/model/views.js';
+import { servicesView, warmSearch } from '../tui/model/views.js';
 import { max, median } from './stats.js';
 
 export function explorerData(ruleset: Ruleset, model: KubeModel, source: string): { data: ExplorerData; ms: number } {
@@ -21,10 +21,14 @@ export function explorerData(ruleset: Ruleset, model: KubeModel, source: string)
 
 export interface KeystrokeResult {
   readonly query: string;
+  /** Building the services list's search index on a fresh snapshot (the explorer does it when idle). */
+  readonly indexMs: number;
   /** Milliseconds per character typed: the filter after 1, 2, … characters. */
   readonly ms: readonly number[];
   /** Rows the full query keeps. */
   readonly matches: number;
+  /** True when no row contains the query and the rows are fuzzy matches. */
+  readonly fuzzy: boolean;
 }
 
 export interface SearchResult {
@@ -32,30 +36,35 @@ export interface SearchResult {
   readonly medianMs: number;
   readonly maxMs: number;
   readonly keystrokes: number;
+  readonly indexMedianMs: number;
 }
 
-export const SEARCH_QUERIES = ['kube-dns', '10.96.1', 'nginx'] as const;
+/** Names, an address prefix, a name no service has (fuzzy noise), a typo (fuzzy, found). */
+export const SEARCH_QUERIES = ['kube-dns', '10.96.1', 'nginx', 'kbue-dsn'] as const;
 
 /**
  * Types each query character by character into the services filter. Each query starts from a
- * fresh ExplorerData (`fresh()`), so the search index is built when the first character is
- * typed, as it is after a refresh: that keystroke pays for it.
+ * fresh ExplorerData (`fresh()`) whose search index is built first and timed apart, as the
+ * explorer builds it once the screen is idle (`warmSearch`).
  */
 export function measureSearch(fresh: () => ExplorerData, queries: readonly string[] = SEARCH_QUERIES): SearchResult {
   const results: KeystrokeResult[] = [];
   for (const query of queries) {
     const data = fresh();
+    const t0 = performance.now();
+    warmSearch(data, { kind: 'services' });
+    const indexMs = performance.now() - t0;
     const ms: number[] = [];
     let matches = 0;
     for (let i = 1; i <= query.length; i++) {
-      const t0 = performance.now();
+      const t1 = performance.now();
       matches = servicesView(data, query.slice(0, i), 'id').length;
-      ms.push(performance.now() - t0);
+      ms.push(performance.now() - t1);
     }
-    results.push({ query, ms, matches });
+    results.push({ query, indexMs, ms, matches, fuzzy: data.serviceSearcher().search(query).fuzzy });
   }
   const all = results.flatMap((r) => r.ms);
-  return { queries: results, medianMs: median(all), maxMs: max(all), keystrokes: all.length };
+  return { queries: results, medianMs: median(all), maxMs: max(all), keystrokes: all.length, indexMedianMs: median(results.map((r) => r.indexMs)) };
 }
 
 export interface KeyLatency {
@@ -89,6 +98,9 @@ export const KEY_NAMES: Readonly<Record<string, string>> = {
 /** What the explorer gets pressed: moves, pages, the filter opened, letters typed, closed. */
 export const DEFAULT_KEYS: readonly string[] = ['j', 'j', 'j', 'j', 'j', '\x1b[6~', '\x1b[6~', '\x1b[6~', 'G', 'g', '/', 'a', 'p', 'i', '\x1b'];
 
+/** Longer than the explorer waits before indexing the shown list (App's WARM_AFTER_MS) plus the indexing. */
+const IDLE_BEFORE_KEYS_MS = 1500;
+
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -104,6 +116,8 @@ export async function measureKeys(data: ExplorerData, keys: readonly string[] = 
     while (frame() === '' && performance.now() - t0 < timeoutMs) await tick();
     const firstFrameMs = performance.now() - t0;
     await settle(frame);
+    // A user reads the first screen before typing: the explorer indexes its list meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, IDLE_BEFORE_KEYS_MS));
     const results: KeyLatency[] = [];
     for (const key of keys) {
       const before = frame();

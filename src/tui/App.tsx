@@ -17,6 +17,7 @@ import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { crumbLabel } from './model/crumbs.js';
 import type { ExplorerData } from './model/explorer-data.js';
 import { problemText, statusView } from './model/live-status.js';
+import { warmSearch } from './model/views.js';
 import { ChainScreen } from './screens/ChainScreen.js';
 import { HelpScreen } from './screens/HelpScreen.js';
 import { HooksScreen } from './screens/HooksScreen.js';
@@ -59,6 +60,8 @@ export function keyOwner(state: State): string {
 
 /** Rows the chrome takes: breadcrumbs, command line, status line. */
 export const CHROME_ROWS = 3;
+/** Quiet time before indexing the shown list for the filter: keys that come in a burst go first. */
+const WARM_AFTER_MS = 150;
 
 export function App({ data, color = true, initialScreen, onQuit, live }: AppProps): React.ReactElement {
   const store = useStore(() => initialState(initialScreen));
@@ -93,6 +96,13 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
     if ((key.ctrl && input === 'c') || (tooSmall && input === 'q')) store.dispatch({ type: 'quit' });
   });
   useCommandKeys(store, data, state.input?.kind === 'command');
+  const frame = current(state);
+
+  // Once the screen has settled, index its list for the filter (again after each snapshot).
+  useEffect(() => {
+    const timer = setTimeout(() => warmSearch(data, frame.screen), WARM_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [data, frame.screen]);
 
   useEffect(() => {
     if (!state.quit) return;
@@ -104,7 +114,6 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
   // as tall as the terminal (outputHeight >= rows), which flickers; rows - 1 updates in place.
   const height = Math.max(1, rows - 1);
   const bodyHeight = Math.max(1, height - CHROME_ROWS);
-  const frame = current(state);
   const crumbs = state.stack.map(crumbLabel);
   const statusLine = statusView(data, status, columns, now);
   const screenProps: ScreenProps = {

@@ -76,6 +76,8 @@ describe('explorer measurements', () => {
     expect(search.queries.map((q) => q.ms.length)).toEqual([8, 5]);
     // kube-system/kube-dns has three ports: dns, dns-tcp, metrics.
     expect(search.queries[0]!.matches).toBe(3);
+    expect(search.queries[0]!.fuzzy).toBe(false);
+    expect(search.indexMedianMs).toBeGreaterThan(0);
     expect(search.maxMs).toBeGreaterThanOrEqual(search.medianMs);
   });
 

@@ -10,7 +10,7 @@ import { findChain } from '../../core/parse/query.js';
 import type { Chain, Counters, Family, Rule, Ruleset, TableName } from '../../core/parse/types.js';
 import type { ChainRef, ServiceSort } from '../state.js';
 import { ruleSummary } from './rule-summary.js';
-import { createSearcher, type Searcher } from './search.js';
+import { createSearcher, type Searcher, type SearchRow } from './search.js';
 
 /** What the explorer is given: a loaded dump and where it came from. */
 export interface ExplorerInput {
@@ -181,14 +181,14 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
       return serviceSearch;
     },
     hookSearcher() {
-      hookSearch ??= createSearcher(hookRows.map((h) => [h.hook, h.ref.table, h.ref.chain, ...h.jumps]));
+      hookSearch ??= createSearcher(hookRows.map((h) => ({ names: [h.hook, h.ref.chain], keys: [h.ref.table, ...h.jumps] })));
       return hookSearch;
     },
     ruleSearcher(ref) {
       const key = refKey(ref);
       let s = ruleSearchers.get(key);
       if (!s) {
-        s = createSearcher(ruleRows(ref).map((r) => [r.rule.target ?? '', r.summary]));
+        s = createSearcher(ruleRows(ref).map((r) => ({ names: [r.rule.target ?? '', r.summary] })));
         ruleSearchers.set(key, s);
       }
       return s;
@@ -241,17 +241,17 @@ function sortServices(rows: readonly ServiceRow[], sort: ServiceSort, diff: Coun
   return copy.sort((a, b) => b.endpointsTotal - a.endpointsTotal || byId(a, b));
 }
 
-/** Short keys only (fuse.js is slow on long text): names, addresses, ports, chain names. */
-function serviceSearchFields(s: ServicePort): string[] {
-  const f = [s.id, s.name, s.namespace];
-  if (s.portName) f.push(s.portName);
-  if (s.clusterIP) f.push(s.clusterIP, hostPort(s.clusterIP, s.port));
-  if (s.port !== null) f.push(String(s.port));
-  if (s.nodePort !== null) f.push(String(s.nodePort));
-  f.push(...s.externalIPs, ...s.loadBalancerIPs);
-  for (const chain of Object.values(s.chains)) if (chain) f.push(chain);
-  for (const e of s.endpoints) f.push(e.address, e.chain);
-  return f;
+/** Names (fuzzy too) and short keys (substring only): addresses, ports, chain names. */
+function serviceSearchFields(s: ServicePort): SearchRow {
+  const keys = [s.namespace];
+  if (s.portName) keys.push(s.portName);
+  if (s.clusterIP) keys.push(s.clusterIP, hostPort(s.clusterIP, s.port));
+  if (s.port !== null) keys.push(String(s.port));
+  if (s.nodePort !== null) keys.push(String(s.nodePort));
+  keys.push(...s.externalIPs, ...s.loadBalancerIPs);
+  for (const chain of Object.values(s.chains)) if (chain) keys.push(chain);
+  for (const e of s.endpoints) keys.push(e.address, e.chain);
+  return { names: [s.id, s.name], keys };
 }
 
 function buildHookRows(ruleset: Ruleset): HookRow[] {

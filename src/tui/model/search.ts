@@ -1,13 +1,17 @@
 /**
  * Search over a list's short keys, built once per list per snapshot.
- * Substring hits come first and need no fuzzy engine (fast at 10k+ rows); fuse.js runs only
- * when nothing contains the query (typos), with ignoreLocation and a result limit, and its
- * index is built on first use.
+ *
+ * Substring hits come first and need no fuzzy engine: every row's keys are lower-cased into one
+ * string, so a word is found with one `indexOf` sweep over the whole list (fast at 10k+ rows).
+ * They keep the list's order (the screen's sort, as k9s keeps it).
+ * fuse.js runs only when nothing contains the query (typos), and only on the row's names — the
+ * words people misspell, not addresses or hashed chain names — each name once, after a cheap
+ * pre-filter that drops names which cannot be within fuse's error threshold.
  */
-import Fuse, { type FuseIndex } from 'fuse.js';
+import Fuse from 'fuse.js';
 
 export interface SearchResult {
-  /** Indices into the searched list, best first; the whole list (in order) for an empty query. */
+  /** Indices into the searched list: substring hits in list order, fuzzy ones best first. */
   readonly indices: number[];
   /** True when no row contains the query and these are fuse.js's fuzzy matches, ranked. */
   readonly fuzzy: boolean;
@@ -18,6 +22,14 @@ export interface Searcher {
   readonly size: number;
 }
 
+/** What finds one row. */
+export interface SearchRow {
+  /** Names people type and misspell (service id, target, summary): substring and fuzzy. */
+  readonly names: readonly string[];
+  /** More keys (addresses, ports, chain names): substring only, fuzzy on them finds noise. */
+  readonly keys?: readonly string[];
+}
+
 export interface SearcherOptions {
   /** Cap on fuzzy results (substring hits are never capped: a filter must not hide matches). */
   readonly fuzzyLimit?: number;
@@ -25,60 +37,198 @@ export interface SearcherOptions {
   readonly minFuzzyLength?: number;
 }
 
-interface Doc {
-  readonly f: readonly string[];
-}
+/** fuse.js's threshold: a match may have this many errors per character of the query. */
+export const FUZZY_THRESHOLD = 0.4;
+/** fuse.js splits longer patterns into chunks and scores them apart: such queries it judges alone. */
+const MAX_PATTERN = 32;
+/** Between a row's keys: whitespace, so never inside a query word. */
+const SEP = '\n';
 
-/** `fields[i]` are the short strings that find row i (name, IPs, ports, chain names). */
-export function createSearcher(fields: readonly (readonly string[])[], options: SearcherOptions = {}): Searcher {
+export function createSearcher(rows: readonly SearchRow[], options: SearcherOptions = {}): Searcher {
   const fuzzyLimit = options.fuzzyLimit ?? 200;
   const minFuzzyLength = options.minFuzzyLength ?? 3;
-  const lowered = fields.map((f) => f.map((s) => s.toLowerCase()));
-  let fuse: Fuse<Doc> | null = null;
-
-  const fuzzy = (query: string): number[] => {
-    if (!fuse) {
-      const docs: Doc[] = fields.map((f) => ({ f }));
-      const keys = ['f'];
-      const index: FuseIndex<Doc> = Fuse.createIndex(keys, docs);
-      fuse = new Fuse(docs, { keys, ignoreLocation: true, threshold: 0.4, includeScore: false }, index);
-    }
-    return fuse.search(query, { limit: fuzzyLimit }).map((r) => r.refIndex);
-  };
+  const text = new RowText(rows);
+  const names = new NameIndex(rows);
 
   return {
-    size: fields.length,
+    size: rows.length,
     search(query: string): SearchResult {
-      const words = query.trim().toLowerCase().split(/\s+/).filter(Boolean);
-      if (words.length === 0) return { indices: fields.map((_, i) => i), fuzzy: false };
-      const hits = substringHits(lowered, words);
-      if (hits.length > 0 || query.trim().length < minFuzzyLength) return { indices: hits, fuzzy: false };
-      return { indices: fuzzy(query.trim()), fuzzy: true };
+      const lowered = query.trim().toLowerCase();
+      const words = lowered.split(/\s+/).filter(Boolean);
+      if (words.length === 0) return { indices: rows.map((_, i) => i), fuzzy: false };
+      const hits = text.scan(words);
+      if (hits.length > 0 || lowered.length < minFuzzyLength) return { indices: hits, fuzzy: false };
+      return { indices: names.fuzzy(query.trim(), fuzzyLimit), fuzzy: true };
     },
   };
 }
 
-/** Rows where every word is inside some field; exact field matches rank first, then prefixes. */
-function substringHits(lowered: readonly (readonly string[])[], words: readonly string[]): number[] {
-  const ranked: { index: number; rank: number }[] = [];
-  for (let i = 0; i < lowered.length; i++) {
-    const row = lowered[i]!;
-    let rank = 0;
-    let all = true;
-    for (const w of words) {
-      let best = 3;
-      for (const s of row) {
-        if (s === w) { best = 0; break; }
-        const at = s.indexOf(w);
-        if (at === 0) best = Math.min(best, 1);
-        else if (at > 0) best = Math.min(best, 2);
-      }
-      if (best === 3) { all = false; break; }
-      rank += best;
+/** Every row's keys, lower-cased, in one string: `\nkey\nkey\n` per row, rows back to back. */
+class RowText {
+  private readonly all: string;
+  /** Row i is all.slice(start[i], start[i + 1]). */
+  private readonly start: Int32Array;
+
+  constructor(rows: readonly SearchRow[]) {
+    this.start = new Int32Array(rows.length + 1);
+    let all = '';
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      this.start[i] = all.length;
+      for (const name of row.names) all += SEP + name;
+      if (row.keys) for (const key of row.keys) all += SEP + key;
+      all += SEP;
     }
-    if (all) ranked.push({ index: i, rank });
+    this.start[rows.length] = all.length;
+    // One toLowerCase over the whole text, not one per key.
+    this.all = all.toLowerCase();
   }
-  // Stable: equal ranks keep the list's own order.
-  ranked.sort((a, b) => a.rank - b.rank || a.index - b.index);
-  return ranked.map((r) => r.index);
+
+  /**
+   * Rows containing every word, in list order: one indexOf sweep over all rows for the longest
+   * word (jumping to the next row after each hit), then only the rows it found for the others.
+   */
+  scan(words: readonly string[]): number[] {
+    let longest = words[0]!;
+    for (const w of words) if (w.length > longest.length) longest = w;
+    const found: number[] = [];
+    const rowCount = this.start.length - 1;
+    let r = 0;
+    for (let pos = this.all.indexOf(longest); pos >= 0; ) {
+      while (this.start[r + 1]! <= pos) r++;
+      found.push(r);
+      pos = r + 1 < rowCount ? this.all.indexOf(longest, this.start[r + 1]!) : -1;
+    }
+    if (words.length === 1) return found;
+    return found.filter((i) => {
+      const row = this.all.slice(this.start[i]!, this.start[i + 1]!);
+      return words.every((w) => row.includes(w));
+    });
+  }
 }
+
+/** Each distinct name once, with the rows it names; fuse.js over the ones that could match. */
+class NameIndex {
+  private readonly names: string[] = [];
+  private readonly lowered: string[] = [];
+  private readonly rowsOf: number[][] = [];
+
+  constructor(rows: readonly SearchRow[]) {
+    const byName = new Map<string, number>();
+    for (let i = 0; i < rows.length; i++) {
+      for (const name of rows[i]!.names) {
+        if (name === '') continue;
+        let n = byName.get(name);
+        if (n === undefined) {
+          n = this.names.length;
+          byName.set(name, n);
+          this.names.push(name);
+          this.lowered.push(name.toLowerCase());
+          this.rowsOf.push([]);
+        }
+        const list = this.rowsOf[n]!;
+        if (list[list.length - 1] !== i) list.push(i);
+      }
+    }
+  }
+
+  /**
+   * Rows whose names fuse.js matches, best first, at most `limit`. fuse scores a name without
+   * spaces by its fewest edits alone, ties in list order, so fuse need only rank the names that
+   * order puts first, enough for `limit` rows; a name with spaces it also scores per word, so
+   * when one is among those, fuse ranks every match.
+   */
+  fuzzy(query: string, limit: number): number[] {
+    const matches = this.matches(query.toLowerCase());
+    if (matches.length === 0) return [];
+    // Fewest edits first, equal edits in list order; enough names to name `limit` rows.
+    const levels: number[][] = [];
+    for (const { name, edits } of matches) (levels[edits] ??= []).push(name);
+    const best: number[] = [];
+    const covered = new Set<number>();
+    for (const level of levels) {
+      for (const name of level ?? []) {
+        if (covered.size >= limit) break;
+        best.push(name);
+        for (const row of this.rowsOf[name]!) covered.add(row);
+      }
+    }
+    const candidates = best.some((n) => this.names[n]!.includes(' ')) ? matches.map((x) => x.name) : best.sort((x, y) => x - y);
+    const fuse = new Fuse(candidates.map((n) => this.names[n]!), { ignoreLocation: true, threshold: FUZZY_THRESHOLD });
+    const rows: number[] = [];
+    const seen = new Set<number>();
+    for (const r of fuse.search(query)) {
+      for (const row of this.rowsOf[candidates[r.refIndex]!]!) {
+        if (seen.has(row)) continue;
+        seen.add(row);
+        rows.push(row);
+        if (rows.length >= limit) return rows;
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * The names fuse.js will match, in list order, with their fewest edits: those where some
+   * substring is within k edits of the query (fuse's bitap, k/m within its threshold), found
+   * here without fuse's per-name allocations.
+   */
+  private matches(query: string): { name: number; edits: number }[] {
+    const m = query.length;
+    if (m > MAX_PATTERN) return this.names.map((_, name) => ({ name, edits: 0 })); // fuse chunks long queries: it judges
+    let k = 0;
+    while ((k + 1) / m <= FUZZY_THRESHOLD) k++; // fuse.js's own test, error by error
+    const edits = editsTo(query);
+    const found: { name: number; edits: number }[] = [];
+    for (let i = 0; i < this.lowered.length; i++) {
+      const e = edits(this.lowered[i]!);
+      if (e <= k) found.push({ name: i, edits: e });
+    }
+    return found;
+  }
+}
+
+/**
+ * For a pattern of at most 32 UTF-16 units, a function giving the fewest edits (insert, delete,
+ * substitute) between it and any substring of a text: Myers' bit-parallel algorithm, one step
+ * per text character, a match may start anywhere.
+ */
+export function editsTo(pattern: string): (text: string) => number {
+  const m = pattern.length;
+  if (m === 0) return () => 0;
+  if (m > MAX_PATTERN) throw new RangeError(`pattern longer than ${MAX_PATTERN}`);
+  const mask = m === 32 ? 0xffffffff : (1 << m) - 1;
+  const high = 1 << (m - 1);
+  // Per character, the pattern positions holding it: a table for ASCII, a map for the rest.
+  const ascii = new Int32Array(128);
+  const other = new Map<number, number>();
+  for (let i = 0; i < m; i++) {
+    const c = pattern.charCodeAt(i);
+    if (c < 128) ascii[c]! |= 1 << i;
+    else other.set(c, (other.get(c) ?? 0) | (1 << i));
+  }
+  return (text) => {
+    let pv = mask;
+    let mv = 0;
+    let score = m;
+    let best = m;
+    for (let j = 0; j < text.length && best > 0; j++) {
+      const c = text.charCodeAt(j);
+      const eq = c < 128 ? ascii[c]! : (other.get(c) ?? 0);
+      const xv = eq | mv;
+      const xh = ((((eq & pv) + pv) & mask) ^ pv) | eq;
+      let ph = mv | (~(xh | pv) & mask);
+      let mh = pv & xh;
+      if (ph & high) score++;
+      else if (mh & high) score--;
+      // Shifted in as 0: row 0 of the table is all zeros, a match may begin at any column.
+      ph = (ph << 1) & mask;
+      mh = (mh << 1) & mask;
+      pv = mh | (~(xv | ph) & mask);
+      mv = ph & xv;
+      if (score < best) best = score;
+    }
+    return best;
+  };
+}
+

@@ -5,7 +5,7 @@
 import type { ServicePort } from '../../core/kube/types.js';
 import { tracePacket } from '../../core/trace/index.js';
 import type { Outcome, TraceResult } from '../../core/trace/types.js';
-import type { ChainRef, Frame, ServiceSort, TraceRequest } from '../state.js';
+import type { ChainRef, Frame, Screen, ServiceSort, TraceRequest } from '../state.js';
 import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
 import { resolveCursor } from './list-window.js';
 import { createSearcher, type Searcher } from './search.js';
@@ -61,8 +61,28 @@ export function serviceTreeView(data: ExplorerData, service: ServicePort, filter
   const all = memo(data, `tree\0${service.family} ${service.id}`, () => buildServiceTree(data, service));
   if (filter.trim() === '') return all;
   const id = `${service.family} ${service.id}`;
-  const searcher = () => memo(data, `tree-search\0${id}`, () => createSearcher(all.map((r) => [r.text])));
+  const searcher = () => memo(data, `tree-search\0${id}`, () => createSearcher(all.map((r) => ({ names: [r.text] }))));
   return memo(data, `tree\0${id}\0${filter}`, () => filtered(all, all, searcher, filter));
+}
+
+/**
+ * Builds the search index of the list `screen` shows, so the first character typed into its
+ * filter does not wait for it (at 10k services the index takes ~100 ms, a keystroke ~2 ms).
+ */
+export function warmSearch(data: ExplorerData, screen: Screen): void {
+  switch (screen.kind) {
+    case 'services':
+      data.serviceSearcher();
+      return;
+    case 'hooks':
+      data.hookSearcher();
+      return;
+    case 'chain':
+      data.ruleSearcher(screen.ref);
+      return;
+    default:
+      return; // small lists: their index is built on the first character
+  }
 }
 
 export interface TraceView {
@@ -84,7 +104,7 @@ const outcomeSearchers = new WeakMap<readonly Outcome[], Searcher>();
 export function outcomesView(view: TraceView, filter: string): readonly Outcome[] {
   const outcomes = view.result?.outcomes ?? [];
   if (filter.trim() === '') return outcomes;
-  const fields = (o: Outcome) => [o.verdict, o.dnat ?? '', o.endpointChain ?? '', o.reason ?? '', ...o.path.map((s) => s.chain)];
+  const fields = (o: Outcome) => ({ names: [o.verdict, o.reason ?? ''], keys: [o.dnat ?? '', o.endpointChain ?? '', ...o.path.map((s) => s.chain)] });
   const searcher = () => {
     let s = outcomeSearchers.get(outcomes);
     if (!s) {
