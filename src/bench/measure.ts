@@ -4,11 +4,12 @@
  * return numbers, the report compares them with design.md's targets.
  */
 import { readFile } from 'node:fs/promises';
-import { diffSnapshots } from '../core/counters/index.js';
-import { buildKubeModel, type KubeModel, type ServicePort } from '../core/kube/index.js';
+import { buildKubeModel, rebaseKubeModel, type KubeModel, type ServicePort } from '../core/kube/index.js';
 import { parseIptablesSave, type Ruleset } from '../core/parse/index.js';
 import { tracePacket } from '../core/trace/index.js';
 import { readDumpFile } from '../sources/file.js';
+import type { Snapshot } from '../sources/types.js';
+import { snapshotData } from '../tui/model/snapshot-data.js';
 import { max, median, timed } from './stats.js';
 
 export interface LoadResult {
@@ -97,47 +98,51 @@ export function measureTraces(ruleset: Ruleset, model: KubeModel, count: number)
 }
 
 export interface RefreshResult {
-  /** CPU and wall time of each refresh: read + parse + model + counters diff. */
+  /** CPU and wall time of each refresh: read + parse + model + the explorer's data, sorted by rate. */
   readonly cpuMs: readonly number[];
   readonly wallMs: readonly number[];
   /** Median over the refreshes after the first (a running explorer is warm). */
   readonly medianCpuMs: number;
   readonly medianWallMs: number;
   readonly firstCpuMs: number;
-  /** Rules and services that counted between the two snapshots (the diff did real work). */
-  readonly countedRules: number;
+  /** Services with a rate in the last refresh (the counters diff did real work). */
   readonly servicesWithRates: number;
+  /** Refreshes whose model carried over from the previous one (the same rules, new counts). */
+  readonly carriedOver: number;
 }
 
 /**
- * A live refresh as kubechains does it, timed: the new dump is read, parsed and modelled, and
- * diffed against the previous snapshot; every service's delta and rate is asked for (the
- * services screen sorts by rate) and every rule that counted (the "counted since last refresh"
- * marks). `first` is loaded untimed, then each of `next` in turn is a refresh.
+ * A live refresh as the explorer does it, timed: the new dump is read and parsed, its model
+ * carried over from the previous snapshot when the rules are the same (else built), the
+ * explorer's data made with the previous snapshot's counters, and the services list sorted by
+ * rate (the costliest screen: every service's delta). `first` is loaded untimed, then each of
+ * `next` in turn is a refresh.
  */
 export async function measureRefresh(first: string, next: readonly string[], intervalMs = 2000): Promise<RefreshResult> {
-  const firstRuleset = parseIptablesSave(await readFile(first, 'utf8'));
-  let prev = { ruleset: firstRuleset, takenAtMs: 0, model: buildKubeModel(firstRuleset) };
+  const snapshot = async (file: string, at: number): Promise<Snapshot> => {
+    const text = await readDumpFile(file);
+    return { text, ruleset: parseIptablesSave(text), origin: file, takenAt: new Date(at), nodeAddresses: [] };
+  };
+  let at = Date.UTC(2026, 0, 1);
+  let prev = snapshotData(await snapshot(first, at));
   const cpuSamples: number[] = [];
   const wallSamples: number[] = [];
-  let countedRules = 0;
   let servicesWithRates = 0;
+  let carriedOver = 0;
   for (const file of next) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const text = await readDumpFile(file);
-    const ruleset = parseIptablesSave(text);
-    const model = buildKubeModel(ruleset);
-    const cur = { ruleset, takenAtMs: prev.takenAtMs + intervalMs, model };
-    const diff = diffSnapshots(prev, cur);
-    let rated = 0;
-    for (const s of model.services) if (diff.servicePort(s)?.packetRate != null) rated++;
-    const counted = diff.countedRules().length;
+    at += intervalMs;
+    const snap = await snapshot(file, at);
+    // As the explorer does (refreshKubeModel), counting the refreshes whose model carried over.
+    const rebased = rebaseKubeModel(prev.model, prev.ruleset, snap.ruleset);
+    if (rebased) carriedOver++;
+    const data = snapshotData(snap, undefined, prev, rebased ?? buildKubeModel(snap.ruleset));
+    const rows = data.sortedServices('rate');
     wallSamples.push(performance.now() - t0);
     cpuSamples.push(cpu(process.cpuUsage(c0)));
-    countedRules = counted;
-    servicesWithRates = rated;
-    prev = cur;
+    servicesWithRates = rows.filter((r) => data.diff.servicePort(r.service)?.packetRate != null).length;
+    prev = data;
   }
   const warmCpu = cpuSamples.slice(1);
   const warmWall = wallSamples.slice(1);
@@ -147,8 +152,8 @@ export async function measureRefresh(first: string, next: readonly string[], int
     medianCpuMs: median(warmCpu.length > 0 ? warmCpu : cpuSamples),
     medianWallMs: median(warmWall.length > 0 ? warmWall : wallSamples),
     firstCpuMs: cpuSamples[0] ?? NaN,
-    countedRules,
     servicesWithRates,
+    carriedOver,
   };
 }
 

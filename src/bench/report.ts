@@ -333,8 +333,10 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
       out.push(`Not measured: ${(d.refresh as { error: string }).error}`);
     } else {
       const rf = d.refresh as RefreshResult;
-      out.push('One refresh = read the new dump, parse, model, diff the counters against the previous snapshot (every service\'s rate and');
-      out.push("every rule that counted). Median of the refreshes after the first, in one process (a running explorer is warm).");
+      out.push('One refresh = what the explorer does with a new dump: read, parse, model, its data with the counters diffed against');
+      out.push('the previous snapshot, and the services list sorted by rate (every service\'s delta, the costliest screen). The refreshes');
+      out.push('bring the same rules with new counts, as a live source mostly does, so the model carries over from the previous snapshot');
+      out.push('(`refreshKubeModel`). Median of the refreshes after the first, in one process (a running explorer is warm).');
       out.push(`\`iptables-save -c\` prints the same ruleset loaded with \`iptables-restore -c\` into a network namespace (median of ${d.saves?.length ?? 0} run${d.saves?.length === 1 ? '' : 's'}).`);
       out.push('');
       out.push(
@@ -349,7 +351,10 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
         ),
       );
       out.push('');
-      out.push(`Each refresh found ${num(rf.servicesWithRates)} services with a rate and ${num(rf.countedRules)} rules that counted.`);
+      out.push(
+        `Each refresh found ${num(rf.servicesWithRates)} services with a rate; ${num(rf.carriedOver)} of ${num(rf.cpuMs.length)} ` +
+          'carried the model over.',
+      );
     }
     out.push('');
     out.push(`## Explorer (${num(d.size)} services)`);

@@ -6,7 +6,9 @@
  *
  * A diff keeps both rulesets alive until it is dropped.
  */
-import { buildKubeModel } from '../kube/model.js';
+import { buildKubeModel, ModelEndpoint } from '../kube/model.js';
+import { chainRef, countersAt, ruleAt, ruleCount, textAt } from '../parse/rule.js';
+import { holdSameRules } from '../parse/same.js';
 import type { Endpoint, KubeModel, Protocol, ServicePort } from '../kube/types.js';
 import type { Chain, Counters, Family, Rule, Ruleset, TableName } from '../parse/types.js';
 import { SnapshotIndex, TABLE_SLOTS, matchRules, tableSlot } from './identity.js';
@@ -73,9 +75,16 @@ function servicesById(model: KubeModel): Map<string, ServicePort[]> {
 
 /** One chain of the current snapshot matched with the previous one; deltas made on demand. */
 interface ChainDiff {
-  readonly rules: readonly Rule[];
-  /** The same rule in the previous snapshot per position (null: new); null when the chain is new. */
-  readonly matched: readonly (Rule | null)[] | null;
+  readonly chain: Chain;
+  /** The chain of that name in the previous snapshot, null when the chain is new. */
+  readonly prev: Chain | null;
+  readonly size: number;
+  /**
+   * The same rule in the previous snapshot per position (null: new); SAME when the chains hold
+   * the same rules position for position (the usual refresh: no Rule objects are made to say
+   * so); null when the chain is new.
+   */
+  readonly matched: readonly (Rule | null)[] | typeof SAME | null;
   /** Made on first request per position; all of them once `complete`. */
   deltas: (RuleDelta | undefined)[] | null;
   complete: boolean;
@@ -96,6 +105,8 @@ class Diff implements CounterDiff {
   private readonly chainDeltas: Map<string, ChainDelta | null>[] = Array.from({ length: TABLE_SLOTS }, () => new Map());
   private readonly serviceDeltas = new Map<ServicePort, ServiceDelta>();
   private curModel: KubeModel | null = null;
+  /** Whether both snapshots hold the same rules; null until asked. */
+  private sameRulesets: boolean | null = null;
 
   constructor(
     readonly previous: Snapshot | null,
@@ -122,12 +133,12 @@ class Diff implements CounterDiff {
     const cd = this.chainDiff(tableSlot(rule.family, rule.table), rule.chain);
     if (!cd) return undefined;
     const guess = rule.index - 1;
-    if (cd.rules[guess] === rule) return this.ruleDelta(cd, guess);
+    if (guess >= 0 && guess < cd.size && ruleAt(cd.chain, guess) === rule) return this.ruleDelta(cd, guess);
     // Not where its index says (a merged chain, or a rule of another ruleset): by object identity.
     let positions = cd.positions;
     if (!positions) {
       positions = new Map();
-      for (let i = 0; i < cd.rules.length; i++) positions.set(cd.rules[i]!, i);
+      for (let i = 0; i < cd.size; i++) positions.set(ruleAt(cd.chain, i), i);
       cd.positions = positions;
     }
     const i = positions.get(rule);
@@ -138,7 +149,8 @@ class Diff implements CounterDiff {
     const cd = this.chainDiff(tableSlot(family, table), name);
     if (!cd) return undefined;
     if (!cd.complete) {
-      for (let i = 0; i < cd.rules.length; i++) this.ruleDelta(cd, i);
+      cd.deltas ??= new Array<RuleDelta | undefined>(cd.size); // an empty chain too: [] not null
+      for (let i = 0; i < cd.size; i++) this.ruleDelta(cd, i);
       cd.complete = true;
     }
     return cd.deltas as RuleDelta[];
@@ -187,12 +199,12 @@ class Diff implements CounterDiff {
     for (const chain of this.cur.chains()) {
       const cd = this.chainDiff(tableSlot(chain.family, chain.table), chain.name);
       if (!cd) continue;
-      const { rules, matched } = cd;
+      const { matched } = cd;
       if (!matched) continue;
-      // Only rules that counted get a delta object: a full pass allocates little.
-      for (let i = 0; i < rules.length; i++) {
-        const c = rules[i]!.counters;
-        const pc = matched[i]?.counters;
+      // Only rules that counted get a delta object (and a Rule object): a full pass allocates little.
+      for (let i = 0; i < cd.size; i++) {
+        const c = countersAt(cd.chain, i);
+        const pc = matched === SAME ? countersAt(cd.prev!, i) : matched[i]?.counters;
         if (c && pc && c.packets > pc.packets && this.compare(c, pc) === 'ok') out.push(this.ruleDelta(cd, i));
       }
     }
@@ -208,19 +220,35 @@ class Diff implements CounterDiff {
       cache.set(name, null);
       return undefined;
     }
-    const prevChain = this.prevIdx?.chainInSlot(slot, name);
-    const matched = prevChain ? matchRules(prevChain.rules, chain.rules) : null;
-    const cd: ChainDiff = { rules: chain.rules, matched, deltas: null, complete: false, positions: null };
+    const prevChain = this.prevIdx?.chainInSlot(slot, name) ?? null;
+    const matched = prevChain === null ? null : this.sameRules(prevChain, chain) ? SAME : matchRules(prevChain.rules, chain.rules);
+    const cd: ChainDiff = { chain, prev: prevChain, size: ruleCount(chain), matched, deltas: null, complete: false, positions: null };
     cache.set(name, cd);
     return cd;
   }
 
+  /** Whether `prev` and `cur` hold the same rules in the same order, read from the rule rows. */
+  private sameRules(prev: Chain, cur: Chain): boolean {
+    // Two dumps of the same rules (found once per pair): a parsed chain's namesake is its counterpart.
+    this.sameRulesets ??= this.previous !== null && holdSameRules(this.previous.ruleset, this.current.ruleset);
+    if (this.sameRulesets && chainRef(prev) >= 0 && chainRef(cur) >= 0) return true;
+    const n = ruleCount(cur);
+    if (ruleCount(prev) !== n) return false;
+    for (let i = 0; i < n; i++) if (textAt(prev, i) !== textAt(cur, i)) return false;
+    return true;
+  }
+
+  private previousRule(cd: ChainDiff, i: number): Rule | null {
+    if (cd.matched === SAME) return ruleAt(cd.prev!, i);
+    return cd.matched ? cd.matched[i]! : null;
+  }
+
   private ruleDelta(cd: ChainDiff, i: number): RuleDelta {
-    const deltas = (cd.deltas ??= new Array<RuleDelta | undefined>(cd.rules.length));
+    const deltas = (cd.deltas ??= new Array<RuleDelta | undefined>(cd.size));
     const made = deltas[i];
     if (made) return made;
-    const rule = cd.rules[i]!;
-    const previous = cd.matched ? cd.matched[i]! : null;
+    const rule = ruleAt(cd.chain, i);
+    const previous = this.previousRule(cd, i);
     const d: RuleDelta = { rule, previous, ...this.countersDelta(rule.counters, previous ? previous.counters : undefined) };
     deltas[i] = d;
     return d;
@@ -321,7 +349,24 @@ class Diff implements CounterDiff {
     return named;
   }
 
+  /**
+   * An endpoint's DNAT counters delta read from the rule rows, for a model of this snapshot and
+   * a chain of the same rules as before: no Rule or RuleDelta objects (a services screen sorted
+   * by rate asks for every endpoint). null: take the general path.
+   */
+  private endpointCounters(endpoint: Endpoint): CounterDelta | null {
+    if (!(endpoint instanceof ModelEndpoint)) return null;
+    const chain = endpoint.dnatChain;
+    if (chain === null) return null;
+    const cd = this.chainDiff(tableSlot(chain.family, chain.table), chain.name);
+    if (!cd || cd.chain !== chain || cd.matched !== SAME) return null;
+    const at = endpoint.dnatPosition;
+    return this.countersDelta(countersAt(chain, at), countersAt(cd.prev!, at));
+  }
+
   private endpointDelta(service: ServicePort, endpoint: Endpoint): EndpointDelta {
+    const fast = this.endpointCounters(endpoint);
+    if (fast !== null) return { endpoint, service, ...fast };
     const rd = endpoint.dnatRule ? this.rule(endpoint.dnatRule) : undefined;
     if (!rd) {
       // No DNAT rule (a SEP chain missing from a partial dump), or a model of another ruleset.
@@ -341,6 +386,9 @@ class Diff implements CounterDiff {
     };
   }
 }
+
+/** Stands for a chain whose rules are the previous chain's, position for position. */
+const SAME = 'same';
 
 const UNCOUNTED: CounterDelta = {
   state: 'uncounted',

@@ -4,3 +4,4 @@ export { buildKubeModel, serviceChainRole, hostAddress } from './model.js';
 export { findServices, parseAddressQuery } from './find.js';
 export { splitEndpoints, statisticProbability, endpointDnat, type EndpointJump, type EndpointSplit } from './endpoints.js';
 export { serviceIdFromComment, entryComment, splitServiceId, looksLikeServiceId } from './comments.js';
+export { rebaseKubeModel, refreshKubeModel } from './rebase.js';

@@ -5,7 +5,7 @@
  * dumps have none on SVC->SEP jumps), and the filter table's REJECT/DROP rules add services
  * with no endpoints and the reasons traffic is refused. One pass over the kube chains: near-linear.
  */
-import { anyRuleCounted, ruleAt, textAt } from '../parse/rule.js';
+import { anyRuleCounted, countersAt, ruleAt, textAt } from '../parse/rule.js';
 import type { Chain, Family, Rule, Ruleset } from '../parse/types.js';
 import { NatChainFacts } from './chain-facts.js';
 import { endpointFromComment, splitServiceId } from './comments.js';
@@ -19,8 +19,7 @@ import type { Endpoint, EntryKind, EntryPoint, KubeModel, Protocol, ServiceChain
 export { hostAddress, serviceChainRole } from './group.js';
 
 export function buildKubeModel(ruleset: Ruleset): KubeModel {
-  // Read from the rule store: asking every rule for its counters would make every Rule object.
-  const hasCounters = ruleset.info.hasCounters && ruleset.tables.some(anyRuleCounted);
+  const hasCounters = countsRules(ruleset);
   const layout: LayoutSigns = { legacy: false, kube: false };
   const services: ServicePort[] = [];
   for (const family of ['ipv4', 'ipv6'] as const) {
@@ -30,7 +29,11 @@ export function buildKubeModel(ruleset: Ruleset): KubeModel {
     for (const s of buildFamily(family, nat, filter, hasCounters, layout)) services.push(s);
   }
   services.sort(compareServices);
+  return modelOf(services, layout.legacy ? 'legacy' : layout.kube || services.length > 0 ? 'current' : 'none');
+}
 
+/** The model of services already in model order. */
+export function modelOf(services: ServicePort[], layout: KubeModel['layout']): KubeModel {
   const byId = new Map<string, ServicePort>();
   for (const s of services) if (!byId.has(s.id)) byId.set(s.id, s);
   return {
@@ -38,8 +41,13 @@ export function buildKubeModel(ruleset: Ruleset): KubeModel {
     byId,
     // Built on first use: `services --json` never asks who owns a chain, the explorer does.
     chainOwner: new LazyMap(() => chainOwners(services)),
-    layout: layout.legacy ? 'legacy' : layout.kube || services.length > 0 ? 'current' : 'none',
+    layout,
   };
+}
+
+/** Whether the model has counters to show. Read from the rule store: asking every rule would make every Rule object. */
+export function countsRules(ruleset: Ruleset): boolean {
+  return ruleset.info.hasCounters && ruleset.tables.some(anyRuleCounted);
 }
 
 function buildFamily(
@@ -174,7 +182,7 @@ function affinity(g: Group, facts: NatChainFacts): number | null {
  * An endpoint of the model. Its DNAT rule is a Rule object only when asked for (the explorer and
  * the counters ask for a few; `services --json` for none): own properties are the data.
  */
-class ModelEndpoint implements Endpoint {
+export class ModelEndpoint implements Endpoint {
   readonly #dnatChain: Chain | null;
   readonly #dnatAt: number;
   constructor(
@@ -193,10 +201,30 @@ class ModelEndpoint implements Endpoint {
   get dnatRule(): Rule | null {
     return this.#dnatChain === null ? null : ruleAt(this.#dnatChain, this.#dnatAt);
   }
+
+  /** The chain of the DNAT rule (its KUBE-SEP chain), null when there is none. */
+  get dnatChain(): Chain | null {
+    return this.#dnatChain;
+  }
+
+  /** The DNAT rule's position in dnatChain, from 0. */
+  get dnatPosition(): number {
+    return this.#dnatAt;
+  }
+
+  /** The same endpoint in the ruleset whose chains `counterpart` gives, with its counters; null if its chain has none there. */
+  rebased(counterpart: ReadonlyMap<Chain, Chain>, hasCounters: boolean): ModelEndpoint | null {
+    if (this.#dnatChain === null) return this;
+    const chain = counterpart.get(this.#dnatChain);
+    if (chain === undefined) return null;
+    const counters = hasCounters ? countersAt(chain, this.#dnatAt) : null;
+    const { address, probability, local } = this;
+    return new ModelEndpoint(address, this.chain, probability, local, counters ? counters.packets : null, counters ? counters.bytes : null, chain, this.#dnatAt);
+  }
 }
 
 /** An entry point of the model; its rule is made when asked for. */
-class ModelEntryPoint implements EntryPoint {
+export class ModelEntryPoint implements EntryPoint {
   readonly #chain: Chain;
   readonly #at: number;
   constructor(
@@ -212,6 +240,12 @@ class ModelEntryPoint implements EntryPoint {
   }
   get rule(): Rule {
     return ruleAt(this.#chain, this.#at);
+  }
+
+  /** The same entry point in the ruleset whose chains `counterpart` gives; null if its chain has none there. */
+  rebased(counterpart: ReadonlyMap<Chain, Chain>): ModelEntryPoint | null {
+    const chain = counterpart.get(this.#chain);
+    return chain === undefined ? null : new ModelEntryPoint(this.kind, this.address, this.port, this.protocol, chain, this.#at);
   }
 }
 

@@ -3,3 +3,4 @@ export { parseIptablesSave, EXTENSION_TARGETS, MAX_LINE_LENGTH, type ParseOption
 export { serializeRuleset, ruleLine, chainLine, ruleArgsText, quoteSaveString } from './serialize.js';
 export { tokenize, type Token } from './tokenize.js';
 export * from './query.js';
+export { counterpartChains, holdSameRules } from './same.js';

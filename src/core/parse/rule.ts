@@ -264,6 +264,11 @@ export class StoredRule implements Rule {
     return this.store.text(this.id);
   }
 
+  /** The chain the rule was added to. */
+  ownerChain(): Chain {
+    return this.store.owner(this.id);
+  }
+
   get counters(): Counters | null {
     return this.store.counters(this.id);
   }
@@ -457,6 +462,15 @@ export class ParsedTable implements Table {
     return this.#rules;
   }
 
+  /** How many rules `rules` holds, counted in the store (no Rule objects). */
+  ruleTotal(): number {
+    if (this.#rules !== null) return this.#rules.length;
+    const end = this.#endId < 0 ? this.#store.count : this.#endId;
+    let n = 0;
+    for (let id = this.#firstId; id < end; id++) if (!this.#store.owner(id).deleted) n++;
+    return n;
+  }
+
   /** Whether any rule of the table has counters, read from the store (no Rule objects). */
   anyRuleCounted(): boolean {
     const end = this.#endId < 0 ? this.#store.count : this.#endId;
@@ -501,6 +515,16 @@ export function countersAt(chain: Chain, i: number): Counters | null {
 /** The Rule object at position `i` (from 0): the same object `chain.rules[i]` is. */
 export function ruleAt(chain: Chain, i: number): Rule {
   return chain instanceof ParsedChain ? chain.ruleAt(i) : chain.rules[i]!;
+}
+
+/** The chain a parsed rule belongs to; null for a rule that did not come from the parser. */
+export function ownerChain(rule: Rule): Chain | null {
+  return rule instanceof StoredRule ? rule.ownerChain() : null;
+}
+
+/** table.rules.length, without making Rule objects for a parsed table. */
+export function tableRuleCount(table: Table): number {
+  return table instanceof ParsedTable ? table.ruleTotal() : table.rules.length;
 }
 
 /** Whether any rule of `table` has counters, without making Rule objects for a parsed table. */

@@ -3,11 +3,12 @@
  * selected row by key), the poller's status feeds the status line, a clock redraws the ages
  * once a second, and `p` (state.paused) pauses and resumes the poller.
  *
- * A snapshot arrives parsed; building its model and rows is synchronous work, done in two
- * pieces with the event loop in between so that keys typed meanwhile are handled first.
+ * A snapshot arrives parsed; its model (carried over from the previous one when only counts
+ * changed) and rows are synchronous work, done in two pieces with the event loop in between so
+ * that keys typed meanwhile are handled first.
  */
 import { useEffect, useRef, useState } from 'react';
-import { buildKubeModel } from '../../core/kube/index.js';
+import { refreshKubeModel } from '../../core/kube/index.js';
 import type { PollerListener, PollerStatus } from '../../sources/poller.js';
 import type { ExplorerData } from '../model/explorer-data.js';
 import { snapshotData } from '../model/snapshot-data.js';
@@ -61,7 +62,8 @@ export function useLive(initial: ExplorerData, live: LiveProps | undefined, stor
         .then(async () => {
           await yieldToEventLoop();
           if (closed) return;
-          const model = buildKubeModel(snapshot.ruleset);
+          // The same rules with new counts (the usual refresh): the services carry over.
+          const model = refreshKubeModel(snapshot.ruleset, dataRef.current);
           await yieldToEventLoop();
           if (closed) return;
           const before = dataRef.current;

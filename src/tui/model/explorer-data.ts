@@ -7,6 +7,7 @@
 import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
 import { buildKubeModel, type KubeModel, type ServicePort } from '../../core/kube/index.js';
 import { findChain } from '../../core/parse/query.js';
+import { ruleCount as chainRuleCount, tableRuleCount, targetAt } from '../../core/parse/rule.js';
 import type { Chain, Counters, Family, Rule, Ruleset, TableName } from '../../core/parse/types.js';
 import type { ChainRef, ServiceSort } from '../state.js';
 import { ruleSummary } from './rule-summary.js';
@@ -152,7 +153,7 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
   let ruleCount = 0;
   for (const t of ruleset.tables) {
     chainCount += t.chains.length;
-    ruleCount += t.rules.length;
+    ruleCount += tableRuleCount(t); // t.rules.length would make a Rule object per rule
   }
 
   return {
@@ -273,13 +274,18 @@ function buildHookRows(ruleset: Ruleset): HookRow[] {
   return rows;
 }
 
+/** Rules jumping or going to each chain, read from the rule rows (no Rule objects). */
 function countReferences(ruleset: Ruleset): Map<string, number> {
   const counts = new Map<string, number>();
   for (const t of ruleset.tables) {
-    for (const r of t.rules) {
-      if (!r.target) continue;
-      const key = `${t.family}/${t.name}/${r.target}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+    for (const chain of t.chains) {
+      const n = chainRuleCount(chain);
+      for (let i = 0; i < n; i++) {
+        const target = targetAt(chain, i);
+        if (!target) continue;
+        const key = `${t.family}/${t.name}/${target}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
     }
   }
   return counts;

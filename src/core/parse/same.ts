@@ -1,0 +1,50 @@
+/**
+ * Whether two dumps hold the same rules. A live source prints the same rules again and again
+ * with new counts; what depends on the rules alone (the kube model's services and endpoints)
+ * then carries over from one snapshot to the next instead of being derived again.
+ */
+import { ruleCount, textAt } from './rule.js';
+import type { Chain, Ruleset } from './types.js';
+
+/**
+ * For rulesets `a` and `b` holding the same rules — the same tables (name, family), chains
+ * (name, built-in, policy, deleted ones) and every rule's text, all in the same order; counters
+ * and line numbers may differ — b's chain for each of a's. Null when anything differs.
+ */
+export function counterpartChains(a: Ruleset, b: Ruleset): Map<Chain, Chain> | null {
+  const counterpart = compare(a, b);
+  // A refresh asks twice (carrying the model over, then diffing counters): the answer is kept,
+  // as a yes or no beside a weak reference, so no snapshot keeps an older one alive.
+  compared.set(b, { a: new WeakRef(a), same: counterpart !== null });
+  return counterpart;
+}
+
+/** Whether `a` and `b` hold the same rules (see counterpartChains), remembered per pair. */
+export function holdSameRules(a: Ruleset, b: Ruleset): boolean {
+  const known = compared.get(b);
+  if (known !== undefined && known.a.deref() === a) return known.same;
+  return counterpartChains(a, b) !== null;
+}
+
+const compared = new WeakMap<Ruleset, { readonly a: WeakRef<Ruleset>; readonly same: boolean }>();
+
+function compare(a: Ruleset, b: Ruleset): Map<Chain, Chain> | null {
+  if (a.tables.length !== b.tables.length) return null;
+  const counterpart = new Map<Chain, Chain>();
+  for (let t = 0; t < a.tables.length; t++) {
+    const ta = a.tables[t]!;
+    const tb = b.tables[t]!;
+    if (ta.name !== tb.name || ta.family !== tb.family || ta.chains.length !== tb.chains.length) return null;
+    if (ta.deletedChains.join('\n') !== tb.deletedChains.join('\n')) return null;
+    for (let c = 0; c < ta.chains.length; c++) {
+      const ca = ta.chains[c]!;
+      const cb = tb.chains[c]!;
+      if (ca.name !== cb.name || ca.builtin !== cb.builtin || ca.policy !== cb.policy) return null;
+      const n = ruleCount(ca);
+      if (n !== ruleCount(cb)) return null;
+      for (let i = 0; i < n; i++) if (textAt(ca, i) !== textAt(cb, i)) return null;
+      counterpart.set(ca, cb);
+    }
+  }
+  return counterpart;
+}
