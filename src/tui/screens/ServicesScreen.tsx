@@ -23,31 +23,37 @@ const TYPE_LABEL: Record<ServiceType, string> = {
   ExternalIP: 'ExtIP',
 };
 
-/** Fixed columns; the id takes what is left (14 at 80 columns). The counted mark sits right after the rate. */
+/** Fixed columns; the id takes what is left (22 at 80 columns). The counted mark sits right after the rate. */
 const W = { type: 9, cluster: 20, nodePort: 5, endpoints: 5, policy: 7, packets: 5, bytes: 5, delta: 5, rate: 5, mark: 1 };
-const FIXED = W.type + W.cluster + W.nodePort + W.endpoints + W.policy + W.packets + W.rate + W.mark + 7 + 2;
-/** Bytes and Δ packets are shown only while the id keeps at least this much room. */
+const FIXED = W.type + W.cluster + W.nodePort + W.endpoints + W.packets + W.rate + W.mark + 6 + 2;
+/**
+ * Policy, Δ packets and bytes (in that order) are shown only while the id keeps at least this
+ * much room: the id is what a row is found by; the service screen shows the policy too.
+ */
 const ID_ROOM = 18;
 
 export interface ServiceColumns {
   readonly id: number;
+  readonly policy: boolean;
   readonly delta: boolean;
   readonly bytes: boolean;
 }
 
 export function serviceColumns(width: number): ServiceColumns {
   let id = width - FIXED;
+  const policy = id - (W.policy + 1) >= ID_ROOM;
+  if (policy) id -= W.policy + 1;
   const delta = id - (W.delta + 1) >= ID_ROOM;
   if (delta) id -= W.delta + 1;
   const bytes = id - (W.bytes + 1) >= ID_ROOM;
   if (bytes) id -= W.bytes + 1;
-  return { id: Math.max(8, id), delta, bytes };
+  return { id: Math.max(8, id), policy, delta, bytes };
 }
 
 export function serviceHeader(cols: ServiceColumns): string {
   return [
     cell('ID', cols.id), cell('TYPE', W.type), cell('CLUSTER-IP:PORT', W.cluster), rcell('NODEP', W.nodePort),
-    rcell('EP/LO', W.endpoints), cell('POLICY', W.policy), rcell('PKTS', W.packets),
+    rcell('EP/LO', W.endpoints), ...(cols.policy ? [cell('POLICY', W.policy)] : []), rcell('PKTS', W.packets),
     ...(cols.bytes ? [rcell('BYTES', W.bytes)] : []),
     ...(cols.delta ? [rcell('ΔPKTS', W.delta)] : []),
     rcell('PKT/S', W.rate) + ' ',
@@ -63,7 +69,7 @@ export function serviceLine(r: ServiceRow, cols: ServiceColumns, diff: CounterDi
     cell(r.cluster, W.cluster),
     rcell(r.nodePort === null ? '-' : String(r.nodePort), W.nodePort),
     rcell(ep, W.endpoints),
-    cell(r.policy, W.policy),
+    ...(cols.policy ? [cell(r.policy, W.policy)] : []),
     rcell(humanCount(r.packets), W.packets),
     ...(cols.bytes ? [rcell(humanCount(r.bytes), W.bytes)] : []),
     ...(cols.delta ? [rcell(deltaText(d?.deltaPackets), W.delta)] : []),
