@@ -109,6 +109,8 @@ export interface RefreshResult {
   readonly servicesWithRates: number;
   /** Refreshes whose model carried over from the previous one (the same rules, new counts). */
   readonly carriedOver: number;
+  /** Peak RSS of the process over the load and the refreshes (MB): two snapshots alive, as in the explorer. */
+  readonly peakRssMB: number;
 }
 
 /**
@@ -154,6 +156,7 @@ export async function measureRefresh(first: string, next: readonly string[], int
     firstCpuMs: cpuSamples[0] ?? NaN,
     servicesWithRates,
     carriedOver,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
   };
 }
 

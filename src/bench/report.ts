@@ -133,7 +133,8 @@ function ratio(x: number): string {
   return Number.isFinite(x) ? x.toFixed(2) : '–';
 }
 
-function verdict(ok: boolean | null): string {
+function verdict(ok: boolean | null | 'figure'): string {
+  if (ok === 'figure') return '(a figure, no target)';
   return ok === null ? 'not measured' : ok ? 'met' : 'MISSED';
 }
 
@@ -141,7 +142,8 @@ interface TargetRow {
   readonly what: string;
   readonly target: string;
   readonly measured: string;
-  readonly ok: boolean | null;
+  /** 'figure': shown beside the targets for what it tells, not one of them. */
+  readonly ok: boolean | null | 'figure';
 }
 
 function refreshFigures(d: DetailResult): { kcCpu: number; kcWall: number; saveCpu: number; saveWall: number } | null {
@@ -161,17 +163,18 @@ export function targetRows(r: BenchResult): TargetRow[] {
   const s = summarize(sz);
   const rows: TargetRow[] = [];
   const haveRestore = Number.isFinite(s.restoreCpuMs);
+  // design.md: "load ≤ half the time of iptables-restore --test in the same run".
   rows.push({
-    what: 'load (parse + model) vs `iptables-restore --test`, CPU',
+    what: 'load (parse + model) time vs `iptables-restore --test`',
     target: `≤ ${TARGETS.loadRatio}`,
-    measured: haveRestore ? `${ratio(s.ratioCpu)} (${ms(s.loadCpuMs)} vs ${ms(s.restoreCpuMs)})` : `${ms(s.loadCpuMs)}; restore not measured: ${r.kernelSkipped}`,
-    ok: haveRestore ? s.ratioCpu <= TARGETS.loadRatio : null,
+    measured: haveRestore ? `${ratio(s.ratioWall)} (${ms(s.loadWallMs)} vs ${ms(s.restoreWallMs)})` : `${ms(s.loadWallMs)}; restore not measured: ${r.kernelSkipped}`,
+    ok: haveRestore ? s.ratioWall <= TARGETS.loadRatio : null,
   });
   rows.push({
-    what: 'the same, wall time',
-    target: `≤ ${TARGETS.loadRatio}`,
-    measured: haveRestore ? `${ratio(s.ratioWall)} (${ms(s.loadWallMs)} vs ${ms(s.restoreWallMs)})` : '–',
-    ok: haveRestore ? s.ratioWall <= TARGETS.loadRatio : null,
+    what: 'the same in CPU time, every thread',
+    target: '–',
+    measured: haveRestore ? `${ratio(s.ratioCpu)} (${ms(s.loadCpuMs)} vs ${ms(s.restoreCpuMs)})` : ms(s.loadCpuMs),
+    ok: 'figure',
   });
   rows.push({ what: 'peak RSS of the load', target: `≤ ${TARGETS.rssMB} MB`, measured: `${num(s.rssMB)} MB`, ok: s.rssMB <= TARGETS.rssMB });
   rows.push({
@@ -212,6 +215,12 @@ export function targetRows(r: BenchResult): TargetRow[] {
           ? `${ratio(f.kcCpu / f.saveCpu)} (${ms(f.kcCpu)} vs ${ms(f.saveCpu)}; kubechains ${num((100 * f.kcCpu) / 2000)}% of a 2 s interval, iptables-save ${num((100 * f.saveCpu) / 2000)}%)`
           : `${ms(f.kcCpu)} (${num((100 * f.kcCpu) / 2000)}% of a 2 s interval); iptables-save not measured: ${r.kernelSkipped}`,
         ok: have ? f.kcCpu / f.saveCpu <= TARGETS.refreshRatio : null,
+      });
+      rows.push({
+        what: 'peak RSS while refreshing (two snapshots alive)',
+        target: '–',
+        measured: `${num((d.refresh as RefreshResult).peakRssMB)} MB`,
+        ok: 'figure',
       });
     }
   }
@@ -353,7 +362,8 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
       out.push('');
       out.push(
         `Each refresh found ${num(rf.servicesWithRates)} services with a rate; ${num(rf.carriedOver)} of ${num(rf.cpuMs.length)} ` +
-          'carried the model over.',
+          `carried the model over. Peak RSS over the load and the refreshes: ${num(rf.peakRssMB)} MB (the explorer keeps the ` +
+          'snapshot on screen and the one before it, for the deltas).',
       );
     }
     out.push('');

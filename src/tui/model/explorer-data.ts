@@ -242,17 +242,19 @@ function sortServices(rows: readonly ServiceRow[], sort: ServiceSort, diff: Coun
   return copy.sort((a, b) => b.endpointsTotal - a.endpointsTotal || byId(a, b));
 }
 
-/** Names (fuzzy too) and short keys (substring only): addresses, ports, chain names. */
+/**
+ * The id (fuzzy too: namespace, name and port name are all in it) and short keys (substring
+ * only): addresses, ports, chain names.
+ */
 function serviceSearchFields(s: ServicePort): SearchRow {
-  const keys = [s.namespace];
-  if (s.portName) keys.push(s.portName);
+  const keys: string[] = [];
   if (s.clusterIP) keys.push(s.clusterIP, hostPort(s.clusterIP, s.port));
   if (s.port !== null) keys.push(String(s.port));
   if (s.nodePort !== null) keys.push(String(s.nodePort));
   keys.push(...s.externalIPs, ...s.loadBalancerIPs);
   for (const chain of Object.values(s.chains)) if (chain) keys.push(chain);
   for (const e of s.endpoints) keys.push(e.address, e.chain);
-  return { names: [s.id, s.name], keys };
+  return { names: [s.id], keys };
 }
 
 function buildHookRows(ruleset: Ruleset): HookRow[] {
