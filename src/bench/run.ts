@@ -151,7 +151,8 @@ async function main(): Promise<number> {
   const d = result.sizes.find((s) => s.dump.services === parsed.detailSize);
   if (d) {
     const s = summarize(d);
-    log(`load/restore at ${s.services} services: ${Number.isFinite(s.ratioCpu) ? s.ratioCpu.toFixed(2) : 'not measured'} (CPU)`);
+    const r = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'not measured');
+    log(`load/restore at ${s.services} services: ${r(s.ratioWall)} (time), ${r(s.ratioCpu)} (CPU)`);
   }
   return 0;
 }

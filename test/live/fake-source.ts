@@ -112,6 +112,18 @@ echo "end $n $(date +%s%N)" >> "$d/log"
   };
 }
 
+/**
+ * Whether the process has ended within `ms`: its pipes close (which is what a run waits for)
+ * a moment before the kernel finishes its exit, a window a busy machine makes longer.
+ */
+export async function endsWithin(pid: number, ms = 2000): Promise<boolean> {
+  for (const t0 = Date.now(); Date.now() - t0 < ms; ) {
+    if (!alive(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return !alive(pid);
+}
+
 /** True while a process with this pid runs (a zombie waiting for its reaper has ended). */
 export function alive(pid: number): boolean {
   try {

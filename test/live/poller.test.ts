@@ -15,7 +15,7 @@ import { loadSnapshot, type Snapshot } from '../../src/sources/index.js';
 import { createPoller, type Poller, type PollerError, type PollerEvent } from '../../src/sources/poller.js';
 import { cadence } from '../../src/tui/model/live-status.js';
 import { generateKubeProxyRules } from '../../src/gen/kubeproxy.js';
-import { FAKE_SPEC, XTABLES_LOCK, alive, createFakeSource, type FakeSource } from './fake-source.js';
+import { FAKE_SPEC, XTABLES_LOCK, alive, createFakeSource, endsWithin, type FakeSource } from './fake-source.js';
 
 let poller: Poller | null = null;
 let fake: FakeSource | null = null;
@@ -176,7 +176,7 @@ describe('poller: a command every interval', () => {
     const pid = fake.hangPid();
     expect(pid).not.toBeNull();
     // The run ends only when its output closes, which the backgrounded sleep held open: it is gone.
-    expect(alive(pid!)).toBe(false);
+    expect(await endsWithin(pid!)).toBe(true);
   });
 
   it('stop() kills a run in progress, and nothing runs or arrives afterwards', async () => {
@@ -194,7 +194,7 @@ describe('poller: a command every interval', () => {
     const runs = fake.runs();
     const count = rec.events.length;
     await poller.stop();
-    expect(alive(pid)).toBe(false);
+    expect(await endsWithin(pid)).toBe(true);
     expect(poller.status.running).toBe(false);
     expect(poller.status.stopped).toBe(true);
     await sleep(800);

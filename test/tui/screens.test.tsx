@@ -275,6 +275,22 @@ describe('explorer at 80x24', () => {
     expect(lines(f)[3]).toMatch(/^  default\/…ernetes:https .* 50 /);
   });
 
+  it('a new snapshot that reorders a chain keeps the selection on the same rule', async () => {
+    const a = await open();
+    await a.press(':', ...'chain KUBE-SERVICES', KEY.enter);
+    await a.waitFor((x) => x.includes('nat KUBE-SERVICES · 6 rules'), 'the KUBE-SERVICES chain');
+    await a.press('j');
+    const selected = () => lines(a.frame()).find((l) => l.startsWith('> ')) ?? '';
+    expect(selected()).toMatch(/^> +2 .*KUBE-SVC-TCOU7JCQXEZGVUNU udp to 10\.32\.0\.10:53/);
+    // kube-proxy wrote the service rules in the opposite order: the dns rule is now the 4th.
+    const text = readFileSync(path.join(fixturesDir, 'seed-nodeport-cluster.save'), 'utf8');
+    const rules = text.split('\n').filter((l) => /^\[0:0\] -A KUBE-SERVICES -d /.test(l));
+    expect(rules).toHaveLength(5);
+    const reordered = text.replace(rules.join('\n'), [...rules].reverse().join('\n'));
+    a.rerender({ data: textData(reordered, 'fixtures/seed-nodeport-cluster.save', NODE), color: false });
+    await a.waitFor((x) => /^> +4 .*KUBE-SVC-TCOU7JCQXEZGVUNU udp to 10\.32\.0\.10:53/m.test(x), 'the dns rule selected at its new place');
+  });
+
   it('re-lays out on resize', async () => {
     const a = await open();
     a.stdout.resize(120, 30);

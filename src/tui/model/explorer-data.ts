@@ -139,10 +139,16 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
     let rows = ruleRowCache.get(key);
     if (!rows) {
       const c = chain(ref);
+      // A rule is known by its text and which occurrence of that text it is (as the counters
+      // know it), so the selection follows it when kube-proxy rewrites the chain in another order.
+      const seen = new Map<string, number>();
       rows = (c?.rules ?? []).map((rule) => {
         const target = rule.target;
         const into = target && findChain(ruleset, ref.table, target, ref.family) ? { family: ref.family, table: ref.table, chain: target } : null;
-        return { key: String(rule.index), rule, summary: ruleSummary(rule), into };
+        const text = rule.text;
+        const n = (seen.get(text) ?? 0) + 1;
+        seen.set(text, n);
+        return { key: `${n}\0${text}`, rule, summary: ruleSummary(rule), into };
       });
       ruleRowCache.set(key, rows);
     }
