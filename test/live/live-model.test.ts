@@ -132,3 +132,27 @@ describe('sorting by rate and keeping the selection', () => {
     expect(reducer(reducer(s, { type: 'togglePause' }), { type: 'togglePause' }).paused).toBe(false);
   });
 });
+
+describe('search indexes across snapshots', () => {
+  it('carry over when the rules are the same, and answer as a fresh index would', () => {
+    const first = snapshotData(snapshotAt(1, T0));
+    const fresh = first.serviceSearcher();
+    const next = snapshotData(snapshotAt(2, T0 + 2000), undefined, first);
+    expect(next.searchIndexes).toBe(first.searchIndexes);
+    expect(next.serviceSearcher()).toBe(fresh);
+    const alone = snapshotData(snapshotAt(2, T0 + 2000));
+    for (const q of ['kc', 'web', '10.', 'KUBE-SEP', 'wbe']) {
+      expect(servicesView(next, q, 'id').map((r) => r.key)).toEqual(servicesView(alone, q, 'id').map((r) => r.key));
+    }
+  });
+
+  it('start over when the rules changed', () => {
+    const first = snapshotData(snapshotAt(1, T0));
+    first.serviceSearcher();
+    const s = snapshotAt(2, T0 + 2000);
+    const changedText = s.text.replace(/^(\[\d+:\d+\] -A KUBE-SERVICES .*)$/m, '$1\n[0:0] -A KUBE-SERVICES -d 10.0.0.1/32 -j RETURN');
+    expect(changedText).not.toBe(s.text);
+    const changed = snapshotData({ ...s, text: changedText, ruleset: parseIptablesSave(changedText) }, undefined, first);
+    expect(changed.searchIndexes).not.toBe(first.searchIndexes);
+  });
+});

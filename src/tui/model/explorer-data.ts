@@ -7,7 +7,8 @@
 import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
 import { buildKubeModel, type KubeModel, type ServicePort } from '../../core/kube/index.js';
 import { findChain } from '../../core/parse/query.js';
-import { ruleCount as chainRuleCount, tableRuleCount, targetAt } from '../../core/parse/rule.js';
+import { holdSameRules } from '../../core/parse/same.js';
+import { countersAt, ruleAt, ruleCount as chainRuleCount, tableRuleCount, targetAt } from '../../core/parse/rule.js';
 import type { Chain, Counters, Family, Rule, Ruleset, TableName } from '../../core/parse/types.js';
 import type { ChainRef, ServiceSort } from '../state.js';
 import { ruleSummary } from './rule-summary.js';
@@ -79,12 +80,25 @@ export interface ExplorerData extends ExplorerInput {
   serviceSearcher(): Searcher;
   hookSearcher(): Searcher;
   ruleSearcher(ref: ChainRef): Searcher;
+  /** The search indexes, shared with the next snapshot when it holds the same rules. */
+  readonly searchIndexes: SearchIndexes;
   /** `:chain NAME [TABLE]`: nat first (where kube-proxy's service chains are), then filter, … */
   resolveChain(name: string, table: TableName | null): ChainRef | null;
   findService(family: Family, id: string): ServicePort | undefined;
   readonly counts: { readonly chains: number; readonly rules: number };
   /** Parse warnings and iptables' own notes, for the status line. */
   readonly warnings: readonly string[];
+}
+
+/**
+ * Every list's search index, built on first use. What a row is found by (ids, addresses, chains,
+ * rule texts) follows from the rules alone, so a snapshot with the same rules as the one before
+ * (a live refresh with new counts) takes these over instead of indexing 10k services again.
+ */
+export interface SearchIndexes {
+  services: Searcher | null;
+  hooks: Searcher | null;
+  readonly rules: Map<string, Searcher>;
 }
 
 /** Kernel hook order; within a hook, the order the tables are consulted. */
@@ -118,18 +132,18 @@ export function hostPort(address: string, port: number | null): string {
   return port === null ? host : `${host}:${port}`;
 }
 
-export function buildExplorerData(input: ExplorerInput, model: KubeModel = buildKubeModel(input.ruleset)): ExplorerData {
+/** `before`: the data on screen until now; its search indexes carry over when the rules are the same. */
+export function buildExplorerData(input: ExplorerInput, model: KubeModel = buildKubeModel(input.ruleset), before: ExplorerData | null = null): ExplorerData {
   const { ruleset } = input;
+  const sameRows = before !== null && holdSameRules(before.ruleset, ruleset) && sameServices(before.model, model);
+  const searchIndexes: SearchIndexes = sameRows ? before.searchIndexes : { services: null, hooks: null, rules: new Map() };
   const counterSnapshot: CounterSnapshot = { ruleset, takenAtMs: input.takenAt?.getTime() ?? 0, model };
   const diff = diffSnapshots(input.previous ?? null, counterSnapshot);
   const serviceRows = model.services.map(toServiceRow);
   const sorted = new Map<ServiceSort, readonly ServiceRow[]>([['id', serviceRows]]);
   const hookRows = buildHookRows(ruleset);
   const ruleRowCache = new Map<string, readonly RuleRow[]>();
-  const ruleSearchers = new Map<string, Searcher>();
   let referenceCounts: Map<string, number> | null = null;
-  let serviceSearch: Searcher | null = null;
-  let hookSearch: Searcher | null = null;
   const byFamilyId = new Map(model.services.map((s) => [serviceKey(s), s]));
 
   const chain = (ref: ChainRef) => findChain(ruleset, ref.table, ref.chain, ref.family);
@@ -184,22 +198,21 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
       return referenceCounts.get(refKey(ref)) ?? 0;
     },
     serviceSearcher() {
-      serviceSearch ??= createSearcher(serviceRows.map((r) => serviceSearchFields(r.service)));
-      return serviceSearch;
+      return (searchIndexes.services ??= createSearcher(serviceRows.map((r) => serviceSearchFields(r.service))));
     },
     hookSearcher() {
-      hookSearch ??= createSearcher(hookRows.map((h) => ({ names: [h.hook, h.ref.chain], keys: [h.ref.table, ...h.jumps] })));
-      return hookSearch;
+      return (searchIndexes.hooks ??= createSearcher(hookRows.map((h) => ({ names: [h.hook, h.ref.chain], keys: [h.ref.table, ...h.jumps] }))));
     },
     ruleSearcher(ref) {
       const key = refKey(ref);
-      let s = ruleSearchers.get(key);
+      let s = searchIndexes.rules.get(key);
       if (!s) {
         s = createSearcher(ruleRows(ref).map((r) => ({ names: [r.rule.target ?? '', r.summary] })));
-        ruleSearchers.set(key, s);
+        searchIndexes.rules.set(key, s);
       }
       return s;
     },
+    searchIndexes,
     resolveChain(name, table) {
       const tables = table ? [table] : TABLE_PREFERENCE;
       for (const fam of ['ipv4', 'ipv6'] as const) {
@@ -283,6 +296,17 @@ function buildHookRows(ruleset: Ruleset): HookRow[] {
 }
 
 /** Rules jumping or going to each chain, read from the rule rows (no Rule objects). */
+/** The same service ports in the same order (a carried-over model, or one built from the same rules). */
+function sameServices(a: KubeModel, b: KubeModel): boolean {
+  if (a.services.length !== b.services.length) return false;
+  for (let i = 0; i < a.services.length; i++) {
+    const x = a.services[i]!;
+    const y = b.services[i]!;
+    if (x.id !== y.id || x.family !== y.family || x.protocol !== y.protocol) return false;
+  }
+  return true;
+}
+
 function countReferences(ruleset: Ruleset): Map<string, number> {
   const counts = new Map<string, number>();
   for (const t of ruleset.tables) {
@@ -299,6 +323,13 @@ function countReferences(ruleset: Ruleset): Map<string, number> {
   return counts;
 }
 
+/** Rule `ruleNumber` (from 1) of a chain, without making the chain's other Rule objects. */
+export function ruleOf(data: ExplorerData, ref: ChainRef, ruleNumber: number): Rule | null {
+  const chain = data.chain(ref);
+  return chain && ruleNumber >= 1 && ruleNumber <= chainRuleCount(chain) ? ruleAt(chain, ruleNumber - 1) : null;
+}
+
 export function ruleCounters(data: ExplorerData, ref: ChainRef, ruleNumber: number): Counters | null {
-  return data.chain(ref)?.rules[ruleNumber - 1]?.counters ?? null;
+  const chain = data.chain(ref);
+  return chain && ruleNumber >= 1 && ruleNumber <= chainRuleCount(chain) ? countersAt(chain, ruleNumber - 1) : null;
 }

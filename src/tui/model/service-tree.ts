@@ -9,10 +9,10 @@
  */
 import type { EntryKind, EntryPoint, ServicePort } from '../../core/kube/types.js';
 import type { Counters, Family, Rule } from '../../core/parse/types.js';
-import { tracePacket } from '../../core/trace/index.js';
+import { pathTree, stepKey, tracePacket, type PathNode } from '../../core/trace/index.js';
 import type { Outcome, PathStep, TraceProtocol } from '../../core/trace/types.js';
 import type { ChainRef, TraceRequest } from '../state.js';
-import { hostPort, ruleCounters, type ExplorerData } from './explorer-data.js';
+import { hostPort, ruleCounters, ruleOf, type ExplorerData } from './explorer-data.js';
 
 /** A client off the node (TEST-NET-3): what a Service's traffic usually looks like from a node's view. */
 export const DEFAULT_CLIENT_V4 = '203.0.113.10';
@@ -89,13 +89,6 @@ export function toPacket(r: TraceRequest, family: Family = r.dst.includes(':') ?
   return { protocol, src: r.src || defaultClient(family), dst: r.dst, dport: r.dport };
 }
 
-interface TrieNode {
-  readonly step: PathStep | null;
-  readonly children: TrieNode[];
-  readonly outcomes: Outcome[];
-  probability: number;
-}
-
 export function buildServiceTree(data: ExplorerData, service: ServicePort): TreeRow[] {
   const rows: TreeRow[] = [];
   const family = service.family;
@@ -126,9 +119,7 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
       // kube-proxy's own test dumps (restore form) lack the built-in chains' jumps, for one.
       rows.push(note(`${key}:unreached`, `the hooks never reach ${entry.rule.chain} #${entry.rule.index} in this dump (no jump leads there)`));
     }
-    const root: TrieNode = { step: null, children: [], outcomes: [], probability: 1 };
-    for (const o of t.outcomes) insert(root, visibleSteps(o.path), o);
-    emit(data, family, root, key, 1, rows, request);
+    emit(data, family, pathTree(t.outcomes, visibleSteps), key, 1, rows, request);
   }
   if (rows.length === 0) rows.push(note('none', 'no entry points: kube-proxy wrote no rule that leads into this service'));
   return rows;
@@ -150,26 +141,8 @@ export function visibleSteps(path: readonly PathStep[]): PathStep[] {
   });
 }
 
-function stepKey(s: PathStep): string {
-  return `${s.table}/${s.chain}/${s.rule ?? 'policy'}/${s.target}`;
-}
-
-function insert(root: TrieNode, steps: readonly PathStep[], outcome: Outcome): void {
-  let node = root;
-  for (const step of steps) {
-    let child = node.children.find((c) => c.step && stepKey(c.step) === stepKey(step));
-    if (!child) {
-      child = { step, children: [], outcomes: [], probability: 0 };
-      node.children.push(child);
-    }
-    child.probability += outcome.probability;
-    node = child;
-  }
-  node.outcomes.push(outcome);
-}
-
 /** Indent only where the paths split, so a 10-endpoint service stays 2 levels deep. */
-function emit(data: ExplorerData, family: Family, node: TrieNode, prefix: string, depth: number, rows: TreeRow[], request: TraceRequest): void {
+function emit(data: ExplorerData, family: Family, node: PathNode, prefix: string, depth: number, rows: TreeRow[], request: TraceRequest): void {
   const branches = node.children.length + node.outcomes.length;
   const childDepth = branches > 1 ? depth + 1 : depth;
   node.outcomes.forEach((o, i) => rows.push(outcomeRow(o, `${prefix}|=${i}`, childDepth, family)));
@@ -177,7 +150,7 @@ function emit(data: ExplorerData, family: Family, node: TrieNode, prefix: string
     const step = c.step!;
     const key = `${prefix}|${stepKey(step)}`;
     const ref: ChainRef = { family, table: step.table, chain: step.chain };
-    const rule = step.rule === null ? null : data.chain(ref)?.rules[step.rule - 1] ?? null;
+    const rule = step.rule === null ? null : ruleOf(data, ref, step.rule);
     rows.push({
       key,
       depth: childDepth,

@@ -20,5 +20,5 @@ export function snapshotData(
     nodeAddresses: nodeAddresses ?? snapshot.nodeAddresses,
     previous: previous ? previous.counterSnapshot : null,
   };
-  return model ? buildExplorerData(input, model) : buildExplorerData(input);
+  return model ? buildExplorerData(input, model, previous ?? null) : buildExplorerData(input, undefined, previous ?? null);
 }
