@@ -10,6 +10,7 @@
  *   const screen = await term.waitFor((s) => s.includes('sort id'), 'the services screen');
  *   server.kill();                                    // in afterAll; never throws
  */
+import { expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,6 +26,18 @@ export const SCREENS_DIR = '/tmp/kubechains-screens';
 
 /** The pane's rows (capture-pane ends with a newline). */
 export const rows = (screen: string): string[] => screen.replace(/\n$/, '').split('\n');
+
+/**
+ * The terminal given back clean after the explorer quit: none of its screen left (the alternate
+ * screen is gone), the shell's `exit=N` line and its prompt last.
+ */
+export function expectShellBack(screen: string, exit: number): void {
+  expect(screen).not.toContain('sort id');
+  expect(screen).not.toContain('KUBE-');
+  const shellLines = screen.split('\n').filter((l) => l.trim() !== '');
+  expect(shellLines.at(-1)).toBe('$');
+  expect(shellLines.at(-2)).toBe(`exit=${exit}`);
+}
 
 /** Write a screen's text to SCREENS_DIR/NAME.txt. */
 export function save(name: string, screen: string): void {

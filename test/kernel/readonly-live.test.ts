@@ -20,7 +20,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, builtMain, fixture } from '../cli/harness.js';
 import { repoRoot } from '../helpers/paths.js';
-import { TmuxServer, hasTmux, rows, save } from '../helpers/tmux.js';
+import { TmuxServer, expectShellBack, hasTmux, rows, save } from '../helpers/tmux.js';
 import { inNs } from './exec.js';
 import { ScratchNamespace, kernelGate, loadRuleset, saveRuleset } from './netns.js';
 
@@ -203,10 +203,7 @@ describe.skipIf(skip)(skip ? `the rules are unchanged by a live session (skipped
 
     term.type('q');
     s = await term.waitFor((x) => x.includes('exit=0'), 'the shell again');
-    expect(s).not.toContain('service ports · sort');
-    const shellLines = s.split('\n').filter((l) => l.trim() !== '');
-    expect(shellLines.at(-1)).toBe('$');
-    expect(shellLines.at(-2)).toBe('exit=0');
+    expectShellBack(s, 0);
 
     // The explorer read the namespace all along (not one read and then idle).
     const total = runs();

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/paths.js';
-import { TmuxServer, hasTmux, rows, save, type TmuxSession } from '../helpers/tmux.js';
+import { TmuxServer, expectShellBack, hasTmux, rows, save, type TmuxSession } from '../helpers/tmux.js';
 
 /** This test's own tmux server; each test gets its own session on it. */
 const server = new TmuxServer('kubechains-e2e');
@@ -27,14 +27,6 @@ function startShell(): void {
 }
 
 /** The shell is on its own screen again: the exit status, then the prompt, nothing of the explorer. */
-function expectCleanShell(screen: string, exit: string): void {
-  expect(screen).not.toContain('sort id');
-  expect(screen).not.toContain('KUBE-');
-  const shellLines = screen.split('\n').filter((l) => l.trim() !== '');
-  expect(shellLines.at(-1)).toBe('$');
-  expect(shellLines.at(-2)).toBe(`exit=${exit}`);
-}
-
 afterAll(() => {
   if (hasTmux) server.kill();
 });
@@ -117,7 +109,7 @@ describe('explorer in tmux (80x24)', () => {
 
     term.type('q');
     s = await term.waitFor(has('exit=0'), 'the shell again');
-    expectCleanShell(s, '0');
+    expectShellBack(s, 0);
   });
 
   it.skipIf(!hasTmux && process.env.CI !== 'true')('reads the dump from stdin and the keys from the terminal', async () => {
@@ -135,7 +127,7 @@ describe('explorer in tmux (80x24)', () => {
     expect(s).toContain('KUBE-SEP-YVT6EXXEKT4LDXBC');
     term.type('q');
     s = await term.waitFor(has('exit=0'), 'the shell again');
-    expectCleanShell(s, '0');
+    expectShellBack(s, 0);
   });
 
   it.skipIf(!hasTmux && process.env.CI !== 'true')('gives the terminal back when killed with SIGTERM', async () => {
@@ -150,6 +142,6 @@ describe('explorer in tmux (80x24)', () => {
     expect(child).toMatch(/^\d+$/);
     process.kill(Number(child), 'SIGTERM');
     const s = await term.waitFor(has('exit=143'), 'the shell again');
-    expectCleanShell(s, '143');
+    expectShellBack(s, 143);
   });
 });
