@@ -37,6 +37,13 @@ describe('search', () => {
     expect(s.search('ef').indices).toEqual([1]);
   });
 
+  it('keeps rows apart when lower case is longer than the text ("İ")', () => {
+    const s = createSearcher([{ names: ['İİİ-web'] }, { names: ['api'] }, { names: ['db'] }]);
+    expect(s.search('api').indices).toEqual([1]);
+    expect(s.search('db').indices).toEqual([2]);
+    expect(s.search('web').indices).toEqual([0]);
+  });
+
   it('keeps the list order while typing and on backspace', () => {
     const s = createSearcher(rows);
     expect(s.search('d').indices).toEqual([0, 1, 2]);
@@ -80,7 +87,7 @@ function reference(list: readonly SearchRow[], query: string): number[] {
   return kept;
 }
 
-const alphabet = fc.constantFrom(...'abcdeknsx-./:019 '.split(''));
+const alphabet = fc.constantFrom(...'abcdeknsx-./:019 İ'.split(''));
 const key = fc.array(alphabet.filter((c) => c !== ' '), { minLength: 1, maxLength: 12 }).map((a) => a.join(''));
 const rowArb = fc.record({ names: fc.array(key, { minLength: 1, maxLength: 2 }), keys: fc.array(key, { maxLength: 3 }) });
 

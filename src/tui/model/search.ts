@@ -71,17 +71,25 @@ class RowText {
 
   constructor(rows: readonly SearchRow[]) {
     this.start = new Int32Array(rows.length + 1);
+    const all = this.join(rows, (k) => k);
+    // One toLowerCase over the whole text, not one per key, unless lower case is longer somewhere
+    // ("İ" is two UTF-16 units in lower case): then the rows' offsets are the lower-cased keys'.
+    const lowered = all.toLowerCase();
+    this.all = lowered.length === all.length ? lowered : this.join(rows, (k) => k.toLowerCase());
+  }
+
+  /** The rows' keys as one string, through `map`; sets the rows' offsets. */
+  private join(rows: readonly SearchRow[], map: (key: string) => string): string {
     let all = '';
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       this.start[i] = all.length;
-      for (const name of row.names) all += SEP + name;
-      if (row.keys) for (const key of row.keys) all += SEP + key;
+      for (const name of row.names) all += SEP + map(name);
+      if (row.keys) for (const key of row.keys) all += SEP + map(key);
       all += SEP;
     }
     this.start[rows.length] = all.length;
-    // One toLowerCase over the whole text, not one per key.
-    this.all = all.toLowerCase();
+    return all;
   }
 
   /**
