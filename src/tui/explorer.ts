@@ -8,6 +8,7 @@ import { render } from 'ink';
 import { createPoller, pollModeOf, type Poller } from '../sources/poller.js';
 import type { Snapshot, SourceSpec } from '../sources/types.js';
 import { App } from './App.js';
+import type { LiveProps } from './hooks/use-live.js';
 import type { ExplorerData } from './model/explorer-data.js';
 import { snapshotData } from './model/snapshot-data.js';
 import { AltScreen, openKeyboard } from './terminal.js';
@@ -89,8 +90,10 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
   for (const s of SIGNALS) process.on(s, onSignal);
 
   screen.enter();
-  const live = poller ? { feed: poller, nodeAddresses } : undefined;
-  const instance = render(createElement(App, { data, color: colorWanted(env), live }), {
+  const color = colorWanted(env);
+  // Each snapshot shown becomes the App's `data`: no prop holds the first one all session.
+  const live: LiveProps | undefined = poller ? { feed: poller, nodeAddresses, shown: (d) => instance.rerender(createElement(App, { data: d, color, live })) } : undefined;
+  const instance = render(createElement(App, { data, color, live }), {
     stdin: keyboard.stream,
     stdout,
     stderr,

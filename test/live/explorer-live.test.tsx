@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildKubeModel } from '../../src/core/kube/index.js';
 import { loadSnapshot } from '../../src/sources/index.js';
 import { createPoller, type Poller } from '../../src/sources/poller.js';
+import type { LiveProps } from '../../src/tui/hooks/use-live.js';
+import type { ExplorerData } from '../../src/tui/model/explorer-data.js';
 import { snapshotData } from '../../src/tui/model/snapshot-data.js';
 import { runExplorer } from '../../src/tui/run.js';
 import { FakeStdin, FakeStdout, KEY, lines, renderApp, type Rendered } from '../tui/harness.js';
@@ -91,6 +93,34 @@ describe('the explorer on a live source', () => {
     expect(gamma.rate).toBe('0');
     expect([alpha.mark, beta.mark, gamma.mark]).toEqual(['•', '•', ' ']);
     expect(lines(f).every((l) => l.length <= 100)).toBe(true);
+  });
+
+  it('renders the App again with each snapshot shown (as the explorer does), keeping the selection and the rates', async () => {
+    fake = createFakeSource();
+    const spec = { kind: 'command', command: fake.command } as const;
+    const first = await loadSnapshot(spec);
+    poller = createPoller({ spec, intervalSeconds: 0.2, initial: first });
+    const shown: ExplorerData[] = [];
+    const initial = snapshotData(first);
+    const live: LiveProps = {
+      feed: poller,
+      shown: (d) => {
+        shown.push(d);
+        a.rerender({ data: d, color: false, live });
+      },
+    };
+    const a = (app = await renderApp({ data: initial, color: false, live }, { columns: 100, rows: 24 }));
+    await until(a, (f) => f.includes('3 service ports · sort id'), 'the services screen');
+    await a.press('j');
+    expect(selectedLine(a.frame())).toMatch(/^> kc\/beta /);
+    poller.start();
+    const f = await until(a, (x) => shown.length >= 3 && x.includes('•'), 'three snapshots shown');
+    // Each call brought a new snapshot's data, none the first one again.
+    expect(new Set(shown).size).toBe(shown.length);
+    expect(shown).not.toContain(initial);
+    expect(selectedLine(f)).toMatch(/^> kc\/beta /);
+    expect(counters(row(f, 'kc/beta')).delta).toBe('+40');
+    expect(Number(counters(row(f, 'kc/beta')).rate)).toBeGreaterThan(0);
   });
 
   it('at 80 columns keeps packets/s and the mark, and s sorts by rate', async () => {

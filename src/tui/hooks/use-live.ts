@@ -27,6 +27,11 @@ export interface LiveProps {
   readonly feed: LiveFeed;
   /** --node-ip: kept over each snapshot's own addresses. */
   readonly nodeAddresses?: readonly string[];
+  /**
+   * Called with each new snapshot's data once it is on screen: the explorer renders the App
+   * again with it as `data`, so the first snapshot is not kept alive by a prop all session.
+   */
+  readonly shown?: (data: ExplorerData) => void;
 }
 
 export interface Live {
@@ -40,15 +45,20 @@ export interface Live {
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export function useLive(initial: ExplorerData, live: LiveProps | undefined, store: Store): Live {
-  // A new `initial` (a re-render with other data) starts over from it.
-  const [current, setCurrent] = useState({ base: initial, data: initial });
-  const data = current.base === initial ? current.data : initial;
+  // A new `initial` (a re-render with other data) starts over from it. The `initial` the data
+  // came from is held weakly: once the App is rendered with newer data, the older may go.
+  const initialRef = useRef(initial);
+  initialRef.current = initial;
+  const [current, setCurrent] = useState(() => ({ base: new WeakRef(initial), data: initial }));
+  const data = current.base.deref() === initial ? current.data : initial;
   const dataRef = useRef(data);
   dataRef.current = data;
   const [status, setStatus] = useState<PollerStatus | null>(live ? live.feed.status : null);
   const [now, setNow] = useState(() => Date.now());
   const feed = live?.feed;
   const nodeAddresses = live?.nodeAddresses;
+  const shownRef = useRef(live?.shown);
+  shownRef.current = live?.shown;
 
   useEffect(() => {
     if (!feed) return;
@@ -71,8 +81,9 @@ export function useLive(initial: ExplorerData, live: LiveProps | undefined, stor
           // Rows known only by position get their key first: the same rows stay selected.
           store.dispatch({ type: 'pin', keys: selectionKeys(before, store.get().stack) });
           dataRef.current = next;
-          setCurrent((c) => ({ base: c.base, data: next }));
+          setCurrent({ base: new WeakRef(initialRef.current), data: next });
           setNow(Date.now());
+          shownRef.current?.(next);
         })
         .catch((e: unknown) => {
           store.dispatch({ type: 'message', text: `cannot show the new snapshot: ${e instanceof Error ? e.message : String(e)}`, error: true });
