@@ -156,6 +156,13 @@ function refreshFigures(d: DetailResult): { kcCpu: number; kcWall: number; saveC
   };
 }
 
+/** Load time over restore time of each run (paired as they alternated) at the detail size. */
+function perRunRatios(r: BenchResult): { size: number; ratios: number[] } | null {
+  const sz = r.sizes.find((s) => s.dump.services === r.detail?.size);
+  if (!sz?.restores || sz.restores.length !== sz.loads.length) return null;
+  return { size: sz.dump.services, ratios: sz.loads.map((l, i) => l.load.loadMs / sz.restores![i]!.wallMs) };
+}
+
 export function targetRows(r: BenchResult): TargetRow[] {
   const d = r.detail;
   const sz = r.sizes.find((s) => s.dump.services === d?.size) ?? r.sizes[r.sizes.length - 1];
@@ -334,6 +341,12 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
   out.push('');
   out.push(mdTable(SIZE_HEADER, r.sizes.map((s) => sizeRow(summarize(s)))));
   out.push('');
+  const runs = perRunRatios(r);
+  if (runs) {
+    // The medians hide how much a busy 2-core machine moves a two-thread load against a one-thread restore.
+    out.push(`Each run at ${num(runs.size)} services, load time / restore time: ${runs.ratios.map(ratio).join(', ')}.`);
+    out.push('');
+  }
   if (d) {
     out.push(`## Live refresh (${num(d.size)} services)`);
     out.push('');

@@ -153,6 +153,7 @@ describe('the report', () => {
     expect(terminalReport(bench)).toContain('0.25 (');
     const md = markdownReport(bench, keptPart(`old\n${KEEP_MARKER}\n\n## History\n\nhand-written\n`));
     expect(md).toContain('## Targets (20 services)');
+    expect(md).toContain('Each run at 20 services, load time / restore time: 0.25.');
     expect(md).toContain('| load (parse + model) time vs `iptables-restore --test` | ≤ 0.5 | 0.25');
     expect(md).toContain('| the same in CPU time, every thread | – | 0.25');
     expect(md.endsWith(`${KEEP_MARKER}\n\n## History\n\nhand-written\n`)).toBe(true);
