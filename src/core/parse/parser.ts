@@ -10,7 +10,6 @@ import { ParsedChain, ParsedTable, RuleStore } from './rule.js';
 import {
   BUILTIN_CHAINS,
   TABLE_NAMES,
-  type Chain,
   type Counters,
   type Diagnostic,
   type Family,
@@ -58,7 +57,7 @@ export function parseIptablesSave(input: string, options: ParseOptions = {}): Ru
 }
 
 class Parser {
-  private readonly tables: Table[] = [];
+  private readonly tables: ParsedTable[] = [];
   private readonly diagnostics: Diagnostic[] = [];
   private readonly info: MutableInfo = { generator: null, generatedAt: null, hasCounters: false, notes: [] };
   private pendingLines: string[] = [];
@@ -322,10 +321,10 @@ class Parser {
       counters = m[3] !== undefined ? makeCounters(m[3], m[4] as string) : null;
     }
     if (counters) this.info.hasCounters = true;
-    const existing = table.chainsByName.get(name);
+    const existing = table.chainNamed(name);
     if (existing) {
       // Restore semantics: declaring an existing chain flushes it.
-      (existing as ParsedChain).flush();
+      existing.flush();
       return;
     }
     this.addChain(table, name, policy, counters, lineNo);
@@ -333,9 +332,7 @@ class Parser {
 
   private addChain(table: ParsedTable, name: string, policy: string | null, counters: Counters | null, lineNo: number): ParsedChain {
     const chain = new ParsedChain(this.store, table.family, table.name, name, BUILTIN_CHAINS[table.name].includes(name), policy, counters, lineNo);
-    table.chains.push(chain);
-    table.chainsByName.set(name, chain);
-    table.addedChain(chain);
+    table.addChain(chain);
     return chain;
   }
 
@@ -390,7 +387,7 @@ class Parser {
       }
       case '-N':
         if (!chainTok) return this.error(lineNo, cmd.column, '-N needs a chain name');
-        if (!table.chainsByName.has(chainTok.text)) this.addChain(table, chainTok.text, null, null, lineNo);
+        if (!table.chainNamed(chainTok.text)) this.addChain(table, chainTok.text, null, null, lineNo);
         return;
       case '-X':
         if (!chainTok) {
@@ -398,14 +395,14 @@ class Parser {
           for (const c of [...table.chains]) if (!c.builtin) this.deleteChain(table, c.name);
           return;
         }
-        if (!table.chainsByName.has(chainTok.text)) {
+        if (!table.chainNamed(chainTok.text)) {
           this.warning(lineNo, chainTok.column, `-X ${chainTok.text}: no such chain in table ${table.name}`);
         }
         this.deleteChain(table, chainTok.text);
         table.deletedChains.push(chainTok.text);
         return;
       case '-F': {
-        const targets = chainTok ? [table.chainsByName.get(chainTok.text)] : table.chains;
+        const targets = chainTok ? [table.chainNamed(chainTok.text)] : table.chains;
         for (const c of targets) if (c) (c as ParsedChain).flush();
         return;
       }
@@ -529,11 +526,9 @@ class Parser {
   private deleteChain(table: ParsedTable, name: string): void {
     this.lastChain = null;
     this.tablesWithDeletions.add(table);
-    const chain = table.chainsByName.get(name) as ParsedChain | undefined;
+    const chain = table.chainNamed(name);
     if (!chain) return;
-    table.deletedChain();
-    table.chainsByName.delete(name);
-    table.chains.splice(table.chains.indexOf(chain), 1);
+    table.removeChain(chain);
     // Its rules leave table.rules (the table leaves out rules of deleted chains).
     chain.markDeleted();
   }
@@ -550,7 +545,7 @@ class Parser {
     lineNo: number,
     insertAt: number | null,
   ): void {
-    let chain = table.chainsByName.get(chainTok.text) as ParsedChain | undefined;
+    let chain = table.chainNamed(chainTok.text);
     if (!chain) {
       if (BUILTIN_CHAINS[table.name].includes(chainTok.text)) {
         chain = this.addChain(table, chainTok.text, null, null, lineNo);
@@ -567,7 +562,7 @@ class Parser {
     }
     if (parsed.hasV6Address) this.tableSawV6Address = true;
     // A chain's target is the chain's number (its name string is shared), others a short list.
-    const targetChain = parsed.target === null ? undefined : (table.chainsByName.get(parsed.target) as ParsedChain | undefined);
+    const targetChain = parsed.target === null ? undefined : table.chainNamed(parsed.target);
     const target = parsed.target === null ? -1 : this.store.targetRef(parsed.target, targetChain);
     const id = this.store.add(
       this.linePos + textOffset,
@@ -592,7 +587,7 @@ class Parser {
       const rules = this.tablesWithDeletions.has(table) ? table.rules : (this.jumpsToCheck.get(table) ?? []).map((id) => this.store.rule(id));
       for (const rule of rules) {
         const t = rule.target;
-        if (t === null || EXTENSION_TARGETS.has(t) || table.chainsByName.has(t)) continue;
+        if (t === null || EXTENSION_TARGETS.has(t) || table.chainNamed(t)) continue;
         if (this.warningsFull()) return;
         const arg = rule.args.find((a) => a.name === '-j' || a.name === '-g');
         this.warning(rule.line, arg?.column ?? 1, `jump to ${t}, which is not a chain of table ${table.name}`);

@@ -168,6 +168,12 @@ export class RuleStore {
     return this.targetName(this.targets[id]!);
   }
 
+  /** The number of the chain rule `id` jumps to, -1 when its target is not a chain of the parse. */
+  targetChain(id: number): number {
+    const t = this.targets[id]!;
+    return t >= 0 ? t : -1;
+  }
+
   goto(id: number): boolean {
     return (this.meta[id]! & GOTO_BIT) !== 0;
   }
@@ -335,6 +341,11 @@ export class ParsedChain implements Chain {
     return this.#store.target(this.idAt(i));
   }
 
+  /** The chain number (ref) of rule `i`'s target, -1 when the target is not a chain. */
+  targetRefAt(i: number): number {
+    return this.#store.targetChain(this.idAt(i));
+  }
+
   textAt(i: number): string {
     return this.#store.text(this.idAt(i));
   }
@@ -414,10 +425,14 @@ export class ParsedTable implements Table {
   #rules: Rule[] | null = null;
   commitLine: number | null = null;
   readonly chains: Chain[] = [];
-  readonly chainsByName = new Map<string, Chain>();
   readonly deletedChains: string[] = [];
-  /** The table's chains found by the characters of their name (see NameIndex); null once a chain was deleted. */
+  /**
+   * The table's chains found by the characters of their name (see NameIndex); null once a chain
+   * was deleted, and from then on names are looked up in chainsByName.
+   */
   #names: NameIndex | null;
+  /** Built on first use: the parser and the kube model find chains through #names, so a Map of a 10k-service dump's ~54k chains is made only for readers that want one. */
+  #byName: Map<string, Chain> | null = null;
 
   constructor(
     store: RuleStore,
@@ -431,14 +446,32 @@ export class ParsedTable implements Table {
     this.#names = new NameIndex();
   }
 
-  /** Registers a chain just added to `chains` and `chainsByName`. */
-  addedChain(chain: ParsedChain): void {
-    this.#names?.set(chain.name, chain.ref);
+  get chainsByName(): Map<string, Chain> {
+    if (this.#byName === null) {
+      const byName = new Map<string, Chain>();
+      for (const c of this.chains) byName.set(c.name, c);
+      this.#byName = byName;
+    }
+    return this.#byName;
   }
 
-  /** A chain was deleted: names are looked up in chainsByName from now on. */
-  deletedChain(): void {
+  /** Adds a chain the parser just made (no chain of the table has its name). */
+  addChain(chain: ParsedChain): void {
+    this.chains.push(chain);
+    this.#names?.set(chain.name, chain.ref);
+    this.#byName?.set(chain.name, chain);
+  }
+
+  /** Deletes a chain (-X). */
+  removeChain(chain: ParsedChain): void {
     this.#names = null;
+    this.chainsByName.delete(chain.name);
+    this.chains.splice(this.chains.indexOf(chain), 1);
+  }
+
+  /** The chain of this name, undefined when the table has none. */
+  chainNamed(name: string): ParsedChain | undefined {
+    return this.findChain(name, 0, name.length);
   }
 
   /** The chain named s[start, end), undefined when the table has none. */
@@ -504,6 +537,15 @@ export function targetAt(chain: Chain, i: number): string | null {
   return chain instanceof ParsedChain ? chain.targetAt(i) : chain.rules[i]!.target;
 }
 
+/**
+ * The number (chainRef) of the chain rule `i` jumps to: -1 when the target is no chain of the
+ * parse, or the chain did not come from the parser. Readers use it to find a target without
+ * hashing its name.
+ */
+export function targetRefAt(chain: Chain, i: number): number {
+  return chain instanceof ParsedChain ? chain.targetRefAt(i) : -1;
+}
+
 export function textAt(chain: Chain, i: number): string {
   return chain instanceof ParsedChain ? chain.textAt(i) : chain.rules[i]!.text;
 }
@@ -520,6 +562,11 @@ export function ruleAt(chain: Chain, i: number): Rule {
 /** The chain a parsed rule belongs to; null for a rule that did not come from the parser. */
 export function ownerChain(rule: Rule): Chain | null {
   return rule instanceof StoredRule ? rule.ownerChain() : null;
+}
+
+/** The table's chain of this name; for a parsed table without making its chainsByName Map. */
+export function chainNamed(table: Table, name: string): Chain | undefined {
+  return table instanceof ParsedTable ? table.chainNamed(name) : table.chainsByName.get(name);
 }
 
 /** table.rules.length, without making Rule objects for a parsed table. */
