@@ -13,10 +13,10 @@
  * microsecond (copied twice onto fresh pages); one per chain and jump was ~200k of them. Facts
  * are numbers and strings in a few arrays, by the chain's number in `serviceIndex`/`sepIndex`.
  */
-import { chainRef, countersAt, ruleAt, ruleCount, targetAt, textAt } from '../parse/rule.js';
-import type { Chain, Counters, Rule, Table } from '../parse/types.js';
+import { chainNamed, chainRef, ruleAt, ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
+import type { Chain, Rule, Table } from '../parse/types.js';
 import { dnatOf, SEP_PREFIX, SplitTable } from './endpoints.js';
-import { addUnique, serviceChainRoleOf, type Role } from './group.js';
+import { addUnique, serviceChainRoleOf, type ChainKeys } from './group.js';
 import { scanRule } from './scan.js';
 import type { TrafficPolicy } from './types.js';
 
@@ -24,14 +24,14 @@ const NONE: readonly never[] = Object.freeze([]);
 
 type FwFacts = { readonly drops: readonly Rule[]; readonly sources: readonly string[] };
 
-export class NatChainFacts {
+export class NatChainFacts implements ChainKeys {
   /**
    * Which fact a chain has, by the chain's number in its parse (chainRef): s + 1 for SEP `s`,
    * -(c + 1) for service chain `c`, 0 for none. Chains not from the parser: by name in `byName`.
    */
   private readonly byRef: Int32Array;
   private readonly byName = new Map<string, number>();
-  /** The nat tables: a name is looked up in their chainsByName (the first table that has it). */
+  /** The nat tables: a name is looked up in them in order (the first table that has it). */
   private readonly tables: readonly Table[];
 
   /** KUBE-SEP chains: the chain, its DNAT rule's position (-1: none) and address (null: none). */
@@ -44,6 +44,8 @@ export class NatChainFacts {
   private readonly nextStart: Int32Array;
   private readonly nextCountOf: Int32Array;
   private readonly nexts: string[] = [];
+  /** Their chain numbers (targetRefAt), -1 for a name only. */
+  private readonly nextRefs: number[] = [];
   /** SVC, SVL, XLB: the split's number in `splits`; -1 for other roles. */
   private readonly splitOf: Int32Array;
   private readonly extPolicies: (TrafficPolicy | null)[];
@@ -52,6 +54,11 @@ export class NatChainFacts {
   private services = 0;
 
   readonly splits: SplitTable;
+
+  /** For key(): chain numbers run below this. */
+  get keyCount(): number {
+    return this.byRef.length;
+  }
 
   /** `tables`: the nat tables of one family, in dump order (the first one names a chain). */
   constructor(tables: readonly Table[]) {
@@ -165,27 +172,55 @@ export class NatChainFacts {
       const t = targetAt(chain, i);
       if (t !== null && !t.startsWith(SEP_PREFIX) && serviceChainRoleOf(t) !== null) {
         this.nexts.push(t);
+        this.nextRefs.push(targetRefAt(chain, i));
         count++;
       }
     }
     return count;
   }
 
-  /** s + 1 for SEP `s`, -(c + 1) for service chain `c`, 0 when the nat tables have no such chain of these kinds. */
-  private code(name: string): number {
-    for (let t = 0; t < this.tables.length; t++) {
-      const chain = this.tables[t]!.chainsByName.get(name);
-      if (chain === undefined) continue;
-      const ref = chainRef(chain);
-      if (ref < 0) return this.byName.get(name) ?? 0;
-      return ref < this.byRef.length ? this.byRef[ref]! : 0;
+  /**
+   * s + 1 for SEP `s`, -(c + 1) for service chain `c`, 0 when the nat tables have no such chain
+   * of these kinds. `ref`: the chain's number when the caller has it (targetRefAt), -1 if not:
+   * a chain these facts hold is found by its number without hashing its name (a 10k-service
+   * dump asks ~100k times); any other number (a chain of a later table of the same name, a
+   * deleted one) is looked up by name, as is a name without a number.
+   */
+  private code(name: string, ref: number): number {
+    if (ref >= 0 && ref < this.byRef.length) {
+      const code = this.byRef[ref]!;
+      if (code !== 0) return code;
     }
-    return 0;
+    const chain = this.chainNamed(name);
+    if (chain === undefined) return 0;
+    const r = chainRef(chain);
+    if (r < 0) return this.byName.get(name) ?? 0;
+    return r < this.byRef.length ? this.byRef[r]! : 0;
   }
 
-  /** A service chain's number, -1 when the nat table has no such chain. */
-  serviceChain(name: string): number {
-    const code = this.code(name);
+  /** The nat tables' chain of this name (the first table that has one names it). */
+  private chainNamed(name: string): Chain | undefined {
+    for (let t = 0; t < this.tables.length; t++) {
+      const chain = chainNamed(this.tables[t]!, name);
+      if (chain !== undefined) return chain;
+    }
+    return undefined;
+  }
+
+  /**
+   * The one number that stands for service or SEP chain `name` whatever way it is reached: its
+   * chainRef when these facts hold that chain, else -1 (chains known by name only). `ref` as in code().
+   */
+  key(name: string, ref: number): number {
+    if (ref >= 0 && ref < this.byRef.length && this.byRef[ref] !== 0) return ref;
+    const chain = this.chainNamed(name);
+    const r = chain === undefined ? -1 : chainRef(chain);
+    return r >= 0 && r < this.byRef.length && this.byRef[r] !== 0 ? r : -1;
+  }
+
+  /** A service chain's number, -1 when the nat table has no such chain. `ref` as in code(). */
+  serviceChain(name: string, ref = -1): number {
+    const code = this.code(name, ref);
     return code < 0 ? -code - 1 : -1;
   }
 
@@ -197,6 +232,11 @@ export class NatChainFacts {
   /** The `i`th service chain chain `c` jumps to. */
   next(c: number, i: number): string {
     return this.nexts[this.nextStart[c]! + i]!;
+  }
+
+  /** The chain number of next(c, i), -1 when it has none. */
+  nextRef(c: number, i: number): number {
+    return this.nextRefs[this.nextStart[c]! + i]!;
   }
 
   /** The split of SVC/SVL/XLB chain `c` (a number in `splits`), -1 for other chains. */
@@ -216,9 +256,9 @@ export class NatChainFacts {
     return this.fw[c]?.sources ?? NONE;
   }
 
-  /** A KUBE-SEP chain's number, -1 when the nat table has no such chain. */
-  sep(name: string): number {
-    const code = this.code(name);
+  /** A KUBE-SEP chain's number, -1 when the nat table has no such chain. `ref` as in code(). */
+  sep(name: string, ref = -1): number {
+    const code = this.code(name, ref);
     return code > 0 ? code - 1 : -1;
   }
 
@@ -227,20 +267,19 @@ export class NatChainFacts {
     return this.sepAddress[s]!;
   }
 
-  /** The chain and position of SEP `s`'s DNAT rule; null when it has none. */
-  sepDnat(s: number): { chain: Chain; at: number } | null {
-    const at = this.sepDnatAt[s]!;
-    return at < 0 ? null : { chain: this.sepChain[s]!, at };
+  /** SEP `s`'s chain. */
+  sepChainOf(s: number): Chain {
+    return this.sepChain[s]!;
+  }
+
+  /** The position of SEP `s`'s DNAT rule in its chain; -1 when it has none. */
+  sepDnatPosition(s: number): number {
+    return this.sepDnatAt[s]!;
   }
 
   sepDnatText(s: number): string | null {
     const at = this.sepDnatAt[s]!;
     return at < 0 ? null : textAt(this.sepChain[s]!, at);
-  }
-
-  sepDnatCounters(s: number): Counters | null {
-    const at = this.sepDnatAt[s]!;
-    return at < 0 ? null : countersAt(this.sepChain[s]!, at);
   }
 }
 

@@ -7,7 +7,7 @@
  * no Rule object per rule; a 10k-service dump has ~40k jumps); splitEndpoints() and
  * endpointDnat() give the same answers as objects, for one chain.
  */
-import { ruleAt, ruleCount, targetAt, textAt } from '../parse/rule.js';
+import { ruleAt, ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
 import type { Chain, Rule } from '../parse/types.js';
 import { hasOption, optionWord, scanRule, type RuleFacts } from './scan.js';
 
@@ -46,6 +46,8 @@ export class SplitTable {
   /** Positions of the KUBE-MARK-DROP / DROP rules, null when none. */
   readonly drops: (number[] | null)[];
   readonly jumpChain: string[];
+  /** The KUBE-SEP chain's number (targetRefAt), -1 when it has none: found again without its name. */
+  readonly jumpRef: Int32Array;
   readonly jumpProbability: Float64Array;
   readonly jumpAt: Int32Array;
   private splits = 0;
@@ -58,6 +60,7 @@ export class SplitTable {
     this.affinity = new Float64Array(splits);
     this.drops = new Array<number[] | null>(splits).fill(null);
     this.jumpChain = new Array<string>(rules);
+    this.jumpRef = new Int32Array(rules);
     this.jumpProbability = new Float64Array(rules);
     this.jumpAt = new Int32Array(rules);
   }
@@ -119,6 +122,7 @@ export class SplitTable {
       } else {
         index?.set(target, end);
         jumpChain[end] = target;
+        this.jumpRef[end] = targetRefAt(chain, r);
         jumpProbability[end] = probability;
         this.jumpAt[end] = r;
         end++;

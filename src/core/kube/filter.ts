@@ -6,7 +6,7 @@
 import { ruleAt, ruleCount, targetAt, textAt } from '../parse/rule.js';
 import type { Chain } from '../parse/types.js';
 import { serviceIdFromComment } from './comments.js';
-import { addUnique, destination, factsProtocol, toPort, type Group, type ServiceIndex, type TableSet } from './group.js';
+import { addUnique, destination, factsProtocol, listHas, toPort, type Group, type ServiceIndex, type TableSet } from './group.js';
 import { scanRule, type RuleFacts } from './scan.js';
 import type { EntryKind } from './types.js';
 
@@ -35,7 +35,7 @@ export function readFilterRules(index: ServiceIndex, filter: TableSet): void {
       let group: Group | undefined;
       if (chainName === 'KUBE-PROXY-FIREWALL') {
         const at = comment.indexOf(NOT_ACCEPTED_BY);
-        if (at > 0) group = index.chainGroup.get(comment.slice(at + NOT_ACCEPTED_BY.length));
+        if (at > 0) group = index.chainGroup(comment.slice(at + NOT_ACCEPTED_BY.length), -1);
       }
       if (!group) {
         const id = serviceIdFromComment(comment);
@@ -55,7 +55,7 @@ export function readFilterRules(index: ServiceIndex, filter: TableSet): void {
 }
 
 function applyFilterRule(g: Group, chainName: string, chain: Chain, at: number, facts: RuleFacts, comment: string): void {
-  g.blockingRules.push(ruleAt(chain, at));
+  (g.blockingRules ??= []).push(ruleAt(chain, at));
   const address = destination(facts);
   const port = toPort(facts.dport);
   const noLocal = comment.endsWith(' has no local endpoints');
@@ -68,7 +68,7 @@ function applyFilterRule(g: Group, chainName: string, chain: Chain, at: number, 
       addFilterEntry(g, 'clusterIP', address, port, chain, at);
     } else if (address !== g.clusterIP) {
       // Older kube-proxy rejected load-balancer IPs of services without endpoints here too.
-      addUnique(g.loadBalancerIPs, address);
+      addUnique((g.loadBalancerIPs ??= []), address);
       addFilterEntry(g, 'loadBalancer', address, port, chain, at);
     }
   } else if (chainName === 'KUBE-EXTERNAL-SERVICES') {
@@ -81,13 +81,13 @@ function applyFilterRule(g: Group, chainName: string, chain: Chain, at: number, 
       return;
     }
     if (g.port === null) g.port = port;
-    if (g.externalIPs.includes(address) || g.loadBalancerIPs.includes(address)) return;
+    if (listHas(g.externalIPs, address) || listHas(g.loadBalancerIPs, address)) return;
     // Both external and load-balancer IPs are refused here; without a nat rule there is no telling which.
-    g.externalIPs.push(address);
+    (g.externalIPs ??= []).push(address);
     addFilterEntry(g, 'externalIP', address, port, chain, at);
   } else if (chainName === 'KUBE-PROXY-FIREWALL') {
-    if (address === null || g.loadBalancerIPs.includes(address)) return;
-    g.loadBalancerIPs.push(address);
+    if (address === null || listHas(g.loadBalancerIPs, address)) return;
+    (g.loadBalancerIPs ??= []).push(address);
     addFilterEntry(g, 'loadBalancer', address, port, chain, at);
   }
 }

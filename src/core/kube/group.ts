@@ -1,4 +1,5 @@
 /** What the model learns about each service port while reading a dump, and the small readers its parts share. */
+import { chainNamed } from '../parse/rule.js';
 import type { Chain, Family, Rule, Table, TableName } from '../parse/types.js';
 import type { RuleFacts } from './scan.js';
 import type { EntryKind, Protocol, ServiceChains, TrafficPolicy } from './types.js';
@@ -60,7 +61,7 @@ export class TableSet {
   }
   chain(name: string): Chain | undefined {
     for (const t of this.tables) {
-      const c = t.chainsByName.get(name);
+      const c = chainNamed(t, name);
       if (c) return c;
     }
     return undefined;
@@ -83,20 +84,23 @@ export class Group {
   /** The roles in the order their chains were found, 3 bits each (ROLES index + 1), first found highest. */
   roleOrder = 0;
   protocol: Protocol | null = null;
-  /** Ids named by the entry rules' comments, in order. */
-  readonly idCandidates: string[] = [];
+  /** The first id named by the entry rules' comments, and any other ids they name, in order. */
+  firstIdCandidate: string | null = null;
+  moreIdCandidates: string[] | null = null;
   id: string | null = null;
   clusterIP: string | null = null;
   port: number | null = null;
   nodePort: number | null = null;
   healthCheckNodePort: number | null = null;
-  readonly externalIPs: string[] = [];
-  readonly loadBalancerIPs: string[] = [];
-  readonly sourceRanges: string[] = [];
+  // Lists that most groups never add to are null until they do (an object less per service:
+  // every object that outlives a young-generation collection costs about a microsecond).
+  externalIPs: string[] | null = null;
+  loadBalancerIPs: string[] | null = null;
+  sourceRanges: string[] | null = null;
   /** The role of the chain the cluster IP rule jumps to (svl means internalTrafficPolicy Local). */
   clusterTarget: Role | null = null;
   readonly entries: RawEntry[] = [];
-  readonly blockingRules: Rule[] = [];
+  blockingRules: Rule[] | null = null;
   /** From the EXT chain: Cluster when it masquerades everything, Local when it short-circuits or uses SVL. */
   extPolicy: TrafficPolicy | null = null;
   etpLocalHint = false;
@@ -104,30 +108,99 @@ export class Group {
   /** The SVC chain's split and the SVL/XLB chain's, numbers in NatChainFacts.splits; -1 when none. */
   svcSplit = -1;
   localSplit = -1;
+  /** The numbers (NatChainFacts.serviceChain) of the chains in `chains`; -1 for none, or one the nat table lacks. */
+  svcChain = -1;
+  extChain = -1;
+  svlChain = -1;
+  fwChain = -1;
+  xlbChain = -1;
 
   constructor(
     readonly family: Family,
     /** The hash shared by the service's chain names; null for services seen only in the filter table. */
     readonly hash: string | null,
   ) {}
+
+  addIdCandidate(id: string): void {
+    if (this.firstIdCandidate === null) this.firstIdCandidate = id;
+    else if (id !== this.firstIdCandidate) (this.moreIdCandidates ??= []).push(id);
+  }
+
+  /** The ids the comments named, each once, in the order first named. */
+  idCandidates(): string[] {
+    if (this.firstIdCandidate === null) return [];
+    return this.moreIdCandidates === null ? [this.firstIdCandidate] : unique([this.firstIdCandidate, ...this.moreIdCandidates]);
+  }
+}
+
+/** One number per service chain, whichever way the chain is reached (NatChainFacts.key). */
+export interface ChainKeys {
+  /** Keys run from 0 below this. */
+  readonly keyCount: number;
+  /** The chain's key, -1 for a chain known by name only. `ref`: its chainRef when the caller has it, else -1. */
+  key(name: string, ref: number): number;
+}
+
+/** Records service chain number `c` for the group's chain of this role. */
+export function setChainNumber(g: Group, role: Role, c: number): void {
+  switch (role) {
+    case 'svc':
+      g.svcChain = c;
+      break;
+    case 'ext':
+      g.extChain = c;
+      break;
+    case 'svl':
+      g.svlChain = c;
+      break;
+    case 'fw':
+      g.fwChain = c;
+      break;
+    case 'xlb':
+      g.xlbChain = c;
+      break;
+  }
 }
 
 /**
  * Every group of one family, found by chain (any of its SVC/EXT/SVL/FW/XLB chains), by the hash
  * those chain names share, or by id and protocol (what the filter table's comments give).
+ * Chains are found by number where they have one: a Map keyed by chain names hashed each name
+ * of ~100k lookups on a 10k-service dump, a good part of the model's time.
  */
 export class ServiceIndex {
   readonly groups: Group[] = [];
   private readonly byHash = new Map<string, Group>();
-  readonly chainGroup = new Map<string, Group>();
-  private readonly byKey = new Map<string, Group>();
+  /** The group that claimed each chain: by key, and by name for chains without one. */
+  private readonly groupByKey: (Group | undefined)[];
+  private readonly groupByName = new Map<string, Group>();
+  /** The first group registered with each id, and any later ones with the same id (other protocols). */
   private readonly byIdOnly = new Map<string, Group>();
+  private readonly sameId = new Map<string, Group[]>();
 
-  constructor(readonly family: Family) {}
+  constructor(
+    readonly family: Family,
+    private readonly keys: ChainKeys,
+  ) {
+    this.groupByKey = new Array<Group | undefined>(keys.keyCount);
+  }
 
-  /** The group a jump to `chain` (whose name hashes to `hash`) belongs to, created on first sight. */
-  forChain(chain: string, role: Role): Group {
-    let group = this.chainGroup.get(chain);
+  /** The group that claimed chain `name` (`ref`: its chainRef, or -1), undefined when none has. */
+  chainGroup(name: string, ref: number): Group | undefined {
+    const k = this.keys.key(name, ref);
+    return k >= 0 ? this.groupByKey[k] : this.groupByName.get(name);
+  }
+
+  /** `group` owns chain `name` from now on. */
+  claim(name: string, ref: number, group: Group): void {
+    const k = this.keys.key(name, ref);
+    if (k >= 0) this.groupByKey[k] = group;
+    else this.groupByName.set(name, group);
+  }
+
+  /** The group a jump to `chain` (`ref`: its chainRef, or -1) belongs to, created on first sight. */
+  forChain(chain: string, ref: number, role: Role): Group {
+    let group = this.chainGroup(chain, ref);
     if (group) return group;
     // The hash is only needed for a chain not seen yet: sliced here, not for every entry rule.
     const hash = chain.slice(ROLE_PREFIXES[ROLES.indexOf(role)]!.length);
@@ -143,9 +216,13 @@ export class ServiceIndex {
   /** Make a named group findable by id (call once its id and protocol are settled). */
   register(g: Group): void {
     if (g.id === null) return;
-    const key = `${g.id}|${g.protocol ?? ''}`;
-    if (!this.byKey.has(key)) this.byKey.set(key, g);
-    if (!this.byIdOnly.has(g.id)) this.byIdOnly.set(g.id, g);
+    if (!this.byIdOnly.has(g.id)) {
+      this.byIdOnly.set(g.id, g);
+      return;
+    }
+    const more = this.sameId.get(g.id);
+    if (more) more.push(g);
+    else this.sameId.set(g.id, [g]);
   }
 
   byId(id: string): Group | undefined {
@@ -154,7 +231,7 @@ export class ServiceIndex {
 
   /** The group named `id` with this protocol, or a new one: a service seen only in the filter table. */
   named(id: string, protocol: Protocol | null): Group {
-    const found = this.byKey.get(`${id}|${protocol ?? ''}`) ?? (protocol === null ? this.byIdOnly.get(id) : undefined);
+    const found = this.registered(id, protocol);
     if (found) return found;
     const g = new Group(this.family, null);
     g.id = id;
@@ -162,6 +239,15 @@ export class ServiceIndex {
     this.groups.push(g);
     this.register(g);
     return g;
+  }
+
+  /** The first group registered with this id and protocol; with no protocol, the first with the id. */
+  private registered(id: string, protocol: Protocol | null): Group | undefined {
+    const first = this.byIdOnly.get(id);
+    if (first === undefined || first.protocol === protocol) return first;
+    const more = this.sameId.get(id);
+    if (more) for (const g of more) if (g.protocol === protocol) return g;
+    return protocol === null ? first : undefined;
   }
 }
 
@@ -197,6 +283,14 @@ export function toPort(s: string | undefined): number | null {
 export function addUnique(list: string[], value: string): void {
   if (!list.includes(value)) list.push(value);
 }
+
+/** Whether a list that may not exist yet holds `value`. */
+export function listHas(list: readonly string[] | null, value: string): boolean {
+  return list !== null && list.includes(value);
+}
+
+/** What a list that no rule added to is in the model: one frozen empty array for all. */
+export const EMPTY: readonly never[] = Object.freeze([]);
 
 export function unique(list: readonly string[]): string[] {
   return list.length <= 1 ? [...list] : [...new Set(list)];

@@ -10,11 +10,11 @@ import type { Chain, Family, Rule, Ruleset } from '../parse/types.js';
 import { NatChainFacts } from './chain-facts.js';
 import { endpointFromComment, splitServiceId } from './comments.js';
 import { readFilterRules } from './filter.js';
-import { hostAddress, ServiceIndex, TableSet, type Group, type LayoutSigns } from './group.js';
+import { EMPTY, hostAddress, ServiceIndex, TableSet, type Group, type LayoutSigns } from './group.js';
 import { LazyMap } from './lazy-map.js';
 import { readNatEntries, readServiceChains, resolveIdentity } from './nat.js';
 import { scanRule } from './scan.js';
-import type { Endpoint, EntryKind, EntryPoint, KubeModel, Protocol, ServiceChains, ServicePort, TrafficPolicy } from './types.js';
+import type { Endpoint, EntryKind, EntryPoint, KubeModel, Protocol, ServicePort, TrafficPolicy } from './types.js';
 
 export { hostAddress, serviceChainRole } from './group.js';
 
@@ -34,12 +34,11 @@ export function buildKubeModel(ruleset: Ruleset): KubeModel {
 
 /** The model of services already in model order. */
 export function modelOf(services: ServicePort[], layout: KubeModel['layout']): KubeModel {
-  const byId = new Map<string, ServicePort>();
-  for (const s of services) if (!byId.has(s.id)) byId.set(s.id, s);
   return {
     services,
-    byId,
-    // Built on first use: `services --json` never asks who owns a chain, the explorer does.
+    // Both built on first use: `services --json` never looks a service up by id or asks who
+    // owns a chain; `which` and the explorer do.
+    byId: new LazyMap(() => servicesById(services)),
     chainOwner: new LazyMap(() => chainOwners(services)),
     layout,
   };
@@ -58,9 +57,9 @@ function buildFamily(
   layout: LayoutSigns,
 ): ServicePort[] {
   if (nat.chain('KUBE-SERVICES') || nat.chain('KUBE-NODEPORTS') || filter.chain('KUBE-SERVICES')) layout.kube = true;
-  const index = new ServiceIndex(family);
   // Every service and endpoint chain, read once in dump order (chain-facts.ts says why).
   const facts = new NatChainFacts(nat.tables);
+  const index = new ServiceIndex(family, facts);
   readNatEntries(index, nat, facts, layout);
   // Each service's own chains (endpoints, affinity, policies, source ranges), then its name.
   for (const g of index.groups) {
@@ -70,6 +69,13 @@ function buildFamily(
   }
   readFilterRules(index, filter);
   return index.groups.map((g) => finishService(g, facts, hasCounters));
+}
+
+/** id -> the first service of that id in model order. */
+function servicesById(services: readonly ServicePort[]): Map<string, ServicePort> {
+  const byId = new Map<string, ServicePort>();
+  for (const s of services) if (!byId.has(s.id)) byId.set(s.id, s);
+  return byId;
 }
 
 /** `${family}/${chain}` -> the service owning it (the first in model order, should two claim one). */
@@ -95,7 +101,7 @@ function finishService(g: Group, facts: NatChainFacts, hasCounters: boolean): Se
   const id = g.id ?? chains.svc ?? chains.ext ?? chains.svl ?? chains.fw ?? chains.xlb ?? 'unknown';
   const { namespace, name, portName } = splitServiceId(id);
   const protocol = g.protocol ?? 'tcp';
-  const external = g.nodePort !== null || g.externalIPs.length > 0 || g.loadBalancerIPs.length > 0;
+  const external = g.nodePort !== null || g.externalIPs !== null || g.loadBalancerIPs !== null;
   const externalTrafficPolicy: TrafficPolicy | null = !external
     ? null
     : chains.xlb || g.etpLocalHint || g.extPolicy === 'Local'
@@ -135,12 +141,6 @@ function finishService(g: Group, facts: NatChainFacts, hasCounters: boolean): Se
       bytes += endpoints[i]!.bytes ?? 0;
     }
   }
-  const outChains: ServiceChains = {};
-  if (chains.svc !== undefined) outChains.svc = chains.svc;
-  if (chains.ext !== undefined) outChains.ext = chains.ext;
-  if (chains.svl !== undefined) outChains.svl = chains.svl;
-  if (chains.fw !== undefined) outChains.fw = chains.fw;
-  if (chains.xlb !== undefined) outChains.xlb = chains.xlb;
   const entryPoints: EntryPoint[] = [];
   for (let i = 0; i < g.entries.length; i++) {
     const e = g.entries[i]!;
@@ -156,18 +156,19 @@ function finishService(g: Group, facts: NatChainFacts, hasCounters: boolean): Se
     clusterIP: g.clusterIP,
     port: g.port,
     nodePort: g.nodePort,
-    externalIPs: g.externalIPs,
-    loadBalancerIPs: g.loadBalancerIPs,
+    externalIPs: g.externalIPs ?? EMPTY,
+    loadBalancerIPs: g.loadBalancerIPs ?? EMPTY,
     loadBalancerSourceRanges: sourceRanges(g),
     externalTrafficPolicy,
     internalTrafficPolicy,
     sessionAffinitySeconds: affinity(g, facts),
-    chains: outChains,
+    // The group's own object: roles it lacks are undefined, which JSON and readers treat as absent.
+    chains,
     endpoints,
     packets,
     bytes,
     entryPoints,
-    blockingRules: g.blockingRules,
+    blockingRules: g.blockingRules ?? EMPTY,
     healthCheckNodePort: g.healthCheckNodePort,
   };
 }
@@ -253,10 +254,11 @@ export class ModelEntryPoint implements EntryPoint {
 function makeEndpoint(facts: NatChainFacts, split: number, j: number, local: boolean | null, hasCounters: boolean): Endpoint {
   const t = facts.splits;
   const chain = t.jumpChain[j]!;
-  const sep = facts.sep(chain);
+  const sep = facts.sep(chain, t.jumpRef[j]!);
   const address = sep >= 0 ? facts.sepAddressOf(sep) : null;
-  const dnat = address !== null ? facts.sepDnat(sep) : null;
-  const counters = hasCounters && dnat !== null ? facts.sepDnatCounters(sep) : null;
+  const dnatAt = address !== null ? facts.sepDnatPosition(sep) : -1;
+  const dnatChain = dnatAt >= 0 ? facts.sepChainOf(sep) : null;
+  const counters = hasCounters && dnatChain !== null ? countersAt(dnatChain, dnatAt) : null;
   return new ModelEndpoint(
     // Without its SEP chain (partial syncs) the SVC rule's comment may still name the endpoint.
     address ?? commentEndpoint(t.chain[split]!, t.jumpAt[j]!) ?? '',
@@ -265,15 +267,15 @@ function makeEndpoint(facts: NatChainFacts, split: number, j: number, local: boo
     local,
     counters ? counters.packets : null,
     counters ? counters.bytes : null,
-    dnat?.chain ?? null,
-    dnat?.at ?? -1,
+    dnatChain,
+    dnatAt,
   );
 }
 
 /** "-s <LB IP>" rules let the node reach its own VIP; they are not user source ranges. */
-function sourceRanges(g: Group): string[] {
+function sourceRanges(g: Group): readonly string[] {
   const ranges = g.sourceRanges;
-  if (ranges.length === 0) return [];
+  if (ranges === null) return EMPTY;
   const lbHosts = new Set(g.loadBalancerIPs);
   return ranges.filter((r) => !lbHosts.has(hostAddress(r)));
 }

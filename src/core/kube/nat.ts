@@ -2,7 +2,7 @@
  * The nat side of a service: entry rules in KUBE-SERVICES / KUBE-NODEPORTS, the service chains
  * they lead to (SVC, EXT, SVL, FW, XLB) and, through the jumps, the KUBE-SEP chains and DNATs.
  */
-import { ruleCount, targetAt, textAt } from '../parse/rule.js';
+import { ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
 import type { Chain } from '../parse/types.js';
 import type { NatChainFacts } from './chain-facts.js';
 import { entryComment, looksLikeServiceId, serviceIdFromComment } from './comments.js';
@@ -14,8 +14,8 @@ import {
   roleNumber,
   rolesInOrder,
   serviceChainRoleOf,
+  setChainNumber,
   toPort,
-  unique,
   type Group,
   type LayoutSigns,
   type Role,
@@ -42,34 +42,41 @@ function readEntryChain(index: ServiceIndex, chain: Chain, nodePorts: boolean, f
     if (target === 'KUBE-MARK-MASQ') layout.legacy = true;
     const role = serviceChainRoleOf(target);
     if (role === null) continue;
-    const group = index.forChain(target, role);
-    attachChains(group, target, facts, index.chainGroup);
+    const ref = targetRefAt(chain, i);
+    const group = index.forChain(target, ref, role);
+    attachChains(group, target, ref, facts, index);
     if (nodePorts && role === 'svc') layout.legacy = true;
     addNatEntry(group, chain, i, scanRule(textAt(chain, i)), role, nodePorts);
   }
 }
 
 /** Claim a chain and every service chain it jumps to (EXT -> SVC/SVL, FW -> EXT, XLB -> SVC). */
-function attachChains(group: Group, start: string, facts: NatChainFacts, chainGroup: Map<string, Group>): void {
-  if (chainGroup.has(start)) return;
-  const stack = [start];
-  while (stack.length > 0) {
-    const name = stack.pop()!;
-    if (chainGroup.has(name)) continue;
+function attachChains(group: Group, start: string, startRef: number, facts: NatChainFacts, index: ServiceIndex): void {
+  if (index.chainGroup(start, startRef)) return;
+  const names = [start];
+  const refs = [startRef];
+  while (names.length > 0) {
+    const name = names.pop()!;
+    const ref = refs.pop()!;
+    if (index.chainGroup(name, ref)) continue;
     const role = serviceChainRoleOf(name);
     if (role === null) continue;
-    chainGroup.set(name, group);
+    index.claim(name, ref, group);
+    const c = facts.serviceChain(name, ref);
     // Referenced but undeclared chains (partial syncs) are still named: it is what the rule jumps to.
     if (group.chains[role] === undefined) {
       group.chains[role] = name;
       group.roleOrder = group.roleOrder * 8 + roleNumber(role);
+      setChainNumber(group, role, c);
     }
-    const c = facts.serviceChain(name);
     if (c < 0) continue;
     const n = facts.nextCount(c);
     for (let i = 0; i < n; i++) {
       const next = facts.next(c, i);
-      if (!chainGroup.has(next)) stack.push(next);
+      const nextRef = facts.nextRef(c, i);
+      if (index.chainGroup(next, nextRef)) continue;
+      names.push(next);
+      refs.push(nextRef);
     }
   }
 }
@@ -82,14 +89,14 @@ function addNatEntry(group: Group, chain: Chain, at: number, facts: RuleFacts, r
   const address = destination(facts);
   if (nodePorts) {
     // KUBE-NODEPORTS rules carry the bare id as comment.
-    if (comment !== undefined && looksLikeServiceId(comment)) group.idCandidates.push(comment);
+    if (comment !== undefined && looksLikeServiceId(comment)) group.addIdCandidate(comment);
     if (port === null) return;
     if (group.nodePort === null) group.nodePort = port;
     group.entries.push({ kind: 'nodePort', address, port, chain, at });
     return;
   }
   const parsed = comment === undefined ? null : entryComment(comment);
-  if (parsed) group.idCandidates.push(parsed.id);
+  if (parsed) group.addIdCandidate(parsed.id);
   const kind: EntryKind = parsed?.kind ?? kindFromRole(role, group);
   if (kind === 'clusterIP') {
     if (group.clusterIP === null) {
@@ -98,7 +105,7 @@ function addNatEntry(group: Group, chain: Chain, at: number, facts: RuleFacts, r
       if (port !== null) group.port = port;
     }
   } else {
-    if (address !== null) addUnique(kind === 'externalIP' ? group.externalIPs : group.loadBalancerIPs, address);
+    if (address !== null) addUnique(kind === 'externalIP' ? (group.externalIPs ??= []) : (group.loadBalancerIPs ??= []), address);
     if (group.port === null && port !== null) group.port = port;
   }
   if (port !== null) group.entries.push({ kind, address, port, chain, at });
@@ -112,29 +119,28 @@ function kindFromRole(role: Role, group: Group): EntryKind {
 }
 
 export function readServiceChains(g: Group, facts: NatChainFacts, layout: LayoutSigns): void {
-  const svc = g.chains.svc !== undefined ? facts.serviceChain(g.chains.svc) : -1;
+  const svc = g.svcChain;
   if (svc >= 0 && facts.split(svc) >= 0) g.svcSplit = facts.split(svc);
   // KUBE-SVL (current) or KUBE-XLB (older): the chains that only reach this node's endpoints.
-  const localName = g.chains.svl ?? g.chains.xlb;
-  const local = localName !== undefined ? facts.serviceChain(localName) : -1;
+  const local = g.chains.svl !== undefined ? g.svlChain : g.xlbChain;
   if (local >= 0 && facts.split(local) >= 0) {
     g.localSplit = facts.split(local);
     const drops = facts.splits.dropRules(g.localSplit);
-    for (let i = 0; i < drops.length; i++) g.blockingRules.push(drops[i]!);
+    for (let i = 0; i < drops.length; i++) (g.blockingRules ??= []).push(drops[i]!);
     if (drops.length > 0) layout.legacy = true;
   }
   if (g.chains.xlb) layout.legacy = true;
 
-  const ext = g.chains.ext !== undefined ? facts.serviceChain(g.chains.ext) : -1;
+  const ext = g.extChain;
   if (ext >= 0) g.extPolicy = facts.extPolicy(ext);
 
-  const fw = g.chains.fw !== undefined ? facts.serviceChain(g.chains.fw) : -1;
+  const fw = g.fwChain;
   if (fw >= 0) {
     const drops = facts.fwDrops(fw);
-    for (let i = 0; i < drops.length; i++) g.blockingRules.push(drops[i]!);
+    for (let i = 0; i < drops.length; i++) (g.blockingRules ??= []).push(drops[i]!);
     if (drops.length > 0) layout.legacy = true;
     const sources = facts.fwSources(fw);
-    for (let i = 0; i < sources.length; i++) addUnique(g.sourceRanges, sources[i]!);
+    for (let i = 0; i < sources.length; i++) addUnique((g.sourceRanges ??= []), sources[i]!);
   }
 
   // No -p on the entry rules: the DNAT rules say it.
@@ -147,7 +153,7 @@ function dnatProtocol(split: number, facts: NatChainFacts): Protocol | null {
   const t = facts.splits;
   const end = t.start[split]! + t.count[split]!;
   for (let j = t.start[split]!; j < end; j++) {
-    const s = facts.sep(t.jumpChain[j]!);
+    const s = facts.sep(t.jumpChain[j]!, t.jumpRef[j]!);
     const text = s < 0 ? null : facts.sepDnatText(s);
     if (text === null) continue;
     const p = factsProtocol(scanRule(text));
@@ -162,7 +168,7 @@ function dnatProtocol(split: number, facts: NatChainFacts): Protocol | null {
  * comments of the service's own chains too, and every protocol when none was written.
  */
 export function resolveIdentity(g: Group, nat: TableSet, facts: NatChainFacts): void {
-  const named = unique(g.idCandidates);
+  const named = g.idCandidates();
   if (named.length === 1 && g.protocol !== null) {
     g.id = named[0]!;
     return;

@@ -65,23 +65,23 @@ export interface ServicePort {
    * For a service without endpoints this also holds its load-balancer IPs: both are refused by the
    * same filter KUBE-EXTERNAL-SERVICES REJECT rules, which do not tell them apart.
    */
-  readonly externalIPs: string[];
-  readonly loadBalancerIPs: string[];
+  readonly externalIPs: readonly string[];
+  readonly loadBalancerIPs: readonly string[];
   /** loadBalancerSourceRanges as the KUBE-FW chain allows them (-s CIDRs). */
-  readonly loadBalancerSourceRanges: string[];
+  readonly loadBalancerSourceRanges: readonly string[];
   readonly externalTrafficPolicy: TrafficPolicy | null;
   /** Local when cluster-IP traffic goes to KUBE-SVL (internalTrafficPolicy: Local). */
   readonly internalTrafficPolicy: TrafficPolicy;
   readonly sessionAffinitySeconds: number | null;
   readonly chains: ServiceChains;
   /** Every endpoint in SVC order (then SVL-only ones), [] when the service has none. */
-  readonly endpoints: Endpoint[];
+  readonly endpoints: readonly Endpoint[];
   /** Sum of the endpoints' DNAT counters; null without counters. */
   readonly packets: number | null;
   readonly bytes: number | null;
-  readonly entryPoints: EntryPoint[];
+  readonly entryPoints: readonly EntryPoint[];
   /** Rules that reject or drop this service's traffic ("has no endpoints", "has no local endpoints", firewall). */
-  readonly blockingRules: Rule[];
+  readonly blockingRules: readonly Rule[];
 }
 
 export interface KubeModel {
