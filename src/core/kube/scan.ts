@@ -171,9 +171,18 @@ const RECORDED: ReadonlySet<string> = new Set([
   '-p', '--protocol', '-d', '--destination', '--dst', '-s', '--source', '--src', '--dport', '--destination-port',
   '--mode', '--probability', '--every', '--seconds', '--src-type', '--dst-type', '--to-destination',
 ]);
-const NAMES_BY_LENGTH: (string[] | undefined)[] = [];
-for (const n of KNOWN_NAMES) (NAMES_BY_LENGTH[n.length] ??= []).push(n);
+/**
+ * KNOWN_NAMES by length and one character (the third, or the second of "-x"): a word is compared
+ * with the one or two names of its key, not with every name of its length (six for "-x").
+ */
+const NAMES_BY_KEY: (string[] | undefined)[] = [];
+for (const n of KNOWN_NAMES) (NAMES_BY_KEY[nameKey(n, 0, n.length)] ??= []).push(n);
 const KNOWN: ReadonlySet<string> = new Set(KNOWN_NAMES);
+
+function nameKey(s: string, start: number, end: number): number {
+  const length = end - start;
+  return length * 128 + (s.charCodeAt(start + (length > 2 ? 2 : 1)) & 127);
+}
 
 function record(f: RuleFacts, name: string, value: string, negated: boolean): void {
   switch (name) {
@@ -327,9 +336,9 @@ class WordReader {
   /** The word as one of KNOWN_NAMES (the shared literal), or undefined for any other. */
   name(): string | undefined {
     if (!this.plain) return KNOWN.has(this.decoded!) ? this.decoded! : undefined;
-    const candidates = NAMES_BY_LENGTH[this.end - this.start];
+    const candidates = NAMES_BY_KEY[nameKey(this.s, this.start, this.end)];
     if (candidates === undefined) return undefined;
-    for (const n of candidates) if (this.s.startsWith(n, this.start)) return n;
+    for (let i = 0; i < candidates.length; i++) if (this.s.startsWith(candidates[i]!, this.start)) return candidates[i];
     return undefined;
   }
 }
