@@ -76,9 +76,12 @@ export class NameIndex {
     slots[at + 2] = this.values[entry]!;
   }
 
-  /** Four times the slots, entries placed again by their stored hashes (no string is read). */
+  /**
+   * Twice the slots, entries placed again by their stored hashes (no string is read). A slot is
+   * three numbers: a million chains fill 2M slots (24 MB), where growing fourfold could leave 4M.
+   */
   private grow(): void {
-    this.slotCount *= 4;
+    this.slotCount *= 2;
     this.slots = new Int32Array(this.slotCount * STRIDE);
     for (let e = 0; e < this.names.length; e++) this.place(e);
   }

@@ -431,7 +431,10 @@ export class ParsedTable implements Table {
    * was deleted, and from then on names are looked up in chainsByName.
    */
   #names: NameIndex | null;
-  /** Built on first use: the parser and the kube model find chains through #names, so a Map of a 10k-service dump's ~54k chains is made only for readers that want one. */
+  /**
+   * Built on first use: the parser and the kube model find chains through #names, so a Map of a
+   * 10k-service dump's ~54k chains is made only for readers that want one.
+   */
   #byName: Map<string, Chain> | null = null;
 
   constructor(
