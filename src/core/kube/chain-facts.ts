@@ -13,10 +13,10 @@
  * microsecond (copied twice onto fresh pages); one per chain and jump was ~200k of them. Facts
  * are numbers and strings in a few arrays, by the chain's number in `serviceIndex`/`sepIndex`.
  */
-import { chainNamed, chainRef, ruleAt, ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
-import type { Chain, Rule, Table } from '../parse/types.js';
+import { chainRef, ruleAt, ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
+import type { Chain, Rule } from '../parse/types.js';
 import { dnatOf, SEP_PREFIX, SplitTable } from './endpoints.js';
-import { addUnique, serviceChainRoleOf, type ChainKeys } from './group.js';
+import { addUnique, serviceChainRoleOf, type ChainKeys, type TableSet } from './group.js';
 import { scanRule } from './scan.js';
 import type { TrafficPolicy } from './types.js';
 
@@ -32,7 +32,7 @@ export class NatChainFacts implements ChainKeys {
   private readonly byRef: Int32Array;
   private readonly byName = new Map<string, number>();
   /** The nat tables: a name is looked up in them in order (the first table that has it). */
-  private readonly tables: readonly Table[];
+  private readonly nat: TableSet;
 
   /** KUBE-SEP chains: the chain, its DNAT rule's position (-1: none) and address (null: none). */
   private readonly sepChain: Chain[];
@@ -60,9 +60,10 @@ export class NatChainFacts implements ChainKeys {
     return this.byRef.length;
   }
 
-  /** `tables`: the nat tables of one family, in dump order (the first one names a chain). */
-  constructor(tables: readonly Table[]) {
-    this.tables = tables;
+  /** `nat`: the nat tables of one family, in dump order (the first one names a chain). */
+  constructor(nat: TableSet) {
+    this.nat = nat;
+    const tables = nat.tables;
     // Sorted by kind first, then each kind in its own loop (and function): a loop that meets
     // one kind of chain is compiled once, where one loop over the dump's sorted chains (all EXT,
     // then all FW, ...) was recompiled at every new kind.
@@ -187,24 +188,8 @@ export class NatChainFacts implements ChainKeys {
    * deleted one) is looked up by name, as is a name without a number.
    */
   private code(name: string, ref: number): number {
-    if (ref >= 0 && ref < this.byRef.length) {
-      const code = this.byRef[ref]!;
-      if (code !== 0) return code;
-    }
-    const chain = this.chainNamed(name);
-    if (chain === undefined) return 0;
-    const r = chainRef(chain);
-    if (r < 0) return this.byName.get(name) ?? 0;
-    return r < this.byRef.length ? this.byRef[r]! : 0;
-  }
-
-  /** The nat tables' chain of this name (the first table that has one names it). */
-  private chainNamed(name: string): Chain | undefined {
-    for (let t = 0; t < this.tables.length; t++) {
-      const chain = chainNamed(this.tables[t]!, name);
-      if (chain !== undefined) return chain;
-    }
-    return undefined;
+    const key = this.key(name, ref);
+    return key >= 0 ? this.byRef[key]! : (this.byName.get(name) ?? 0);
   }
 
   /**
@@ -213,13 +198,13 @@ export class NatChainFacts implements ChainKeys {
    */
   key(name: string, ref: number): number {
     if (ref >= 0 && ref < this.byRef.length && this.byRef[ref] !== 0) return ref;
-    const chain = this.chainNamed(name);
+    const chain = this.nat.chain(name);
     const r = chain === undefined ? -1 : chainRef(chain);
     return r >= 0 && r < this.byRef.length && this.byRef[r] !== 0 ? r : -1;
   }
 
   /** A service chain's number, -1 when the nat table has no such chain. `ref` as in code(). */
-  serviceChain(name: string, ref = -1): number {
+  serviceChain(name: string, ref: number): number {
     const code = this.code(name, ref);
     return code < 0 ? -code - 1 : -1;
   }
@@ -257,7 +242,7 @@ export class NatChainFacts implements ChainKeys {
   }
 
   /** A KUBE-SEP chain's number, -1 when the nat table has no such chain. `ref` as in code(). */
-  sep(name: string, ref = -1): number {
+  sep(name: string, ref: number): number {
     const code = this.code(name, ref);
     return code > 0 ? code - 1 : -1;
   }

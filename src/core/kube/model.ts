@@ -58,7 +58,7 @@ function buildFamily(
 ): ServicePort[] {
   if (nat.chain('KUBE-SERVICES') || nat.chain('KUBE-NODEPORTS') || filter.chain('KUBE-SERVICES')) layout.kube = true;
   // Every service and endpoint chain, read once in dump order (chain-facts.ts says why).
-  const facts = new NatChainFacts(nat.tables);
+  const facts = new NatChainFacts(nat);
   const index = new ServiceIndex(family, facts);
   readNatEntries(index, nat, facts, layout);
   // Each service's own chains (endpoints, affinity, policies, source ranges), then its name.
