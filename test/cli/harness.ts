@@ -1,8 +1,8 @@
-/** Runs the CLI in-process (main() with captured output) or as a real process of a fresh build. */
-import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+/** Runs the CLI in-process (main() with captured output) or as a real process of this run's build. */
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { inject } from 'vitest';
 import { main } from '../../src/cli/run.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -41,51 +41,8 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<Run
 
 export const fixture = (name: string) => path.join(repoRoot, 'fixtures', name);
 
-const buildRoot = path.join(repoRoot, 'tmp', 'cli-test-build');
-const lockDir = path.join(repoRoot, 'tmp', 'cli-test-build.lock');
-/** The built bin, in a private outDir so other builds in the checkout cannot race with the tests. */
-export const builtMain = path.join(buildRoot, 'dist', 'cli', 'main.js');
-
-/** Builds src/ once for all test files (a lock, and no rebuild when the build is newer than every source). */
-export async function buildCli(): Promise<string> {
-  mkdirSync(path.dirname(lockDir), { recursive: true });
-  const started = Date.now();
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      break;
-    } catch {
-      if (Date.now() - started > 110_000) rmSync(lockDir, { recursive: true, force: true });
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  try {
-    if (!existsSync(builtMain) || statSync(builtMain).mtimeMs < newestSource(path.join(repoRoot, 'src'))) {
-      const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-      try {
-        execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', path.join(buildRoot, 'dist')], { cwd: repoRoot, stdio: 'pipe' });
-      } catch {
-        // Type errors elsewhere in the checkout (other work in progress) still emit JavaScript.
-      }
-      // version.ts reads ../../package.json from dist/cli.
-      copyFileSync(path.join(repoRoot, 'package.json'), path.join(buildRoot, 'package.json'));
-    }
-    if (!existsSync(builtMain)) throw new Error(`build did not produce ${builtMain}`);
-  } finally {
-    rmSync(lockDir, { recursive: true, force: true });
-  }
-  return builtMain;
-}
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
+/** The bin of this run's build (test/setup/build.ts builds it once, before any test file runs). */
+export const builtMain = inject('builtMain');
 
 /** Runs the built CLI as a real process. */
 export function runProcess(

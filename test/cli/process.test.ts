@@ -3,14 +3,11 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, builtMain, fixture, runProcess } from './harness.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { builtMain, fixture, runProcess } from './harness.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'kc-process-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-beforeAll(async () => {
-  await buildCli();
-}, 180_000);
 
 describe('the built kubechains bin', () => {
   it('starts with a node shebang', () => {

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, fixture, runProcess } from './harness.js';
+import { fixture, runProcess } from './harness.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -27,7 +27,6 @@ describe.skipIf(!isRoot && process.env.CI !== 'true')('read-only (skipped: needs
   let hook: string;
 
   beforeAll(async () => {
-    await buildCli();
     dir = mkdtempSync(path.join(tmpdir(), 'kc-readonly-'));
     shimLog = path.join(dir, 'shims.log');
     spawnLog = path.join(dir, 'spawn.log');

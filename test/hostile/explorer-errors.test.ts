@@ -9,17 +9,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, fixture } from '../cli/harness.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { fixture } from '../cli/harness.js';
 import { kubechains } from './process.js';
 import { count, ENTER_ALT_SCREEN, hasScript, killSessions, LEAVE_ALT_SCREEN, PtySession } from './pty.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'kc-hostile-tui-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 afterEach(() => killSessions());
-beforeAll(async () => {
-  await buildCli();
-}, 180_000);
 
 const seed = readFileSync(fixture('seed-nodeport-cluster.save'), 'utf8');
 

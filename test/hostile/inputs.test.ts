@@ -10,16 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, fixture, run } from '../cli/harness.js';
+import { fixture, run } from '../cli/harness.js';
 import { expectParseError, expectSane, expectSourceError, kubechains, type ProcResult } from './process.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'kc-hostile-'));
 // Other users (the permission test runs as nobody) must reach the files.
 chmodSync(tmp, 0o755);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-beforeAll(async () => {
-  await buildCli();
-}, 180_000);
 
 const seed = readFileSync(fixture('seed-nodeport-cluster.save'), 'utf8');
 const seedLines = seed.split('\n');

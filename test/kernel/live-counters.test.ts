@@ -18,7 +18,7 @@ import { parseIptablesSave } from '../../src/core/parse/index.js';
 import { generateKubeProxyRules, type ClusterSpec, type EndpointSpec } from '../../src/gen/kubeproxy.js';
 import type { Snapshot } from '../../src/sources/types.js';
 import { createPoller, type Poller } from '../../src/sources/poller.js';
-import { buildCli, runProcess } from '../cli/harness.js';
+import { runProcess } from '../cli/harness.js';
 import { inNs } from './exec.js';
 import { Topology, connect, kernelGate, loadRuleset } from './netns.js';
 import { CLUSTER_CIDR, NODE_IP, NODE_POD_CIDR } from './specs.js';
@@ -64,7 +64,6 @@ describe.skipIf(gate.skip)(gate.title('live counters on real netfilter'), () => 
 
   beforeAll(async () => {
     gate.assertAvailable();
-    await buildCli();
     topo = Topology.create({ tag: 'lc' });
     const endpoints = SPEC.services.flatMap((s) => s.endpoints.map((e) => e.ip));
     topo.addPodAddresses(endpoints);

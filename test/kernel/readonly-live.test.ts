@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, builtMain, fixture } from '../cli/harness.js';
+import { builtMain, fixture } from '../cli/harness.js';
 import { repoRoot } from '../helpers/paths.js';
 import { TmuxServer, expectShellBack, hasTmux, rows, save } from '../helpers/tmux.js';
 import { inNs } from './exec.js';
@@ -85,7 +85,6 @@ describe.skipIf(skip)(skip ? `the rules are unchanged by a live session (skipped
   beforeAll(async () => {
     if (!hasTmux) throw new Error('tmux is missing (apt-get install tmux)');
     gate.assertAvailable();
-    await buildCli();
     dir = mkdtempSync(path.join(tmpdir(), 'kc-readonly-live-'));
     log = path.join(dir, 'source-runs.log');
     writeFileSync(log, '');

@@ -18,7 +18,7 @@ function snapshotAt(n: number, at: number): Snapshot {
   const text = fakeTemplate()
     .replace(/^\[1:100\]/gm, `[${10 * n}:${600 * n}]`)
     .replace(/^\[2:200\]/gm, `[${20 * n}:${1200 * n}]`);
-  return { text, ruleset: parseIptablesSave(text), origin: "'/tmp/x/source.sh'", takenAt: new Date(at), nodeAddresses: [] };
+  return { text, ruleset: parseIptablesSave(text), origin: "'/srv/x/source.sh'", takenAt: new Date(at), nodeAddresses: [] };
 }
 
 const T0 = new Date(2024, 2, 1, 12, 0, 0).getTime();
@@ -95,7 +95,7 @@ describe('status line', () => {
       '/var/tmp/node.save',
     ]);
     const once = statusView(data, null, 200, T0);
-    expect(once.parts[0]).toBe("'/tmp/x/source.sh'");
+    expect(once.parts[0]).toBe("'/srv/x/source.sh'");
     expect(once.parts[1]).toBe(data.ruleset.info.generatedAt);
     expect(ago(T0, T0 + 125_000)).toBe('2 min ago');
   });

@@ -6,8 +6,8 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, builtMain } from '../cli/harness.js';
+import { describe, expect, it } from 'vitest';
+import { builtMain } from '../cli/harness.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const CHILD = `
@@ -44,10 +44,6 @@ function runChild(env: NodeJS.ProcessEnv): Promise<{ code: number; measures: num
 }
 
 describe('the explorer and React', () => {
-  beforeAll(async () => {
-    await buildCli();
-  }, 180_000);
-
   it('loads the production build (no render measures pile up) and leaves NODE_ENV as it was', async () => {
     const env = { ...process.env };
     delete env.NODE_ENV;

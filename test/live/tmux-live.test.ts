@@ -6,7 +6,7 @@
  * then the source starts failing (the command checks a flag file and prints iptables' xtables
  * lock message), and the status line must say so while the keys keep working; q gives the
  * terminal back clean. Needs root, the kernel tools and tmux: skipped outside CI when they are
- * missing, never under CI=true. Saves the screens to /tmp/kubechains-screens/live-*.txt.
+ * missing, never under CI=true. Saves the screens to $KC_SCREENS_DIR/live-*.txt when that is set.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKubeModel } from '../../src/core/kube/index.js';
 import { parseIptablesSave } from '../../src/core/parse/index.js';
 import { generateKubeProxyRules, type ClusterSpec } from '../../src/gen/kubeproxy.js';
-import { buildCli, builtMain } from '../cli/harness.js';
+import { builtMain } from '../cli/harness.js';
 import { repoRoot } from '../helpers/paths.js';
 import { TmuxServer, expectShellBack, hasTmux, rows, save } from '../helpers/tmux.js';
 import { Topology, connect, kernelGate, loadRuleset } from '../kernel/netns.js';
@@ -62,7 +62,6 @@ describe.skipIf(skip)(skip ? `live explorer in tmux on a real node (skipped outs
   beforeAll(async () => {
     if (!hasTmux) throw new Error('tmux is missing (apt-get install tmux)');
     gate.assertAvailable();
-    await buildCli();
     dir = mkdtempSync(path.join(tmpdir(), 'kc-tmux-live-'));
     topo = Topology.create({ tag: 'lt' });
     topo.addPodAddresses(SPEC.services.flatMap((s) => s.endpoints.map((e) => e.ip)));

@@ -1,13 +1,11 @@
 /**
- * The explorer in a real terminal: tmux at 80x24 runs the built CLI (`npm run build` first; the
- * test script does), a person's path is typed with send-keys and read back with capture-pane.
- * Skipped only outside CI when tmux is missing; under CI=true it always runs. Saves the text of
- * each screen to /tmp/kubechains-screens/ for the issue notes.
+ * The explorer in a real terminal: tmux at 80x24 runs this run's build (test/setup/build.ts), a
+ * person's path is typed with send-keys and read back with capture-pane. Skipped only outside CI
+ * when tmux is missing; under CI=true it always runs. Saves the text of each screen to
+ * $KC_SCREENS_DIR when that is set, for the issue notes.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../helpers/paths.js';
 import { TmuxServer, expectShellBack, hasTmux, rows, save, type TmuxSession } from '../helpers/tmux.js';
 
@@ -15,7 +13,7 @@ import { TmuxServer, expectShellBack, hasTmux, rows, save, type TmuxSession } fr
 const server = new TmuxServer('kubechains-e2e');
 let term: TmuxSession;
 let sessions = 0;
-const CLI = path.join(repoRoot, 'dist/cli/main.js');
+const CLI = inject('builtMain');
 
 const has = (text: string) => (s: string) => s.includes(text);
 const line0 = (s: string) => s.split('\n')[0] ?? '';
@@ -33,11 +31,10 @@ afterAll(() => {
 
 describe('explorer in tmux (80x24)', () => {
   it.skipIf(!hasTmux && process.env.CI !== 'true')('walks the seed cluster from the service to the endpoint and back, resizes, quits cleanly', async () => {
-    expect(existsSync(CLI), `${CLI} missing: run npm run build first`).toBe(true);
     startShell();
     await term.waitFor(has('$'), 'the shell prompt');
     // Exactly what a person types (CI may be set in this environment: the explorer must still draw).
-    term.type('node dist/cli/main.js fixtures/seed-nodeport-cluster.save --node-ip 172.16.1.10; echo "exit=$?"');
+    term.type(`node '${CLI}' fixtures/seed-nodeport-cluster.save --node-ip 172.16.1.10; echo "exit=$?"`);
     term.keys('Enter');
 
     let s = await term.waitFor(has('5 service ports · sort id'), 'the services screen');
@@ -115,7 +112,7 @@ describe('explorer in tmux (80x24)', () => {
   it.skipIf(!hasTmux && process.env.CI !== 'true')('reads the dump from stdin and the keys from the terminal', async () => {
     startShell();
     await term.waitFor(has('$'), 'the shell prompt');
-    term.type('cat fixtures/seed-clusterip.save | node dist/cli/main.js -; echo "exit=$?"');
+    term.type(`cat fixtures/seed-clusterip.save | node '${CLI}' -; echo "exit=$?"`);
     term.keys('Enter');
     let s = await term.waitFor(has('5 service ports · sort id'), 'the services screen');
     // The status line (the terminal's last row stays empty: see App's frame height).
@@ -133,7 +130,7 @@ describe('explorer in tmux (80x24)', () => {
   it.skipIf(!hasTmux && process.env.CI !== 'true')('gives the terminal back when killed with SIGTERM', async () => {
     startShell();
     await term.waitFor(has('$'), 'the shell prompt');
-    term.type('node dist/cli/main.js fixtures/seed-clusterip.save; echo "exit=$?"');
+    term.type(`node '${CLI}' fixtures/seed-clusterip.save; echo "exit=$?"`);
     term.keys('Enter');
     await term.waitFor(has('5 service ports · sort id'), 'the services screen');
     // The explorer is the shell's child: signal exactly that process.

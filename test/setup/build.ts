@@ -1,0 +1,59 @@
+/**
+ * Vitest global setup: builds the program once for the whole run, into a fresh mkdtemp folder
+ * outside the checkout, and hands its path to the test files (inject('builtMain')).
+ *
+ * Outside the checkout, and 0755 with the runtime dependencies copied beside it, because some
+ * tests run the built CLI as another user (nobody), who cannot enter a clone in a private
+ * (0700) directory. A failed build fails the run: tests never run a stale or partial build.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** dist/cli/main.js of this run's build. */
+    builtMain: string;
+  }
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export default function setup(project: TestProject): () => void {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kc-test-build-'));
+  chmodSync(dir, 0o755);
+  const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', path.join(dir, 'dist')], { cwd: repoRoot, stdio: 'pipe' });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    const out = e as { stdout?: Buffer; stderr?: Buffer; message: string };
+    throw new Error(`the build for the tests failed:\n${out.stdout?.toString() ?? ''}${out.stderr?.toString() ?? out.message}`);
+  }
+  // version.ts reads ../../package.json from dist/cli.
+  cpSync(path.join(repoRoot, 'package.json'), path.join(dir, 'package.json'));
+  for (const pkg of runtimePackages()) {
+    cpSync(path.join(repoRoot, 'node_modules', pkg), path.join(dir, 'node_modules', pkg), { recursive: true, dereference: true });
+  }
+  const builtMain = path.join(dir, 'dist', 'cli', 'main.js');
+  if (!existsSync(builtMain)) throw new Error(`the build did not produce ${builtMain}`);
+  project.provide('builtMain', builtMain);
+  return () => rmSync(dir, { recursive: true, force: true });
+}
+
+/** The top-level node_modules entries the program needs at run time (npm's own list, dev dependencies left out). */
+function runtimePackages(): string[] {
+  const out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: repoRoot, encoding: 'utf8' });
+  const top = path.join(repoRoot, 'node_modules') + path.sep;
+  const names = new Set<string>();
+  for (const line of out.split('\n')) {
+    if (!line.startsWith(top)) continue;
+    const parts = line.slice(top.length).split(path.sep);
+    // a/node_modules/b is inside a, copied with it
+    names.add(parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!);
+  }
+  return [...names];
+}
