@@ -1,4 +1,4 @@
-/** Real TCP connections from inside a namespace, many at a time, through connector.mjs. */
+/** Real TCP connections and UDP exchanges from inside a namespace, many at a time, through connector.mjs. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,8 @@ export interface ConnectTarget {
   readonly count: number;
   /** Overrides the batch's timeoutMs for this target (short where a DROP is expected). */
   readonly timeoutMs?: number;
+  /** tcp (default): a connection; udp: one datagram and the endpoint's answer. */
+  readonly protocol?: 'tcp' | 'udp';
 }
 
 export interface ConnectOptions {

@@ -1,7 +1,8 @@
 /**
  * The tracer against the kernel. Each ruleset is loaded into the node namespace; real TCP
- * connections from an external client (inside and outside loadBalancerSourceRanges), from the
- * node itself and from a pod go to every TCP service entry; what conntrack and the client saw
+ * connections and UDP exchanges (a datagram and the endpoint's answer) from an external client
+ * (inside and outside loadBalancerSourceRanges), from the node itself and from a pod go to every
+ * TCP and UDP service entry; what conntrack and the client saw
  * must be one of tracePacket's outcomes (same verdict, DNAT and masquerade), and every outcome
  * the tracer predicts must show up.
  */
@@ -50,7 +51,7 @@ function fixtureRulesets(files: readonly string[]): RulesetUnderTest[] {
 const seedFiles = () => fs.readdirSync(fixturesDir).filter((f) => /^seed-.*\.save$/.test(f)).sort();
 
 function summary(r: RunReport): string {
-  return `${r.name}: ${r.probes} probes, ${r.connections} connections, ${r.matched} matched, verdicts ${JSON.stringify(r.byVerdict)}, ${r.endpointsSeen} endpoints seen, ${r.dnatPackets} DNAT packets counted, conntrack lost ${r.conntrackLost}`;
+  return `${r.name}: ${r.probes} probes, ${r.connections} connections ${JSON.stringify(r.byKind)}, ${r.matched} matched, verdicts ${JSON.stringify(r.byVerdict)}, ${r.endpointsSeen} endpoints seen, ${r.dnatPackets} DNAT packets counted, conntrack lost ${r.conntrackLost}`;
 }
 
 function expectAgreement(r: RunReport): void {
@@ -148,6 +149,8 @@ describe.skipIf(gate.skip)(gate.title('tracer vs kernel: generated kube-proxy ru
     // The spec has services without endpoints (REJECT) and Local policies without local ones (DROP).
     expect(report.byVerdict.REJECT ?? 0).toBeGreaterThan(0);
     expect(report.byVerdict.DROP ?? 0).toBeGreaterThan(0);
+    // kc/dns has a UDP port: its datagrams are compared too.
+    expect(report.byKind['ipv4/udp'] ?? 0).toBeGreaterThan(0);
   }, 150_000);
 });
 
