@@ -315,7 +315,9 @@ export class Topology implements Destroyable {
     if (this.ipv6) {
       // The same wiring in IPv6.
       const side = this.nodePodSideAddress6!;
-      this.ipBatch(this.nodeNs, [addrAdd(side, 'to-pod'), `route add ${host(this.podClientIP6!)} dev to-podc`]);
+      // On both pod-side links: unlike ARP, neighbour discovery answers only for an address of the
+      // interface asked on, so the client pod's gateway must live on to-podc as well.
+      this.ipBatch(this.nodeNs, [addrAdd(side, 'to-pod'), addrAdd(side, 'to-podc'), `route add ${host(this.podClientIP6!)} dev to-podc`]);
       for (const ns of [this.podNs, this.podClientNs]) {
         this.ipBatch(ns, [`route add ${host(side)} dev to-node`, `route add default via ${side} dev to-node onlink`]);
       }
