@@ -126,3 +126,23 @@ export function attemptsForCoverage(probabilities: readonly number[], missOdds =
   const n = Math.ceil(Math.log(ps.length / missOdds) / -Math.log(1 - pmin));
   return Math.min(Math.max(n, 1), cap);
 }
+
+/**
+ * The counts a Binomial(n, p) variable stays within except with probability at most `alpha`:
+ * the tightest [lo, hi] with P(X < lo) <= alpha/2 and P(X > hi) <= alpha/2, computed exactly
+ * (log-space pmf summed), not by a normal approximation, so it holds for small shares too.
+ */
+export function binomialRange(n: number, p: number, alpha: number): [number, number] {
+  if (!(n >= 0 && Number.isInteger(n))) throw new Error(`n must be a whole number: ${n}`);
+  if (!(p >= 0 && p <= 1)) throw new Error(`p must be in [0, 1]: ${p}`);
+  if (p === 0) return [0, 0];
+  if (p === 1) return [n, n];
+  const logFact: number[] = [0];
+  for (let i = 1; i <= n; i++) logFact.push(logFact[i - 1]! + Math.log(i));
+  const pmf = (k: number) => Math.exp(logFact[n]! - logFact[k]! - logFact[n - k]! + k * Math.log(p) + (n - k) * Math.log1p(-p));
+  let lo = 0;
+  for (let below = 0; lo < n && below + pmf(lo) <= alpha / 2; lo++) below += pmf(lo);
+  let hi = n;
+  for (let above = 0; hi > 0 && above + pmf(hi) <= alpha / 2; hi--) above += pmf(hi);
+  return [lo, hi];
+}

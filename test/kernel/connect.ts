@@ -31,6 +31,8 @@ export interface ConnectTarget {
   readonly timeoutMs?: number;
   /** tcp (default): a connection; udp: one datagram and the endpoint's answer. */
   readonly protocol?: 'tcp' | 'udp';
+  /** Overrides the batch's source address for this target (many clients in one connector run). */
+  readonly sourceAddress?: string;
 }
 
 export interface ConnectOptions {

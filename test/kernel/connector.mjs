@@ -1,8 +1,9 @@
 // Makes many TCP connections (or UDP exchanges: one datagram out, the endpoint's one back) from
 // inside a network namespace and prints one JSON line per attempt.
 // Run as: ip netns exec NS node connector.mjs '<json plan>'
-// plan: {targets:[{ip,port,count,timeoutMs?,protocol?}], sourceAddress, sportBase, timeoutMs, parallel, deadlineMs}
-// protocol is 'tcp' (default) or 'udp'; ip may be IPv4 or IPv6 (sourceAddress of the same family).
+// plan: {targets:[{ip,port,count,timeoutMs?,protocol?,sourceAddress?}], sourceAddress, sportBase, timeoutMs, parallel, deadlineMs}
+// protocol is 'tcp' (default) or 'udp'; ip may be IPv4 or IPv6 (sourceAddress of the same family);
+// a target's sourceAddress overrides the plan's.
 // Each attempt binds its own source port (sportBase + n) so the caller can find it in conntrack,
 // even for attempts that fail and never report a local port.
 import dgram from 'node:dgram';
@@ -24,7 +25,8 @@ for (const [target, t] of (plan.targets ?? []).entries()) {
     console.error(`connector: unknown protocol ${protocol}`);
     process.exit(2);
   }
-  for (let k = 0; k < t.count; k++) attempts.push({ target, ip: t.ip, port: t.port, timeoutMs, protocol });
+  const src = t.sourceAddress ?? plan.sourceAddress;
+  for (let k = 0; k < t.count; k++) attempts.push({ target, ip: t.ip, port: t.port, timeoutMs, protocol, src });
 }
 if (attempts.length > MAX_ATTEMPTS) {
   console.error(`connector: ${attempts.length} attempts exceed the limit of ${MAX_ATTEMPTS}`);
@@ -55,14 +57,14 @@ function attempt(a) {
     let data = '';
     let done = false;
     let connected = false;
-    const sock = net.connect({ host: a.ip, port: a.port, localAddress: plan.sourceAddress, localPort: a.sport });
+    const sock = net.connect({ host: a.ip, port: a.port, localAddress: a.src, localPort: a.sport });
     const finish = (result, extra = {}) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       if (result === 'connected') sock.end();
       else sock.destroy();
-      resolve({ target: a.target, dst: hostPort(a.ip, a.port), src: plan.sourceAddress, sport: a.sport, result, ms: Date.now() - started, ...extra });
+      resolve({ target: a.target, dst: hostPort(a.ip, a.port), src: a.src, sport: a.sport, result, ms: Date.now() - started, ...extra });
     };
     let timer = setTimeout(() => finish(connected ? 'connected' : 'timeout'), a.timeoutMs);
     sock.setEncoding('utf8');
@@ -100,12 +102,12 @@ function attemptUdp(a) {
       } catch {
         // never bound
       }
-      resolve({ target: a.target, dst: hostPort(a.ip, a.port), src: plan.sourceAddress, sport: a.sport, result, ms: Date.now() - started, ...extra });
+      resolve({ target: a.target, dst: hostPort(a.ip, a.port), src: a.src, sport: a.sport, result, ms: Date.now() - started, ...extra });
     };
     const timer = setTimeout(() => finish('timeout'), a.timeoutMs);
     sock.on('error', (e) => finish(errorResult(e.code), { error: e.code }));
     sock.on('message', (msg) => finish('connected', { answeredBy: msg.toString('utf8').trim() }));
-    sock.bind({ address: plan.sourceAddress, port: a.sport }, () => {
+    sock.bind({ address: a.src, port: a.sport }, () => {
       sock.connect(a.port, a.ip, (err) => {
         if (err) return finish(errorResult(err.code), { error: err.code });
         sock.send('?\n', (e) => {
@@ -121,7 +123,7 @@ async function worker() {
   while (next < attempts.length) {
     const a = attempts[next++];
     if (Date.now() > deadline) {
-      process.stdout.write(JSON.stringify({ target: a.target, dst: hostPort(a.ip, a.port), src: plan.sourceAddress, sport: a.sport, result: 'not-run' }) + '\n');
+      process.stdout.write(JSON.stringify({ target: a.target, dst: hostPort(a.ip, a.port), src: a.src, sport: a.sport, result: 'not-run' }) + '\n');
       continue;
     }
     process.stdout.write(JSON.stringify(await (a.protocol === 'udp' ? attemptUdp(a) : attempt(a))) + '\n');

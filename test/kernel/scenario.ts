@@ -163,7 +163,7 @@ export function probesFor(model: KubeModel, nodeIP: string, nodeIP6: string | nu
   return probes;
 }
 
-function sourceAddress(topo: Topology, source: SourceKind, family: Family = 'ipv4'): string {
+export function sourceAddress(topo: Topology, source: SourceKind, family: Family = 'ipv4'): string {
   if (family === 'ipv6') {
     const need = (a: string | null | undefined): string => {
       if (!a) throw new Error(`no IPv6 address for the ${source} source: the topology is not dual-stack or the node has no IPv6 IP`);
@@ -196,14 +196,14 @@ function sourceAddress(topo: Topology, source: SourceKind, family: Family = 'ipv
   }
 }
 
-function sourceNamespace(topo: Topology, source: SourceKind): string {
+export function sourceNamespace(topo: Topology, source: SourceKind): string {
   if (source === 'node' || source === 'node-loopback') return topo.nodeNs;
   if (source === 'pod') return topo.podClientNs;
   return topo.clientNs;
 }
 
 /** The node's interface a probe's packets arrive on (none for the node's own). */
-function arrivalInterface(source: SourceKind): string | null {
+export function arrivalInterface(source: SourceKind): string | null {
   if (source === 'node' || source === 'node-loopback') return null;
   return source === 'pod' ? 'to-podc' : 'to-client';
 }
@@ -229,7 +229,21 @@ export function saveBoth(topo: Topology): string {
   return saveRuleset(topo.nodeNs) + (topo.ipv6 ? saveRuleset(topo.nodeNs, { family: 'ipv6' }) : '');
 }
 
-export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, trace: TraceFn): Promise<RunReport> {
+/** A ruleset loaded into a topology's node, with what the tracer needs to trace against it. */
+export interface InstalledRuleset {
+  /** The restore text(s) as parsed, and what `iptables-save -c` (and ip6tables-save) printed after loading. */
+  readonly restoreRs: Ruleset;
+  readonly saveRs: Ruleset;
+  readonly model: KubeModel;
+  readonly node: NodeContext;
+}
+
+/**
+ * Empty the node's tables and conntrack, put the ruleset's node IPs, client pod and endpoints
+ * in place (endpoints listening: TCP, TCP over IPv6, UDP), route its service addresses from the
+ * client, and load it (ip6tables-restore for its IPv6 half).
+ */
+export async function installRuleset(topo: Topology, rut: RulesetUnderTest): Promise<InstalledRuleset> {
   if (rut.restoreText6 !== undefined && !topo.ipv6) throw new Error(`${rut.name}: an IPv6 ruleset needs a dual-stack topology`);
   const restoreText =
     withHeader(rut.restoreText, 'ipv4') + (rut.restoreText6 === undefined ? '' : '\n' + withHeader(rut.restoreText6, 'ipv6'));
@@ -260,6 +274,11 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
   if (rut.restoreText6 !== undefined) loadRuleset(topo.nodeNs, rut.restoreText6, { family: 'ipv6' });
   const saveRs = parseOrThrow(saveBoth(topo), `${rut.name} (iptables-save -c)`);
   const node: NodeContext = { localAddresses: topo.nodeLocalAddresses() };
+  return { restoreRs, saveRs, model, node };
+}
+
+export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, trace: TraceFn): Promise<RunReport> {
+  const { restoreRs, saveRs, model, node } = await installRuleset(topo, rut);
 
   const nodeIP6 = rut.restoreText6 === undefined ? null : (rut.nodeIPs.find(isIPv6) ?? null);
   const probes = probesFor(model, rut.nodeIPs.find((ip) => !isIPv6(ip))!, nodeIP6);
