@@ -77,7 +77,7 @@ export function kernelOutcome(
   attempt: ConnectAttempt,
   conntrack: ReadonlyMap<string, ConntrackEntry>,
   nodeAddresses: ReadonlySet<string>,
-  protocol: 'tcp' | 'udp' = 'tcp',
+  protocol: 'tcp' | 'udp' | 'sctp' = 'tcp',
 ): KernelOutcome | { error: string } {
   const [dstIP, dstPort] = splitHostPort(attempt.dst);
   const entry = conntrack.get(conntrackKey(protocol, canonicalIp(attempt.src), attempt.sport, canonicalIp(dstIP), dstPort));

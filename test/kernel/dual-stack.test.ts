@@ -98,6 +98,9 @@ describe.skipIf(gate.skip)(gate.title('tracer vs kernel over IPv6: a dual-stack 
       const report = await runAgainstKernel(topo, generated(layout, spec4, v6), trace);
       expectAgreement(report);
       expect(report.byKind['ipv6/udp'] ?? 0, 'kc/dns over UDP/IPv6').toBeGreaterThan(0);
+      // kc/sctp's INITs reached endpoints (ICMPv6 unrecognized next header came back), kc/sctp-empty's were rejected.
+      expect(report.clientResults['ipv6/sctp connected'] ?? 0).toBeGreaterThan(0);
+      expect(report.clientResults['ipv6/sctp refused'] ?? 0).toBeGreaterThan(0);
       // Services without endpoints (REJECT) and Local policies without local ones (DROP), in IPv6.
       expect(report.byVerdict.REJECT ?? 0).toBeGreaterThan(0);
       expect(report.byVerdict.DROP ?? 0).toBeGreaterThan(0);

@@ -50,6 +50,8 @@ export function kernelUnavailableReason(): string | null {
     ['ip6tables-restore', ['--version']],
     ['iptables-legacy-restore', ['--version']],
     ['conntrack', ['--version']],
+    // sctp-init.pl sends SCTP INITs from raw sockets (perl-base, Essential in Debian).
+    ['perl', ['-MSocket', '-e', '1']],
   ];
   const missing = tools.filter(([cmd, args]) => !hasTool(cmd, args)).map(([cmd]) => cmd);
   if (missing.length > 0) return `needs ${missing.join(', ')} (apt-get install iptables conntrack iproute2)`;
@@ -255,6 +257,9 @@ export class Topology implements Destroyable {
     sysctl(this.nodeNs, 'net.ipv4.icmp_ratelimit', '0');
     sysctl(this.nodeNs, 'net.ipv4.icmp_msgs_per_sec', '100000');
     sysctl(this.nodeNs, 'net.ipv4.icmp_msgs_burst', '10000');
+    // The endpoints' namespace answers SCTP INITs with ICMP protocol unreachable (no SCTP stack
+    // here, see sctp-init.pl): no per-host limit there either.
+    sysctl(this.podNs, 'net.ipv4.icmp_ratelimit', '0');
     // Unmatched traffic is routed back out the client link; a redirect there would use up the
     // ICMP budget that the REJECT after it needs.
     sysctl(this.nodeNs, 'net.ipv4.conf.all.send_redirects', '0');
@@ -276,6 +281,7 @@ export class Topology implements Destroyable {
       sysctl(this.nodeNs, 'net.ipv6.conf.all.forwarding', '1');
       // REJECT answers with ICMPv6: no rate limit either.
       sysctl(this.nodeNs, 'net.ipv6.icmp.ratelimit', '0');
+      sysctl(this.podNs, 'net.ipv6.icmp.ratelimit', '0');
     }
     // veth pairs are created inside the node namespace with their peer moved at once, so no
     // interface ever appears in the host's namespace and the fixed names cannot collide.

@@ -4,9 +4,12 @@
  * from the external client (inside and outside loadBalancerSourceRanges), the node and a pod,
  * and check each connection's fate against the tracer's outcomes. TCP services get connections,
  * UDP services a datagram and its answer; IPv6 services (an ip6tables ruleset on a dual-stack
- * topology) get the same over IPv6. SCTP services are not dialled: this machine's kernel has no
- * SCTP sockets (CONFIG_IP_SCTP is not set; socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails with
- * EPROTONOSUPPORT), though its conntrack knows SCTP.
+ * topology) get the same over IPv6. SCTP services get one INIT chunk per attempt from a raw
+ * socket (sctp-init.pl): this machine's kernel has no SCTP sockets (CONFIG_IP_SCTP is not set;
+ * socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails with EPROTONOSUPPORT), but its conntrack and
+ * NAT handle SCTP, and the INIT's fate is read like a TCP SYN's: the conntrack entry's reply
+ * tuple, and the ICMP that comes back (port unreachable from a REJECT, protocol unreachable
+ * from the endpoint's SCTP-less stack).
  *
  * Every address dialled or hosted lives in the test's own namespaces, which have no link to the
  * host: nothing can leave them.
@@ -34,6 +37,7 @@ import {
   loadRuleset,
   resetRuleset,
   saveRuleset,
+  sctpMany,
   type ConnectAttempt,
   type Topology,
 } from './netns.js';
@@ -58,7 +62,7 @@ export interface RulesetUnderTest {
   readonly podClientAddress6?: string;
 }
 
-export type DialProtocol = 'tcp' | 'udp';
+export type DialProtocol = 'tcp' | 'udp' | 'sctp';
 
 export interface Probe {
   readonly family: Family;
@@ -77,6 +81,8 @@ export interface RunReport {
   readonly connections: number;
   /** Connections compared with the tracer, by "family/protocol" (ipv4/tcp, ipv6/udp, …). */
   readonly byKind: Record<string, number>;
+  /** What the dialling side saw, by "family/protocol result" (ipv4/sctp connected, ipv6/udp refused, …). */
+  readonly clientResults: Record<string, number>;
   /** Connections whose kernel fate was among the tracer's outcomes, in both forms. */
   readonly matched: number;
   readonly byVerdict: Record<string, number>;
@@ -133,14 +139,13 @@ function withHeader(text: string, family: Family): string {
 }
 
 /**
- * Every TCP and UDP service entry of the families the node has an IP of (IPv4 always, IPv6 with
- * `nodeIP6`), from every source that makes sense for it. SCTP ones are left out (no SCTP sockets
- * on this kernel, see the top of this file).
+ * Every TCP, UDP and SCTP service entry of the families the node has an IP of (IPv4 always, IPv6
+ * with `nodeIP6`), from every source that makes sense for it.
  */
 export function probesFor(model: KubeModel, nodeIP: string, nodeIP6: string | null = null): Probe[] {
   const probes: Probe[] = [];
   for (const s of model.services) {
-    if (s.protocol !== 'tcp' && s.protocol !== 'udp') continue;
+    if (s.protocol !== 'tcp' && s.protocol !== 'udp' && s.protocol !== 'sctp') continue;
     if (s.family === 'ipv6' && nodeIP6 === null) continue;
     const family = s.family;
     const protocol = s.protocol;
@@ -296,17 +301,24 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
     return { probe, src, predicted, count, timeoutMs: expectsDrop ? SHORT_TIMEOUT_MS : LONG_TIMEOUT_MS };
   });
 
-  // One connector run per source and family (its source address), all at once.
-  const groups = SOURCES.flatMap((source) => (['ipv4', 'ipv6'] as const).map((family) => ({ source, family })));
+  // One connector run per source and family (its source address), and one sctp-init.pl run
+  // for SCTP, all at once.
+  const groups = SOURCES.flatMap((source) =>
+    (['ipv4', 'ipv6'] as const).flatMap((family) => [false, true].map((sctp) => ({ source, family, sctp }))),
+  );
   const attemptsBySource = await Promise.all(
-    groups.map(async ({ source, family }) => {
-      const mine = planned.filter((p) => p.probe.source === source && p.probe.family === family);
+    groups.map(async ({ source, family, sctp }) => {
+      const mine = planned.filter((p) => p.probe.source === source && p.probe.family === family && (p.probe.protocol === 'sctp') === sctp);
       if (mine.length === 0) return { mine, attempts: [] as ConnectAttempt[] };
-      const attempts = await connectMany(
-        sourceNamespace(topo, source),
-        mine.map((p) => ({ ip: p.probe.dst, port: p.probe.dport, count: p.count, timeoutMs: p.timeoutMs, protocol: p.probe.protocol })),
-        { sourceAddress: sourceAddress(topo, source, family), parallel: 24, deadlineMs: 90_000 },
-      );
+      const from = sourceNamespace(topo, source);
+      const src = sourceAddress(topo, source, family);
+      const attempts = sctp
+        ? await sctpMany(from, mine.map((p) => ({ ip: p.probe.dst, port: p.probe.dport, count: p.count })), { sourceAddress: src })
+        : await connectMany(
+            from,
+            mine.map((p) => ({ ip: p.probe.dst, port: p.probe.dport, count: p.count, timeoutMs: p.timeoutMs, protocol: p.probe.protocol as 'tcp' | 'udp' })),
+            { sourceAddress: src, parallel: 24, deadlineMs: 90_000 },
+          );
       return { mine, attempts };
     }),
   );
@@ -317,6 +329,7 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
   let connections = 0;
   let matched = 0;
   const byKind: Record<string, number> = {};
+  const clientResults: Record<string, number> = {};
   const byVerdict: Record<string, number> = {};
   const endpointsSeen = new Set<string>();
   const mismatchCounts = new Map<string, number>();
@@ -332,6 +345,7 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
       connections++;
       const kind = `${p.family}/${p.protocol}`;
       byKind[kind] = (byKind[kind] ?? 0) + 1;
+      clientResults[`${kind} ${a.result}`] = (clientResults[`${kind} ${a.result}`] ?? 0) + 1;
       const k = kernelOutcome(a, conntrack, nodeAddresses, p.protocol);
       if ('error' in k) {
         errors.push(`${rut.name}: ${where} sport ${a.sport}: ${k.error}`);
@@ -386,6 +400,7 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
     probes: probes.length,
     connections,
     byKind,
+    clientResults,
     matched,
     byVerdict,
     endpointsSeen: endpointsSeen.size,

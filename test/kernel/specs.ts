@@ -21,7 +21,7 @@ const eps = (n: number, third: number): EndpointSpec[] =>
 
 const svc = (name: string, spec: Omit<ServiceSpec, 'namespace' | 'name'>): ServiceSpec => ({ namespace: 'kc', name, ...spec });
 
-/** 25 services covering every path kube-proxy writes: each policy, with and without (local) endpoints. */
+/** 27 services covering every path kube-proxy writes: each policy, with and without (local) endpoints; TCP, UDP and SCTP. */
 export function kernelClusterSpec(): ClusterSpec {
   const http = [{ port: 80, targetPort: 8080 }];
   return {
@@ -150,6 +150,14 @@ export function kernelClusterSpec(): ClusterSpec {
         ],
         endpoints: eps(3, 90).map((e) => ({ ip: e.ip, local: e.local, ports: { http: 8080, https: 8443 } })),
       }),
+      // SCTP (Diameter's port): a node port to three endpoints, and one without endpoints (REJECT).
+      svc('sctp', {
+        type: 'NodePort',
+        clusterIP: '10.32.0.81',
+        ports: [{ port: 3868, protocol: 'sctp', nodePort: 30081 }],
+        endpoints: eps(3, 101).map((e) => ({ ...e, port: 3868 })),
+      }),
+      svc('sctp-empty', { clusterIP: '10.32.0.82', ports: [{ port: 3868, protocol: 'sctp' }], endpoints: [] }),
     ],
   };
 }

@@ -151,6 +151,9 @@ describe.skipIf(gate.skip)(gate.title('tracer vs kernel: generated kube-proxy ru
     expect(report.byVerdict.DROP ?? 0).toBeGreaterThan(0);
     // kc/dns has a UDP port: its datagrams are compared too.
     expect(report.byKind['ipv4/udp'] ?? 0).toBeGreaterThan(0);
+    // kc/sctp's INITs reached endpoints (their protocol unreachable came back) and kc/sctp-empty's were rejected.
+    expect(report.clientResults['ipv4/sctp connected'] ?? 0).toBeGreaterThan(0);
+    expect(report.clientResults['ipv4/sctp refused'] ?? 0).toBeGreaterThan(0);
   }, 150_000);
 });
 
