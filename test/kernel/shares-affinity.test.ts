@@ -4,7 +4,7 @@
  * - Shares: kube-proxy spreads a service's new connections with a cascade of
  *   `-m statistic --mode random --probability` rules. Many connections from one client to a
  *   multi-endpoint service must land on each endpoint about as often as the tracer's outcome
- *   probability says (IPv4 and IPv6, TCP and UDP, equal shares and unequal ones).
+ *   probability says (IPv4 and IPv6, TCP, UDP and SCTP, equal shares and unequal ones).
  * - Session affinity (sessionAffinity: ClientIP): the first connection of a client is "a new
  *   client" and goes where the tracer says it may; kube-proxy's `-m recent --set` remembers the
  *   client in the endpoint's list (the KUBE-SEP chain the tracer names), and every later
@@ -24,6 +24,7 @@ import {
   Topology,
   connectMany,
   conntrackList,
+  sctpMany,
   kernelGate,
   type ConnectAttempt,
 } from './netns.js';
@@ -46,6 +47,7 @@ const SPEC: ClusterSpec = {
     // Rewritten below to 0.1, 1/3, rest: shares 0.1, 0.3, 0.6.
     svc('skewed', { clusterIP: '10.32.1.5', ports: http, endpoints: eps(3, 110) }),
     svc('dns-like', { clusterIP: '10.32.1.6', ports: dns, endpoints: eps(3, 120, 53) }),
+    svc('diameter', { clusterIP: '10.32.1.9', ports: [{ port: 3868, protocol: 'sctp' }], endpoints: eps(3, 150, 3868) }),
     svc('sticky', { clusterIP: '10.32.1.7', ports: http, sessionAffinitySeconds: 10800, endpoints: eps(3, 130) }),
     svc('sticky-dns', { clusterIP: '10.32.1.8', ports: dns, sessionAffinitySeconds: 10800, endpoints: eps(3, 140, 53) }),
   ],
@@ -93,7 +95,7 @@ describe.skipIf(gate.skip)(gate.title('kernel vs tracer: endpoint shares and ses
   afterAll(() => topo?.destroy());
 
   /** The tracer's outcomes for a packet from the external client (arriving on the node's client link). */
-  function traced(protocol: 'tcp' | 'udp', src: string, dst: string, dport: number): { restore: Outcome[]; save: Outcome[] } {
+  function traced(protocol: 'tcp' | 'udp' | 'sctp', src: string, dst: string, dport: number): { restore: Outcome[]; save: Outcome[] } {
     const packet: Packet = { protocol, src, dst, dport, inInterface: 'to-client' };
     return {
       restore: tracePacket(installed.restoreRs, packet, installed.node).outcomes,
@@ -104,11 +106,11 @@ describe.skipIf(gate.skip)(gate.title('kernel vs tracer: endpoint shares and ses
   function service(name: string, fam: 'ipv4' | 'ipv6') {
     const s = installed.model.services.find((v) => v.id === `kc/${name}` && v.family === fam);
     if (!s || !s.clusterIP || s.port === null) throw new Error(`no ${fam} kc/${name} with a cluster IP in the model`);
-    return { ip: s.clusterIP, port: s.port, protocol: s.protocol as 'tcp' | 'udp' };
+    return { ip: s.clusterIP, port: s.port, protocol: s.protocol as 'tcp' | 'udp' | 'sctp' };
   }
 
   /** The kernel's outcome key of every attempt, read from the node's conntrack table. */
-  function kernelKeys(attempts: readonly ConnectAttempt[], protocol: 'tcp' | 'udp'): { keys: string[]; dnats: string[]; errors: string[] } {
+  function kernelKeys(attempts: readonly ConnectAttempt[], protocol: 'tcp' | 'udp' | 'sctp'): { keys: string[]; dnats: string[]; errors: string[] } {
     const ct = indexConntrack(conntrackList(topo.nodeNs));
     const local = new Set(installed.node.localAddresses);
     const keys: string[] = [];
@@ -140,6 +142,8 @@ describe.skipIf(gate.skip)(gate.title('kernel vs tracer: endpoint shares and ses
     { name: 'four', fam: 'ipv6', n: 400 },
     { name: 'skewed', fam: 'ipv6', n: 400 },
     { name: 'dns-like', fam: 'ipv6', n: 300 },
+    { name: 'diameter', fam: 'ipv4', n: 300 },
+    { name: 'diameter', fam: 'ipv6', n: 300 },
   ] as const;
 
   it.each(shareCases.map((c) => [`${c.fam} kc/${c.name}`, c] as const))(
@@ -151,11 +155,11 @@ describe.skipIf(gate.skip)(gate.title('kernel vs tracer: endpoint shares and ses
       expect([...predicted.restore], 'restore and save forms trace alike').toEqual([...predicted.save]);
       expect(predicted.save.size, 'one outcome per endpoint').toBe(installed.model.services.find((v) => v.id === `kc/${c.name}` && v.family === c.fam)!.endpoints.length);
 
-      const attempts = await connectMany(topo.clientNs, [{ ip: s.ip, port: s.port, count: c.n, protocol: s.protocol, timeoutMs: 3000 }], {
-        sourceAddress: src,
-        parallel: 24,
-        deadlineMs: 90_000,
-      });
+      const target = { ip: s.ip, port: s.port, count: c.n };
+      const attempts =
+        s.protocol === 'sctp'
+          ? await sctpMany(topo.clientNs, [target], { sourceAddress: src })
+          : await connectMany(topo.clientNs, [{ ...target, protocol: s.protocol, timeoutMs: 3000 }], { sourceAddress: src, parallel: 24, deadlineMs: 90_000 });
       const { keys, errors } = kernelKeys(attempts, s.protocol);
       expect(errors).toEqual([]);
       expect(keys.length).toBe(c.n);
@@ -197,7 +201,7 @@ describe.skipIf(gate.skip)(gate.title('kernel vs tracer: endpoint shares and ses
       const dial = (count: number) =>
         connectMany(
           topo.clientNs,
-          clients.map((src) => ({ ip: s.ip, port: s.port, count, protocol: s.protocol, timeoutMs: 3000, sourceAddress: src })),
+          clients.map((src) => ({ ip: s.ip, port: s.port, count, protocol: s.protocol as 'tcp' | 'udp', timeoutMs: 3000, sourceAddress: src })),
           { sourceAddress: clients[0]!, parallel: 16, deadlineMs: 60_000 },
         );
 
