@@ -1,7 +1,7 @@
 /**
  * The tracer against the kernel over IPv6: a dual-stack node (IPv4 and IPv6 on every link, the
- * iptables ruleset and the ip6tables one both loaded), TCP connections and UDP exchanges to
- * every service entry of both families from the external client (inside and outside
+ * iptables ruleset and the ip6tables one both loaded), TCP connections, UDP exchanges and SCTP
+ * INITs to every service entry of both families from the external client (inside and outside
  * loadBalancerSourceRanges), the node and a pod, each compared with the tracer's outcomes for
  * that packet (an IPv6 packet for IPv6 services). Same checks as tracer-vs-kernel.test.ts.
  */

@@ -50,6 +50,12 @@ const SPEC: ClusterSpec = {
     svc('diameter', { clusterIP: '10.32.1.9', ports: [{ port: 3868, protocol: 'sctp' }], endpoints: eps(3, 150, 3868) }),
     svc('sticky', { clusterIP: '10.32.1.7', ports: http, sessionAffinitySeconds: 10800, endpoints: eps(3, 130) }),
     svc('sticky-dns', { clusterIP: '10.32.1.8', ports: dns, sessionAffinitySeconds: 10800, endpoints: eps(3, 140, 53) }),
+    svc('sticky-diameter', {
+      clusterIP: '10.32.1.10',
+      ports: [{ port: 3868, protocol: 'sctp' }],
+      sessionAffinitySeconds: 10800,
+      endpoints: eps(3, 160, 3868),
+    }),
   ],
 };
 
@@ -191,6 +197,7 @@ describe.skipIf(gate.skip)(gate.title('kernel vs tracer: endpoint shares and ses
     { name: 'sticky', fam: 'ipv4' },
     { name: 'sticky-dns', fam: 'ipv4' },
     { name: 'sticky', fam: 'ipv6' },
+    { name: 'sticky-diameter', fam: 'ipv4' },
   ] as const;
 
   it.each(affinityCases.map((c) => [`${c.fam} kc/${c.name}`, c] as const))(
@@ -199,11 +206,17 @@ describe.skipIf(gate.skip)(gate.title('kernel vs tracer: endpoint shares and ses
       const s = service(c.name, c.fam);
       const clients = c.fam === 'ipv4' ? CLIENTS4 : CLIENTS6;
       const dial = (count: number) =>
-        connectMany(
-          topo.clientNs,
-          clients.map((src) => ({ ip: s.ip, port: s.port, count, protocol: s.protocol as 'tcp' | 'udp', timeoutMs: 3000, sourceAddress: src })),
-          { sourceAddress: clients[0]!, parallel: 16, deadlineMs: 60_000 },
-        );
+        s.protocol === 'sctp'
+          ? sctpMany(
+              topo.clientNs,
+              clients.map((src) => ({ ip: s.ip, port: s.port, count, sourceAddress: src })),
+              { sourceAddress: clients[0]! },
+            )
+          : connectMany(
+              topo.clientNs,
+              clients.map((src) => ({ ip: s.ip, port: s.port, count, protocol: s.protocol as 'tcp' | 'udp', timeoutMs: 3000, sourceAddress: src })),
+              { sourceAddress: clients[0]!, parallel: 16, deadlineMs: 60_000 },
+            );
 
       const first = await dial(1);
       const firstRead = kernelKeys(first, s.protocol);

@@ -1,8 +1,9 @@
 /**
  * The tracer against the kernel. Each ruleset is loaded into the node namespace; real TCP
- * connections and UDP exchanges (a datagram and the endpoint's answer) from an external client
- * (inside and outside loadBalancerSourceRanges), from the node itself and from a pod go to every
- * TCP and UDP service entry; what conntrack and the client saw
+ * connections, UDP exchanges (a datagram and the endpoint's answer) and SCTP INITs (raw
+ * sockets, see sctp-init.pl) from an external client (inside and outside
+ * loadBalancerSourceRanges), from the node itself and from a pod go to every TCP, UDP and SCTP
+ * service entry; what conntrack and the client saw
  * must be one of tracePacket's outcomes (same verdict, DNAT and masquerade), and every outcome
  * the tracer predicts must show up.
  */
