@@ -58,9 +58,27 @@ export function ruleSummary(rule: Rule): string {
       }
       continue;
     }
+    if (a.module === 'recent') {
+      // libxt_recent prints its options in a fixed order, not as written (iptables-save writes
+      // `--name X --mask M --rsource`, iptables -L shows `name: X side: source mask: M`).
+      let j = i;
+      while (j + 1 < args.length && args[j + 1]!.module === 'recent') j++;
+      const run = args.slice(i, j + 1).map((r, k) => ({ r, k }));
+      run.sort((x, y) => recentRank(x.r) - recentRank(y.r) || x.k - y.k);
+      for (const { r } of run) parts.push(describeArg(r));
+      i = j;
+      continue;
+    }
     parts.push(describeArg(a));
   }
   return parts.filter((p) => p !== '').join(' ');
+}
+
+/** Where libxt_recent's recent_print puts an option: mode, seconds, reap, hit_count, TTL, name, side, mask. */
+const RECENT_ORDER = ['--set', '--rcheck', '--update', '--remove', '--seconds', '--reap', '--hitcount', '--rttl', '--name', '--rsource', '--rdest', '--mask'];
+function recentRank(a: RuleArg): number {
+  const i = RECENT_ORDER.indexOf(a.name);
+  return i < 0 ? RECENT_ORDER.length : i;
 }
 
 /** Rules of the same table and family whose target is this chain. */
@@ -154,15 +172,18 @@ function describeArg(a: RuleArg): string {
 
 function recentPart(a: RuleArg): string {
   const v = a.values.join(' ');
+  const not = a.negated ? '! ' : '';
   switch (a.name) {
     case '--rcheck':
-      return 'recent: CHECK';
+      return `${not}recent: CHECK`;
     case '--set':
-      return 'recent: SET';
+      return `${not}recent: SET`;
     case '--update':
-      return 'recent: UPDATE';
+      return `${not}recent: UPDATE`;
     case '--remove':
-      return 'recent: REMOVE';
+      return `${not}recent: REMOVE`;
+    case '--rttl':
+      return 'TTL-Match';
     case '--seconds':
       return `seconds: ${v}`;
     case '--reap':

@@ -116,3 +116,74 @@ describe('chain --json', () => {
     ]);
   });
 });
+
+describe('chain on session affinity (-m recent)', () => {
+  // The summaries are what `iptables -t nat -L CHAIN -v -n --line-numbers` (iptables v1.8.9)
+  // prints after `iptables-restore -c fixtures/session-affinity.save`: libxt_recent shows its
+  // options in a fixed order (name, then side, then mask), not in iptables-save's order.
+  const file = () => fixture('session-affinity.save');
+  const check = (sep: string, ip: string) =>
+    `/* default/web-sticky -> ${ip}:8080 */ recent: CHECK seconds: 10800 reap name: ${sep} side: source mask: 255.255.255.255`;
+
+  it('lists the KUBE-SVC chain: the --rcheck rules before the statistic ones, worded as iptables -L words them', async () => {
+    const r = await run(['chain', 'KUBE-SVC-ZRW2IZUANS4E5N2L', file()]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toContain('Chain KUBE-SVC-ZRW2IZUANS4E5N2L (1 reference)');
+    const rule = (n: number) => lines.find((l) => l.startsWith(`${n} `))!;
+    expect(rule(2)).toMatch(
+      /^2\s+600\s+36000\s+KUBE-SEP-Z3P77MP5EFEPZBFM\s+all\s+--\s+\*\s+\*\s+0\.0\.0\.0\/0\s+0\.0\.0\.0\/0\s+(.*)$/,
+    );
+    expect(rule(2).endsWith(check('KUBE-SEP-Z3P77MP5EFEPZBFM', '10.244.1.6'))).toBe(true);
+    expect(rule(3).endsWith(check('KUBE-SEP-TDGPRL4HECWTQ4IV', '10.244.2.8'))).toBe(true);
+    expect(rule(4)).toMatch(/^4\s+338\s+20280\s+KUBE-SEP-HWEK7EDNIJ5IIBBI\s/);
+    expect(rule(4).endsWith(check('KUBE-SEP-HWEK7EDNIJ5IIBBI', '10.244.3.10'))).toBe(true);
+    expect(rule(5).endsWith('/* default/web-sticky -> 10.244.1.6:8080 */ statistic mode random probability 0.33333333349')).toBe(true);
+    expect(rule(7)).toMatch(/^7\s+337\s+20220\s+KUBE-SEP-HWEK7EDNIJ5IIBBI\s+all\s.*\/\* default\/web-sticky -> 10\.244\.3\.10:8080 \*\/$/);
+    expect(lines.filter((l) => /^\d+ /.test(l))).toHaveLength(7);
+  });
+
+  it('lists the KUBE-SEP chain with its --set before the DNAT', async () => {
+    const r = await run(['chain', 'KUBE-SEP-HWEK7EDNIJ5IIBBI', file()]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    // Jumped to twice: by its --rcheck rule and by the last rule of the cascade.
+    expect(lines).toContain('Chain KUBE-SEP-HWEK7EDNIJ5IIBBI (2 references)');
+    const dnat = lines.find((l) => l.startsWith('2 '))!;
+    expect(dnat).toMatch(/^2\s+675\s+40500\s+DNAT\s+tcp\s+--\s+\*\s+\*\s+0\.0\.0\.0\/0\s+0\.0\.0\.0\/0\s+/);
+    expect(
+      dnat.endsWith(
+        '/* default/web-sticky */ recent: SET name: KUBE-SEP-HWEK7EDNIJ5IIBBI side: source mask: 255.255.255.255 tcp to:10.244.3.10:8080',
+      ),
+    ).toBe(true);
+  });
+
+  it('--json gives the same rules with their text as written', async () => {
+    const [svc] = await chainJson(['KUBE-SVC-ZRW2IZUANS4E5N2L', file()]);
+    expect(svc).toMatchObject({ table: 'nat', family: 'ipv4', builtin: false, references: 1 });
+    expect(svc!.rules.map((r) => [r.number, r.packets, r.target])).toEqual([
+      [1, 720, 'KUBE-MARK-MASQ'],
+      [2, 600, 'KUBE-SEP-Z3P77MP5EFEPZBFM'],
+      [3, 450, 'KUBE-SEP-TDGPRL4HECWTQ4IV'],
+      [4, 338, 'KUBE-SEP-HWEK7EDNIJ5IIBBI'],
+      [5, 337, 'KUBE-SEP-Z3P77MP5EFEPZBFM'],
+      [6, 338, 'KUBE-SEP-TDGPRL4HECWTQ4IV'],
+      [7, 337, 'KUBE-SEP-HWEK7EDNIJ5IIBBI'],
+    ]);
+    expect(svc!.rules[1]).toMatchObject({
+      summary: check('KUBE-SEP-Z3P77MP5EFEPZBFM', '10.244.1.6'),
+      text: '-A KUBE-SVC-ZRW2IZUANS4E5N2L -m comment --comment "default/web-sticky -> 10.244.1.6:8080" -m recent --rcheck --seconds 10800 --reap --name KUBE-SEP-Z3P77MP5EFEPZBFM --mask 255.255.255.255 --rsource -j KUBE-SEP-Z3P77MP5EFEPZBFM',
+    });
+    const [sep] = await chainJson(['KUBE-SEP-HWEK7EDNIJ5IIBBI', file()]);
+    expect(sep).toMatchObject({ references: 2 });
+    expect(sep!.rules[1]).toMatchObject({
+      number: 2,
+      packets: 675,
+      bytes: 40500,
+      target: 'DNAT',
+      prot: 'tcp',
+      summary: '/* default/web-sticky */ recent: SET name: KUBE-SEP-HWEK7EDNIJ5IIBBI side: source mask: 255.255.255.255 tcp to:10.244.3.10:8080',
+      text: '-A KUBE-SEP-HWEK7EDNIJ5IIBBI -p tcp -m comment --comment "default/web-sticky" -m recent --set --name KUBE-SEP-HWEK7EDNIJ5IIBBI --mask 255.255.255.255 --rsource -m tcp -j DNAT --to-destination 10.244.3.10:8080',
+    });
+  });
+});

@@ -1,6 +1,6 @@
 /** How the harness reads the kernel's verdict and sizes its batches (no root needed). */
 import { describe, expect, it } from 'vitest';
-import { attemptsForCoverage, indexConntrack, kernelOutcome, outcomeKey } from './compare.js';
+import { attemptsForCoverage, binomialRange, canonicalHostPort, indexConntrack, kernelOutcome, outcomeKey, splitHostPort } from './compare.js';
 import { parseConntrack, type ConnectAttempt } from './netns.js';
 
 const node = new Set(['127.0.0.1', '172.16.1.10', '10.255.0.1']);
@@ -72,5 +72,53 @@ describe('attemptsForCoverage', () => {
     expect(attemptsForCoverage([0.5, 0.5])).toBe(21);
     expect(attemptsForCoverage([1 / 3, 1 / 3, 1 / 3])).toBe(37);
     expect(attemptsForCoverage([0.99, 0.01], 1e-6, 250)).toBe(250);
+  });
+});
+
+describe('binomialRange', () => {
+  it('cuts at most alpha/2 from each tail, as tightly as possible', () => {
+    // Binomial(10, 1/2): P(X <= 1) = 11/1024 = 0.0107, P(X <= 2) = 56/1024 = 0.0547.
+    expect(binomialRange(10, 0.5, 0.05)).toEqual([2, 8]);
+    expect(binomialRange(10, 0.5, 0.01)).toEqual([1, 9]);
+    expect(binomialRange(10, 0.5, 0.2)).toEqual([3, 7]);
+  });
+
+  it('is certain at p = 0 and p = 1, and skewed for a small p', () => {
+    expect(binomialRange(50, 0, 1e-6)).toEqual([0, 0]);
+    expect(binomialRange(50, 1, 1e-6)).toEqual([50, 50]);
+    // Binomial(100, 0.01): P(X = 0) = 0.366 > alpha/2, so the range starts at 0.
+    const [lo, hi] = binomialRange(100, 0.01, 1e-3);
+    expect(lo).toBe(0);
+    expect(hi).toBeGreaterThan(3);
+    expect(hi).toBeLessThan(10);
+  });
+
+  it('is about mean +- 5.3 standard deviations at alpha 1e-6', () => {
+    // n = 600, p = 1/3: mean 200, sd 11.5.
+    const [lo, hi] = binomialRange(600, 1 / 3, 1e-6);
+    expect(lo).toBeGreaterThan(200 - 6 * 11.5);
+    expect(lo).toBeLessThan(200 - 4.5 * 11.5);
+    expect(hi).toBeGreaterThan(200 + 4.5 * 11.5);
+    expect(hi).toBeLessThan(200 + 6 * 11.5);
+  });
+});
+
+describe('IPv6 host:port text', () => {
+  it('splits [v6]:port and writes addresses canonically', () => {
+    expect(splitHostPort('[fd00:10:244:1::5]:8080')).toEqual(['fd00:10:244:1::5', 8080]);
+    expect(splitHostPort('10.0.0.1:80')).toEqual(['10.0.0.1', 80]);
+    expect(canonicalHostPort('[FD00:10:32:0:0::11]:80')).toBe('[fd00:10:32::11]:80');
+    expect(outcomeKey({ verdict: 'ACCEPT', dnat: '[fd00:0:0::5]:80', masquerade: true })).toBe('ACCEPT dnat=[fd00::5]:80 masquerade=true');
+  });
+
+  it('finds an IPv6 UDP attempt in conntrack whatever the address text', () => {
+    const ct = indexConntrack(
+      parseConntrack(
+        'udp      17 29 src=fd00:172:16:1::152 dst=fd00:10:32::6 sport=10001 dport=53 src=fd00:10:64:1::121 dst=fd00:10:255::1 sport=53 dport=10001 mark=0 use=1',
+      ),
+    );
+    const a = { target: 0, dst: '[fd00:10:32:0::6]:53', src: 'fd00:172:16:1:0::152', sport: 10001, result: 'connected' as const, answeredBy: '[fd00:10:64:1::121]:53' };
+    expect(kernelOutcome(a, ct, new Set(), 'udp')).toMatchObject({ verdict: 'ACCEPT', dnat: '[fd00:10:64:1::121]:53', masquerade: true });
+    expect(kernelOutcome(a, ct, new Set(), 'tcp')).toHaveProperty('error');
   });
 });

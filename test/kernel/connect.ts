@@ -1,10 +1,11 @@
-/** Real TCP connections from inside a namespace, many at a time, through connector.mjs. */
+/** Real TCP connections and UDP exchanges from inside a namespace, many at a time, through connector.mjs. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { routeSource } from './exec.js';
 
 const CONNECTOR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'connector.mjs');
+const SCTP_INIT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sctp-init.pl');
 
 export type ConnectResult = 'connected' | 'refused' | 'timeout' | 'dropped-local' | 'error' | 'not-run';
 
@@ -29,6 +30,10 @@ export interface ConnectTarget {
   readonly count: number;
   /** Overrides the batch's timeoutMs for this target (short where a DROP is expected). */
   readonly timeoutMs?: number;
+  /** tcp (default): a connection; udp: one datagram and the endpoint's answer. */
+  readonly protocol?: 'tcp' | 'udp';
+  /** Overrides the batch's source address for this target (many clients in one connector run). */
+  readonly sourceAddress?: string;
 }
 
 export interface ConnectOptions {
@@ -106,4 +111,54 @@ export async function connectMany(
     .map((l) => JSON.parse(l) as ConnectAttempt);
   if (attempts.length !== total) throw new Error(`connector reported ${attempts.length} of ${total} attempts`);
   return attempts;
+}
+
+/**
+ * SCTP attempts from one namespace and source address: one INIT each, through sctp-init.pl (raw
+ * sockets: the kernel here has no SCTP sockets). Results: refused (ICMP port unreachable, a
+ * REJECT), connected (protocol unreachable from the host the INIT reached), timeout (nothing
+ * back), dropped-local (EPERM from the node's own OUTPUT). answeredBy is never known.
+ */
+export async function sctpMany(
+  fromNs: string,
+  targets: readonly ConnectTarget[],
+  opts: { readonly sourceAddress: string; readonly waitMs?: number },
+): Promise<ConnectAttempt[]> {
+  const total = targets.reduce((n, t) => n + t.count, 0);
+  if (total === 0) return [];
+  let sport = allocateSports(fromNs, total);
+  const planned: Array<{ target: number; dst: string; src: string; sport: number; line: string }> = [];
+  targets.forEach((t, target) => {
+    const src = t.sourceAddress ?? opts.sourceAddress;
+    for (let k = 0; k < t.count; k++, sport++) {
+      planned.push({ target, dst: t.ip.includes(':') ? `[${t.ip}]:${t.port}` : `${t.ip}:${t.port}`, src, sport, line: `${src} ${sport} ${t.ip} ${t.port}` });
+    }
+  });
+  const families = new Set(planned.map((p) => p.src.includes(':')));
+  if (families.size > 1) throw new Error('sctpMany: one family per call');
+  const waitMs = opts.waitMs ?? 1500;
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', fromNs, 'perl', SCTP_INIT, String(waitMs)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let errText = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (out += d));
+    child.stderr.on('data', (d: string) => (errText += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), waitMs + 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`sctp-init.pl in ${fromNs} exited ${code}: ${errText.trim()}`));
+    });
+    child.stdin.end(planned.map((p) => p.line).join('\n') + '\n');
+  });
+  const results = new Map<number, { result: ConnectResult; error?: string }>();
+  for (const line of stdout.split('\n')) {
+    const m = /^(\d+) (refused|connected|timeout|dropped-local|error)(?: (\S+))?$/.exec(line.trim());
+    if (m) results.set(Number(m[1]), { result: m[2] as ConnectResult, ...(m[3] ? { error: m[3] } : {}) });
+  }
+  if (results.size !== planned.length) throw new Error(`sctp-init.pl reported ${results.size} of ${planned.length} attempts: ${stdout.slice(0, 500)}`);
+  return planned.map((p) => ({ target: p.target, dst: p.dst, src: p.src, sport: p.sport, ...results.get(p.sport)! }));
 }

@@ -1,8 +1,12 @@
-// Makes many TCP connections from inside a network namespace and prints one JSON line per attempt.
+// Makes many TCP connections (or UDP exchanges: one datagram out, the endpoint's one back) from
+// inside a network namespace and prints one JSON line per attempt.
 // Run as: ip netns exec NS node connector.mjs '<json plan>'
-// plan: {targets:[{ip,port,count,timeoutMs?}], sourceAddress, sportBase, timeoutMs, parallel, deadlineMs}
+// plan: {targets:[{ip,port,count,timeoutMs?,protocol?,sourceAddress?}], sourceAddress, sportBase, timeoutMs, parallel, deadlineMs}
+// protocol is 'tcp' (default) or 'udp'; ip may be IPv4 or IPv6 (sourceAddress of the same family);
+// a target's sourceAddress overrides the plan's.
 // Each attempt binds its own source port (sportBase + n) so the caller can find it in conntrack,
 // even for attempts that fail and never report a local port.
+import dgram from 'node:dgram';
 import net from 'node:net';
 
 const MAX_ATTEMPTS = 20000;
@@ -16,7 +20,13 @@ const deadline = Date.now() + Math.min(plan.deadlineMs ?? 60000, 300000);
 const attempts = [];
 for (const [target, t] of (plan.targets ?? []).entries()) {
   const timeoutMs = t.timeoutMs === undefined ? defaultTimeoutMs : clampTimeout(t.timeoutMs);
-  for (let k = 0; k < t.count; k++) attempts.push({ target, ip: t.ip, port: t.port, timeoutMs });
+  const protocol = t.protocol ?? 'tcp';
+  if (protocol !== 'tcp' && protocol !== 'udp') {
+    console.error(`connector: unknown protocol ${protocol}`);
+    process.exit(2);
+  }
+  const src = t.sourceAddress ?? plan.sourceAddress;
+  for (let k = 0; k < t.count; k++) attempts.push({ target, ip: t.ip, port: t.port, timeoutMs, protocol, src });
 }
 if (attempts.length > MAX_ATTEMPTS) {
   console.error(`connector: ${attempts.length} attempts exceed the limit of ${MAX_ATTEMPTS}`);
@@ -27,6 +37,8 @@ if (attempts.length > 0 && attempts[attempts.length - 1].sport > 65535) {
   console.error('connector: source ports run past 65535');
   process.exit(2);
 }
+
+const hostPort = (ip, port) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 function errorResult(code) {
   if (code === 'ECONNREFUSED') return 'refused';
@@ -45,14 +57,14 @@ function attempt(a) {
     let data = '';
     let done = false;
     let connected = false;
-    const sock = net.connect({ host: a.ip, port: a.port, localAddress: plan.sourceAddress, localPort: a.sport });
+    const sock = net.connect({ host: a.ip, port: a.port, localAddress: a.src, localPort: a.sport });
     const finish = (result, extra = {}) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       if (result === 'connected') sock.end();
       else sock.destroy();
-      resolve({ target: a.target, dst: `${a.ip}:${a.port}`, src: plan.sourceAddress, sport: a.sport, result, ms: Date.now() - started, ...extra });
+      resolve({ target: a.target, dst: hostPort(a.ip, a.port), src: a.src, sport: a.sport, result, ms: Date.now() - started, ...extra });
     };
     let timer = setTimeout(() => finish(connected ? 'connected' : 'timeout'), a.timeoutMs);
     sock.setEncoding('utf8');
@@ -73,15 +85,48 @@ function attempt(a) {
   });
 }
 
+// UDP: a connected socket sends one datagram and waits for the endpoint's one answer. An ICMP
+// port unreachable (REJECT) comes back as ECONNREFUSED, a DROP in the node's own OUTPUT as EPERM
+// from send; no answer before the timeout is a timeout (dropped, or nobody answered).
+function attemptUdp(a) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    let done = false;
+    const sock = dgram.createSocket(a.ip.includes(':') ? 'udp6' : 'udp4');
+    const finish = (result, extra = {}) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      try {
+        sock.close();
+      } catch {
+        // never bound
+      }
+      resolve({ target: a.target, dst: hostPort(a.ip, a.port), src: a.src, sport: a.sport, result, ms: Date.now() - started, ...extra });
+    };
+    const timer = setTimeout(() => finish('timeout'), a.timeoutMs);
+    sock.on('error', (e) => finish(errorResult(e.code), { error: e.code }));
+    sock.on('message', (msg) => finish('connected', { answeredBy: msg.toString('utf8').trim() }));
+    sock.bind({ address: a.src, port: a.sport }, () => {
+      sock.connect(a.port, a.ip, (err) => {
+        if (err) return finish(errorResult(err.code), { error: err.code });
+        sock.send('?\n', (e) => {
+          if (e) finish(errorResult(e.code), { error: e.code });
+        });
+      });
+    });
+  });
+}
+
 let next = 0;
 async function worker() {
   while (next < attempts.length) {
     const a = attempts[next++];
     if (Date.now() > deadline) {
-      process.stdout.write(JSON.stringify({ target: a.target, dst: `${a.ip}:${a.port}`, src: plan.sourceAddress, sport: a.sport, result: 'not-run' }) + '\n');
+      process.stdout.write(JSON.stringify({ target: a.target, dst: hostPort(a.ip, a.port), src: a.src, sport: a.sport, result: 'not-run' }) + '\n');
       continue;
     }
-    process.stdout.write(JSON.stringify(await attempt(a)) + '\n');
+    process.stdout.write(JSON.stringify(await (a.protocol === 'udp' ? attemptUdp(a) : attempt(a))) + '\n');
   }
 }
 await Promise.all(Array.from({ length: Math.min(parallel, attempts.length) }, worker));

@@ -51,8 +51,9 @@ export function parseConntrack(text: string): ConntrackEntry[] {
   return entries;
 }
 
+/** Both families' entries (conntrack -L alone lists IPv4 only). */
 export function conntrackList(ns: string): ConntrackEntry[] {
-  return parseConntrack(inNs(ns, 'conntrack', ['-L']));
+  return parseConntrack(inNs(ns, 'conntrack', ['-L', '-f', 'ipv4']) + '\n' + inNs(ns, 'conntrack', ['-L', '-f', 'ipv6']));
 }
 
 /** `conntrack -S` summed over CPUs: insert_failed, drop, clash_resolve, invalid, … */
@@ -66,5 +67,6 @@ export function conntrackStats(ns: string): Record<string, number> {
 }
 
 export function conntrackFlush(ns: string): void {
-  inNs(ns, 'conntrack', ['-F']);
+  inNs(ns, 'conntrack', ['-F', '-f', 'ipv4']);
+  inNs(ns, 'conntrack', ['-F', '-f', 'ipv6']);
 }

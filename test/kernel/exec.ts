@@ -24,8 +24,9 @@ export function inNs(ns: string, cmd: string, args: string[], input?: string): s
 
 /** The source address the kernel in `ns` would pick for a connection to `dst`. */
 export function routeSource(ns: string, dst: string): string {
-  const out = run('ip', ['-n', ns, '-4', 'route', 'get', dst]);
-  const m = /\bsrc (\d+\.\d+\.\d+\.\d+)/.exec(out);
+  const v6 = dst.includes(':');
+  const out = run('ip', ['-n', ns, v6 ? '-6' : '-4', 'route', 'get', dst]);
+  const m = (v6 ? /\bsrc ([0-9a-f:]+)/ : /\bsrc (\d+\.\d+\.\d+\.\d+)/).exec(out);
   if (!m) throw new Error(`no source address for ${dst} in ${ns}: ${out.trim()}`);
   return m[1]!;
 }

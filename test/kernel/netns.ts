@@ -11,7 +11,8 @@
  *                       pod ns (every endpoint IP on one veth, listeners on 0.0.0.0)
  *
  * Every link is /32 addressing with explicit device routes, so any node IP or pod IP a fixture
- * uses can be mapped in. A separate `podc` namespace is needed for pod-originated traffic: if
+ * uses can be mapped in. With `ipv6: true` the same links also carry IPv6 (/128 addresses without
+ * duplicate address detection, the same routes): a dual-stack node. A separate `podc` namespace is needed for pod-originated traffic: if
  * the client pod lived in the pod namespace, an endpoint's reply to it would stay on that
  * namespace's loopback and never pass the node's conntrack to be un-DNATed.
  *
@@ -49,6 +50,8 @@ export function kernelUnavailableReason(): string | null {
     ['ip6tables-restore', ['--version']],
     ['iptables-legacy-restore', ['--version']],
     ['conntrack', ['--version']],
+    // sctp-init.pl sends SCTP INITs from raw sockets (perl-base, Essential in Debian).
+    ['perl', ['-MSocket', '-e', '1']],
   ];
   const missing = tools.filter(([cmd, args]) => !hasTool(cmd, args)).map(([cmd]) => cmd);
   if (missing.length > 0) return `needs ${missing.join(', ')} (apt-get install iptables conntrack iproute2)`;
@@ -160,12 +163,27 @@ export interface TopologyOptions {
   readonly podClientAddress?: string;
   /** The node's address towards the pods (what masquerade rewrites to on that link). */
   readonly nodePodSideAddress?: string;
+  /** Wire IPv6 too (a dual-stack node); the addresses below default to DEFAULT_*6. */
+  readonly ipv6?: boolean;
+  readonly clientAddresses6?: readonly string[];
+  readonly podClientAddress6?: string;
+  readonly nodePodSideAddress6?: string;
 }
 
 export const DEFAULT_NODE_IP = '172.16.1.10';
 export const DEFAULT_CLIENT_ADDRESSES = ['172.16.1.152', '172.16.9.152'] as const;
 export const DEFAULT_POD_CLIENT_ADDRESS = '10.64.255.2';
 export const DEFAULT_NODE_POD_SIDE_ADDRESS = '10.255.0.1';
+export const DEFAULT_NODE_IP6 = 'fd00:172:16:1::10';
+export const DEFAULT_CLIENT_ADDRESSES6 = ['fd00:172:16:1::152', 'fd00:172:16:9::152'] as const;
+export const DEFAULT_POD_CLIENT_ADDRESS6 = 'fd00:10:64:255::2';
+export const DEFAULT_NODE_POD_SIDE_ADDRESS6 = 'fd00:10:255::1';
+
+export const isIPv6 = (ip: string): boolean => ip.includes(':');
+/** The one-address prefix of an address: ip/32 or ip/128. */
+const host = (ip: string): string => `${ip}/${isIPv6(ip) ? 128 : 32}`;
+/** `ip addr add` for one address; IPv6 without duplicate address detection (no tentative wait). */
+const addrAdd = (ip: string, dev: string): string => `addr add ${host(ip)} dev ${dev}${isIPv6(ip) ? ' nodad' : ''}`;
 
 /** Four namespaces wired as a node with an external client, a client pod and endpoint pods. */
 export class Topology implements Destroyable {
@@ -175,12 +193,17 @@ export class Topology implements Destroyable {
   readonly podClientNs: string;
   readonly clientAddresses: readonly string[];
   readonly nodePodSideAddress: string;
+  /** IPv6 counterparts; empty / null unless the topology was made with `ipv6: true`. */
+  readonly ipv6: boolean;
+  readonly clientAddresses6: readonly string[];
+  readonly nodePodSideAddress6: string | null;
+  private podClientIP6: string | null;
   private podClientIP: string;
   private nodeIPList: string[] = [];
   private readonly clientRoutes = new Set<string>();
   private readonly podAddresses = new Set<string>();
   private listener: ChildProcess | null = null;
-  private listenerPorts: number[] = [];
+  private listenerPorts: string[] = [];
   private destroyed = false;
 
   private constructor(opts: TopologyOptions) {
@@ -192,6 +215,10 @@ export class Topology implements Destroyable {
     this.clientAddresses = [...(opts.clientAddresses ?? DEFAULT_CLIENT_ADDRESSES)];
     this.podClientIP = opts.podClientAddress ?? DEFAULT_POD_CLIENT_ADDRESS;
     this.nodePodSideAddress = opts.nodePodSideAddress ?? DEFAULT_NODE_POD_SIDE_ADDRESS;
+    this.ipv6 = opts.ipv6 === true;
+    this.clientAddresses6 = this.ipv6 ? [...(opts.clientAddresses6 ?? DEFAULT_CLIENT_ADDRESSES6)] : [];
+    this.podClientIP6 = this.ipv6 ? (opts.podClientAddress6 ?? DEFAULT_POD_CLIENT_ADDRESS6) : null;
+    this.nodePodSideAddress6 = this.ipv6 ? (opts.nodePodSideAddress6 ?? DEFAULT_NODE_POD_SIDE_ADDRESS6) : null;
   }
 
   static create(opts: TopologyOptions): Topology {
@@ -199,7 +226,7 @@ export class Topology implements Destroyable {
     const t = new Topology(opts);
     liveResources.add(t);
     try {
-      t.build(opts.nodeIPs ?? [DEFAULT_NODE_IP]);
+      t.build(opts.nodeIPs ?? (t.ipv6 ? [DEFAULT_NODE_IP, DEFAULT_NODE_IP6] : [DEFAULT_NODE_IP]));
     } catch (e) {
       t.destroy();
       throw e;
@@ -230,6 +257,9 @@ export class Topology implements Destroyable {
     sysctl(this.nodeNs, 'net.ipv4.icmp_ratelimit', '0');
     sysctl(this.nodeNs, 'net.ipv4.icmp_msgs_per_sec', '100000');
     sysctl(this.nodeNs, 'net.ipv4.icmp_msgs_burst', '10000');
+    // The endpoints' namespace answers SCTP INITs with ICMP protocol unreachable (no SCTP stack
+    // here, see sctp-init.pl): no per-host limit there either.
+    sysctl(this.podNs, 'net.ipv4.icmp_ratelimit', '0');
     // Unmatched traffic is routed back out the client link; a redirect there would use up the
     // ICMP budget that the REJECT after it needs.
     sysctl(this.nodeNs, 'net.ipv4.conf.all.send_redirects', '0');
@@ -238,6 +268,20 @@ export class Topology implements Destroyable {
     for (const ns of this.namespaces) {
       sysctl(ns, 'net.ipv4.conf.all.rp_filter', '0');
       sysctl(ns, 'net.ipv4.conf.default.rp_filter', '0');
+    }
+    if (this.ipv6) {
+      // Before the veths exist, so they inherit it: no duplicate address detection (an address
+      // would stay tentative, unusable, for a second or more after it is added).
+      for (const ns of this.namespaces) {
+        sysctl(ns, 'net.ipv6.conf.all.disable_ipv6', '0');
+        sysctl(ns, 'net.ipv6.conf.default.disable_ipv6', '0');
+        sysctl(ns, 'net.ipv6.conf.all.accept_dad', '0');
+        sysctl(ns, 'net.ipv6.conf.default.accept_dad', '0');
+      }
+      sysctl(this.nodeNs, 'net.ipv6.conf.all.forwarding', '1');
+      // REJECT answers with ICMPv6: no rate limit either.
+      sysctl(this.nodeNs, 'net.ipv6.icmp.ratelimit', '0');
+      sysctl(this.podNs, 'net.ipv6.icmp.ratelimit', '0');
     }
     // veth pairs are created inside the node namespace with their peer moved at once, so no
     // interface ever appears in the host's namespace and the fixed names cannot collide.
@@ -274,6 +318,25 @@ export class Topology implements Destroyable {
       this.nodeNs,
       this.clientAddresses.map((a) => `route add ${a}/32 dev to-client`),
     );
+    if (this.ipv6) {
+      // The same wiring in IPv6.
+      const side = this.nodePodSideAddress6!;
+      // On both pod-side links: unlike ARP, neighbour discovery answers only for an address of the
+      // interface asked on, so the client pod's gateway must live on to-podc as well.
+      this.ipBatch(this.nodeNs, [addrAdd(side, 'to-pod'), addrAdd(side, 'to-podc'), `route add ${host(this.podClientIP6!)} dev to-podc`]);
+      for (const ns of [this.podNs, this.podClientNs]) {
+        this.ipBatch(ns, [`route add ${host(side)} dev to-node`, `route add default via ${side} dev to-node onlink`]);
+      }
+      this.ipBatch(this.podClientNs, [addrAdd(this.podClientIP6!, 'to-node')]);
+      this.ipBatch(
+        this.clientNs,
+        this.clientAddresses6.map((a) => addrAdd(a, 'to-node')),
+      );
+      this.ipBatch(
+        this.nodeNs,
+        this.clientAddresses6.map((a) => `route add ${host(a)} dev to-client`),
+      );
+    }
     this.setNodeIPs(nodeIPs);
   }
 
@@ -288,21 +351,24 @@ export class Topology implements Destroyable {
    * node's default route points at the client namespace, as a real node's gateway would.
    */
   setNodeIPs(ips: readonly string[]): void {
-    if (ips.length === 0) throw new Error('a node needs at least one IP');
-    const v6 = ips.find((ip) => !/^\d+\.\d+\.\d+\.\d+$/.test(ip));
-    if (v6) throw new Error(`the topology is IPv4 only: node IP ${v6}`);
-    const gateway = this.clientAddresses[0]!;
+    const v4 = ips.filter((ip) => !isIPv6(ip));
+    const v6 = ips.filter(isIPv6);
+    if (v4.length === 0) throw new Error('a node needs at least one IPv4 address');
+    if (v6.length > 0 && !this.ipv6) throw new Error(`the topology is IPv4 only: node IP ${v6[0]}`);
     const cmds: string[] = [];
-    for (const old of this.nodeIPList) cmds.push(`addr del ${old}/32 dev to-client`);
+    for (const old of this.nodeIPList) cmds.push(`addr del ${host(old)} dev to-client`);
     this.ipBatch(this.nodeNs, cmds);
     this.ipBatch(this.nodeNs, [
-      ...ips.map((ip) => `addr add ${ip}/32 dev to-client`),
-      `route replace default via ${gateway} dev to-client onlink src ${ips[0]}`,
+      ...ips.map((ip) => addrAdd(ip, 'to-client')),
+      `route replace default via ${this.clientAddresses[0]} dev to-client onlink src ${v4[0]}`,
+      ...(v6.length > 0 ? [`route replace default via ${this.clientAddresses6[0]} dev to-client onlink src ${v6[0]}`] : []),
     ]);
     const clientCmds: string[] = [];
-    for (const old of this.nodeIPList) if (!ips.includes(old)) clientCmds.push(`route del ${old}/32`);
+    for (const old of this.nodeIPList) if (!ips.includes(old)) clientCmds.push(`route del ${host(old)}`);
     // The client's link route to the node's primary address carries everything routeFromClient adds.
-    clientCmds.push(...ips.map((ip) => `route replace ${ip}/32 dev to-node src ${this.clientAddresses[0]}`));
+    clientCmds.push(
+      ...ips.map((ip) => `route replace ${host(ip)} dev to-node src ${isIPv6(ip) ? this.clientAddresses6[0] : this.clientAddresses[0]}`),
+    );
     this.ipBatch(this.clientNs, clientCmds);
     this.nodeIPList = [...ips];
     const routes = [...this.clientRoutes];
@@ -312,11 +378,15 @@ export class Topology implements Destroyable {
 
   /** Route these CIDRs (service CIDR, external and LoadBalancer IPs) from the client via the node. */
   routeFromClient(cidrs: readonly string[]): void {
-    const fresh = cidrs.filter((c) => !this.clientRoutes.has(c) && !this.nodeIPList.includes(c.replace(/\/32$/, '')));
-    const via = this.nodeIPList[0]!;
+    const fresh = cidrs.filter((c) => !this.clientRoutes.has(c) && !this.nodeIPList.includes(c.replace(/\/(32|128)$/, '')));
+    const via = (c: string) => {
+      const ip = this.nodeIPList.find((n) => isIPv6(n) === isIPv6(c));
+      if (!ip) throw new Error(`no node IP of ${c}'s family to route it through`);
+      return ip;
+    };
     this.ipBatch(
       this.clientNs,
-      fresh.map((c) => `route replace ${c} via ${via} dev to-node onlink`),
+      fresh.map((c) => `route replace ${c} via ${via(c)} dev to-node onlink`),
     );
     for (const c of fresh) this.clientRoutes.add(c);
   }
@@ -324,30 +394,48 @@ export class Topology implements Destroyable {
   /** Host these endpoint IPs in the pod namespace and route them from the node. */
   addPodAddresses(ips: readonly string[]): void {
     const fresh = [...new Set(ips)].filter((ip) => !this.podAddresses.has(ip));
-    const taken = new Set([this.podClientIP, this.nodePodSideAddress, ...this.nodeIPList, ...this.clientAddresses]);
+    const taken = new Set([
+      this.podClientIP,
+      this.nodePodSideAddress,
+      ...this.nodeIPList,
+      ...this.clientAddresses,
+      ...(this.podClientIP6 ? [this.podClientIP6] : []),
+      ...(this.nodePodSideAddress6 ? [this.nodePodSideAddress6] : []),
+      ...this.clientAddresses6,
+    ]);
+    const v6 = fresh.find(isIPv6);
+    if (v6 && !this.ipv6) throw new Error(`the topology is IPv4 only: endpoint ${v6}`);
     const clash = fresh.find((ip) => taken.has(ip));
     // An endpoint on a node or client address would be answered by the wrong namespace.
     if (clash) throw new Error(`endpoint ${clash} is already a node, client or client-pod address in this topology`);
     this.ipBatch(
       this.podNs,
-      fresh.map((ip) => `addr add ${ip}/32 dev to-node`),
+      fresh.map((ip) => addrAdd(ip, 'to-node')),
     );
     this.ipBatch(
       this.nodeNs,
-      fresh.map((ip) => `route add ${ip}/32 dev to-pod`),
+      fresh.map((ip) => `route add ${host(ip)} dev to-pod`),
     );
     for (const ip of fresh) this.podAddresses.add(ip);
   }
 
   /**
-   * Listen on these ports (0.0.0.0) in the pod namespace; resolves once every port listens.
-   * A new call replaces the previous listener.
+   * Listen in the pod namespace: TCP on these ports (0.0.0.0), and with `extra` TCP on IPv6 (::)
+   * and UDP on single addresses (ip:port, see listener.mjs); resolves once everything listens.
+   * A new call replaces the previous listener unless it already listens on all of it.
    */
-  async startListeners(ports: readonly number[]): Promise<void> {
-    const wanted = [...new Set(ports)].sort((a, b) => a - b);
+  async startListeners(
+    ports: readonly number[],
+    extra: { readonly tcp6Ports?: readonly number[]; readonly udp?: ReadonlyArray<{ ip: string; port: number }> } = {},
+  ): Promise<void> {
+    const wanted = [
+      ...[...new Set(ports)].sort((a, b) => a - b).map(String),
+      ...[...new Set(extra.tcp6Ports ?? [])].sort((a, b) => a - b).map((p) => `tcp6:${p}`),
+      ...[...new Set((extra.udp ?? []).map((e) => `udp:${isIPv6(e.ip) ? `[${e.ip}]` : e.ip}:${e.port}`))].sort(),
+    ];
     if (this.listener && wanted.every((p) => this.listenerPorts.includes(p))) return;
     this.stopListeners();
-    const child = spawn('ip', ['netns', 'exec', this.podNs, process.execPath, LISTENER, ...wanted.map(String)], {
+    const child = spawn('ip', ['netns', 'exec', this.podNs, process.execPath, LISTENER, ...wanted], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.listener = child;
@@ -394,8 +482,14 @@ export class Topology implements Destroyable {
     return this.podClientIP;
   }
 
+  /** The client pod's IPv6 address (null unless the topology is dual-stack). */
+  get podClientAddress6(): string | null {
+    return this.podClientIP6;
+  }
+
   /** Move the client pod to another address, e.g. into the pod CIDR of the node a fixture is for. */
   setPodClientAddress(ip: string): void {
+    if (isIPv6(ip)) return this.setPodClientAddress6(ip);
     if (ip === this.podClientIP) return;
     if (this.podAddresses.has(ip)) throw new Error(`${ip} is an endpoint address in the pod namespace`);
     this.ipBatch(this.podClientNs, [`addr del ${this.podClientIP}/32 dev to-node`, `addr add ${ip}/32 dev to-node`]);
@@ -405,9 +499,20 @@ export class Topology implements Destroyable {
     this.podClientIP = ip;
   }
 
-  /** Every IPv4 address of the node namespace: what addrtype LOCAL matches there. */
+  private setPodClientAddress6(ip: string): void {
+    const old = this.podClientIP6;
+    if (old === null) throw new Error(`the topology is IPv4 only: client pod ${ip}`);
+    if (ip === old) return;
+    if (this.podAddresses.has(ip)) throw new Error(`${ip} is an endpoint address in the pod namespace`);
+    this.ipBatch(this.podClientNs, [`addr del ${host(old)} dev to-node`, addrAdd(ip, 'to-node')]);
+    this.ipBatch(this.podClientNs, [`route replace default via ${this.nodePodSideAddress6} dev to-node onlink src ${ip}`]);
+    this.ipBatch(this.nodeNs, [`route del ${host(old)} dev to-podc`, `route add ${host(ip)} dev to-podc`]);
+    this.podClientIP6 = ip;
+  }
+
+  /** Every address of the node namespace (IPv6 ones too when dual-stack): what addrtype LOCAL matches there. */
   nodeLocalAddresses(): string[] {
-    return namespaceAddresses(this.nodeNs);
+    return [...namespaceAddresses(this.nodeNs), ...(this.ipv6 ? namespaceAddresses6(this.nodeNs) : [])];
   }
 
   /** Delete the namespaces (idempotent, never throws). */
@@ -424,6 +529,12 @@ export class Topology implements Destroyable {
 export function namespaceAddresses(ns: string): string[] {
   const out = run('ip', ['-n', ns, '-4', '-o', 'addr', 'show']);
   return [...out.matchAll(/\binet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]!);
+}
+
+/** IPv6 addresses configured in a namespace (::1 included, link-local fe80:: ones not). */
+export function namespaceAddresses6(ns: string): string[] {
+  const out = run('ip', ['-n', ns, '-6', '-o', 'addr', 'show']);
+  return [...out.matchAll(/\binet6 ([0-9a-f:]+)\//g)].map((m) => m[1]!).filter((a) => !a.startsWith('fe80:'));
 }
 
 
@@ -447,14 +558,14 @@ export function loadRuleset(ns: string, text: string, opts: RulesetTool & { coun
 }
 
 /** Empty every table, so the next ruleset starts from a clean node. */
-export function resetRuleset(ns: string): void {
+export function resetRuleset(ns: string, tool: RulesetTool = {}): void {
   const empty = [
     '*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT',
     '*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT',
     '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT',
     '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT',
   ];
-  loadRuleset(ns, empty.join('\n') + '\n');
+  loadRuleset(ns, empty.join('\n') + '\n', tool);
 }
 
 /** `iptables-save -c` of the namespace. */

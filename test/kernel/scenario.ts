@@ -2,17 +2,27 @@
  * One ruleset against the kernel: load it into the node namespace, host its endpoints in the
  * pod namespace, dial every service entry (cluster IP, node port, external IP, LoadBalancer IP)
  * from the external client (inside and outside loadBalancerSourceRanges), the node and a pod,
- * and check each connection's fate against the tracer's outcomes.
+ * and check each connection's fate against the tracer's outcomes. TCP services get connections,
+ * UDP services a datagram and its answer; IPv6 services (an ip6tables ruleset on a dual-stack
+ * topology) get the same over IPv6. SCTP services get one INIT chunk per attempt from a raw
+ * socket (sctp-init.pl): this machine's kernel has no SCTP sockets (CONFIG_IP_SCTP is not set;
+ * socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails with EPROTONOSUPPORT), but its conntrack and
+ * NAT handle SCTP, and the INIT's fate is read like a TCP SYN's: the conntrack entry's reply
+ * tuple, and the ICMP that comes back (port unreachable from a REJECT, protocol unreachable
+ * from the endpoint's SCTP-less stack).
  *
  * Every address dialled or hosted lives in the test's own namespaces, which have no link to the
  * host: nothing can leave them.
  */
 import { argValue } from '../../src/core/parse/query.js';
+import type { Family } from '../../src/core/parse/types.js';
 import { parseErrors, parseIptablesSave, type Ruleset } from '../../src/core/parse/index.js';
 import { buildKubeModel, type EntryKind, type KubeModel } from '../../src/core/kube/index.js';
 import type { NodeContext, Outcome, Packet } from '../../src/core/trace/types.js';
 import {
   attemptsForCoverage,
+  canonicalHostPort,
+  canonicalIp,
   indexConntrack,
   kernelOutcome,
   outcomeKey,
@@ -23,9 +33,11 @@ import {
   conntrackList,
   conntrackStats,
   connectMany,
+  isIPv6,
   loadRuleset,
   resetRuleset,
   saveRuleset,
+  sctpMany,
   type ConnectAttempt,
   type Topology,
 } from './netns.js';
@@ -40,13 +52,21 @@ export interface RulesetUnderTest {
   readonly name: string;
   /** Text fed to iptables-restore, built-in chains' jumps included. */
   readonly restoreText: string;
-  /** The node's own addresses; the first is its node IP. */
+  /** Text fed to ip6tables-restore (a dual-stack node's IPv6 half; needs an `ipv6` topology). */
+  readonly restoreText6?: string;
+  /** The node's own addresses; the first is its node IP (the first IPv6 one its IPv6 node IP). */
   readonly nodeIPs: readonly string[];
   /** Where the client pod lives (an address inside the node's pod CIDR). */
   readonly podClientAddress: string;
+  /** The client pod's IPv6 address (inside the node's IPv6 pod CIDR), with restoreText6. */
+  readonly podClientAddress6?: string;
 }
 
+export type DialProtocol = 'tcp' | 'udp' | 'sctp';
+
 export interface Probe {
+  readonly family: Family;
+  readonly protocol: DialProtocol;
   readonly source: SourceKind;
   readonly dst: string;
   readonly dport: number;
@@ -59,6 +79,10 @@ export interface RunReport {
   readonly name: string;
   readonly probes: number;
   readonly connections: number;
+  /** Connections compared with the tracer, by "family/protocol" (ipv4/tcp, ipv6/udp, …). */
+  readonly byKind: Record<string, number>;
+  /** What the dialling side saw, by "family/protocol result" (ipv4/sctp connected, ipv6/udp refused, …). */
+  readonly clientResults: Record<string, number>;
   /** Connections whose kernel fate was among the tracer's outcomes, in both forms. */
   readonly matched: number;
   readonly byVerdict: Record<string, number>;
@@ -77,43 +101,64 @@ export interface RunReport {
   readonly conntrackLost: number;
 }
 
-function parseOrThrow(text: string, what: string): Ruleset {
+export function parseOrThrow(text: string, what: string): Ruleset {
   const rs = parseIptablesSave(text);
   const errors = parseErrors(rs);
   if (errors.length > 0) throw new Error(`${what}: ${errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('; ')}`);
   return rs;
 }
 
-/** Every DNAT target in the nat table: the endpoints the pod namespace has to host. */
-export function dnatTargets(ruleset: Ruleset): Array<{ ip: string; port: number }> {
-  const seen = new Map<string, { ip: string; port: number }>();
+export interface DnatTarget {
+  readonly ip: string;
+  readonly port: number;
+  /** The DNAT rule's -p (kube-proxy always writes one); tcp when it has none. */
+  readonly protocol: string;
+}
+
+/** Every DNAT target in the nat tables (IPv4 and IPv6): the endpoints the pod namespace has to host. */
+export function dnatTargets(ruleset: Ruleset): DnatTarget[] {
+  const seen = new Map<string, DnatTarget>();
   for (const t of ruleset.tables) {
-    if (t.name !== 'nat' || t.family !== 'ipv4') continue;
+    if (t.name !== 'nat') continue;
     for (const r of t.rules) {
       if (r.target !== 'DNAT') continue;
       const to = argValue(r, '--to-destination');
-      const m = to === undefined ? null : /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(to);
-      if (!m) throw new Error(`line ${r.line}: DNAT target ${to ?? '(none)'} is not ip:port`);
-      seen.set(to!, { ip: m[1]!, port: Number(m[2]) });
+      const m = to === undefined ? null : t.family === 'ipv4' ? /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(to) : /^\[([0-9a-fA-F:]+)\]:(\d+)$/.exec(to);
+      if (!m) throw new Error(`line ${r.line}: DNAT target ${to ?? '(none)'} is not ${t.family === 'ipv4' ? 'ip:port' : '[ip]:port'}`);
+      const protocol = argValue(r, '-p') ?? 'tcp';
+      seen.set(`${protocol} ${to}`, { ip: canonicalIp(m[1]!), port: Number(m[2]), protocol });
     }
   }
   return [...seen.values()];
 }
 
-/** Every TCP IPv4 service entry, from every source that makes sense for it. */
-export function probesFor(model: KubeModel, nodeIP: string): Probe[] {
+/** A restore text with a `# Generated by` line, so the parser knows its family even without an address in it. */
+function withHeader(text: string, family: Family): string {
+  if (/^#\s*Generated by /m.test(text)) return text;
+  return `# Generated by ${family === 'ipv4' ? 'iptables' : 'ip6tables'}-save v1.8.9 (kernel test)\n${text}`;
+}
+
+/**
+ * Every TCP, UDP and SCTP service entry of the families the node has an IP of (IPv4 always, IPv6
+ * with `nodeIP6`), from every source that makes sense for it.
+ */
+export function probesFor(model: KubeModel, nodeIP: string, nodeIP6: string | null = null): Probe[] {
   const probes: Probe[] = [];
   for (const s of model.services) {
-    if (s.protocol !== 'tcp' || s.family !== 'ipv4') continue; // the connector dials TCP only
+    if (s.protocol !== 'tcp' && s.protocol !== 'udp' && s.protocol !== 'sctp') continue;
+    if (s.family === 'ipv6' && nodeIP6 === null) continue;
+    const family = s.family;
+    const protocol = s.protocol;
     const affinity = s.sessionAffinitySeconds !== null;
     const add = (entry: EntryKind, dst: string, dport: number, sources: readonly SourceKind[]) => {
-      for (const source of sources) probes.push({ source, dst, dport, service: s.id, entry, affinity });
+      for (const source of sources) probes.push({ family, protocol, source, dst, dport, service: s.id, entry, affinity });
     };
     if (s.clusterIP && s.port !== null) add('clusterIP', s.clusterIP, s.port, ['client', 'node', 'pod']);
     if (s.nodePort !== null) {
-      add('nodePort', nodeIP, s.nodePort, ['client', 'node', 'pod']);
-      // `curl localhost:NODEPORT` on the node (kube-proxy's localhost node ports, route_localnet=1).
-      add('nodePort', '127.0.0.1', s.nodePort, ['node-loopback']);
+      add('nodePort', family === 'ipv4' ? nodeIP : nodeIP6!, s.nodePort, ['client', 'node', 'pod']);
+      // `curl localhost:NODEPORT` on the node (kube-proxy's localhost node ports, route_localnet=1;
+      // IPv4 only: kube-proxy's IPv6 rules skip ::1, and the kernel has no route_localnet for IPv6).
+      if (family === 'ipv4') add('nodePort', '127.0.0.1', s.nodePort, ['node-loopback']);
     }
     if (s.port !== null) {
       for (const ip of s.externalIPs) add('externalIP', ip, s.port, ['client', 'node', 'pod']);
@@ -123,14 +168,32 @@ export function probesFor(model: KubeModel, nodeIP: string): Probe[] {
   return probes;
 }
 
-function sourceAddress(topo: Topology, source: SourceKind): string {
+export function sourceAddress(topo: Topology, source: SourceKind, family: Family = 'ipv4'): string {
+  if (family === 'ipv6') {
+    const need = (a: string | null | undefined): string => {
+      if (!a) throw new Error(`no IPv6 address for the ${source} source: the topology is not dual-stack or the node has no IPv6 IP`);
+      return a;
+    };
+    switch (source) {
+      case 'client':
+        return need(topo.clientAddresses6[0]);
+      case 'client-outside':
+        return need(topo.clientAddresses6[1]);
+      case 'node':
+        return need(topo.nodeIPs.find(isIPv6));
+      case 'node-loopback':
+        return '::1';
+      case 'pod':
+        return need(topo.podClientAddress6);
+    }
+  }
   switch (source) {
     case 'client':
       return topo.clientAddresses[0]!;
     case 'client-outside':
       return topo.clientAddresses[1]!;
     case 'node':
-      return topo.nodeIPs[0]!;
+      return topo.nodeIPs.find((ip) => !isIPv6(ip))!;
     case 'node-loopback':
       return '127.0.0.1';
     case 'pod':
@@ -138,14 +201,14 @@ function sourceAddress(topo: Topology, source: SourceKind): string {
   }
 }
 
-function sourceNamespace(topo: Topology, source: SourceKind): string {
+export function sourceNamespace(topo: Topology, source: SourceKind): string {
   if (source === 'node' || source === 'node-loopback') return topo.nodeNs;
   if (source === 'pod') return topo.podClientNs;
   return topo.clientNs;
 }
 
 /** The node's interface a probe's packets arrive on (none for the node's own). */
-function arrivalInterface(source: SourceKind): string | null {
+export function arrivalInterface(source: SourceKind): string | null {
   if (source === 'node' || source === 'node-loopback') return null;
   return source === 'pod' ? 'to-podc' : 'to-client';
 }
@@ -166,30 +229,68 @@ function describeKeys(keys: Map<string, number>): string {
 }
 
 /** Load the ruleset into the topology's node, dial every entry, compare with the tracer. */
-export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, trace: TraceFn): Promise<RunReport> {
-  const restoreRs = parseOrThrow(rut.restoreText, `${rut.name} (restore form)`);
+/** The node's ruleset as `iptables-save -c` (and `ip6tables-save -c` on a dual-stack topology) print it. */
+export function saveBoth(topo: Topology): string {
+  return saveRuleset(topo.nodeNs) + (topo.ipv6 ? saveRuleset(topo.nodeNs, { family: 'ipv6' }) : '');
+}
+
+/** A ruleset loaded into a topology's node, with what the tracer needs to trace against it. */
+export interface InstalledRuleset {
+  /** The restore text(s) as parsed, and what `iptables-save -c` (and ip6tables-save) printed after loading. */
+  readonly restoreRs: Ruleset;
+  readonly saveRs: Ruleset;
+  readonly model: KubeModel;
+  readonly node: NodeContext;
+}
+
+/**
+ * Empty the node's tables and conntrack, put the ruleset's node IPs, client pod and endpoints
+ * in place (endpoints listening: TCP, TCP over IPv6, UDP), route its service addresses from the
+ * client, and load it (ip6tables-restore for its IPv6 half).
+ */
+export async function installRuleset(topo: Topology, rut: RulesetUnderTest): Promise<InstalledRuleset> {
+  if (rut.restoreText6 !== undefined && !topo.ipv6) throw new Error(`${rut.name}: an IPv6 ruleset needs a dual-stack topology`);
+  const restoreText =
+    withHeader(rut.restoreText, 'ipv4') + (rut.restoreText6 === undefined ? '' : '\n' + withHeader(rut.restoreText6, 'ipv6'));
+  const restoreRs = parseOrThrow(restoreText, `${rut.name} (restore form)`);
   const model = buildKubeModel(restoreRs);
   const endpoints = dnatTargets(restoreRs);
 
   resetRuleset(topo.nodeNs);
+  if (topo.ipv6) resetRuleset(topo.nodeNs, { family: 'ipv6' });
   conntrackFlush(topo.nodeNs);
 
   topo.setNodeIPs(rut.nodeIPs);
   topo.setPodClientAddress(rut.podClientAddress);
+  if (rut.podClientAddress6 !== undefined) topo.setPodClientAddress(rut.podClientAddress6);
   topo.addPodAddresses(endpoints.map((e) => e.ip));
-  await topo.startListeners(endpoints.map((e) => e.port));
+  const tcp = endpoints.filter((e) => e.protocol === 'tcp');
+  await topo.startListeners(
+    tcp.filter((e) => !isIPv6(e.ip)).map((e) => e.port),
+    { tcp6Ports: tcp.filter((e) => isIPv6(e.ip)).map((e) => e.port), udp: endpoints.filter((e) => e.protocol === 'udp') },
+  );
   topo.routeFromClient(
-    model.services.flatMap((s) => [...(s.clusterIP ? [s.clusterIP] : []), ...s.externalIPs, ...s.loadBalancerIPs]).map((ip) => `${ip}/32`),
+    model.services
+      .filter((s) => s.family === 'ipv4' || topo.ipv6)
+      .flatMap((s) => [...(s.clusterIP ? [s.clusterIP] : []), ...s.externalIPs, ...s.loadBalancerIPs])
+      .map((ip) => `${ip}/${isIPv6(ip) ? 128 : 32}`),
   );
   loadRuleset(topo.nodeNs, rut.restoreText);
-  const saveRs = parseOrThrow(saveRuleset(topo.nodeNs), `${rut.name} (iptables-save -c)`);
+  if (rut.restoreText6 !== undefined) loadRuleset(topo.nodeNs, rut.restoreText6, { family: 'ipv6' });
+  const saveRs = parseOrThrow(saveBoth(topo), `${rut.name} (iptables-save -c)`);
   const node: NodeContext = { localAddresses: topo.nodeLocalAddresses() };
+  return { restoreRs, saveRs, model, node };
+}
 
-  const probes = probesFor(model, rut.nodeIPs[0]!);
+export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, trace: TraceFn): Promise<RunReport> {
+  const { restoreRs, saveRs, model, node } = await installRuleset(topo, rut);
+
+  const nodeIP6 = rut.restoreText6 === undefined ? null : (rut.nodeIPs.find(isIPv6) ?? null);
+  const probes = probesFor(model, rut.nodeIPs.find((ip) => !isIPv6(ip))!, nodeIP6);
   const planned: PlannedProbe[] = probes.map((probe) => {
-    const src = sourceAddress(topo, probe.source);
+    const src = sourceAddress(topo, probe.source, probe.family);
     const inInterface = arrivalInterface(probe.source);
-    const packet: Packet = { protocol: 'tcp', src, dst: probe.dst, dport: probe.dport, ...(inInterface ? { inInterface } : {}) };
+    const packet: Packet = { protocol: probe.protocol, src, dst: probe.dst, dport: probe.dport, ...(inInterface ? { inInterface } : {}) };
     const predicted = { restore: possibleKeys(trace(restoreRs, packet, node)), save: possibleKeys(trace(saveRs, packet, node)) };
     const keys = [...predicted.save.keys()];
     const expectsDrop = keys.includes('DROP');
@@ -200,16 +301,24 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
     return { probe, src, predicted, count, timeoutMs: expectsDrop ? SHORT_TIMEOUT_MS : LONG_TIMEOUT_MS };
   });
 
-  // One connector run per source, all sources at once.
+  // One connector run per source and family (its source address), and one sctp-init.pl run
+  // for SCTP, all at once.
+  const groups = SOURCES.flatMap((source) =>
+    (['ipv4', 'ipv6'] as const).flatMap((family) => [false, true].map((sctp) => ({ source, family, sctp }))),
+  );
   const attemptsBySource = await Promise.all(
-    SOURCES.map(async (source) => {
-      const mine = planned.filter((p) => p.probe.source === source);
+    groups.map(async ({ source, family, sctp }) => {
+      const mine = planned.filter((p) => p.probe.source === source && p.probe.family === family && (p.probe.protocol === 'sctp') === sctp);
       if (mine.length === 0) return { mine, attempts: [] as ConnectAttempt[] };
-      const attempts = await connectMany(
-        sourceNamespace(topo, source),
-        mine.map((p) => ({ ip: p.probe.dst, port: p.probe.dport, count: p.count, timeoutMs: p.timeoutMs })),
-        { sourceAddress: sourceAddress(topo, source), parallel: 24, deadlineMs: 90_000 },
-      );
+      const from = sourceNamespace(topo, source);
+      const src = sourceAddress(topo, source, family);
+      const attempts = sctp
+        ? await sctpMany(from, mine.map((p) => ({ ip: p.probe.dst, port: p.probe.dport, count: p.count })), { sourceAddress: src })
+        : await connectMany(
+            from,
+            mine.map((p) => ({ ip: p.probe.dst, port: p.probe.dport, count: p.count, timeoutMs: p.timeoutMs, protocol: p.probe.protocol as 'tcp' | 'udp' })),
+            { sourceAddress: src, parallel: 24, deadlineMs: 90_000 },
+          );
       return { mine, attempts };
     }),
   );
@@ -219,6 +328,8 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
 
   let connections = 0;
   let matched = 0;
+  const byKind: Record<string, number> = {};
+  const clientResults: Record<string, number> = {};
   const byVerdict: Record<string, number> = {};
   const endpointsSeen = new Set<string>();
   const mismatchCounts = new Map<string, number>();
@@ -230,9 +341,12 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
     for (const a of attempts) {
       const plan = mine[a.target]!;
       const p = plan.probe;
-      const where = `${p.source} ${a.src} -> ${p.dst}:${p.dport} (${p.service} ${p.entry})`;
+      const where = `${p.source} ${p.protocol} ${a.src} -> ${a.dst} (${p.service} ${p.entry})`;
       connections++;
-      const k = kernelOutcome(a, conntrack, nodeAddresses);
+      const kind = `${p.family}/${p.protocol}`;
+      byKind[kind] = (byKind[kind] ?? 0) + 1;
+      clientResults[`${kind} ${a.result}`] = (clientResults[`${kind} ${a.result}`] ?? 0) + 1;
+      const k = kernelOutcome(a, conntrack, nodeAddresses, p.protocol);
       if ('error' in k) {
         errors.push(`${rut.name}: ${where} sport ${a.sport}: ${k.error}`);
         continue;
@@ -269,12 +383,12 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
 
   // nat sees only a connection's first packet: each endpoint's DNAT rule must have counted
   // exactly the connections conntrack shows DNATed to it through that service.
-  const after = buildKubeModel(parseOrThrow(saveRuleset(topo.nodeNs), `${rut.name} (iptables-save -c after the connections)`));
+  const after = buildKubeModel(parseOrThrow(saveBoth(topo), `${rut.name} (iptables-save -c after the connections)`));
   const counterMismatches: string[] = [];
   let dnatPackets = 0;
   for (const s of after.services) {
     for (const e of s.endpoints) {
-      const expected = dnatsPerEndpoint.get(`${s.id}|${e.address}`) ?? 0;
+      const expected = dnatsPerEndpoint.get(`${s.id}|${canonicalHostPort(e.address)}`) ?? 0;
       dnatPackets += e.packets ?? 0;
       if (e.packets !== expected) {
         counterMismatches.push(`${rut.name}: ${s.id} endpoint ${e.address} (${e.chain}): model reads ${e.packets} packets, conntrack saw ${expected} connections`);
@@ -285,6 +399,8 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
     name: rut.name,
     probes: probes.length,
     connections,
+    byKind,
+    clientResults,
     matched,
     byVerdict,
     endpointsSeen: endpointsSeen.size,

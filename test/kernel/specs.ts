@@ -21,7 +21,7 @@ const eps = (n: number, third: number): EndpointSpec[] =>
 
 const svc = (name: string, spec: Omit<ServiceSpec, 'namespace' | 'name'>): ServiceSpec => ({ namespace: 'kc', name, ...spec });
 
-/** 25 services covering every path kube-proxy writes: each policy, with and without (local) endpoints. */
+/** 27 services covering every path kube-proxy writes: each policy, with and without (local) endpoints; TCP, UDP and SCTP. */
 export function kernelClusterSpec(): ClusterSpec {
   const http = [{ port: 80, targetPort: 8080 }];
   return {
@@ -150,6 +150,54 @@ export function kernelClusterSpec(): ClusterSpec {
         ],
         endpoints: eps(3, 90).map((e) => ({ ip: e.ip, local: e.local, ports: { http: 8080, https: 8443 } })),
       }),
+      // SCTP (Diameter's port): a node port to three endpoints, and one without endpoints (REJECT).
+      svc('sctp', {
+        type: 'NodePort',
+        clusterIP: '10.32.0.81',
+        ports: [{ port: 3868, protocol: 'sctp', nodePort: 30081 }],
+        endpoints: eps(3, 101).map((e) => ({ ...e, port: 3868 })),
+      }),
+      svc('sctp-empty', { clusterIP: '10.32.0.82', ports: [{ port: 3868, protocol: 'sctp' }], endpoints: [] }),
     ],
+  };
+}
+
+/**
+ * The same cluster in IPv6, for the other half of a dual-stack node: every IPv4 address a.b.c.d
+ * becomes fd00:a:b:c::d (canonical text; decimal digits kept as hex digits, so 10.64.2.11 is fd00:10:64:2::11),
+ * and a /8k prefix becomes /(16 + 16k) (10.64.0.0/16 -> fd00:10:64::/48, 10.64.2.0/24 ->
+ * fd00:10:64:2::/64): containment is kept, so every CIDR holds what it held in IPv4. The test
+ * topology's IPv6 clients fd00:172:16:1::152 and fd00:172:16:9::152 are then inside and outside
+ * the loadBalancerSourceRanges, like their IPv4 twins.
+ */
+export function toIPv6Spec(spec: ClusterSpec): ClusterSpec {
+  const addr = (ip: string): string => {
+    const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+    if (!m) throw new Error(`not an IPv4 address: ${ip}`);
+    // In canonical text (fd00:10:32::11, not fd00:10:32:0::11), as kube-proxy writes addresses.
+    return new URL(`http://[fd00:${m[1]}:${m[2]}:${m[3]}::${m[4]}]/`).hostname.slice(1, -1);
+  };
+  const cidr = (c: string): string => {
+    const [ip, len] = c.split('/') as [string, string];
+    const bits = Number(len);
+    if (bits === 32) return `${addr(ip)}/128`;
+    if (bits % 8 !== 0 || bits < 8) throw new Error(`prefix /${bits} has no IPv6 twin here`);
+    const octets = ip.split('.').slice(0, bits / 8);
+    return `fd00:${octets.join(':')}::/${16 + 2 * bits}`;
+  };
+  return {
+    ...spec,
+    ipFamily: 'ipv6',
+    nodeIPs: spec.nodeIPs.map(addr),
+    ...(spec.podCIDR ? { podCIDR: cidr(spec.podCIDR) } : {}),
+    ...(spec.clusterCIDR ? { clusterCIDR: cidr(spec.clusterCIDR) } : {}),
+    services: spec.services.map((s) => ({
+      ...s,
+      clusterIP: addr(s.clusterIP),
+      ...(s.externalIPs ? { externalIPs: s.externalIPs.map(addr) } : {}),
+      ...(s.loadBalancerIPs ? { loadBalancerIPs: s.loadBalancerIPs.map(addr) } : {}),
+      ...(s.loadBalancerSourceRanges ? { loadBalancerSourceRanges: s.loadBalancerSourceRanges.map(cidr) } : {}),
+      endpoints: s.endpoints.map((e) => ({ ...e, ip: addr(e.ip) })),
+    })),
   };
 }

@@ -1,7 +1,9 @@
 /**
  * The tracer against the kernel. Each ruleset is loaded into the node namespace; real TCP
- * connections from an external client (inside and outside loadBalancerSourceRanges), from the
- * node itself and from a pod go to every TCP service entry; what conntrack and the client saw
+ * connections, UDP exchanges (a datagram and the endpoint's answer) and SCTP INITs (raw
+ * sockets, see sctp-init.pl) from an external client (inside and outside
+ * loadBalancerSourceRanges), from the node itself and from a pod go to every TCP, UDP and SCTP
+ * service entry; what conntrack and the client saw
  * must be one of tracePacket's outcomes (same verdict, DNAT and masquerade), and every outcome
  * the tracer predicts must show up.
  */
@@ -50,7 +52,7 @@ function fixtureRulesets(files: readonly string[]): RulesetUnderTest[] {
 const seedFiles = () => fs.readdirSync(fixturesDir).filter((f) => /^seed-.*\.save$/.test(f)).sort();
 
 function summary(r: RunReport): string {
-  return `${r.name}: ${r.probes} probes, ${r.connections} connections, ${r.matched} matched, verdicts ${JSON.stringify(r.byVerdict)}, ${r.endpointsSeen} endpoints seen, ${r.dnatPackets} DNAT packets counted, conntrack lost ${r.conntrackLost}`;
+  return `${r.name}: ${r.probes} probes, ${r.connections} connections ${JSON.stringify(r.byKind)}, ${r.matched} matched, verdicts ${JSON.stringify(r.byVerdict)}, ${r.endpointsSeen} endpoints seen, ${r.dnatPackets} DNAT packets counted, conntrack lost ${r.conntrackLost}`;
 }
 
 function expectAgreement(r: RunReport): void {
@@ -148,6 +150,11 @@ describe.skipIf(gate.skip)(gate.title('tracer vs kernel: generated kube-proxy ru
     // The spec has services without endpoints (REJECT) and Local policies without local ones (DROP).
     expect(report.byVerdict.REJECT ?? 0).toBeGreaterThan(0);
     expect(report.byVerdict.DROP ?? 0).toBeGreaterThan(0);
+    // kc/dns has a UDP port: its datagrams are compared too.
+    expect(report.byKind['ipv4/udp'] ?? 0).toBeGreaterThan(0);
+    // kc/sctp's INITs reached endpoints (their protocol unreachable came back) and kc/sctp-empty's were rejected.
+    expect(report.clientResults['ipv4/sctp connected'] ?? 0).toBeGreaterThan(0);
+    expect(report.clientResults['ipv4/sctp refused'] ?? 0).toBeGreaterThan(0);
   }, 150_000);
 });
 
