@@ -13,7 +13,7 @@ import type { ExplorerData } from '../../src/tui/model/explorer-data.js';
 import { snapshotData } from '../../src/tui/model/snapshot-data.js';
 import { runExplorer } from '../../src/tui/run.js';
 import { FakeStdin, FakeStdout, KEY, lines, renderApp, type Rendered } from '../tui/harness.js';
-import { XTABLES_LOCK, createFakeSource, type FakeSource } from './fake-source.js';
+import { XTABLES_LOCK, controlRuns, createFakeSource, type FakeSource } from './fake-source.js';
 
 let app: Rendered | null = null;
 let poller: Poller | null = null;
@@ -155,8 +155,11 @@ describe('the explorer on a live source', () => {
     f = a.frame();
     const shown = counters(row(f, 'kc/alpha')).packets;
     const runs = fake!.runs();
-    await sleep(1200);
+    const polled = poller!.status.runs;
+    // A control poller at the same interval runs twice over meanwhile: this one, paused, not once.
+    await controlRuns(0.2);
     expect(fake!.runs()).toBe(runs);
+    expect(poller!.status.runs).toBe(polled);
     expect(counters(row(a.frame(), 'kc/alpha')).packets).toBe(shown);
     // Keys still work while paused.
     await a.press('j');
@@ -205,8 +208,16 @@ describe('the explorer on a live source', () => {
     const masq = lines(f).find((l) => l.includes(' KUBE-MARK-MASQ '))!;
     f = await until(a, (x) => /\+10 +\d+(\.\d)?• DNAT /.test(lines(x).find((l) => l.includes(' DNAT ')) ?? ''), 'the DNAT rule counting');
     expect(lines(f).find((l) => l.includes(' KUBE-MARK-MASQ '))).toMatch(/ 0 +0 +0 +0  KUBE-MARK-MASQ /);
-    expect(dnat).toBeDefined();
-    expect(masq).toBeDefined();
+    // The rows as first shown: the masquerade rule never counts; the DNAT rule counts 10 packets of
+    // 60 bytes a run, to this endpoint.
+    const ep = alpha.endpoints[0]!;
+    const from = ep.address.replace(/:\d+$/, '').replace(/\./g, '\\.');
+    expect(masq).toMatch(new RegExp(String.raw`^> +1 +0 +0 +0 +0  KUBE-MARK-MASQ +from ${from} · kc/alpha$`));
+    const m = new RegExp(String.raw`^ +2 +(\d+) +(\d+) +(?:-|\+10) +(?:-|\d+(?:\.\d)?•) DNAT +tcp → ${ep.address.replace(/\./g, '\\.')} · kc/alpha$`).exec(dnat ?? '');
+    expect(m, dnat).not.toBeNull();
+    expect(Number(m![1]) % 10).toBe(0);
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(Number(m![2])).toBe(60 * Number(m![1]));
 
     await a.press(KEY.esc);
     await until(a, (x) => x.includes('3 service ports'), 'back on services');
@@ -254,8 +265,9 @@ describe('runExplorer with --source-cmd', () => {
     const written = stdout.frames.join('');
     expect(written).toMatch(/kc\/beta .*•/);
     expect(written).toMatch(new RegExp(String.raw`${CADENCE} · refreshed `));
+    // Quitting stopped the poller: a control poller at the same interval runs twice over, it not once.
     const runs = fake.runs();
-    await sleep(600);
+    await controlRuns(0.2);
     expect(fake.runs()).toBe(runs);
   });
 });

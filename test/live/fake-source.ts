@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateKubeProxyRules, type ClusterSpec } from '../../src/gen/kubeproxy.js';
+import { createPoller } from '../../src/sources/poller.js';
 
 export type FakeMode = 'ok' | 'slow' | 'fail' | 'truncated' | 'hang';
 
@@ -119,7 +120,7 @@ echo "end $n $(date +%s%N)" >> "$d/log"
 export async function endsWithin(pid: number, ms = 2000): Promise<boolean> {
   for (const t0 = Date.now(); Date.now() - t0 < ms; ) {
     if (!alive(pid)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await realSleep(10);
   }
   return !alive(pid);
 }
@@ -139,3 +140,36 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Witness for "nothing happened": runs a control poller (its own fake source, the same interval)
+ * until it has delivered `snapshots` snapshots, i.e. `snapshots - 1` whole intervals after its
+ * first run ended. A poller still scheduled when this started would have run meanwhile, so a run
+ * count that stayed put over this wait means it was not scheduled — whatever the machine's speed.
+ */
+export async function controlRuns(intervalSeconds: number, snapshots = 3): Promise<void> {
+  const control = createFakeSource();
+  const p = createPoller({ spec: { kind: 'command', command: control.command }, intervalSeconds });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let seen = 0;
+      // Only a guard against a hang, minutes above what the runs take.
+      const guard = realSetTimeout(() => reject(new Error(`the control poller delivered ${seen} of ${snapshots} snapshots`)), 180_000);
+      p.subscribe((e) => {
+        if (e.type === 'snapshot' && ++seen === snapshots) {
+          realClearTimeout(guard);
+          resolve();
+        }
+      });
+      p.start();
+    });
+  } finally {
+    await p.stop();
+    control.cleanup();
+  }
+}
+
+/** The timer functions as loaded, before any test fakes them. */
+export const realSetTimeout = globalThis.setTimeout;
+export const realClearTimeout = globalThis.clearTimeout;
+export const realSleep = (ms: number) => new Promise((resolve) => realSetTimeout(resolve, ms));
