@@ -145,6 +145,32 @@ describe('the explorer on a live source', () => {
     expect(selectedLine(a.frame()).slice(2)).toMatch(/^kc\/alpha /);
   });
 
+  it('counters that fall show no delta or rate (never negative, no spike) until the next refresh counts again', async () => {
+    const a = await start(100);
+    await until(a, (x) => x.includes('•'), 'a counted row');
+    const before = Number(counters(row(a.frame(), 'kc/alpha')).packets);
+    expect(before).toBeGreaterThanOrEqual(40);
+    fake!.reset();
+    // Every frame from here on is checked, not only the ones waited for.
+    const seen: string[] = [];
+    const watch = (x: string) => (seen.push(x), true);
+    let f = await until(a, (x) => watch(x) && counters(row(x, 'kc/alpha')).packets === '20', 'the fallen counters');
+    for (const id of ['kc/alpha', 'kc/beta']) expect(counters(row(f, id))).toMatchObject({ delta: '-', rate: '-', mark: ' ' });
+    expect(counters(row(f, 'kc/beta')).packets).toBe('40');
+    expect(counters(row(f, 'kc/gamma'))).toMatchObject({ delta: '0', rate: '0', mark: ' ' });
+    f = await until(a, (x) => watch(x) && counters(row(x, 'kc/alpha')).packets === '40', 'counting again');
+    expect(counters(row(f, 'kc/alpha'))).toMatchObject({ delta: '+20', mark: '•' });
+    expect(counters(row(f, 'kc/beta'))).toMatchObject({ delta: '+40', mark: '•' });
+    for (const x of seen) {
+      for (const id of ['kc/alpha', 'kc/beta', 'kc/gamma']) {
+        const c = counters(row(x, id));
+        expect(c.delta, x).toMatch(/^(-|0|\+\d+)$/);
+        // A rate is '-', or what 40 packets (beta's step) over a refresh interval at least 0.2 s gives at most.
+        expect(c.rate === '-' || c.rate === '0' || c.rate === '<0.1' || Number(c.rate) <= 200, x).toBe(true);
+      }
+    }
+  });
+
   it('p pauses: no new snapshot is shown until p resumes', async () => {
     const a = await start(100);
     await until(a, (x) => x.includes('•'), 'a counted row');

@@ -204,6 +204,48 @@ describe('poller: a command every interval', () => {
     expect(poller.status.failures).toBe(failed);
   });
 
+  it('counters that fall (rules recreated): the deltas say reset, never negative, no spike, and counting resumes', async () => {
+    fake = createFakeSource();
+    poller = createPoller({ spec: { kind: 'command', command: fake.command }, intervalSeconds: 0.2 });
+    const rec = record(poller);
+    poller.start();
+    await rec.next('snapshot');
+    await rec.next('snapshot');
+    // Between runs (the next starts 0.2 s after this snapshot's run ended): runs 3 and 4 print what runs 1 and 2 did.
+    fake.reset();
+    await rec.next('snapshot');
+    await rec.next('snapshot');
+    await poller.stop();
+    const snaps = rec.snapshots();
+    expect(snaps.map((x) => packets(x, 'kc/alpha'))).toEqual([20, 40, 20, 40]);
+    expect(snaps.map((x) => packets(x, 'kc/beta'))).toEqual([40, 80, 40, 80]);
+
+    const diffs = snaps.slice(1).map((cur, i) => diffSnapshots({ ruleset: snaps[i]!.ruleset, takenAtMs: snaps[i]!.takenAt.getTime() }, { ruleset: cur.ruleset, takenAtMs: cur.takenAt.getTime() }));
+    // No rule, endpoint or service ever has a negative delta or rate.
+    for (const [i, d] of diffs.entries()) {
+      for (const t of snaps[i + 1]!.ruleset.tables) {
+        for (const r of t.rules) {
+          const rd = d.rule(r)!;
+          expect(rd.deltaPackets === null || rd.deltaPackets >= 0, `diff ${i}: ${rd.deltaPackets}`).toBe(true);
+          expect(rd.packetRate === null || rd.packetRate >= 0).toBe(true);
+          expect(rd.byteRate === null || rd.byteRate >= 0).toBe(true);
+        }
+      }
+    }
+    const at = (i: number, id: string) => diffs[i]!.service(id, 'ipv4')!;
+    for (const id of ['kc/alpha', 'kc/beta']) {
+      // 40 -> 20: unknown, not -20, and not the 20 now counted taken as new traffic.
+      expect(at(1, id)).toMatchObject({ state: 'reset', deltaPackets: null, deltaBytes: null, packetRate: null, byteRate: null, countedSinceLast: false });
+      expect(at(1, id).endpoints.map((e) => e.state)).toEqual(['reset', 'reset']);
+    }
+    // gamma never counts: 0 -> 0 is no reset.
+    expect(at(1, 'kc/gamma')).toMatchObject({ state: 'ok', deltaPackets: 0, packetRate: 0 });
+    // The next refresh counts as before: 20 packets for alpha, 40 for beta, over the real interval.
+    expect(at(2, 'kc/alpha')).toMatchObject({ state: 'ok', deltaPackets: 20, countedSinceLast: true });
+    expect(at(2, 'kc/alpha').packetRate).toBeCloseTo(20 / diffs[2]!.intervalSeconds!, 6);
+    expect(at(2, 'kc/beta')).toMatchObject({ state: 'ok', deltaPackets: 40 });
+  });
+
   it('kills a run that outlives the timeout, everything it started included, and reports it', async () => {
     fake = createFakeSource();
     fake.setMode('hang');
