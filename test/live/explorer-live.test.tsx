@@ -4,7 +4,7 @@
  * on the services that counted, sorts by rate, `p` pauses and resumes, a failing refresh leaves
  * the screen usable with the error on screen, and the chain and service screens show rates.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildKubeModel } from '../../src/core/kube/index.js';
 import { loadSnapshot } from '../../src/sources/index.js';
 import { createPoller, type Poller } from '../../src/sources/poller.js';
@@ -14,6 +14,10 @@ import { snapshotData } from '../../src/tui/model/snapshot-data.js';
 import { runExplorer } from '../../src/tui/run.js';
 import { FakeStdin, FakeStdout, KEY, lines, renderApp, type Rendered } from '../tui/harness.js';
 import { XTABLES_LOCK, controlRuns, createFakeSource, type FakeSource } from './fake-source.js';
+
+// The waits here end on events; their limits (and this) only guard against a hang, minutes above
+// what a run takes even on a busy machine.
+vi.setConfig({ testTimeout: 300_000 });
 
 let app: Rendered | null = null;
 let poller: Poller | null = null;
@@ -31,7 +35,7 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits in wall-clock time (the poller runs a real command every 0.2 s). */
-async function until(a: Rendered, predicate: (frame: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
+async function until(a: Rendered, predicate: (frame: string) => boolean, what: string, timeoutMs = 120_000): Promise<string> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (predicate(a.frame())) return a.frame();
@@ -283,7 +287,7 @@ describe('runExplorer with --source-cmd', () => {
     });
     // A third run means two refreshes were shown. (Under CI=true this process loaded Ink in its CI
     // mode, which draws only the last frame, at exit: the frames are read after quitting.)
-    const end = Date.now() + 20_000;
+    const end = Date.now() + 120_000;
     while (fake.runs() < 3 && Date.now() < end) await sleep(20);
     expect(fake.runs()).toBeGreaterThanOrEqual(3);
     stdin.write('q');

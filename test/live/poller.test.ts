@@ -23,6 +23,10 @@ import { cadence } from '../../src/tui/model/live-status.js';
 import { generateKubeProxyRules } from '../../src/gen/kubeproxy.js';
 import { FAKE_SPEC, XTABLES_LOCK, alive, controlRuns, createFakeSource, endsWithin, realClearTimeout, realSetTimeout, realSleep, type FakeSource } from './fake-source.js';
 
+// The waits here end on events; their limits (and this) only guard against a hang, minutes above
+// what a run takes even on a busy machine.
+vi.setConfig({ testTimeout: 300_000 });
+
 let poller: Poller | null = null;
 let fake: FakeSource | null = null;
 const temps: string[] = [];
@@ -49,7 +53,7 @@ function record(p: Poller) {
       }
     }
   });
-  const next = <T extends PollerEvent['type']>(type: T, pred: (e: Extract<PollerEvent, { type: T }>) => boolean = () => true, timeoutMs = 20_000) =>
+  const next = <T extends PollerEvent['type']>(type: T, pred: (e: Extract<PollerEvent, { type: T }>) => boolean = () => true, timeoutMs = 120_000) =>
     new Promise<Extract<PollerEvent, { type: T }>>((resolve, reject) => {
       // Real timers: this guard must fire even while a test fakes the poller's.
       const timer = realSetTimeout(() => reject(new Error(`no ${type} event in ${timeoutMs} ms; events: ${events.map((e) => e.type).join(',')}`)), timeoutMs);
