@@ -7,7 +7,11 @@ export default defineConfig({
     globalSetup: ['test/setup/build.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    // Kernel tests share the host's netns namespace list; keep files from racing on them.
+    // Test files run in parallel, kernel tests included: each names its network namespaces after
+    // its process id (kc-<pid>-…), so files must run in separate processes (forks, not threads).
+    // The rest of netfilter state is per namespace; the one host-wide thing, the xtables lock of
+    // the legacy backend, is waited for by iptables-legacy-restore, not failed on.
+    pool: 'forks',
     fileParallelism: true,
   },
 });

@@ -36,12 +36,13 @@ export class Output {
   }
 
   /**
-   * JSON for scripts. JSON.stringify escapes C0 controls but leaves DEL and the C1 controls
-   * (U+009B is a CSI on many terminals) raw; they are escaped too, as JSON allows (`\u009b`),
-   * so `--json` printed on a terminal is as safe as text. Parsed, the values are exact.
+   * JSON for scripts. JSON.stringify escapes C0 controls and lone surrogates but leaves DEL, the
+   * C1 controls (U+009B is a CSI on many terminals), the bidi formatting characters and the line
+   * and paragraph separators raw; they are escaped too, as JSON allows (`\u009b`, `\u202e`), so
+   * `--json` printed on a terminal is as safe as text. Parsed, the values are exact.
    */
   json(value: unknown): void {
-    this.io.stdout.write(JSON.stringify(value, null, 2).replace(C1_AND_DEL, jsonEscape) + '\n');
+    this.io.stdout.write(JSON.stringify(value, null, 2).replace(JSON_LEAVES_RAW, jsonEscape) + '\n');
   }
 
   /** One line on standard error, escaped. */
@@ -60,7 +61,8 @@ export class Output {
 }
 
 // Outside strings JSON text has no such characters, so replacing them everywhere is safe.
-const C1_AND_DEL = /[\u007f-\u009f]/g;
+/** What JSON.stringify leaves raw of what escapeForTerminal escapes (it escapes C0 and lone surrogates itself). */
+const JSON_LEAVES_RAW = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 function jsonEscape(c: string): string {
   return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');

@@ -4,8 +4,12 @@ export function decodeDump(bytes: Buffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** The largest dump read: far above kube-proxy's 10k-service limit (~40 MB), below V8's string limit. */
-export const MAX_DUMP_BYTES = 512 * 1024 * 1024;
+/**
+ * The largest dump read: far above kube-proxy's 10k-service limit (~40 MB), and below V8's string
+ * limit (2^29 - 24 UTF-16 units; decoding never yields more units than bytes). 512 MiB was 24 bytes
+ * over it: a dump of that size failed in the decode with a RangeError instead of this message.
+ */
+export const MAX_DUMP_BYTES = 500 * 1024 * 1024;
 
 export function tooBig(what: string, bytes: number): string {
   return `${what}: ${Math.round(bytes / 1024 / 1024)} MB is larger than the ${MAX_DUMP_BYTES / 1024 / 1024} MB kubechains reads`;

@@ -73,6 +73,8 @@ export interface PollerStatus {
   readonly runs: number;
   readonly refreshes: number;
   readonly failures: number;
+  /** File checks done (watch mode; 0 otherwise): each compares the file with the last read of it. */
+  readonly checks: number;
 }
 
 export type PollerEvent =
@@ -147,6 +149,7 @@ export class Poller {
   private runs = 0;
   private refreshes = 0;
   private failures = 0;
+  private checks = 0;
   /** The file as last read (watch mode), and as it was when a read of it failed. */
   private seen: FileSignature | null = null;
   private failedSig: FileSignature | null = null;
@@ -189,6 +192,7 @@ export class Poller {
       runs: this.runs,
       refreshes: this.refreshes,
       failures: this.failures,
+      checks: this.checks,
     };
   }
 
@@ -277,6 +281,7 @@ export class Poller {
     if (this.mode === 'watch') {
       const sig = await this.statFile();
       if (this.stopped) return;
+      this.checks++;
       // Unchanged since the last read (good, or failed: a truncated file stays truncated until rewritten).
       if (sig !== null && (sameFile(sig, this.seen) || sameFile(sig, this.failedSig))) {
         this.schedule(wait);

@@ -84,9 +84,15 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
   };
   // Leave the alternate screen before anyone prints the error, or the message vanishes with it.
   const onCrash = () => restore();
+  // Listening turns off Node's default for a rejection (raise it as an uncaught exception, which
+  // the bin reports and exits on): the explorer went on running off its screen. Raise it still.
+  const onRejection = (reason: unknown) => {
+    restore();
+    throw reason;
+  };
   process.on('exit', restore);
   process.prependListener('uncaughtException', onCrash);
-  process.prependListener('unhandledRejection', onCrash);
+  process.prependListener('unhandledRejection', onRejection);
   for (const s of SIGNALS) process.on(s, onSignal);
 
   screen.enter();
@@ -113,7 +119,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
     keyboard.close();
     process.off('exit', restore);
     process.off('uncaughtException', onCrash);
-    process.off('unhandledRejection', onCrash);
+    process.off('unhandledRejection', onRejection);
     for (const s of SIGNALS) process.off(s, onSignal);
   }
   return EXIT_OK;

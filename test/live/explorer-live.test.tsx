@@ -4,7 +4,7 @@
  * on the services that counted, sorts by rate, `p` pauses and resumes, a failing refresh leaves
  * the screen usable with the error on screen, and the chain and service screens show rates.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildKubeModel } from '../../src/core/kube/index.js';
 import { loadSnapshot } from '../../src/sources/index.js';
 import { createPoller, type Poller } from '../../src/sources/poller.js';
@@ -13,7 +13,11 @@ import type { ExplorerData } from '../../src/tui/model/explorer-data.js';
 import { snapshotData } from '../../src/tui/model/snapshot-data.js';
 import { runExplorer } from '../../src/tui/run.js';
 import { FakeStdin, FakeStdout, KEY, lines, renderApp, type Rendered } from '../tui/harness.js';
-import { XTABLES_LOCK, createFakeSource, type FakeSource } from './fake-source.js';
+import { XTABLES_LOCK, controlRuns, createFakeSource, type FakeSource } from './fake-source.js';
+
+// The waits here end on events; their limits (and this) only guard against a hang, minutes above
+// what a run takes even on a busy machine.
+vi.setConfig({ testTimeout: 300_000 });
 
 let app: Rendered | null = null;
 let poller: Poller | null = null;
@@ -31,7 +35,7 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits in wall-clock time (the poller runs a real command every 0.2 s). */
-async function until(a: Rendered, predicate: (frame: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
+async function until(a: Rendered, predicate: (frame: string) => boolean, what: string, timeoutMs = 120_000): Promise<string> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (predicate(a.frame())) return a.frame();
@@ -145,6 +149,32 @@ describe('the explorer on a live source', () => {
     expect(selectedLine(a.frame()).slice(2)).toMatch(/^kc\/alpha /);
   });
 
+  it('counters that fall show no delta or rate (never negative, no spike) until the next refresh counts again', async () => {
+    const a = await start(100);
+    await until(a, (x) => x.includes('•'), 'a counted row');
+    const before = Number(counters(row(a.frame(), 'kc/alpha')).packets);
+    expect(before).toBeGreaterThanOrEqual(40);
+    fake!.reset();
+    // Every frame from here on is checked, not only the ones waited for.
+    const seen: string[] = [];
+    const watch = (x: string) => (seen.push(x), true);
+    let f = await until(a, (x) => watch(x) && counters(row(x, 'kc/alpha')).packets === '20', 'the fallen counters');
+    for (const id of ['kc/alpha', 'kc/beta']) expect(counters(row(f, id))).toMatchObject({ delta: '-', rate: '-', mark: ' ' });
+    expect(counters(row(f, 'kc/beta')).packets).toBe('40');
+    expect(counters(row(f, 'kc/gamma'))).toMatchObject({ delta: '0', rate: '0', mark: ' ' });
+    f = await until(a, (x) => watch(x) && counters(row(x, 'kc/alpha')).packets === '40', 'counting again');
+    expect(counters(row(f, 'kc/alpha'))).toMatchObject({ delta: '+20', mark: '•' });
+    expect(counters(row(f, 'kc/beta'))).toMatchObject({ delta: '+40', mark: '•' });
+    for (const x of seen) {
+      for (const id of ['kc/alpha', 'kc/beta', 'kc/gamma']) {
+        const c = counters(row(x, id));
+        expect(c.delta, x).toMatch(/^(-|0|\+\d+)$/);
+        // A rate is '-', or what 40 packets (beta's step) over a refresh interval at least 0.2 s gives at most.
+        expect(c.rate === '-' || c.rate === '0' || c.rate === '<0.1' || Number(c.rate) <= 200, x).toBe(true);
+      }
+    }
+  });
+
   it('p pauses: no new snapshot is shown until p resumes', async () => {
     const a = await start(100);
     await until(a, (x) => x.includes('•'), 'a counted row');
@@ -155,8 +185,11 @@ describe('the explorer on a live source', () => {
     f = a.frame();
     const shown = counters(row(f, 'kc/alpha')).packets;
     const runs = fake!.runs();
-    await sleep(1200);
+    const polled = poller!.status.runs;
+    // A control poller at the same interval runs twice over meanwhile: this one, paused, not once.
+    await controlRuns(0.2);
     expect(fake!.runs()).toBe(runs);
+    expect(poller!.status.runs).toBe(polled);
     expect(counters(row(a.frame(), 'kc/alpha')).packets).toBe(shown);
     // Keys still work while paused.
     await a.press('j');
@@ -205,8 +238,16 @@ describe('the explorer on a live source', () => {
     const masq = lines(f).find((l) => l.includes(' KUBE-MARK-MASQ '))!;
     f = await until(a, (x) => /\+10 +\d+(\.\d)?• DNAT /.test(lines(x).find((l) => l.includes(' DNAT ')) ?? ''), 'the DNAT rule counting');
     expect(lines(f).find((l) => l.includes(' KUBE-MARK-MASQ '))).toMatch(/ 0 +0 +0 +0  KUBE-MARK-MASQ /);
-    expect(dnat).toBeDefined();
-    expect(masq).toBeDefined();
+    // The rows as first shown: the masquerade rule never counts; the DNAT rule counts 10 packets of
+    // 60 bytes a run, to this endpoint.
+    const ep = alpha.endpoints[0]!;
+    const from = ep.address.replace(/:\d+$/, '').replace(/\./g, '\\.');
+    expect(masq).toMatch(new RegExp(String.raw`^> +1 +0 +0 +0 +0  KUBE-MARK-MASQ +from ${from} · kc/alpha$`));
+    const m = new RegExp(String.raw`^ +2 +(\d+) +(\d+) +(?:-|\+10) +(?:-|\d+(?:\.\d)?•) DNAT +tcp → ${ep.address.replace(/\./g, '\\.')} · kc/alpha$`).exec(dnat ?? '');
+    expect(m, dnat).not.toBeNull();
+    expect(Number(m![1]) % 10).toBe(0);
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(Number(m![2])).toBe(60 * Number(m![1]));
 
     await a.press(KEY.esc);
     await until(a, (x) => x.includes('3 service ports'), 'back on services');
@@ -246,7 +287,7 @@ describe('runExplorer with --source-cmd', () => {
     });
     // A third run means two refreshes were shown. (Under CI=true this process loaded Ink in its CI
     // mode, which draws only the last frame, at exit: the frames are read after quitting.)
-    const end = Date.now() + 20_000;
+    const end = Date.now() + 120_000;
     while (fake.runs() < 3 && Date.now() < end) await sleep(20);
     expect(fake.runs()).toBeGreaterThanOrEqual(3);
     stdin.write('q');
@@ -254,8 +295,9 @@ describe('runExplorer with --source-cmd', () => {
     const written = stdout.frames.join('');
     expect(written).toMatch(/kc\/beta .*•/);
     expect(written).toMatch(new RegExp(String.raw`${CADENCE} · refreshed `));
+    // Quitting stopped the poller: a control poller at the same interval runs twice over, it not once.
     const runs = fake.runs();
-    await sleep(600);
+    await controlRuns(0.2);
     expect(fake.runs()).toBe(runs);
   });
 });

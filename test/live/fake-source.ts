@@ -4,11 +4,14 @@
  * [10n:600n], of kc/beta [20n:1200n]; kc/gamma and every other rule stay at 0), and does what the
  * file `mode` says: ok, slow (sleeps first), fail (the xtables lock message, exit 4), truncated
  * (half the dump), hang (never ends). Each run logs "start N NS" and "end N NS" (date +%s%N).
+ * reset() makes the counters fall, as a rule recreated or a restore without -c would: the runs
+ * after it count from 1 again (run n after a reset at run r prints what run n - r did).
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateKubeProxyRules, type ClusterSpec } from '../../src/gen/kubeproxy.js';
+import { createPoller } from '../../src/sources/poller.js';
 
 export type FakeMode = 'ok' | 'slow' | 'fail' | 'truncated' | 'hang';
 
@@ -48,6 +51,8 @@ export interface FakeSource {
   /** The command for --source-cmd / a command SourceSpec. */
   readonly command: string;
   setMode(mode: FakeMode, slowSeconds?: number): void;
+  /** The counters start again from run 1's values at the next run. */
+  reset(): void;
   /** Runs started so far. */
   runs(): number;
   /** [start, end] in ms for each finished run (end null while running or for a hang). */
@@ -69,6 +74,7 @@ export function createFakeSource(): FakeSource {
     `#!/bin/sh
 d='${dir}'
 n=$(cat "$d/n" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$d/n"
+c=$((n - $(cat "$d/reset" 2>/dev/null || echo 0)))
 echo "start $n $(date +%s%N)" >> "$d/log"
 mode=$(cat "$d/mode")
 case "$mode" in
@@ -78,7 +84,7 @@ esac
 case "$mode" in
   fail) echo "end $n $(date +%s%N)" >> "$d/log"; echo '${XTABLES_LOCK}' >&2; exit 4 ;;
   truncated) head -c 1500 "$d/template.save" ;;
-  *) sed -e "s/^\\[1:100\\]/[$((n * 10)):$((n * 600))]/" -e "s/^\\[2:200\\]/[$((n * 20)):$((n * 1200))]/" "$d/template.save" ;;
+  *) sed -e "s/^\\[1:100\\]/[$((c * 10)):$((c * 600))]/" -e "s/^\\[2:200\\]/[$((c * 20)):$((c * 1200))]/" "$d/template.save" ;;
 esac
 echo "end $n $(date +%s%N)" >> "$d/log"
 `,
@@ -91,6 +97,9 @@ echo "end $n $(date +%s%N)" >> "$d/log"
     setMode(mode, slowSeconds) {
       if (slowSeconds !== undefined) writeFileSync(path.join(dir, 'slow'), `${slowSeconds}\n`);
       writeFileSync(path.join(dir, 'mode'), `${mode}\n`);
+    },
+    reset() {
+      writeFileSync(path.join(dir, 'reset'), `${Number(read('n').trim() || '0')}\n`);
     },
     runs: () => Number(read('n').trim() || '0'),
     spans() {
@@ -119,7 +128,7 @@ echo "end $n $(date +%s%N)" >> "$d/log"
 export async function endsWithin(pid: number, ms = 2000): Promise<boolean> {
   for (const t0 = Date.now(); Date.now() - t0 < ms; ) {
     if (!alive(pid)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await realSleep(10);
   }
   return !alive(pid);
 }
@@ -139,3 +148,36 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Witness for "nothing happened": runs a control poller (its own fake source, the same interval)
+ * until it has delivered `snapshots` snapshots, i.e. `snapshots - 1` whole intervals after its
+ * first run ended. A poller still scheduled when this started would have run meanwhile, so a run
+ * count that stayed put over this wait means it was not scheduled — whatever the machine's speed.
+ */
+export async function controlRuns(intervalSeconds: number, snapshots = 3): Promise<void> {
+  const control = createFakeSource();
+  const p = createPoller({ spec: { kind: 'command', command: control.command }, intervalSeconds });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let seen = 0;
+      // Only a guard against a hang, minutes above what the runs take.
+      const guard = realSetTimeout(() => reject(new Error(`the control poller delivered ${seen} of ${snapshots} snapshots`)), 180_000);
+      p.subscribe((e) => {
+        if (e.type === 'snapshot' && ++seen === snapshots) {
+          realClearTimeout(guard);
+          resolve();
+        }
+      });
+      p.start();
+    });
+  } finally {
+    await p.stop();
+    control.cleanup();
+  }
+}
+
+/** The timer functions as loaded, before any test fakes them. */
+export const realSetTimeout = globalThis.setTimeout;
+export const realClearTimeout = globalThis.clearTimeout;
+export const realSleep = (ms: number) => new Promise((resolve) => realSetTimeout(resolve, ms));

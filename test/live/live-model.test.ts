@@ -40,6 +40,7 @@ function status(over: Partial<PollerStatus> = {}): PollerStatus {
     runs: 1,
     refreshes: 1,
     failures: 0,
+    checks: 0,
     ...over,
   };
 }

@@ -1,9 +1,13 @@
-/** 10,000 service ports: only the visible rows are rendered, and navigation and search stay quick. */
+/**
+ * 10,000 service ports: only the visible rows are rendered, and navigation and search do bounded
+ * work (one search index, one search per query typed); the benchmark holds the time targets.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render as inkTestRender } from 'ink-testing-library';
 import { generateKubeProxyRules, type ClusterSpec, type ServiceSpec } from '../../src/gen/kubeproxy.js';
 import { ListView } from '../../src/tui/components/ListView.js';
 import type { ExplorerData } from '../../src/tui/model/explorer-data.js';
+import type { Searcher } from '../../src/tui/model/search.js';
 import { KEY, lines, renderApp, textData, type Rendered } from './harness.js';
 
 const N = 10_000;
@@ -36,6 +40,27 @@ beforeAll(() => {
 
 afterAll(() => app?.unmount());
 
+/** What the services filter did: searchers built, queries searched. */
+const searched = { built: 0, queries: [] as string[] };
+
+/** `d` whose services searcher counts how often it is built and searched. */
+function counting(d: ExplorerData): ExplorerData {
+  let wrapped: Searcher | null = null;
+  let inner: Searcher | null = null;
+  return {
+    ...d,
+    serviceSearcher() {
+      const s = d.serviceSearcher();
+      if (s !== inner) {
+        searched.built++;
+        inner = s;
+        wrapped = { size: s.size, search: (q) => (searched.queries.push(q), s.search(q)) };
+      }
+      return wrapped!;
+    },
+  };
+}
+
 describe('a 10k-service dump', () => {
   it('loads every service port', () => {
     expect(data.serviceRows).toHaveLength(N);
@@ -54,7 +79,7 @@ describe('a 10k-service dump', () => {
   });
 
   it('renders one screen of rows and navigates with j, G, PgUp, g and the filter', async () => {
-    app = await renderApp({ data, color: false });
+    app = await renderApp({ data: counting(data), color: false });
     let f = await app.waitFor((x) => x.includes('10000 service ports'), 'the services screen');
     const listRows = (frame: string) => lines(frame).filter((l) => /^[> ] ns\d+\/svc-/.test(l));
     expect(lines(f)).toHaveLength(23);
@@ -79,13 +104,13 @@ describe('a 10k-service dump', () => {
     await app.press('g');
     expect(app.frame()).toContain('1/10000');
 
-    const t0 = performance.now();
     await app.press('/', ...'svc-09998', KEY.tab);
     f = await app.waitFor((x) => x.includes('1 of 10000 service ports'), 'the filtered list');
-    const ms = performance.now() - t0;
     expect(listRows(f)).toEqual([expect.stringMatching(/^> ns23\/svc-09998 +ClusterIP 10\.96\.39\.14:80\/tcp/)]);
-    // Ten keystrokes with a render each; a loose bound (the benchmark holds the real target).
-    expect(ms).toBeLessThan(10_000);
+    // Bounded work, not time: one index for the list, built once, and one search per query typed
+    // (the benchmark holds the time target).
+    expect(searched.built).toBe(1);
+    expect(searched.queries).toEqual([...'svc-09998'].map((_, i) => 'svc-09998'.slice(0, i + 1)));
 
     await app.press(KEY.enter);
     f = await app.waitFor((x) => x.includes('Services > ns23/svc-09998'));

@@ -62,16 +62,26 @@ describe('frame height on a 24-row terminal', () => {
     const stdout = ttyStdout();
     const stdin = new h.FakeStdin();
     const instance = mount(<App data={h.fixtureData('seed-nodeport-cluster.save')} color={false} />, stdout, stdin);
-    for (let i = 0; i < 5; i++) await h.tick();
+    // Frames with screen content (Ink also writes bare synchronized-update markers).
+    const drawn = () => stdout.frames.filter((f) => f.includes('\n')).length;
+    /** Ink throttles renders to 30 fps: wait for the render that follows, whatever the machine's speed. */
+    const nextRender = async (after: number, what: string) => {
+      for (const end = Date.now() + 120_000; drawn() <= after; await h.tick()) {
+        if (Date.now() > end) throw new Error(`no render after ${what}; frames:\n${stdout.frames.join('\n---\n')}`);
+      }
+    };
+    await nextRender(0, 'mount');
+    // Each key changes the screen (cursor, sort, filter prompt, filter text, prompt closed): each is
+    // a re-render, written before the next key.
     for (const k of ['j', 'j', 's', '/', 'n', '\x1b']) {
+      const before = drawn();
       stdin.write(k);
-      for (let i = 0; i < 5; i++) await h.tick();
+      await nextRender(before, JSON.stringify(k));
     }
-    // Ink throttles renders to 30 fps: give the last one time to land.
-    await new Promise((r) => setTimeout(r, 100));
     instance.unmount();
+    expect(drawn()).toBeGreaterThanOrEqual(7);
     const written = stdout.frames.join('');
     expect(written).toContain('sort packets');
     expect(written).not.toContain(CLEAR_SCREEN);
-  });
+  }, 300_000);
 });
