@@ -2,6 +2,5 @@ export * from './types.js';
 export * from './names.js';
 export { buildKubeModel, serviceChainRole, hostAddress } from './model.js';
 export { findServices, parseAddressQuery } from './find.js';
-export { splitEndpoints, statisticProbability, endpointDnat, type EndpointJump, type EndpointSplit } from './endpoints.js';
 export { serviceIdFromComment, entryComment, splitServiceId, looksLikeServiceId } from './comments.js';
 export { rebaseKubeModel, refreshKubeModel } from './rebase.js';
