@@ -4,6 +4,7 @@
  * CLI's `chain` command and any view that lists rules.
  */
 import { findArg } from './parse/query.js';
+import { liveTables } from './parse/live-tables.js';
 import type { Chain, Rule, RuleArg, Ruleset } from './parse/types.js';
 
 /** xtables_print_num with FMT_KILOMEGAGIGA: exact up to 99999, then K/M/G/T rounded to 1000s. */
@@ -66,7 +67,7 @@ export function ruleSummary(rule: Rule): string {
 /** Rules of the same table and family whose target is this chain. */
 export function chainReferences(ruleset: Ruleset, chain: Chain): number {
   let n = 0;
-  for (const t of ruleset.tables) {
+  for (const t of liveTables(ruleset)) {
     if (t.name !== chain.table || t.family !== chain.family) continue;
     for (const r of t.rules) if (r.target === chain.name) n++;
   }

@@ -5,6 +5,7 @@
  */
 import type { EntryKind, Protocol, ServicePort } from './kube/types.js';
 import { BUILTIN_CHAINS, type Family, type Ruleset } from './parse/types.js';
+import { liveTables } from './parse/live-tables.js';
 import { familyOfIp, hostPort, inCidr, parseCidr, parseIp, type Cidr } from './trace/addr.js';
 import type { NodeContext, Packet, PathStep, TraceResult } from './trace/types.js';
 
@@ -101,7 +102,7 @@ function addressIn(value: string): string {
  */
 export function missingServiceJumps(ruleset: Ruleset): string[] {
   const notes: string[] = [];
-  for (const table of ruleset.tables) {
+  for (const table of liveTables(ruleset)) {
     if (table.name !== 'nat' || !table.chainsByName.has('KUBE-SERVICES')) continue;
     for (const hook of ['PREROUTING', 'OUTPUT']) {
       const jumps = table.chainsByName.get(hook)?.rules.some((r) => r.target === 'KUBE-SERVICES') ?? false;

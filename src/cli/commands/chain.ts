@@ -1,6 +1,6 @@
 /** `kubechains chain NAME`: one chain's rules with counters, like `iptables -L -v -n --line-numbers`. */
 import { chainReferences, humanCount, listingColumns, ruleSummary } from '../../core/listing.js';
-import type { Chain, Family, Ruleset, TableName } from '../../core/parse/types.js';
+import { liveTables, type Chain, type Family, type Ruleset, type TableName } from '../../core/parse/index.js';
 import { EXIT_NO_ANSWER, EXIT_OK } from '../io.js';
 import { renderTable, type Column } from '../table.js';
 import type { CommandContext } from './context.js';
@@ -58,7 +58,7 @@ export function lookupChain(ruleset: Ruleset, name: string, table: TableName | n
 }
 
 function chainsIn(ruleset: Ruleset, table: TableName): Chain[] {
-  return ruleset.tables.filter((t) => t.name === table).flatMap((t) => t.chains);
+  return liveTables(ruleset).filter((t) => t.name === table).flatMap((t) => t.chains);
 }
 
 /** A few chain names containing what was typed, for the "did you mean" hint. */

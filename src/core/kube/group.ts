@@ -1,6 +1,7 @@
 /** What the model learns about each service port while reading a dump, and the small readers its parts share. */
 import { chainNamed } from '../parse/rule.js';
-import type { Chain, Family, Rule, Table, TableName } from '../parse/types.js';
+import { liveTable } from '../parse/live-tables.js';
+import type { Chain, Family, Rule, Ruleset, Table, TableName } from '../parse/types.js';
 import type { RuleFacts } from './scan.js';
 import type { EntryKind, Protocol, ServiceChains, TrafficPolicy } from './types.js';
 
@@ -49,22 +50,20 @@ export interface LayoutSigns {
   kube: boolean;
 }
 
-/** The tables of one name and family (a concatenated dump may hold more than one). */
-export class TableSet {
-  /** In dump order: the first table that has a chain names it. */
-  readonly tables: Table[];
-  constructor(all: readonly Table[], name: TableName, family: Family) {
-    this.tables = all.filter((t) => t.name === name && t.family === family);
+/** One table of one family as the kernel holds it (parse/live-tables.ts), or its absence. */
+export class KernelTable {
+  readonly table: Table | undefined;
+  constructor(ruleset: Ruleset, name: TableName, family: Family) {
+    this.table = liveTable(ruleset, name, family);
   }
   get empty(): boolean {
-    return this.tables.length === 0;
+    return this.table === undefined;
+  }
+  get chains(): readonly Chain[] {
+    return this.table?.chains ?? [];
   }
   chain(name: string): Chain | undefined {
-    for (const t of this.tables) {
-      const c = chainNamed(t, name);
-      if (c) return c;
-    }
-    return undefined;
+    return this.table === undefined ? undefined : chainNamed(this.table, name);
   }
 }
 

@@ -10,7 +10,7 @@ import type { Chain, Family, Rule, Ruleset } from '../parse/types.js';
 import { NatChainFacts } from './chain-facts.js';
 import { endpointFromComment, splitServiceId } from './comments.js';
 import { readFilterRules } from './filter.js';
-import { EMPTY, hostAddress, ServiceIndex, TableSet, type Group, type LayoutSigns } from './group.js';
+import { EMPTY, hostAddress, ServiceIndex, KernelTable, type Group, type LayoutSigns } from './group.js';
 import { LazyMap } from './lazy-map.js';
 import { readNatEntries, readServiceChains, resolveIdentity } from './nat.js';
 import { scanRule } from './scan.js';
@@ -23,8 +23,8 @@ export function buildKubeModel(ruleset: Ruleset): KubeModel {
   const layout: LayoutSigns = { legacy: false, kube: false };
   const services: ServicePort[] = [];
   for (const family of ['ipv4', 'ipv6'] as const) {
-    const nat = new TableSet(ruleset.tables, 'nat', family);
-    const filter = new TableSet(ruleset.tables, 'filter', family);
+    const nat = new KernelTable(ruleset, 'nat', family);
+    const filter = new KernelTable(ruleset, 'filter', family);
     if (nat.empty && filter.empty) continue;
     for (const s of buildFamily(family, nat, filter, hasCounters, layout)) services.push(s);
   }
@@ -51,8 +51,8 @@ export function countsRules(ruleset: Ruleset): boolean {
 
 function buildFamily(
   family: Family,
-  nat: TableSet,
-  filter: TableSet,
+  nat: KernelTable,
+  filter: KernelTable,
   hasCounters: boolean,
   layout: LayoutSigns,
 ): ServicePort[] {

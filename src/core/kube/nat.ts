@@ -20,14 +20,14 @@ import {
   type LayoutSigns,
   type Role,
   type ServiceIndex,
-  type TableSet,
+  type KernelTable,
 } from './group.js';
 import { portProtoHash } from './names.js';
 import { scanRule, type RuleFacts } from './scan.js';
 import type { EntryKind, Protocol } from './types.js';
 
 /** Every jump from KUBE-SERVICES / KUBE-NODEPORTS to a service chain starts or extends a group. */
-export function readNatEntries(index: ServiceIndex, nat: TableSet, facts: NatChainFacts, layout: LayoutSigns): void {
+export function readNatEntries(index: ServiceIndex, nat: KernelTable, facts: NatChainFacts, layout: LayoutSigns): void {
   for (const entryChain of ['KUBE-SERVICES', 'KUBE-NODEPORTS'] as const) {
     const chain = nat.chain(entryChain);
     if (chain) readEntryChain(index, chain, entryChain === 'KUBE-NODEPORTS', facts, layout);
@@ -167,7 +167,7 @@ function dnatProtocol(split: number, facts: NatChainFacts): Protocol | null {
  * hashing needed); otherwise the candidate whose hash matches the chain names, trying the
  * comments of the service's own chains too, and every protocol when none was written.
  */
-export function resolveIdentity(g: Group, nat: TableSet, facts: NatChainFacts): void {
+export function resolveIdentity(g: Group, nat: KernelTable, facts: NatChainFacts): void {
   const named = g.idCandidates();
   if (named.length === 1 && g.protocol !== null) {
     g.id = named[0]!;
@@ -196,7 +196,7 @@ export function resolveIdentity(g: Group, nat: TableSet, facts: NatChainFacts): 
 }
 
 /** Ids named by comments anywhere in the service's chains (EXT, FW, SVC, SEP, ...). */
-function chainCommentIds(g: Group, nat: TableSet, facts: NatChainFacts): string[] {
+function chainCommentIds(g: Group, nat: KernelTable, facts: NatChainFacts): string[] {
   const ids: string[] = [];
   const names: string[] = [];
   for (const role of rolesInOrder(g.roleOrder)) names.push(g.chains[role]!);

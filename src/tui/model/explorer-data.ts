@@ -6,7 +6,7 @@
  */
 import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
 import { buildKubeModel, type KubeModel, type ServicePort } from '../../core/kube/index.js';
-import { findChain } from '../../core/parse/query.js';
+import { findChain, liveTables } from '../../core/parse/index.js';
 import { holdSameRules } from '../../core/parse/same.js';
 import { countersAt, ruleAt, ruleCount as chainRuleCount, tableRuleCount, targetAt } from '../../core/parse/rule.js';
 import type { Chain, Counters, Family, Rule, Ruleset, TableName } from '../../core/parse/types.js';
@@ -171,7 +171,7 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
 
   let chainCount = 0;
   let ruleCount = 0;
-  for (const t of ruleset.tables) {
+  for (const t of liveTables(ruleset)) {
     chainCount += t.chains.length;
     ruleCount += tableRuleCount(t); // t.rules.length would make a Rule object per rule
   }
@@ -309,7 +309,7 @@ function sameServices(a: KubeModel, b: KubeModel): boolean {
 
 function countReferences(ruleset: Ruleset): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const t of ruleset.tables) {
+  for (const t of liveTables(ruleset)) {
     for (const chain of t.chains) {
       const n = chainRuleCount(chain);
       for (let i = 0; i < n; i++) {
