@@ -3,8 +3,8 @@
  * Every mistake is a one-line message; the caller prints it with a hint and exits 2.
  */
 import { isIP } from 'node:net';
-import { TABLE_NAMES, type TableName } from '../core/parse/types.js';
-import type { Protocol } from '../core/kube/types.js';
+import { TABLE_NAMES, type TableName } from '../core/parse/index.js';
+import type { Protocol } from '../core/kube/index.js';
 
 export const COMMANDS = ['services', 'which', 'chain', 'trace'] as const;
 export type CommandName = (typeof COMMANDS)[number];

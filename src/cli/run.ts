@@ -1,5 +1,5 @@
 /** The CLI without the process: argv and IO in, exit code out (tests call this in-process). */
-import { parseErrors } from '../core/parse/query.js';
+import { parseErrors } from '../core/parse/index.js';
 import { loadSnapshot, sourceSpecFor } from '../sources/index.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../sources/poller.js';
 import { SourceError, type Snapshot, type SourceSpec } from '../sources/types.js';

@@ -1,4 +1,4 @@
-import type { ServicePort } from '../core/kube/types.js';
+import type { ServicePort } from '../core/kube/index.js';
 
 export type ServiceType = 'LoadBalancer' | 'NodePort' | 'ExternalIP' | 'ClusterIP';
 

@@ -4,7 +4,7 @@
  * tested without a terminal. Data (the ruleset, the model) is not in here: a new snapshot
  * replaces the data and the state keeps pointing at the same rows by key.
  */
-import type { Family, TableName } from '../core/parse/types.js';
+import type { Family, TableName } from '../core/parse/index.js';
 import { parseCommand, parseHostPort, isAddress, TRACE_PROTOS, type TraceProto } from './model/commands.js';
 import { moveCursor, scrollInto, START, type ListPos, type Movement } from './model/list-window.js';
 

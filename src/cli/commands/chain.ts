@@ -1,5 +1,5 @@
 /** `kubechains chain NAME`: one chain's rules with counters, like `iptables -L -v -n --line-numbers`. */
-import { chainReferences, humanCount, listingColumns, ruleSummary } from '../../core/listing.js';
+import { chainReferences, humanCount, listingColumns, ruleSummary } from '../../core/index.js';
 import { liveTables, type Chain, type Family, type Ruleset, type TableName } from '../../core/parse/index.js';
 import { EXIT_NO_ANSWER, EXIT_OK } from '../io.js';
 import { renderTable, type Column } from '../table.js';

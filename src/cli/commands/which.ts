@@ -1,8 +1,7 @@
 /** `kubechains which QUERY`: each entry point of the matched service ports and every outcome of a packet to it. */
-import { buildKubeModel, findServices } from '../../core/kube/index.js';
-import type { EntryKind } from '../../core/kube/types.js';
+import { buildKubeModel, findServices, type EntryKind } from '../../core/kube/index.js';
 import { tracePacket } from '../../core/trace/index.js';
-import { entryLabel, formatMainLine, mainLine, missingServiceJumps, pathByHook, whichService, type EntryProbe, type ServiceWhich } from '../../core/which.js';
+import { entryLabel, formatMainLine, mainLine, missingServiceJumps, pathByHook, whichService, type EntryProbe, type ServiceWhich } from '../../core/index.js';
 import { fuzzyServices } from '../fuzzy.js';
 import { EXIT_NO_ANSWER, EXIT_OK, type Output } from '../io.js';
 import { outcomeJson, packetJson, serviceJson } from '../json.js';

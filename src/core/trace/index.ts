@@ -2,3 +2,4 @@ export * from './types.js';
 export { tracePacket, checkPacket, DEFAULT_SOURCE_PORT, DEFAULT_INTERFACE, DEFAULT_MAX_STEPS } from './tracer.js';
 export { describeStep } from './describe.js';
 export { pathTree, stepKey, type PathNode } from './path-tree.js';
+export { familyOfIp, hostPort } from './addr.js';

@@ -1,5 +1,5 @@
 /** The `:` command line: `:svc [FILTER]`, `:hooks`, `:chain NAME [TABLE]`, `:trace IP:PORT [SRC] [PROTO]`, `:help`, `:q`. */
-import { TABLE_NAMES, type TableName } from '../../core/parse/types.js';
+import { TABLE_NAMES, type TableName } from '../../core/parse/index.js';
 
 export type TraceProto = 'tcp' | 'udp' | 'sctp';
 export const TRACE_PROTOS: readonly TraceProto[] = ['tcp', 'udp', 'sctp'];

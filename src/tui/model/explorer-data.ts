@@ -6,10 +6,22 @@
  */
 import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
 import { buildKubeModel, type KubeModel, type ServicePort } from '../../core/kube/index.js';
-import { findChain, liveTables } from '../../core/parse/index.js';
-import { holdSameRules } from '../../core/parse/same.js';
-import { countersAt, ruleAt, ruleCount as chainRuleCount, tableRuleCount, targetAt } from '../../core/parse/rule.js';
-import type { Chain, Counters, Family, Rule, Ruleset, TableName } from '../../core/parse/types.js';
+import {
+  countersAt,
+  findChain,
+  holdSameRules,
+  liveTables,
+  ruleAt,
+  ruleCount as chainRuleCount,
+  tableRuleCount,
+  targetAt,
+  type Chain,
+  type Counters,
+  type Family,
+  type Rule,
+  type Ruleset,
+  type TableName,
+} from '../../core/parse/index.js';
 import type { ChainRef, ServiceSort } from '../state.js';
 import { ruleSummary } from './rule-summary.js';
 import { createSearcher, type Searcher, type SearchRow } from './search.js';

@@ -7,10 +7,9 @@
  * it) and after that only the steps that decide something (accept, drop, reject, masquerade),
  * the rest is one click away in the trace screen.
  */
-import type { EntryKind, EntryPoint, ServicePort } from '../../core/kube/types.js';
-import type { Counters, Family, Rule } from '../../core/parse/types.js';
-import { pathTree, stepKey, tracePacket, type PathNode } from '../../core/trace/index.js';
-import type { Outcome, PathStep, TraceProtocol } from '../../core/trace/types.js';
+import type { EntryKind, EntryPoint, ServicePort } from '../../core/kube/index.js';
+import type { Counters, Family, Rule } from '../../core/parse/index.js';
+import { pathTree, stepKey, tracePacket, type PathNode, type Outcome, type PathStep, type TraceProtocol } from '../../core/trace/index.js';
 import type { ChainRef, TraceRequest } from '../state.js';
 import { hostPort, ruleCounters, ruleOf, type ExplorerData } from './explorer-data.js';
 

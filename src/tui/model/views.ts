@@ -2,9 +2,8 @@
  * What each screen lists for a frame (filter and sort applied), memoised per snapshot so the
  * render and the key handlers (which read the newest state) share one computation.
  */
-import type { ServicePort } from '../../core/kube/types.js';
-import { tracePacket } from '../../core/trace/index.js';
-import type { Outcome, TraceResult } from '../../core/trace/types.js';
+import type { ServicePort } from '../../core/kube/index.js';
+import { tracePacket, type Outcome, type TraceResult } from '../../core/trace/index.js';
 import type { ChainRef, Frame, Screen, ServiceSort, TraceRequest } from '../state.js';
 import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
 import { resolveCursor } from './list-window.js';

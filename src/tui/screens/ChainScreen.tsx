@@ -1,7 +1,7 @@
 /** One chain's rules: counters as `iptables -v` prints them, target, and a readable summary or the rule as written. */
 import React, { useMemo } from 'react';
 import { Box } from 'ink';
-import { BUILTIN_CHAINS } from '../../core/parse/types.js';
+import { BUILTIN_CHAINS } from '../../core/parse/index.js';
 import { Line } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useChainKeys } from '../hooks/use-chain-keys.js';

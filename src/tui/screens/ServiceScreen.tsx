@@ -4,7 +4,7 @@
  */
 import React from 'react';
 import { Box } from 'ink';
-import type { ServicePort } from '../../core/kube/types.js';
+import type { ServicePort } from '../../core/kube/index.js';
 import { Line } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useServiceKeys } from '../hooks/use-service-keys.js';

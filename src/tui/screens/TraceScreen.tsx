@@ -1,8 +1,7 @@
 /** A packet form, every outcome of the packet (probability, verdict, DNAT, masquerade, why) and the selected outcome's path. */
 import React from 'react';
 import { Box } from 'ink';
-import { describeStep } from '../../core/trace/index.js';
-import type { Outcome, PathStep } from '../../core/trace/types.js';
+import { describeStep, type Outcome, type PathStep } from '../../core/trace/index.js';
 import { Line, type Segment } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useTraceKeys } from '../hooks/use-trace-keys.js';
