@@ -16,7 +16,10 @@
 import { chainRef, ruleAt, ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
 import type { Chain, Rule } from '../parse/types.js';
 import { dnatOf, SEP_PREFIX, SplitTable } from './endpoints.js';
-import { addUnique, serviceChainRoleOf, type ChainKeys, type KernelTable } from './group.js';
+import type { ChainKeys } from './group.js';
+import type { KernelTable } from './kernel-table.js';
+import { addUnique } from './lists.js';
+import { serviceChainRoleOf } from './roles.js';
 import { scanRule } from './scan.js';
 import type { TrafficPolicy } from './types.js';
 

@@ -6,7 +6,10 @@
 import { ruleAt, ruleCount, targetAt, textAt } from '../parse/rule.js';
 import type { Chain } from '../parse/types.js';
 import { serviceIdFromComment } from './comments.js';
-import { addUnique, destination, factsProtocol, listHas, toPort, type Group, type ServiceIndex, type KernelTable } from './group.js';
+import type { Group, ServiceIndex } from './group.js';
+import type { KernelTable } from './kernel-table.js';
+import { addUnique, listHas } from './lists.js';
+import { destination, factsProtocol, toPort } from './rule-values.js';
 import { scanRule, type RuleFacts } from './scan.js';
 import type { EntryKind } from './types.js';
 

@@ -6,22 +6,11 @@ import { ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
 import type { Chain } from '../parse/types.js';
 import type { NatChainFacts } from './chain-facts.js';
 import { entryComment, looksLikeServiceId, serviceIdFromComment } from './comments.js';
-import {
-  addUnique,
-  destination,
-  factsProtocol,
-  PROTOCOLS,
-  roleNumber,
-  rolesInOrder,
-  serviceChainRoleOf,
-  setChainNumber,
-  toPort,
-  type Group,
-  type LayoutSigns,
-  type Role,
-  type ServiceIndex,
-  type KernelTable,
-} from './group.js';
+import { setChainNumber, type Group, type LayoutSigns, type ServiceIndex } from './group.js';
+import type { KernelTable } from './kernel-table.js';
+import { addUnique } from './lists.js';
+import { roleNumber, rolesInOrder, serviceChainRoleOf, type Role } from './roles.js';
+import { destination, factsProtocol, PROTOCOLS, toPort } from './rule-values.js';
 import { portProtoHash } from './names.js';
 import { scanRule, type RuleFacts } from './scan.js';
 import type { EntryKind, Protocol } from './types.js';
