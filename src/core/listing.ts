@@ -43,7 +43,7 @@ export function listingColumns(rule: Rule): ListingColumns {
 }
 
 /** Everything besides the fixed columns, in the order written: `/* comment *\/ tcp dpt:80 ADDRTYPE match dst-type LOCAL`. */
-export function ruleSummary(rule: Rule): string {
+export function listingOptions(rule: Rule): string {
   const parts: string[] = [];
   const args = rule.args;
   for (let i = 0; i < args.length; i++) {

@@ -1,5 +1,5 @@
 /** `kubechains chain NAME`: one chain's rules with counters, like `iptables -L -v -n --line-numbers`. */
-import { chainReferences, humanCount, listingColumns, ruleSummary } from '../../core/index.js';
+import { chainReferences, humanCount, listingColumns, listingOptions } from '../../core/index.js';
 import { liveTables, type Chain, type Family, type Ruleset, type TableName } from '../../core/parse/index.js';
 import { EXIT_NO_ANSWER, EXIT_OK } from '../io.js';
 import { renderTable, type Column } from '../table.js';
@@ -110,7 +110,7 @@ function printChain(ruleset: Ruleset, chain: Chain, { out }: CommandContext): vo
       cols.out,
       cols.source,
       cols.destination,
-      ruleSummary(r),
+      listingOptions(r),
     ];
   });
   for (const line of renderTable(columns, rows, null)) out.line(line);
@@ -143,7 +143,7 @@ function chainJson(ruleset: Ruleset, chain: Chain) {
         out: cols.out,
         source: cols.source,
         destination: cols.destination,
-        summary: ruleSummary(r),
+        summary: listingOptions(r),
         text: r.text,
       };
     }),

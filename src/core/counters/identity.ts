@@ -30,7 +30,8 @@ export class SnapshotIndex {
     for (const t of this.live) this.tables[tableSlot(t.family, t.name)] = t;
   }
 
-  chain(family: Family, table: TableName, name: string): Chain | undefined {
+  /** Arguments in the order of CounterDiff.chain and findChain: table, family, chain. */
+  chain(table: TableName, family: Family, name: string): Chain | undefined {
     return this.chainInSlot(tableSlot(family, table), name);
   }
 
