@@ -7,5 +7,6 @@ export * from './kube/index.js';
 export * from './trace/index.js';
 export * from './counters/index.js';
 export * from './listing.js';
+export * from './entry-probes.js';
 export * from './which.js';
 export { escapeForTerminal, hasControlCharacters } from './escape.js';
