@@ -2,7 +2,7 @@
 import type { RuleFacts } from './scan.js';
 import type { Protocol } from './types.js';
 
-export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
+export { PROTOCOLS } from '../parse/types.js';
 
 /** "10.0.0.1/32" -> "10.0.0.1", "fd00::1/128" -> "fd00::1"; wider CIDRs stay as written. */
 export function hostAddress(cidr: string): string {

@@ -1,14 +1,11 @@
 /** The `:` command line: `:svc [FILTER]`, `:hooks`, `:chain NAME [TABLE]`, `:trace IP:PORT [SRC] [PROTO]`, `:help`, `:q`. */
-import { TABLE_NAMES, type TableName } from '../../core/parse/index.js';
-
-export type TraceProto = 'tcp' | 'udp' | 'sctp';
-export const TRACE_PROTOS: readonly TraceProto[] = ['tcp', 'udp', 'sctp'];
+import { PROTOCOLS, TABLE_NAMES, type Protocol, type TableName } from '../../core/parse/index.js';
 
 export type Command =
   | { readonly kind: 'services'; readonly filter: string }
   | { readonly kind: 'hooks' }
   | { readonly kind: 'chain'; readonly name: string; readonly table: TableName | null }
-  | { readonly kind: 'trace'; readonly dst: string; readonly src: string; readonly proto: TraceProto }
+  | { readonly kind: 'trace'; readonly dst: string; readonly src: string; readonly proto: Protocol }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' };
 
@@ -46,7 +43,7 @@ export function parseCommand(text: string): CommandResult {
       const dstError = hostPortError(dst);
       if (dstError) return fail(dstError);
       let src = '';
-      let proto: TraceProto = 'tcp';
+      let proto: Protocol = 'tcp';
       for (const w of more) {
         const lower = w.toLowerCase();
         if (isProto(lower)) proto = lower;
@@ -98,8 +95,8 @@ export function isAddress(text: string): boolean {
   return /^[0-9a-fA-F:]+(:\d{1,3}(\.\d{1,3}){3})?$/.test(text) && text.includes(':') && (text.match(/::/g)?.length ?? 0) <= 1;
 }
 
-export function isProto(text: string): text is TraceProto {
-  return (TRACE_PROTOS as readonly string[]).includes(text);
+export function isProto(text: string): text is Protocol {
+  return (PROTOCOLS as readonly string[]).includes(text);
 }
 
 function isTable(text: string): text is TableName {
