@@ -5,7 +5,8 @@
  */
 import { findArg } from './parse/query.js';
 import { liveTables } from './parse/live-tables.js';
-import type { Chain, Rule, RuleArg, Ruleset } from './parse/types.js';
+import { ruleCount, targetAt } from './parse/rule.js';
+import type { Chain, Family, Rule, RuleArg, Ruleset, TableName } from './parse/types.js';
 
 /** xtables_print_num with FMT_KILOMEGAGIGA: exact up to 99999, then K/M/G/T rounded to 1000s. */
 export function humanCount(n: number | null | undefined): string {
@@ -64,14 +65,31 @@ export function listingOptions(rule: Rule): string {
   return parts.filter((p) => p !== '').join(' ');
 }
 
+/** "ipv4/nat/KUBE-SERVICES": how chainReferenceCounts keys a chain. */
+export function chainKey(family: Family, table: TableName, name: string): string {
+  return `${family}/${table}/${name}`;
+}
+
+/** Rules jumping or going to each chain (iptables -L's "references"), by chainKey; read from the rule rows (no Rule objects). */
+export function chainReferenceCounts(ruleset: Ruleset): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const t of liveTables(ruleset)) {
+    for (const chain of t.chains) {
+      const n = ruleCount(chain);
+      for (let i = 0; i < n; i++) {
+        const target = targetAt(chain, i);
+        if (!target) continue;
+        const key = chainKey(t.family, t.name, target);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+  }
+  return counts;
+}
+
 /** Rules of the same table and family whose target is this chain. */
 export function chainReferences(ruleset: Ruleset, chain: Chain): number {
-  let n = 0;
-  for (const t of liveTables(ruleset)) {
-    if (t.name !== chain.table || t.family !== chain.family) continue;
-    for (const r of t.rules) if (r.target === chain.name) n++;
-  }
-  return n;
+  return chainReferenceCounts(ruleset).get(chainKey(chain.family, chain.table, chain.name)) ?? 0;
 }
 
 function negatable(a: RuleArg | undefined, none: string): string {

@@ -1,4 +1,5 @@
 export * from './types.js';
+export { serviceType, type ServiceType } from './service-type.js';
 export * from './names.js';
 export { buildKubeModel, serviceChainRole, hostAddress } from './model.js';
 export { findServices, parseAddressQuery } from './find.js';

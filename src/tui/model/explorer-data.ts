@@ -5,7 +5,8 @@
  * snapshot gets a new ExplorerData and the views keep their selection by row key.
  */
 import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
-import { buildKubeModel, type KubeModel, type ServicePort } from '../../core/kube/index.js';
+import { chainKey, chainReferenceCounts } from '../../core/index.js';
+import { buildKubeModel, serviceType, type KubeModel, type ServicePort, type ServiceType } from '../../core/kube/index.js';
 import {
   countersAt,
   findChain,
@@ -14,7 +15,6 @@ import {
   ruleAt,
   ruleCount as chainRuleCount,
   tableRuleCount,
-  targetAt,
   type Chain,
   type Counters,
   type Family,
@@ -37,8 +37,6 @@ export interface ExplorerInput {
   /** The snapshot shown before this one (live sources): deltas and rates are against it. */
   readonly previous?: CounterSnapshot | null;
 }
-
-export type ServiceType = 'LoadBalancer' | 'NodePort' | 'ExternalIP' | 'ClusterIP';
 
 export interface ServiceRow {
   readonly key: string;
@@ -125,18 +123,11 @@ const HOOK_ORDER: readonly (readonly [string, readonly TableName[]])[] = [
 const TABLE_PREFERENCE: readonly TableName[] = ['nat', 'filter', 'mangle', 'raw', 'security'];
 
 export function refKey(ref: ChainRef): string {
-  return `${ref.family}/${ref.table}/${ref.chain}`;
+  return chainKey(ref.family, ref.table, ref.chain);
 }
 
 export function serviceKey(s: ServicePort): string {
   return `${s.family} ${s.id}`;
-}
-
-export function serviceType(s: ServicePort): ServiceType {
-  if (s.loadBalancerIPs.length > 0) return 'LoadBalancer';
-  if (s.nodePort !== null) return 'NodePort';
-  if (s.externalIPs.length > 0) return 'ExternalIP';
-  return 'ClusterIP';
 }
 
 export function hostPort(address: string, port: number | null): string {
@@ -206,7 +197,7 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
     chain,
     ruleRows,
     references(ref) {
-      if (!referenceCounts) referenceCounts = countReferences(ruleset);
+      if (!referenceCounts) referenceCounts = chainReferenceCounts(ruleset);
       return referenceCounts.get(refKey(ref)) ?? 0;
     },
     serviceSearcher() {
@@ -307,7 +298,6 @@ function buildHookRows(ruleset: Ruleset): HookRow[] {
   return rows;
 }
 
-/** Rules jumping or going to each chain, read from the rule rows (no Rule objects). */
 /** The same service ports in the same order (a carried-over model, or one built from the same rules). */
 function sameServices(a: KubeModel, b: KubeModel): boolean {
   if (a.services.length !== b.services.length) return false;
@@ -317,22 +307,6 @@ function sameServices(a: KubeModel, b: KubeModel): boolean {
     if (x.id !== y.id || x.family !== y.family || x.protocol !== y.protocol) return false;
   }
   return true;
-}
-
-function countReferences(ruleset: Ruleset): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const t of liveTables(ruleset)) {
-    for (const chain of t.chains) {
-      const n = chainRuleCount(chain);
-      for (let i = 0; i < n; i++) {
-        const target = targetAt(chain, i);
-        if (!target) continue;
-        const key = `${t.family}/${t.name}/${target}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-    }
-  }
-  return counts;
 }
 
 /** Rule `ruleNumber` (from 1) of a chain, without making the chain's other Rule objects. */
