@@ -5,7 +5,7 @@
  * snapshot gets a new ExplorerData and the views keep their selection by row key.
  */
 import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
-import { chainKey, chainReferenceCounts } from '../../core/index.js';
+import { chainKey, chainReferenceCounts, HOOK_TABLES } from '../../core/index.js';
 import { buildKubeModel, serviceType, type KubeModel, type ServicePort, type ServiceType } from '../../core/kube/index.js';
 import {
   countersAt,
@@ -110,15 +110,6 @@ export interface SearchIndexes {
   hooks: Searcher | null;
   readonly rules: Map<string, Searcher>;
 }
-
-/** Kernel hook order; within a hook, the order the tables are consulted. */
-const HOOK_ORDER: readonly (readonly [string, readonly TableName[]])[] = [
-  ['PREROUTING', ['raw', 'mangle', 'nat']],
-  ['INPUT', ['mangle', 'filter', 'security', 'nat']],
-  ['FORWARD', ['mangle', 'filter', 'security']],
-  ['OUTPUT', ['raw', 'mangle', 'nat', 'filter', 'security']],
-  ['POSTROUTING', ['mangle', 'nat']],
-];
 
 const TABLE_PREFERENCE: readonly TableName[] = ['nat', 'filter', 'mangle', 'raw', 'security'];
 
@@ -282,7 +273,7 @@ function serviceSearchFields(s: ServicePort): SearchRow {
 function buildHookRows(ruleset: Ruleset): HookRow[] {
   const rows: HookRow[] = [];
   for (const family of ['ipv4', 'ipv6'] as const) {
-    for (const [hook, tables] of HOOK_ORDER) {
+    for (const [hook, tables] of HOOK_TABLES) {
       for (const table of tables) {
         const chain = findChain(ruleset, table, hook, family);
         if (!chain) continue;
