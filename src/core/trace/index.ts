@@ -3,4 +3,4 @@ export { HOOK_TABLES, type Hook } from './hooks.js';
 export { tracePacket, checkPacket, DEFAULT_SOURCE_PORT, DEFAULT_INTERFACE, DEFAULT_MAX_STEPS } from './tracer.js';
 export { describeStep } from './describe.js';
 export { pathTree, stepKey, type PathNode } from './path-tree.js';
-export { familyOfIp, hostPort } from './addr.js';
+export { familyOfIp, hostPort, parseIp, parsePortNumber, splitHostPort, type HostPortText } from './addr.js';
