@@ -5,8 +5,8 @@
  * replaces the data and the state keeps pointing at the same rows by key.
  */
 import { PROTOCOLS, type Family, type Protocol, type TableName } from '../core/parse/index.js';
-import { parseCommand, parseHostPort, isAddress } from './model/commands.js';
-import { moveCursor, scrollInto, START, type ListPos, type Movement } from './model/list-window.js';
+import { parseCommand, parseHostPort, isAddress } from './state/commands.js';
+import { moveCursor, scrollInto, START, type ListPos, type Movement } from './state/list-window.js';
 
 export type ServiceSort = 'id' | 'packets' | 'rate' | 'endpoints';
 export const SERVICE_SORTS: readonly ServiceSort[] = ['id', 'packets', 'rate', 'endpoints'];
@@ -137,6 +137,13 @@ export function current(state: State): Frame {
 export function traceForm(dst = '', src = '', proto: Protocol = 'tcp'): TraceForm {
   const form: TraceForm = { src, dst, proto, focus: 'dst', submitted: null, error: null };
   return dst ? submitTrace(form) : form;
+}
+
+/** The state with a synchronous read (hooks/use-store.ts): what key handlers get. */
+export interface Store {
+  readonly state: State;
+  get(): State;
+  dispatch(action: Action): void;
 }
 
 export function reducer(state: State, action: Action): State {

@@ -2,7 +2,7 @@
 import { handleListKey } from '../keys/common.js';
 import { hooksView } from '../model/views.js';
 import { current } from '../state.js';
-import type { ScreenProps } from '../screens/types.js';
+import type { ScreenProps } from './screen-props.js';
 import { useKeys } from './use-keys.js';
 
 export function useHooksKeys({ data, store, active }: ScreenProps, page: number): void {

@@ -13,7 +13,7 @@ import { yieldToEventLoop, type PollerListener, type PollerStatus } from '../../
 import type { ExplorerData } from '../model/explorer-data.js';
 import { snapshotData } from '../model/snapshot-data.js';
 import { selectionKeys } from '../model/views.js';
-import type { Store } from './use-store.js';
+import type { Store } from '../state.js';
 
 /** What the explorer needs of a poller (src/sources/poller.ts's Poller is one). */
 export interface LiveFeed {

@@ -1,10 +1,10 @@
 /** Service detail keys: Enter opens the selected step's chain at its rule; `t` traces the selected entry point. */
 import { handleListKey } from '../keys/common.js';
 import { hostPort } from '../model/explorer-data.js';
-import { resolveCursor } from '../model/list-window.js';
+import { resolveCursor } from '../state/list-window.js';
 import { serviceTreeView } from '../model/views.js';
 import { current, traceForm } from '../state.js';
-import type { ScreenProps } from '../screens/types.js';
+import type { ScreenProps } from './screen-props.js';
 import { useKeys } from './use-keys.js';
 
 export function useServiceKeys({ data, store, active }: ScreenProps, page: number): void {

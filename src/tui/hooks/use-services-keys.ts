@@ -2,8 +2,8 @@
 import { handleListKey } from '../keys/common.js';
 import { servicesView } from '../model/views.js';
 import { current, traceForm } from '../state.js';
-import type { ScreenProps } from '../screens/types.js';
-import { resolveCursor } from '../model/list-window.js';
+import type { ScreenProps } from './screen-props.js';
+import { resolveCursor } from '../state/list-window.js';
 import { hostPort } from '../model/explorer-data.js';
 import { useKeys } from './use-keys.js';
 

@@ -2,9 +2,9 @@
  * Keys every screen shares, as plain functions of a KeyPress and the newest state: quit, help,
  * the `:` and `/` lines, back, raw toggle, list movement, and Enter (which the screen defines).
  */
-import { resolveCursor } from '../model/list-window.js';
+import { resolveCursor } from '../state/list-window.js';
 import { current, type ListName } from '../state.js';
-import type { Store } from '../hooks/use-store.js';
+import type { Store } from '../state.js';
 import { editLine, filteringMovementOf, isBack, isCtrlC, movementOf, type KeyPress } from './keypress.js';
 
 export interface ListKeys {

@@ -7,7 +7,7 @@ import type { ServicePort } from '../../core/kube/index.js';
 import { tracePacket, type Outcome, type TraceResult } from '../../core/trace/index.js';
 import type { ChainRef, Frame, Screen, ServiceSort, TraceRequest } from '../state.js';
 import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
-import { resolveCursor } from './list-window.js';
+import { resolveCursor } from '../state/list-window.js';
 import { createSearcher, type Searcher } from './search.js';
 import { buildServiceTree, toPacket, type TreeRow } from './service-tree.js';
 

@@ -12,11 +12,11 @@ import { useServiceKeys } from '../hooks/use-service-keys.js';
 import { hostPort, type ExplorerData } from '../model/explorer-data.js';
 import type { CounterDelta, CounterDiff } from '../../core/counters/index.js';
 import { cell, countedMark, humanCount, percent, plural, rateText, rcell } from '../model/format.js';
-import { resolveCursor } from '../model/list-window.js';
+import { resolveCursor } from '../state/list-window.js';
 import type { TreeRow } from '../model/service-tree.js';
 import { serviceTreeView } from '../model/views.js';
 import { useTheme } from '../theme.js';
-import type { ScreenProps } from './types.js';
+import type { ScreenProps } from '../hooks/screen-props.js';
 
 export function serviceSummary(s: ServicePort): string {
   const parts = [s.id, serviceType(s), s.clusterIP ? `${hostPort(s.clusterIP, s.port)}/${s.protocol}` : s.protocol];

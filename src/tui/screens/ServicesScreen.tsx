@@ -12,10 +12,10 @@ import { useServicesKeys } from '../hooks/use-services-keys.js';
 import type { ServiceType } from '../../core/kube/index.js';
 import type { ServiceRow } from '../model/explorer-data.js';
 import { cell, countedMark, deltaText, humanCount, midCell, plural, rateText, rcell } from '../model/format.js';
-import { resolveCursor } from '../model/list-window.js';
+import { resolveCursor } from '../state/list-window.js';
 import { servicesView } from '../model/views.js';
 import { useTheme } from '../theme.js';
-import type { ScreenProps } from './types.js';
+import type { ScreenProps } from '../hooks/screen-props.js';
 
 const TYPE_LABEL: Record<ServiceType, string> = {
   ClusterIP: 'ClusterIP',

@@ -8,11 +8,11 @@ import { ListView } from '../components/ListView.js';
 import { useTraceKeys } from '../hooks/use-trace-keys.js';
 import { ruleCounters } from '../model/explorer-data.js';
 import { cell, humanCount, percent, plural, rcell } from '../model/format.js';
-import { resolveCursor } from '../model/list-window.js';
+import { resolveCursor } from '../state/list-window.js';
 import { outcomesView, traceView } from '../model/views.js';
 import type { TraceFocus, TraceForm } from '../state.js';
 import { useTheme, type Theme } from '../theme.js';
-import type { ScreenProps } from './types.js';
+import type { ScreenProps } from '../hooks/screen-props.js';
 
 function formSegments(form: TraceForm, theme: Theme): Segment[] {
   const field = (focus: TraceFocus, label: string, value: string, placeholder: string): Segment[] => {
