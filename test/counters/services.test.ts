@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compareRates, diffSnapshots, endpointRate, serviceRate } from '../../src/core/counters/index.js';
 import { buildKubeModel } from '../../src/core/kube/index.js';
-import { parseIptablesSave } from '../../src/core/parse/index.js';
+import { parseCleanly } from '../helpers/parse.js';
 import { natDump, sepChain, svcChain, type GenService } from './gen.js';
 
-function parse(text: string) {
-  const rs = parseIptablesSave(text);
-  expect(rs.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return rs;
-}
+const parse = parseCleanly;
 
 function service(id: string, clusterIP: string, endpoints: [string, number][]): GenService {
   return {

@@ -8,7 +8,8 @@
  * host: nothing can leave them.
  */
 import { argValue } from '../../src/core/parse/query.js';
-import { parseErrors, parseIptablesSave, type Ruleset } from '../../src/core/parse/index.js';
+import type { Ruleset } from '../../src/core/parse/index.js';
+import { parseCleanly } from '../helpers/parse.js';
 import { buildKubeModel, type EntryKind, type KubeModel } from '../../src/core/kube/index.js';
 import type { NodeContext, Outcome, Packet } from '../../src/core/trace/types.js';
 import {
@@ -75,13 +76,6 @@ export interface RunReport {
   readonly dnatConnections: number;
   /** conntrack -S insert_failed + drop in the node: packets conntrack itself lost (should be 0). */
   readonly conntrackLost: number;
-}
-
-function parseOrThrow(text: string, what: string): Ruleset {
-  const rs = parseIptablesSave(text);
-  const errors = parseErrors(rs);
-  if (errors.length > 0) throw new Error(`${what}: ${errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('; ')}`);
-  return rs;
 }
 
 /** Every DNAT target in the nat table: the endpoints the pod namespace has to host. */
@@ -167,7 +161,7 @@ function describeKeys(keys: Map<string, number>): string {
 
 /** Load the ruleset into the topology's node, dial every entry, compare with the tracer. */
 export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, trace: TraceFn): Promise<RunReport> {
-  const restoreRs = parseOrThrow(rut.restoreText, `${rut.name} (restore form)`);
+  const restoreRs = parseCleanly(rut.restoreText, `${rut.name} (restore form)`);
   const model = buildKubeModel(restoreRs);
   const endpoints = dnatTargets(restoreRs);
 
@@ -182,7 +176,7 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
     model.services.flatMap((s) => [...(s.clusterIP ? [s.clusterIP] : []), ...s.externalIPs, ...s.loadBalancerIPs]).map((ip) => `${ip}/32`),
   );
   loadRuleset(topo.nodeNs, rut.restoreText);
-  const saveRs = parseOrThrow(saveRuleset(topo.nodeNs), `${rut.name} (iptables-save -c)`);
+  const saveRs = parseCleanly(saveRuleset(topo.nodeNs), `${rut.name} (iptables-save -c)`);
   const node: NodeContext = { localAddresses: topo.nodeLocalAddresses() };
 
   const probes = probesFor(model, rut.nodeIPs[0]!);
@@ -269,7 +263,7 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
 
   // nat sees only a connection's first packet: each endpoint's DNAT rule must have counted
   // exactly the connections conntrack shows DNATed to it through that service.
-  const after = buildKubeModel(parseOrThrow(saveRuleset(topo.nodeNs), `${rut.name} (iptables-save -c after the connections)`));
+  const after = buildKubeModel(parseCleanly(saveRuleset(topo.nodeNs), `${rut.name} (iptables-save -c after the connections)`));
   const counterMismatches: string[] = [];
   let dnatPackets = 0;
   for (const s of after.services) {
