@@ -171,34 +171,31 @@ function describeArg(a: RuleArg): string {
   return `${a.negated ? '! ' : ''}${a.name}${v === '' ? '' : ' ' + v}`;
 }
 
+/** `-m recent` options that iptables -L shows as a fixed word. */
+const RECENT_WORDS: ReadonlyMap<string, string> = new Map([
+  ['--rcheck', 'recent: CHECK'],
+  ['--set', 'recent: SET'],
+  ['--update', 'recent: UPDATE'],
+  ['--remove', 'recent: REMOVE'],
+  ['--reap', 'reap'],
+  ['--rsource', 'side: source'],
+  ['--rdest', 'side: dest'],
+]);
+
+/** `-m recent` options that iptables -L shows with their value, under another name. */
+const RECENT_VALUES: ReadonlyMap<string, string> = new Map([
+  ['--seconds', 'seconds'],
+  ['--hitcount', 'hit_count'],
+  ['--name', 'name'],
+  ['--mask', 'mask'],
+]);
+
 function recentPart(a: RuleArg): string {
   const v = a.values.join(' ');
-  switch (a.name) {
-    case '--rcheck':
-      return 'recent: CHECK';
-    case '--set':
-      return 'recent: SET';
-    case '--update':
-      return 'recent: UPDATE';
-    case '--remove':
-      return 'recent: REMOVE';
-    case '--seconds':
-      return `seconds: ${v}`;
-    case '--reap':
-      return 'reap';
-    case '--hitcount':
-      return `hit_count: ${v}`;
-    case '--name':
-      return `name: ${v}`;
-    case '--rsource':
-      return 'side: source';
-    case '--rdest':
-      return 'side: dest';
-    case '--mask':
-      return `mask: ${v}`;
-    default:
-      return `${a.name} ${v}`.trim();
-  }
+  const word = RECENT_WORDS.get(a.name);
+  if (word !== undefined) return word;
+  const label = RECENT_VALUES.get(a.name);
+  return label !== undefined ? `${label}: ${v}` : `${a.name} ${v}`.trim();
 }
 
 /** MARK --set-xmark V/M as iptables -L words it (kube-proxy's `--or-mark 0x4000` is saved as 0x4000/0x4000). */
