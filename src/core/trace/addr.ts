@@ -196,7 +196,8 @@ export function parsePortNumber(text: string): number | null {
   return port <= 65535 ? port : null;
 }
 
-/** "ip:port", or "[v6]:port" for IPv6. */
-export function hostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+/** "ip:port", or "[v6]:port" for IPv6; "ip" or "[v6]" without a port. */
+export function hostPort(ip: string, port: number | null): string {
+  const host = ip.includes(':') ? `[${ip}]` : ip;
+  return port === null ? host : `${host}:${port}`;
 }

@@ -1,6 +1,6 @@
 /** Service detail keys: Enter opens the selected step's chain at its rule; `t` traces the selected entry point. */
 import { handleListKey } from '../keys/common.js';
-import { hostPort } from '../model/explorer-data.js';
+import { hostPort } from '../../core/index.js';
 import { resolveCursor } from '../state/list-window.js';
 import { serviceTreeView } from '../model/views.js';
 import { traceForm } from '../state.js';

@@ -4,7 +4,7 @@ import { servicesView } from '../model/views.js';
 import { traceForm } from '../state.js';
 import type { ScreenProps } from './screen-props.js';
 import { resolveCursor } from '../state/list-window.js';
-import { hostPort } from '../model/explorer-data.js';
+import { hostPort } from '../../core/index.js';
 import { useScreenKeys } from './use-keys.js';
 
 export function useServicesKeys({ data, store, active }: ScreenProps, page: number): void {

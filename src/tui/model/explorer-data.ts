@@ -5,7 +5,7 @@
  * snapshot gets a new ExplorerData and the views keep their selection by row key.
  */
 import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
-import { chainKey, chainReferenceCounts, HOOK_TABLES } from '../../core/index.js';
+import { chainKey, chainReferenceCounts, HOOK_TABLES, hostPort } from '../../core/index.js';
 import { buildKubeModel, serviceType, type KubeModel, type ServicePort, type ServiceType } from '../../core/kube/index.js';
 import {
   countersAt,
@@ -119,11 +119,6 @@ export function refKey(ref: ChainRef): string {
 
 export function serviceKey(s: ServicePort): string {
   return `${s.family} ${s.id}`;
-}
-
-export function hostPort(address: string, port: number | null): string {
-  const host = address.includes(':') ? `[${address}]` : address;
-  return port === null ? host : `${host}:${port}`;
 }
 
 /** `before`: the data on screen until now; its search indexes carry over when the rules are the same. */

@@ -7,12 +7,12 @@
  * it) and after that only the steps that decide something (accept, drop, reject, masquerade),
  * the rest is one click away in the trace screen.
  */
-import { DEFAULT_CLIENT, planEntryProbes } from '../../core/index.js';
+import { DEFAULT_CLIENT, hostPort, planEntryProbes } from '../../core/index.js';
 import type { EntryKind, EntryPoint, ServicePort } from '../../core/kube/index.js';
 import type { Counters, Family, Rule } from '../../core/parse/index.js';
 import { pathTree, stepKey, tracePacket, type PathNode, type Outcome, type PathStep, type TraceProtocol } from '../../core/trace/index.js';
 import type { ChainRef, TraceRequest } from '../state.js';
-import { hostPort, ruleCounters, ruleOf, type ExplorerData } from './explorer-data.js';
+import { ruleCounters, ruleOf, type ExplorerData } from './explorer-data.js';
 
 const DECISIVE = new Set(['ACCEPT', 'DROP', 'REJECT', 'MASQUERADE', 'SNAT', 'KUBE-MARK-DROP']);
 

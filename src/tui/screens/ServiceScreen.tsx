@@ -4,12 +4,12 @@
  */
 import React from 'react';
 import { Box } from 'ink';
-import { probeNode } from '../../core/index.js';
+import { hostPort, probeNode } from '../../core/index.js';
 import { serviceType, type ServicePort } from '../../core/kube/index.js';
 import { Line } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useServiceKeys } from '../hooks/use-service-keys.js';
-import { hostPort, type ExplorerData } from '../model/explorer-data.js';
+import type { ExplorerData } from '../model/explorer-data.js';
 import type { CounterDelta, CounterDiff } from '../../core/counters/index.js';
 import { cell, countedMark, humanCount, percent, plural, rateText, rcell } from '../model/format.js';
 import { resolveCursor } from '../state/list-window.js';
