@@ -35,12 +35,6 @@ export function findChain(ruleset: Ruleset, table: TableName, chain: string, fam
   return undefined;
 }
 
-/** Every family present in the dump, IPv4 first. */
-export function familiesOf(ruleset: Ruleset): Family[] {
-  const fams = new Set(ruleset.tables.map((t) => t.family));
-  return (['ipv4', 'ipv6'] as const).filter((f) => fams.has(f));
-}
-
 /** Errors only: what makes a dump unusable for the CLI (warnings are printed and ignored). */
 export function parseErrors(ruleset: Ruleset) {
   return ruleset.diagnostics.filter((d) => d.severity === 'error');
