@@ -146,6 +146,7 @@ describe('service and endpoint deltas', () => {
     expect(jumps.map((d) => [d.rule.target, d.deltaPackets])).toEqual([
       [svcChain(b[1]!), 3],
       [svcChain(b[0]!), 1],
+      ['KUBE-NODEPORTS', 0], // kube-proxy's last rule of KUBE-SERVICES
     ]);
     expect(diff.service('shop/api:grpc', 'ipv4')!.deltaPackets).toBe(9);
   });

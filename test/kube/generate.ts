@@ -3,7 +3,8 @@
  * (src/gen/kubeproxy.ts) in `iptables-save -c` form, chain names hashed as kube-proxy hashes them.
  */
 import { endpointChainName } from '../../src/core/kube/index.js';
-import { generateKubeProxyRules, type ClusterSpec, type CounterRef, type ServiceSpec } from '../../src/gen/kubeproxy.js';
+import { generateKubeProxyRules, type ClusterSpec, type CounterRef } from '../../src/gen/kubeproxy.js';
+import { onePortServiceSpec } from '../helpers/service-spec.js';
 
 export interface GenService {
   id: string;
@@ -45,21 +46,7 @@ function clusterSpec(services: readonly GenService[]): ClusterSpec {
   return {
     nodeIPs: ['172.16.1.10'],
     clusterCIDR: '10.244.0.0/16',
-    services: services.map((svc): ServiceSpec => {
-      const [namespace, rest] = svc.id.split('/') as [string, string];
-      const [name, portName] = rest.split(':') as [string, string | undefined];
-      return {
-        namespace,
-        name,
-        type: svc.nodePort === undefined ? 'ClusterIP' : 'NodePort',
-        clusterIP: svc.clusterIP,
-        ports: [{ name: portName ?? '', port: svc.port, protocol: svc.protocol, nodePort: svc.nodePort }],
-        endpoints: svc.endpoints.map((ep) => {
-          const colon = ep.lastIndexOf(':');
-          return { ip: ep.slice(0, colon), port: Number(ep.slice(colon + 1)) };
-        }),
-      };
-    }),
+    services: services.map(onePortServiceSpec),
   };
 }
 
