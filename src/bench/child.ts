@@ -1,9 +1,9 @@
 /**
  * One measurement in a fresh process, so peak RSS and JIT warm-up are its own:
  *
- *   node dist/bench/child.js load FILE [TRACES]       parse + model, then TRACES traces
- *   node dist/bench/child.js refresh FIRST NEXT...    live refreshes after loading FIRST
- *   node dist/bench/child.js tui FILE                 search keystrokes and keypress-to-frame
+ *   node dist-bench/bench/child.js load FILE [TRACES]       parse + model, then TRACES traces
+ *   node dist-bench/bench/child.js refresh FIRST NEXT...    live refreshes after loading FIRST
+ *   node dist-bench/bench/child.js tui FILE                 search keystrokes and keypress-to-frame
  *
  * Prints one line of JSON.
  */

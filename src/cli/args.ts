@@ -3,8 +3,9 @@
  * Every mistake is a one-line message; the caller prints it with a hint and exits 2.
  */
 import { isIP } from 'node:net';
-import { TABLE_NAMES, type TableName } from '../core/parse/types.js';
-import type { Protocol } from '../core/kube/types.js';
+import { TABLE_NAMES, type TableName } from '../core/parse/index.js';
+import { splitHostPort } from '../core/trace/index.js';
+import type { Protocol } from '../core/kube/index.js';
 
 export const COMMANDS = ['services', 'which', 'chain', 'trace'] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -227,20 +228,13 @@ function build(
 
 /** `IP:PORT`, `[IPv6]:PORT`. */
 export function parseDestination(text: string): Destination {
-  let address: string;
-  let portText: string;
-  if (text.startsWith('[')) {
-    const close = text.indexOf(']');
-    if (close < 0 || text[close + 1] !== ':') throw new UsageError(`--dst ${quoteArg(text)}: write IPv6 as [ADDRESS]:PORT`);
-    address = text.slice(1, close);
-    portText = text.slice(close + 2);
-  } else {
-    const colon = text.lastIndexOf(':');
-    if (colon < 0) throw new UsageError(`--dst ${quoteArg(text)}: expected IP:PORT`);
-    address = text.slice(0, colon);
-    portText = text.slice(colon + 1);
-    if (address.includes(':')) throw new UsageError(`--dst ${quoteArg(text)}: write IPv6 as [ADDRESS]:PORT`);
+  const hp = splitHostPort(text);
+  if (hp === null || hp.port === null) {
+    const ipv6 = hp === null || hp.bracketed || hp.host.includes(':');
+    throw new UsageError(`--dst ${quoteArg(text)}: ${ipv6 ? 'write IPv6 as [ADDRESS]:PORT' : 'expected IP:PORT'}`);
   }
+  const address = hp.host;
+  const portText = hp.port;
   if (isIP(address) === 0) throw new UsageError(`--dst ${quoteArg(text)}: ${quoteArg(address)} is not an IP address`);
   return { address: normalizeAddress(address), port: parsePort(portText, text) };
 }

@@ -1,5 +1,5 @@
 /** Parse problems on stderr as `FILE:LINE:COL: severity: message`, a few at a time. */
-import type { Diagnostic } from '../core/parse/types.js';
+import type { Diagnostic } from '../core/parse/index.js';
 import type { Output } from './io.js';
 
 const SHOWN = 5;

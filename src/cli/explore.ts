@@ -3,26 +3,16 @@
  * non-interactive commands never load Ink and React, and a broken TUI cannot break them.
  */
 import type { Snapshot, SourceSpec } from '../sources/types.js';
-import type { CliOptions } from './args.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliIO, type Output } from './io.js';
-
-export const DEFAULT_INTERVAL_SECONDS = 2;
 
 /** What runExplorer(options) in src/tui/run.ts receives. */
 export interface ExplorerLaunch {
   readonly snapshot: Snapshot;
+  /** The explorer re-reads it as its kind says (sources/poller.ts pollModeOf). */
   readonly source: SourceSpec;
-  /**
-   * True for sources re-read every interval (--source-cmd, the local node); false for a file or
-   * stdin. (The explorer also re-reads a file when it changes: it decides from `source`.)
-   */
-  readonly live: boolean;
   readonly intervalSeconds: number;
   /** --node-ip, else the local node's addresses, else []. */
   readonly nodeAddresses: readonly string[];
-  /** Reads the source again (the poller calls this every interval). */
-  readonly reload: () => Promise<Snapshot>;
-  readonly options: CliOptions;
 }
 
 // A variable, so type-checking does not need src/tui to exist.

@@ -1,6 +1,6 @@
 /** The last resort of `which`: fuse.js over service ids when no exact form matched. */
 import Fuse from 'fuse.js';
-import type { KubeModel, ServicePort } from '../core/kube/types.js';
+import type { KubeModel, ServicePort } from '../core/kube/index.js';
 
 const MAX_FUZZY = 5;
 

@@ -2,7 +2,7 @@
  * The CLI's only doors to the outside: two writers and standard input. Commands get an Output,
  * never process.stdout, so tests run them in-process and every line of text is escaped once.
  */
-import { escapeForTerminal } from '../core/escape.js';
+import { escapeForTerminal } from '../core/index.js';
 
 export const EXIT_OK = 0;
 /** The question has no answer: unknown service or chain. */

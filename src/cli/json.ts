@@ -2,9 +2,8 @@
  * The --json shapes of the CLI contract (design.md), mapped field by field from the core's
  * objects so internal fields (rules, parsed args) never leak into what scripts depend on.
  */
-import type { ServicePort } from '../core/kube/types.js';
-import type { Outcome, PathStep, TraceResult } from '../core/trace/types.js';
-import { serviceType } from './service-type.js';
+import { serviceType, type ServicePort } from '../core/kube/index.js';
+import type { Outcome, PathStep, TraceResult } from '../core/trace/index.js';
 
 export function serviceJson(s: ServicePort) {
   return {

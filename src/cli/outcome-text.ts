@@ -1,7 +1,6 @@
 /** How outcomes read in text, shared by `trace` and `which`. */
-import { findChain } from '../core/parse/query.js';
-import type { Family, Ruleset } from '../core/parse/types.js';
-import type { Outcome, PathStep } from '../core/trace/types.js';
+import { findChain, type Family, type Ruleset } from '../core/parse/index.js';
+import type { Outcome, PathStep } from '../core/trace/index.js';
 
 /** 1 -> "100%", 0.5 -> "50%", 1/3 -> "33.33%". */
 export function percent(p: number): string {

@@ -1,6 +1,7 @@
 /** The CLI without the process: argv and IO in, exit code out (tests call this in-process). */
-import { parseErrors } from '../core/parse/query.js';
+import { parseErrors } from '../core/parse/index.js';
 import { loadSnapshot, sourceSpecFor } from '../sources/index.js';
+import { DEFAULT_INTERVAL_SECONDS } from '../sources/poller.js';
 import { SourceError, type Snapshot, type SourceSpec } from '../sources/types.js';
 import { parseArgs, type CliOptions } from './args.js';
 import { chainCommand } from './commands/chain.js';
@@ -9,7 +10,7 @@ import { servicesCommand } from './commands/services.js';
 import { traceCommand } from './commands/trace.js';
 import { whichCommand } from './commands/which.js';
 import { reportDiagnostics, sourceLabel } from './diagnostics.js';
-import { DEFAULT_INTERVAL_SECONDS, launchExplorer } from './explore.js';
+import { launchExplorer } from './explore.js';
 import { helpHint, helpText } from './help.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Output, type CliIO } from './io.js';
 import { packageVersion } from './version.js';
@@ -59,11 +60,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       {
         snapshot,
         source: spec,
-        live: spec.kind === 'command' || spec.kind === 'local',
         intervalSeconds: options.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS,
         nodeAddresses,
-        reload: () => loadSnapshot(spec, { stdin: io.stdin }),
-        options,
       },
       io,
       out,

@@ -4,7 +4,9 @@
  * CLI's `chain` command and any view that lists rules.
  */
 import { findArg } from './parse/query.js';
-import type { Chain, Rule, RuleArg, Ruleset } from './parse/types.js';
+import { liveTables } from './parse/live-tables.js';
+import { ruleCount, targetAt } from './parse/rule.js';
+import type { Chain, Family, Rule, RuleArg, Ruleset, TableName } from './parse/types.js';
 
 /** xtables_print_num with FMT_KILOMEGAGIGA: exact up to 99999, then K/M/G/T rounded to 1000s. */
 export function humanCount(n: number | null | undefined): string {
@@ -42,7 +44,7 @@ export function listingColumns(rule: Rule): ListingColumns {
 }
 
 /** Everything besides the fixed columns, in the order written: `/* comment *\/ tcp dpt:80 ADDRTYPE match dst-type LOCAL`. */
-export function ruleSummary(rule: Rule): string {
+export function listingOptions(rule: Rule): string {
   const parts: string[] = [];
   const args = rule.args;
   for (let i = 0; i < args.length; i++) {
@@ -81,14 +83,31 @@ function recentRank(a: RuleArg): number {
   return i < 0 ? RECENT_ORDER.length : i;
 }
 
+/** "ipv4/nat/KUBE-SERVICES": how chainReferenceCounts keys a chain. */
+export function chainKey(family: Family, table: TableName, name: string): string {
+  return `${family}/${table}/${name}`;
+}
+
+/** Rules jumping or going to each chain (iptables -L's "references"), by chainKey; read from the rule rows (no Rule objects). */
+export function chainReferenceCounts(ruleset: Ruleset): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const t of liveTables(ruleset)) {
+    for (const chain of t.chains) {
+      const n = ruleCount(chain);
+      for (let i = 0; i < n; i++) {
+        const target = targetAt(chain, i);
+        if (!target) continue;
+        const key = chainKey(t.family, t.name, target);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+  }
+  return counts;
+}
+
 /** Rules of the same table and family whose target is this chain. */
 export function chainReferences(ruleset: Ruleset, chain: Chain): number {
-  let n = 0;
-  for (const t of ruleset.tables) {
-    if (t.name !== chain.table || t.family !== chain.family) continue;
-    for (const r of t.rules) if (r.target === chain.name) n++;
-  }
-  return n;
+  return chainReferenceCounts(ruleset).get(chainKey(chain.family, chain.table, chain.name)) ?? 0;
 }
 
 function negatable(a: RuleArg | undefined, none: string): string {
@@ -170,37 +189,35 @@ function describeArg(a: RuleArg): string {
   return `${a.negated ? '! ' : ''}${a.name}${v === '' ? '' : ' ' + v}`;
 }
 
+/** `-m recent` options that iptables -L shows as a fixed word. */
+const RECENT_WORDS: ReadonlyMap<string, string> = new Map([
+  ['--rcheck', 'recent: CHECK'],
+  ['--set', 'recent: SET'],
+  ['--update', 'recent: UPDATE'],
+  ['--remove', 'recent: REMOVE'],
+  ['--reap', 'reap'],
+  ['--rsource', 'side: source'],
+  ['--rdest', 'side: dest'],
+  ['--rttl', 'TTL-Match'],
+]);
+
+/** The modes a `!` inverts, shown as iptables -L shows them: `! recent: CHECK`. */
+const RECENT_MODES: ReadonlySet<string> = new Set(['--rcheck', '--set', '--update', '--remove']);
+
+/** `-m recent` options that iptables -L shows with their value, under another name. */
+const RECENT_VALUES: ReadonlyMap<string, string> = new Map([
+  ['--seconds', 'seconds'],
+  ['--hitcount', 'hit_count'],
+  ['--name', 'name'],
+  ['--mask', 'mask'],
+]);
+
 function recentPart(a: RuleArg): string {
   const v = a.values.join(' ');
-  const not = a.negated ? '! ' : '';
-  switch (a.name) {
-    case '--rcheck':
-      return `${not}recent: CHECK`;
-    case '--set':
-      return `${not}recent: SET`;
-    case '--update':
-      return `${not}recent: UPDATE`;
-    case '--remove':
-      return `${not}recent: REMOVE`;
-    case '--rttl':
-      return 'TTL-Match';
-    case '--seconds':
-      return `seconds: ${v}`;
-    case '--reap':
-      return 'reap';
-    case '--hitcount':
-      return `hit_count: ${v}`;
-    case '--name':
-      return `name: ${v}`;
-    case '--rsource':
-      return 'side: source';
-    case '--rdest':
-      return 'side: dest';
-    case '--mask':
-      return `mask: ${v}`;
-    default:
-      return `${a.name} ${v}`.trim();
-  }
+  const word = RECENT_WORDS.get(a.name);
+  if (word !== undefined) return RECENT_MODES.has(a.name) && a.negated ? `! ${word}` : word;
+  const label = RECENT_VALUES.get(a.name);
+  return label !== undefined ? `${label}: ${v}` : `${a.name} ${v}`.trim();
 }
 
 /** MARK --set-xmark V/M as iptables -L words it (kube-proxy's `--or-mark 0x4000` is saved as 0x4000/0x4000). */

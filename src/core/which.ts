@@ -1,34 +1,19 @@
 /**
- * `which`: for a service port, one probe packet per entry point (cluster IP, node port, external
- * IP, load-balancer IP), each traced by the same tracer `trace` uses, so the two never disagree.
- * Pure: the tracer is passed in.
+ * `which`: for a service port, the entry probes (entry-probes.ts), each traced by the same tracer
+ * `trace` uses, so the two never disagree. Pure: the tracer is passed in.
  */
-import type { EntryKind, Protocol, ServicePort } from './kube/types.js';
-import { BUILTIN_CHAINS, type Family, type Ruleset } from './parse/types.js';
-import { familyOfIp, hostPort, inCidr, parseCidr, parseIp, type Cidr } from './trace/addr.js';
+import { planEntryProbes, type PlannedProbe, type ProbeOptions } from './entry-probes.js';
+import type { Protocol, ServicePort } from './kube/types.js';
+import { BUILTIN_CHAINS, type Ruleset } from './parse/types.js';
+import { liveTables } from './parse/live-tables.js';
+import { hostPort } from './trace/addr.js';
 import type { NodeContext, Packet, PathStep, TraceResult } from './trace/types.js';
-
-/** Documentation addresses (RFC 5737 / RFC 3849): an outside client and a stand-in node. */
-export const DEFAULT_CLIENT: Readonly<Record<Family, string>> = { ipv4: '203.0.113.10', ipv6: '2001:db8:ffff::10' };
-export const DEFAULT_NODE: Readonly<Record<Family, string>> = { ipv4: '192.0.2.1', ipv6: '2001:db8:ffff::1' };
 
 export type Tracer = (ruleset: Ruleset, packet: Packet, node: NodeContext) => TraceResult;
 
-export interface WhichOptions {
-  /** The node's own addresses (--node-ip, or the local node's); may be empty. */
-  readonly nodeAddresses: readonly string[];
-  /** The client (--src); an outside documentation address when null. */
-  readonly client: string | null;
-}
+export type WhichOptions = ProbeOptions;
 
-export interface EntryProbe {
-  readonly kind: EntryKind;
-  /** Where the packet goes: the cluster/external/LB IP, or the node's address for a node port. */
-  readonly address: string;
-  readonly port: number;
-  readonly protocol: Protocol;
-  readonly packet: Packet;
-  readonly node: NodeContext;
+export interface EntryProbe extends PlannedProbe {
   readonly result: TraceResult;
 }
 
@@ -40,59 +25,8 @@ export interface ServiceWhich {
 }
 
 export function whichService(ruleset: Ruleset, service: ServicePort, options: WhichOptions, trace: Tracer): ServiceWhich {
-  const family = service.family;
-  const notes: string[] = [];
-  const ownNode = options.nodeAddresses.find((a) => familyOfIp(a) === family && !isLoopbackText(a)) ?? null;
-  const nodeAddress = ownNode ?? DEFAULT_NODE[family];
-  const localAddresses = ownNode ? [...options.nodeAddresses] : [...options.nodeAddresses, nodeAddress];
-  const node: NodeContext = { localAddresses };
-
-  let client = options.client !== null && familyOfIp(options.client) === family ? options.client : DEFAULT_CLIENT[family];
-  if (options.client !== null && client !== options.client) {
-    notes.push(`--src ${options.client} is not ${family === 'ipv6' ? 'IPv6' : 'IPv4'}; ${service.id} is traced from ${client}`);
-  }
-
-  const targets: { kind: EntryKind; address: string; port: number }[] = [];
-  const add = (kind: EntryKind, address: string | null, port: number | null) => {
-    if (address === null || port === null) return;
-    if (targets.some((t) => t.kind === kind && t.address === address && t.port === port)) return;
-    targets.push({ kind, address, port });
-  };
-  add('clusterIP', service.clusterIP, service.port);
-  if (service.nodePort !== null) {
-    add('nodePort', nodeAddress, service.nodePort);
-    if (!ownNode) notes.push(`no node address given (--node-ip): node port ${service.nodePort} is traced to ${nodeAddress}, taken as this node's address`);
-  }
-  for (const ip of service.externalIPs) add('externalIP', ip, service.port);
-  for (const ip of service.loadBalancerIPs) add('loadBalancer', ip, service.port);
-  // Entry points the model saw that the fields above do not cover (a node port on one address only).
-  for (const e of service.entryPoints) add(e.kind, e.address === null ? nodeAddress : addressIn(e.address), e.port);
-
-  const probes: EntryProbe[] = [];
-  for (const t of targets) {
-    let src = client;
-    if (isLoopbackText(t.address)) {
-      // Localhost node ports (`-d 127.0.0.0/8`) only take connections made on the node itself.
-      src = t.address;
-      notes.push(`${t.address}:${t.port} is a localhost node port: traced from ${src} on the node`);
-    } else if (t.kind === 'loadBalancer' && service.loadBalancerSourceRanges.length > 0) {
-      const allowed = addressInRanges(service.loadBalancerSourceRanges, family, client);
-      if (allowed !== client && allowed !== null) {
-        notes.push(`load-balancer source ranges (${service.loadBalancerSourceRanges.join(', ')}) do not include ${client}; ${t.address} is traced from ${allowed}`);
-        src = allowed;
-      }
-    }
-    const packet: Packet = { protocol: service.protocol, src, dst: t.address, dport: t.port };
-    probes.push({ ...t, protocol: service.protocol, packet, node, result: trace(ruleset, packet, node) });
-  }
-  return { service, probes, notes };
-}
-
-/** An address inside a `-d` value: itself, or a host of the CIDR (127.0.0.0/8 -> 127.0.0.1). */
-function addressIn(value: string): string {
-  if (!value.includes('/')) return value;
-  const c = parseCidr(value);
-  return c ? hostInCidr(c) : value;
+  const { probes, notes } = planEntryProbes(service, options);
+  return { service, probes: probes.map((p) => ({ ...p, result: trace(ruleset, p.packet, p.node) })), notes };
 }
 
 /**
@@ -101,7 +35,7 @@ function addressIn(value: string): string {
  */
 export function missingServiceJumps(ruleset: Ruleset): string[] {
   const notes: string[] = [];
-  for (const table of ruleset.tables) {
+  for (const table of liveTables(ruleset)) {
     if (table.name !== 'nat' || !table.chainsByName.has('KUBE-SERVICES')) continue;
     for (const hook of ['PREROUTING', 'OUTPUT']) {
       const jumps = table.chainsByName.get(hook)?.rules.some((r) => r.target === 'KUBE-SERVICES') ?? false;
@@ -112,53 +46,6 @@ export function missingServiceJumps(ruleset: Ruleset): string[] {
     }
   }
   return notes;
-}
-
-/** `client` when it is inside one of the ranges, else the first usable address of the first range that parses. */
-export function addressInRanges(ranges: readonly string[], family: Family, client: string): string | null {
-  const clientBytes = parseIp(client);
-  const cidrs = ranges.map(parseCidr).filter((c): c is Cidr => c !== null && (c.bytes.length === 4) === (family === 'ipv4'));
-  if (clientBytes && cidrs.some((c) => inCidr(clientBytes, c))) return client;
-  const first = cidrs[0];
-  return first ? hostInCidr(first) : null;
-}
-
-/** The network address + 1 (or the address itself for a single host). */
-function hostInCidr(c: Cidr): string {
-  const bytes = Uint8Array.from(c.bytes);
-  const bits = bytes.length * 8;
-  // Clear host bits, then add one when there is room for a host part.
-  for (let i = c.prefix; i < bits; i++) bytes[i >> 3] &= ~(0x80 >> (i & 7));
-  if (c.prefix < bits) bytes[bytes.length - 1] |= 1;
-  return formatIp(bytes);
-}
-
-function formatIp(bytes: Uint8Array): string {
-  if (bytes.length === 4) return bytes.join('.');
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  // Compress the longest run of zero groups, as RFC 5952 prints it.
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen && j - i > 1) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (best < 0) return groups.join(':');
-  return groups.slice(0, best).join(':') + '::' + groups.slice(best + bestLen).join(':');
-}
-
-function isLoopbackText(a: string): boolean {
-  return a.startsWith('127.') || a === '::1';
 }
 
 /** "10.32.0.61:80/tcp", "[fd00::1]:80/tcp". */

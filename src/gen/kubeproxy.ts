@@ -13,7 +13,7 @@
  * Forms: 'restore' is kube-proxy's own text; 'save' is what `iptables-save [-c]` prints after
  * loading it (iptables-nft 1.8.9: canonical options, sorted user chains, date header lines).
  */
-import { endpointChainName, serviceChainName } from '../core/kube/names.js';
+import { endpointChainName, serviceChainName } from '../core/kube/index.js';
 import { canonicalCidr, cidrContains, familyOf, joinHostPort, parseCidr, type IpFamily } from './addr.js';
 import { kubeProxyProbability } from './probability.js';
 import type { ClusterSpec, Protocol, ServiceSpec } from './spec.js';

@@ -88,6 +88,13 @@ function neg(o: Opt): string {
 function renderMatch(m: Match, family: IpFamily): string {
   const out: string[] = [`-m ${m.module}`];
   const get = (name: string) => m.opts.find((o) => o.name === name);
+  // Options printed as written, in iptables-save's order, when present.
+  const pushPresent = (names: readonly string[]) => {
+    for (const name of names) {
+      const o = get(name);
+      if (o) out.push(`${neg(o)}${name} ${o.value}`);
+    }
+  };
   switch (m.module) {
     case 'comment': {
       const c = get('--comment');
@@ -97,10 +104,7 @@ function renderMatch(m: Match, family: IpFamily): string {
     case 'tcp':
     case 'udp':
     case 'sctp':
-      for (const name of ['--sport', '--dport']) {
-        const o = get(name);
-        if (o) out.push(`${neg(o)}${name} ${o.value}`);
-      }
+      pushPresent(['--sport', '--dport']);
       break;
     case 'statistic': {
       const mode = get('--mode');
@@ -124,10 +128,7 @@ function renderMatch(m: Match, family: IpFamily): string {
       break;
     }
     case 'addrtype':
-      for (const name of ['--src-type', '--dst-type']) {
-        const o = get(name);
-        if (o) out.push(`${neg(o)}${name} ${o.value}`);
-      }
+      pushPresent(['--src-type', '--dst-type']);
       break;
     case 'mark': {
       const o = get('--mark');

@@ -1,9 +1,10 @@
 /** What the generator takes: the Services and endpoints one node's kube-proxy sees, and the node. */
+import type { Protocol } from '../core/index.js';
 import type { IpFamily } from './addr.js';
 
 export type { IpFamily } from './addr.js';
 export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
-export type Protocol = 'tcp' | 'udp' | 'sctp';
+export type { Protocol } from '../core/index.js';
 export type TrafficPolicy = 'Cluster' | 'Local';
 
 export interface ServicePortSpec {

@@ -121,6 +121,9 @@ interface FileSignature {
 const sameFile = (a: FileSignature | null, b: FileSignature | null) =>
   a !== null && b !== null && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
+/** Seconds between re-reads of a live source when --interval does not say. */
+export const DEFAULT_INTERVAL_SECONDS = 2;
+
 /** Lets pending I/O (keypresses) run before the next piece of synchronous work. */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

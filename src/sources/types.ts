@@ -1,5 +1,5 @@
 /** Where a dump comes from, and what loading one gives. Shared by the CLI and the live poller. */
-import type { Ruleset } from '../core/parse/types.js';
+import type { Ruleset } from '../core/parse/index.js';
 
 export type SourceSpec =
   /** A dump file. */

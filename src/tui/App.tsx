@@ -12,7 +12,7 @@ import { StatusLine } from './components/StatusLine.js';
 import { useCommandKeys } from './hooks/use-command-keys.js';
 import { KeyQueueContext, type KeyQueue } from './hooks/use-keys.js';
 import { useLive, type LiveProps } from './hooks/use-live.js';
-import { useStore, type Store } from './hooks/use-store.js';
+import { useStore } from './hooks/use-store.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { crumbLabel } from './model/crumbs.js';
 import type { ExplorerData } from './model/explorer-data.js';
@@ -24,8 +24,8 @@ import { HooksScreen } from './screens/HooksScreen.js';
 import { ServiceScreen } from './screens/ServiceScreen.js';
 import { ServicesScreen } from './screens/ServicesScreen.js';
 import { TraceScreen } from './screens/TraceScreen.js';
-import type { ScreenProps } from './screens/types.js';
-import { current, initialState, type Screen, type State } from './state.js';
+import type { ScreenProps } from './hooks/screen-props.js';
+import { current, initialState, type Screen, type State, type Store } from './state.js';
 import { makeTheme, ThemeContext } from './theme.js';
 
 export interface AppProps {

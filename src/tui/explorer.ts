@@ -5,7 +5,8 @@
  */
 import { createElement } from 'react';
 import { render } from 'ink';
-import { createPoller, pollModeOf, type Poller } from '../sources/poller.js';
+import { EXIT_OK, EXIT_USAGE } from '../cli/io.js';
+import { createPoller, DEFAULT_INTERVAL_SECONDS, pollModeOf, type Poller } from '../sources/poller.js';
 import type { Snapshot, SourceSpec } from '../sources/types.js';
 import { App } from './App.js';
 import type { LiveProps } from './hooks/use-live.js';
@@ -18,17 +19,13 @@ export interface ExplorerOptions {
   readonly snapshot: Snapshot;
   readonly source?: SourceSpec;
   /**
-   * The CLI's word on whether the source is polled every interval (command, local node). The
-   * explorer decides from `source`: a command or the local node is re-run every interval, a
-   * file re-read when it changes, standard input read once.
+   * What to re-read: a command or the local node is re-run every interval, a file re-read when
+   * it changes, standard input read once.
    */
-  readonly live?: boolean;
   /** Seconds between refreshes (default 2). */
   readonly intervalSeconds?: number;
   /** --node-ip, else the local node's addresses, else the snapshot's. */
   readonly nodeAddresses?: readonly string[];
-  /** Unused by the explorer (the poller reads the source itself); kept for the CLI's contract. */
-  readonly reload?: () => Promise<Snapshot>;
   /** For tests and embedding: default process.stdin/stdout/stderr/env. */
   readonly stdin?: NodeJS.ReadStream;
   readonly stdout?: NodeJS.WriteStream;
@@ -36,12 +33,8 @@ export interface ExplorerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-const EXIT_OK = 0;
-const EXIT_USAGE = 2;
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };
-
-const DEFAULT_INTERVAL_SECONDS = 2;
 
 export function explorerData(snapshot: Snapshot, nodeAddresses?: readonly string[]): ExplorerData {
   return snapshotData(snapshot, nodeAddresses);

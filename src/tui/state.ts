@@ -4,9 +4,9 @@
  * tested without a terminal. Data (the ruleset, the model) is not in here: a new snapshot
  * replaces the data and the state keeps pointing at the same rows by key.
  */
-import type { Family, TableName } from '../core/parse/types.js';
-import { parseCommand, parseHostPort, isAddress, TRACE_PROTOS, type TraceProto } from './model/commands.js';
-import { moveCursor, scrollInto, START, type ListPos, type Movement } from './model/list-window.js';
+import { PROTOCOLS, type Family, type Protocol, type TableName } from '../core/parse/index.js';
+import { parseCommand, parseHostPort, isAddress } from './state/commands.js';
+import { moveCursor, scrollInto, START, type ListPos, type Movement } from './state/list-window.js';
 
 export type ServiceSort = 'id' | 'packets' | 'rate' | 'endpoints';
 export const SERVICE_SORTS: readonly ServiceSort[] = ['id', 'packets', 'rate', 'endpoints'];
@@ -26,13 +26,13 @@ export interface TraceRequest {
   readonly src: string;
   readonly dst: string;
   readonly dport: number;
-  readonly proto: TraceProto;
+  readonly proto: Protocol;
 }
 
 export interface TraceForm {
   readonly src: string;
   readonly dst: string;
-  readonly proto: TraceProto;
+  readonly proto: Protocol;
   readonly focus: TraceFocus;
   readonly submitted: TraceRequest | null;
   readonly error: string | null;
@@ -117,7 +117,7 @@ export type Action =
   | { readonly type: 'quit' }
   | { readonly type: 'message'; readonly text: string; readonly error?: boolean }
   | { readonly type: 'traceEdit'; readonly field: 'src' | 'dst'; readonly text: string }
-  | { readonly type: 'traceProto'; readonly proto?: TraceProto }
+  | { readonly type: 'traceProto'; readonly proto?: Protocol }
   | { readonly type: 'traceFocus'; readonly focus?: TraceFocus; readonly backwards?: boolean }
   | { readonly type: 'traceSubmit' };
 
@@ -134,9 +134,16 @@ export function current(state: State): Frame {
 }
 
 /** A trace form, submitted right away when the destination is complete. */
-export function traceForm(dst = '', src = '', proto: TraceProto = 'tcp'): TraceForm {
+export function traceForm(dst = '', src = '', proto: Protocol = 'tcp'): TraceForm {
   const form: TraceForm = { src, dst, proto, focus: 'dst', submitted: null, error: null };
   return dst ? submitTrace(form) : form;
+}
+
+/** The state with a synchronous read (hooks/use-store.ts): what key handlers get. */
+export interface Store {
+  readonly state: State;
+  get(): State;
+  dispatch(action: Action): void;
 }
 
 export function reducer(state: State, action: Action): State {
@@ -223,7 +230,7 @@ export function reducer(state: State, action: Action): State {
       return updateForm(state, (form) => ({ ...form, [action.field]: action.text, error: null }));
     case 'traceProto':
       return updateForm(state, (form) => {
-        const next = action.proto ?? TRACE_PROTOS[(TRACE_PROTOS.indexOf(form.proto) + 1) % TRACE_PROTOS.length]!;
+        const next = action.proto ?? PROTOCOLS[(PROTOCOLS.indexOf(form.proto) + 1) % PROTOCOLS.length]!;
         return { ...form, proto: next };
       });
     case 'traceFocus':

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PathStep } from '../../src/core/trace/types.js';
-import { addressInRanges, formatMainLine, mainLine, pathByHook } from '../../src/core/which.js';
+import { addressInRanges } from '../../src/core/entry-probes.js';
+import { formatMainLine, mainLine, pathByHook } from '../../src/core/which.js';
 
 const step = (table: PathStep['table'], chain: string, rule: number | null, target: string): PathStep => ({ table, chain, rule, target, line: 0 });
 

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compareRates, diffSnapshots, endpointRate, serviceRate } from '../../src/core/counters/index.js';
 import { buildKubeModel } from '../../src/core/kube/index.js';
-import { parseIptablesSave } from '../../src/core/parse/index.js';
+import { parseCleanly } from '../helpers/parse.js';
 import { natDump, sepChain, svcChain, type GenService } from './gen.js';
 
-function parse(text: string) {
-  const rs = parseIptablesSave(text);
-  expect(rs.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return rs;
-}
+const parse = parseCleanly;
 
 function service(id: string, clusterIP: string, endpoints: [string, number][]): GenService {
   return {
@@ -150,6 +146,7 @@ describe('service and endpoint deltas', () => {
     expect(jumps.map((d) => [d.rule.target, d.deltaPackets])).toEqual([
       [svcChain(b[1]!), 3],
       [svcChain(b[0]!), 1],
+      ['KUBE-NODEPORTS', 0], // kube-proxy's last rule of KUBE-SERVICES
     ]);
     expect(diff.service('shop/api:grpc', 'ipv4')!.deltaPackets).toBe(9);
   });

@@ -12,7 +12,8 @@ import {
 import { kubeProxyProbability, iptablesProbability } from '../../src/gen/probability.js';
 import { canonicalCidr, formatAddress, parseAddress } from '../../src/gen/addr.js';
 import { endpointChainName, serviceChainName } from '../../src/core/kube/names.js';
-import { parseIptablesSave, findChain, findTable, parseErrors, ruleComment } from '../../src/core/parse/index.js';
+import { parseIptablesSave, findChain, findTable, ruleComment } from '../../src/core/parse/index.js';
+import { parseCleanly } from '../helpers/parse.js';
 import type { Rule, Ruleset } from '../../src/core/parse/index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
@@ -21,9 +22,7 @@ const layouts = ['current', 'legacy'] as const;
 const forms = ['save', 'restore'] as const;
 
 function parsed(spec: ClusterSpec, options: GenerateOptions): Ruleset {
-  const rs = parseIptablesSave(generateKubeProxyRules(spec, options));
-  expect(parseErrors(rs)).toEqual([]);
-  return rs;
+  return parseCleanly(generateKubeProxyRules(spec, options));
 }
 
 function servicePortNames(s: ServiceSpec) {
@@ -92,8 +91,7 @@ describe('generateKubeProxyRules', () => {
   it.each(layouts.flatMap((l) => forms.map((f) => [l, f] as const)))('%s/%s: deterministic, parses without errors', (layout, form) => {
     const a = generateKubeProxyRules(spec, { layout, form });
     expect(generateKubeProxyRules(spec, { layout, form })).toBe(a);
-    const rs = parseIptablesSave(a);
-    expect(parseErrors(rs)).toEqual([]);
+    const rs = parseCleanly(a);
     expect(rs.tables.map((t) => t.name)).toEqual(['filter', 'nat']);
   });
 

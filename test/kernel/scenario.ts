@@ -16,7 +16,8 @@
  */
 import { argValue } from '../../src/core/parse/query.js';
 import type { Family } from '../../src/core/parse/types.js';
-import { parseErrors, parseIptablesSave, type Ruleset } from '../../src/core/parse/index.js';
+import type { Ruleset } from '../../src/core/parse/index.js';
+import { parseCleanly } from '../helpers/parse.js';
 import { buildKubeModel, type EntryKind, type KubeModel } from '../../src/core/kube/index.js';
 import type { NodeContext, Outcome, Packet } from '../../src/core/trace/types.js';
 import {
@@ -99,13 +100,6 @@ export interface RunReport {
   readonly dnatConnections: number;
   /** conntrack -S insert_failed + drop in the node: packets conntrack itself lost (should be 0). */
   readonly conntrackLost: number;
-}
-
-export function parseOrThrow(text: string, what: string): Ruleset {
-  const rs = parseIptablesSave(text);
-  const errors = parseErrors(rs);
-  if (errors.length > 0) throw new Error(`${what}: ${errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('; ')}`);
-  return rs;
 }
 
 export interface DnatTarget {
@@ -252,7 +246,7 @@ export async function installRuleset(topo: Topology, rut: RulesetUnderTest): Pro
   if (rut.restoreText6 !== undefined && !topo.ipv6) throw new Error(`${rut.name}: an IPv6 ruleset needs a dual-stack topology`);
   const restoreText =
     withHeader(rut.restoreText, 'ipv4') + (rut.restoreText6 === undefined ? '' : '\n' + withHeader(rut.restoreText6, 'ipv6'));
-  const restoreRs = parseOrThrow(restoreText, `${rut.name} (restore form)`);
+  const restoreRs = parseCleanly(restoreText, `${rut.name} (restore form)`);
   const model = buildKubeModel(restoreRs);
   const endpoints = dnatTargets(restoreRs);
 
@@ -277,7 +271,7 @@ export async function installRuleset(topo: Topology, rut: RulesetUnderTest): Pro
   );
   loadRuleset(topo.nodeNs, rut.restoreText);
   if (rut.restoreText6 !== undefined) loadRuleset(topo.nodeNs, rut.restoreText6, { family: 'ipv6' });
-  const saveRs = parseOrThrow(saveBoth(topo), `${rut.name} (iptables-save -c)`);
+  const saveRs = parseCleanly(saveBoth(topo), `${rut.name} (iptables-save -c)`);
   const node: NodeContext = { localAddresses: topo.nodeLocalAddresses() };
   return { restoreRs, saveRs, model, node };
 }
@@ -383,7 +377,7 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
 
   // nat sees only a connection's first packet: each endpoint's DNAT rule must have counted
   // exactly the connections conntrack shows DNATed to it through that service.
-  const after = buildKubeModel(parseOrThrow(saveBoth(topo), `${rut.name} (iptables-save -c after the connections)`));
+  const after = buildKubeModel(parseCleanly(saveBoth(topo), `${rut.name} (iptables-save -c after the connections)`));
   const counterMismatches: string[] = [];
   let dnatPackets = 0;
   for (const s of after.services) {

@@ -1,62 +1,59 @@
 /**
- * One table twice in a dump (two nat tables of one family, as concatenated dumps give): the first
- * table that has a chain names it. The model finds chains by number where the parse gave one and
- * by name otherwise; both ways must land on the same chain.
+ * One table twice in a dump (two nat blocks of one family, as concatenated dumps give).
+ * iptables-restore replaces the whole table at each `*nat … COMMIT`, so the kernel holds the
+ * last block only (test/kernel/tables-twice.test.ts checks that on a real kernel). The model,
+ * the tracer, the chain lookup and the counters must all read that block and nothing of the first.
  */
 import { describe, expect, it } from 'vitest';
+import { diffSnapshots } from '../../src/core/counters/index.js';
 import { buildKubeModel } from '../../src/core/kube/index.js';
-import { parseIptablesSave } from '../../src/core/parse/index.js';
+import { findChain, liveTables, parseIptablesSave } from '../../src/core/parse/index.js';
+import { tracePacket } from '../../src/core/trace/index.js';
+import { natTwice } from './tables-twice-dump.js';
 
-// Hand-written, not a kernel's: iptables-restore refuses a jump to an undeclared chain.
-const DUMP = `*nat
-:PREROUTING ACCEPT [0:0]
-:KUBE-SERVICES - [0:0]
-:KUBE-SVC-AAAAAAAAAAAAAAAA - [0:0]
-:KUBE-SEP-1111111111111111 - [0:0]
-[0:0] -A PREROUTING -j KUBE-SERVICES
-[0:0] -A KUBE-SERVICES -d 10.96.0.10/32 -p tcp -m comment --comment "ns/a:http cluster IP" -m tcp --dport 80 -j KUBE-SVC-AAAAAAAAAAAAAAAA
-[0:0] -A KUBE-SERVICES -d 10.96.0.20/32 -p tcp -m comment --comment "ns/b:http cluster IP" -m tcp --dport 80 -j KUBE-SVC-BBBBBBBBBBBBBBBB
-[0:0] -A KUBE-SVC-AAAAAAAAAAAAAAAA -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-1111111111111111
-[0:0] -A KUBE-SVC-AAAAAAAAAAAAAAAA -j KUBE-SEP-2222222222222222
-[3:180] -A KUBE-SEP-1111111111111111 -p tcp -m tcp -j DNAT --to-destination 10.64.0.1:8080
-COMMIT
-*nat
-:KUBE-SVC-BBBBBBBBBBBBBBBB - [0:0]
-:KUBE-SEP-1111111111111111 - [0:0]
-:KUBE-SEP-2222222222222222 - [0:0]
-[0:0] -A KUBE-SVC-BBBBBBBBBBBBBBBB -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-1111111111111111
-[0:0] -A KUBE-SVC-BBBBBBBBBBBBBBBB -j KUBE-SEP-2222222222222222
-[7:420] -A KUBE-SEP-1111111111111111 -p tcp -m tcp -j DNAT --to-destination 10.99.9.9:1
-[5:300] -A KUBE-SEP-2222222222222222 -p tcp -m tcp -j DNAT --to-destination 10.64.0.2:8080
-COMMIT
-`;
+/** The line of the second block's KUBE-SEP-1111 DNAT rule. */
+const SECOND_SEP_DNAT_LINE = 25;
 
-describe('a nat table twice', () => {
-  const ruleset = parseIptablesSave(DUMP);
-  const model = buildKubeModel(ruleset);
-  const endpoints = (id: string) =>
-    model.byId.get(id)!.endpoints.map((e) => [e.chain, e.address, e.probability, e.packets, e.dnatRule?.line]);
+describe('a nat table twice: the last block is the table', () => {
+  const ruleset = parseIptablesSave(natTwice());
 
-  it('warns of the jumps the first table cannot resolve, and reads on', () => {
-    expect(ruleset.diagnostics.map((d) => [d.severity, d.line])).toEqual([
-      ['warning', 8],
-      ['warning', 10],
+  it('parses both blocks without complaint, and counts only the last', () => {
+    expect(ruleset.diagnostics).toEqual([]);
+    expect(ruleset.tables.map((t) => t.line)).toEqual([1, 13]);
+    expect(liveTables(ruleset).map((t) => t.line)).toEqual([13]);
+  });
+
+  it('models the services and endpoints of the last block only', () => {
+    const model = buildKubeModel(ruleset);
+    expect(model.services.map((s) => s.id)).toEqual(['ns/b:http']);
+    expect(model.byId.get('ns/b:http')!.endpoints.map((e) => [e.chain, e.address, e.probability, e.packets, e.dnatRule?.line])).toEqual([
+      ['KUBE-SEP-1111111111111111', '10.99.9.9:1', 0.5, 7, SECOND_SEP_DNAT_LINE],
+      ['KUBE-SEP-2222222222222222', '10.64.0.2:8080', 0.5, 5, 26],
     ]);
   });
 
-  it('follows a jump to a chain only the second table declares (found by name)', () => {
-    expect(model.byId.get('ns/b:http')!.chains.svc).toBe('KUBE-SVC-BBBBBBBBBBBBBBBB');
-    expect(endpoints('ns/a:http')).toEqual([
-      ['KUBE-SEP-1111111111111111', '10.64.0.1:8080', 0.5, 3, 11],
-      ['KUBE-SEP-2222222222222222', '10.64.0.2:8080', 0.5, 5, 20],
+  it('finds a chain both blocks declare in the last one', () => {
+    expect(findChain(ruleset, 'nat', 'KUBE-SEP-1111111111111111', 'ipv4')!.rules[0]!.line).toBe(SECOND_SEP_DNAT_LINE);
+    expect(findChain(ruleset, 'nat', 'KUBE-SVC-AAAAAAAAAAAAAAAA', 'ipv4')).toBeUndefined();
+  });
+
+  it('traces through the last block: the first block\'s service is not there', () => {
+    const node = { localAddresses: ['172.16.1.10'] };
+    const gone = tracePacket(ruleset, { protocol: 'tcp', src: '10.0.0.5', dst: '10.96.0.10', dport: 80 }, node);
+    expect(gone.outcomes.map((o) => o.dnat)).toEqual([null]);
+    const there = tracePacket(ruleset, { protocol: 'tcp', src: '10.0.0.5', dst: '10.96.0.20', dport: 80 }, node);
+    expect(there.outcomes.map((o) => [o.probability, o.dnat])).toEqual([
+      [0.5, '10.99.9.9:1'],
+      [0.5, '10.64.0.2:8080'],
     ]);
   });
 
-  it("takes the first table's chain when the second table's rules jump to its namesake", () => {
-    // KUBE-SVC-BBBB (second table) jumps to the second table's KUBE-SEP-1111; the first table's is the one that counts.
-    expect(endpoints('ns/b:http')).toEqual([
-      ['KUBE-SEP-1111111111111111', '10.64.0.1:8080', 0.5, 3, 11],
-      ['KUBE-SEP-2222222222222222', '10.64.0.2:8080', 0.5, 5, 20],
-    ]);
+  it('counts the last block\'s rules between snapshots', () => {
+    const prev = parseIptablesSave(natTwice({ first: 3, second: 7 }));
+    const cur = parseIptablesSave(natTwice({ first: 100, second: 9 }));
+    const diff = diffSnapshots({ ruleset: prev, takenAtMs: 0 }, { ruleset: cur, takenAtMs: 1000 });
+    expect(diff.chainRules('nat', 'ipv4', 'KUBE-SEP-1111111111111111')!.map((d) => d.deltaPackets)).toEqual([2]);
+    expect(diff.countedRules().map((d) => [d.rule.line, d.deltaPackets])).toEqual([[SECOND_SEP_DNAT_LINE, 2]]);
+    expect(diff.rule(cur.tables[0]!.rules.at(-1)!)).toBeUndefined();
   });
 });

@@ -278,7 +278,6 @@ describe('runExplorer with --source-cmd', () => {
     const done = runExplorer({
       snapshot: await loadSnapshot(spec),
       source: spec,
-      live: true,
       intervalSeconds: 0.2,
       stdin: stdin as unknown as NodeJS.ReadStream,
       stdout: stdout as unknown as NodeJS.WriteStream,

@@ -1,6 +1,7 @@
 /** Small inline dumps and one-line traces for the tracer's unit tests. */
 import { expect } from 'vitest';
-import { parseErrors, parseIptablesSave, type Ruleset } from '../../src/core/parse/index.js';
+import type { Ruleset } from '../../src/core/parse/index.js';
+import { parseCleanly } from '../helpers/parse.js';
 import { tracePacket, type Outcome, type Packet, type TraceOptions, type TraceResult } from '../../src/core/trace/index.js';
 
 /** The node's addresses in these tests. */
@@ -10,9 +11,7 @@ export const NODE_IPS = ['192.168.0.2', '2001:db8::2'];
 export function save(text: string): Ruleset {
   const lines = text.split('\n');
   const body = lines.map((l) => l.trim()).filter((l, i) => l !== '' || (i > 0 && i < lines.length - 1));
-  const rs = parseIptablesSave(body.join('\n') + '\n');
-  expect(parseErrors(rs)).toEqual([]);
-  return rs;
+  return parseCleanly(body.join('\n') + '\n');
 }
 
 export function trace(

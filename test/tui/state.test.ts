@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand, parseHostPort } from '../../src/tui/model/commands.js';
-import { moveCursor, resolveCursor, scrollInto, type Movement } from '../../src/tui/model/list-window.js';
+import { parseCommand, parseHostPort } from '../../src/tui/state/commands.js';
+import { moveCursor, resolveCursor, scrollInto, type Movement } from '../../src/tui/state/list-window.js';
 import { current, initialState, reducer, traceForm, type Action, type ChainRef, type CommandEnv, type State } from '../../src/tui/state.js';
 
 const env: CommandEnv = {

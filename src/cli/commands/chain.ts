@@ -1,6 +1,6 @@
 /** `kubechains chain NAME`: one chain's rules with counters, like `iptables -L -v -n --line-numbers`. */
-import { chainReferences, humanCount, listingColumns, ruleSummary } from '../../core/listing.js';
-import type { Chain, Family, Ruleset, TableName } from '../../core/parse/types.js';
+import { chainReferences, humanCount, listingColumns, listingOptions } from '../../core/index.js';
+import { liveTables, type Chain, type Family, type Ruleset, type TableName } from '../../core/parse/index.js';
 import { EXIT_NO_ANSWER, EXIT_OK } from '../io.js';
 import { renderTable, type Column } from '../table.js';
 import type { CommandContext } from './context.js';
@@ -58,7 +58,7 @@ export function lookupChain(ruleset: Ruleset, name: string, table: TableName | n
 }
 
 function chainsIn(ruleset: Ruleset, table: TableName): Chain[] {
-  return ruleset.tables.filter((t) => t.name === table).flatMap((t) => t.chains);
+  return liveTables(ruleset).filter((t) => t.name === table).flatMap((t) => t.chains);
 }
 
 /** A few chain names containing what was typed, for the "did you mean" hint. */
@@ -110,7 +110,7 @@ function printChain(ruleset: Ruleset, chain: Chain, { out }: CommandContext): vo
       cols.out,
       cols.source,
       cols.destination,
-      ruleSummary(r),
+      listingOptions(r),
     ];
   });
   for (const line of renderTable(columns, rows, null)) out.line(line);
@@ -143,7 +143,7 @@ function chainJson(ruleset: Ruleset, chain: Chain) {
         out: cols.out,
         source: cols.source,
         destination: cols.destination,
-        summary: ruleSummary(r),
+        summary: listingOptions(r),
         text: r.text,
       };
     }),

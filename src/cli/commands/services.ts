@@ -1,11 +1,9 @@
 /** `kubechains services`: every service port, as a table for people or {"services": [...]}. */
-import { buildKubeModel } from '../../core/kube/index.js';
-import type { ServicePort } from '../../core/kube/types.js';
-import { humanCount } from '../../core/listing.js';
-import { hostPort } from '../../core/trace/addr.js';
+import { buildKubeModel, serviceType, type ServicePort } from '../../core/kube/index.js';
+import { humanCount } from '../../core/index.js';
+import { hostPort } from '../../core/trace/index.js';
 import { EXIT_OK } from '../io.js';
 import { serviceJson } from '../json.js';
-import { serviceType } from '../service-type.js';
 import { renderTable, type Column } from '../table.js';
 import type { CommandContext } from './context.js';
 

@@ -1,8 +1,6 @@
 /** `kubechains trace --dst IP:PORT`: every outcome of one new connection, rule by rule. */
-import { tracePacket } from '../../core/trace/index.js';
-import { familyOfIp, hostPort } from '../../core/trace/addr.js';
-import type { Packet, TraceResult } from '../../core/trace/types.js';
-import { DEFAULT_CLIENT, missingServiceJumps } from '../../core/which.js';
+import { tracePacket, familyOfIp, hostPort, type Packet, type TraceResult } from '../../core/trace/index.js';
+import { DEFAULT_CLIENT, missingServiceJumps } from '../../core/index.js';
 import { EXIT_OK, EXIT_USAGE } from '../io.js';
 import { traceJson } from '../json.js';
 import { outcomeHeadline, percent, stepLabel, stepText } from '../outcome-text.js';

@@ -1,13 +1,11 @@
 /** `kubechains which QUERY`: each entry point of the matched service ports and every outcome of a packet to it. */
-import { buildKubeModel, findServices } from '../../core/kube/index.js';
-import type { EntryKind } from '../../core/kube/types.js';
+import { buildKubeModel, findServices, serviceType, type EntryKind } from '../../core/kube/index.js';
 import { tracePacket } from '../../core/trace/index.js';
-import { entryLabel, formatMainLine, mainLine, missingServiceJumps, pathByHook, whichService, type EntryProbe, type ServiceWhich } from '../../core/which.js';
+import { entryLabel, formatMainLine, mainLine, missingServiceJumps, pathByHook, whichService, type EntryProbe, type ServiceWhich } from '../../core/index.js';
 import { fuzzyServices } from '../fuzzy.js';
 import { EXIT_NO_ANSWER, EXIT_OK, type Output } from '../io.js';
 import { outcomeJson, packetJson, serviceJson } from '../json.js';
 import { outcomeHeadline, percent } from '../outcome-text.js';
-import { serviceType } from '../service-type.js';
 import type { CommandContext } from './context.js';
 
 const KIND_LABEL: Readonly<Record<EntryKind, string>> = {

@@ -45,7 +45,7 @@ function indexOf(ruleset: Ruleset): SnapshotIndex {
   return idx;
 }
 
-function modelOf(s: Snapshot): KubeModel {
+function snapshotModel(s: Snapshot): KubeModel {
   if (s.model) {
     models.set(s.ruleset, s.model);
     return s.model;
@@ -122,11 +122,11 @@ class Diff implements CounterDiff {
     }
     this.intervalSeconds = interval;
     this.seconds = interval !== null && interval > 0 ? interval : null;
-    if (current.model) this.curModel = modelOf(current);
+    if (current.model) this.curModel = snapshotModel(current);
   }
 
   get model(): KubeModel {
-    return (this.curModel ??= modelOf(this.current));
+    return (this.curModel ??= snapshotModel(this.current));
   }
 
   rule(rule: Rule): RuleDelta | undefined {

@@ -5,6 +5,7 @@
  * position by position without building anything.
  */
 import { ruleArgsText } from '../parse/serialize.js';
+import { liveTables } from '../parse/live-tables.js';
 import { TABLE_NAMES, type Chain, type Family, type Rule, type Ruleset, type Table, type TableName } from '../parse/types.js';
 
 /** Slot of a (family, table) pair: 0..9, for arrays instead of string-keyed maps on hot paths. */
@@ -17,59 +18,30 @@ export const TABLE_SLOTS = TABLE_NAMES.length * 2;
 const TABLE_INDEX = Object.fromEntries(TABLE_NAMES.map((t, i) => [t, i])) as Record<TableName, number>;
 
 /**
- * Where a snapshot's chains are: built once per Ruleset (≤ 10 tables, no per-rule work). When a
- * concatenated dump holds the same table of one family twice, a chain declared in both is seen as
- * one: the first declaration (its counters) with the rules of all, in dump order.
+ * Where a snapshot's chains are: built once per Ruleset (≤ 10 tables, no per-rule work), from the
+ * tables the kernel holds (parse/live-tables.ts: of a table given twice, the last).
  */
 export class SnapshotIndex {
-  private readonly tables: Table[][] = Array.from({ length: TABLE_SLOTS }, () => []);
-  private readonly merged = new Map<string, Chain | null>();
+  private readonly tables: (Table | undefined)[] = new Array<Table | undefined>(TABLE_SLOTS);
+  private readonly live: Table[];
 
   constructor(readonly ruleset: Ruleset) {
-    for (const t of ruleset.tables) this.tables[tableSlot(t.family, t.name)]!.push(t);
+    this.live = liveTables(ruleset);
+    for (const t of this.live) this.tables[tableSlot(t.family, t.name)] = t;
   }
 
-  chain(family: Family, table: TableName, name: string): Chain | undefined {
+  /** Arguments in the order of CounterDiff.chain and findChain: table, family, chain. */
+  chain(table: TableName, family: Family, name: string): Chain | undefined {
     return this.chainInSlot(tableSlot(family, table), name);
   }
 
   chainInSlot(slot: number, name: string): Chain | undefined {
-    const tables = this.tables[slot]!;
-    if (tables.length === 1) return tables[0]!.chainsByName.get(name);
-    if (tables.length === 0) return undefined;
-    const key = slot + '\u0000' + name;
-    let chain = this.merged.get(key);
-    if (chain === undefined) {
-      chain = null;
-      const rules: Rule[] = [];
-      for (const t of tables) {
-        const c = t.chainsByName.get(name);
-        if (!c) continue;
-        chain ??= { ...c, rules };
-        for (const r of c.rules) rules.push(r);
-      }
-      this.merged.set(key, chain);
-    }
-    return chain ?? undefined;
+    return this.tables[slot]?.chainsByName.get(name);
   }
 
-  /** Every chain once, in dump order (a merged chain at its first declaration). */
+  /** Every chain, in dump order. */
   *chains(): IterableIterator<Chain> {
-    const seen = new Set<string>();
-    for (const t of this.ruleset.tables) {
-      const slot = tableSlot(t.family, t.name);
-      const many = this.tables[slot]!.length > 1;
-      for (const c of t.chains) {
-        if (!many) {
-          yield c;
-          continue;
-        }
-        const k = slot + '\u0000' + c.name;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        yield this.chainInSlot(slot, c.name)!;
-      }
-    }
+    for (const t of this.live) yield* t.chains;
   }
 }
 

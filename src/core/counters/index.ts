@@ -1,4 +1,4 @@
 export * from './types.js';
 export { diffSnapshots } from './diff.js';
-export { serviceRate, endpointRate, compareRates, comparePacketRates } from './rates.js';
+export { serviceRate, endpointRate, compareRates } from './rates.js';
 export { matchRules, SnapshotIndex } from './identity.js';

@@ -1,6 +1,6 @@
 /** Helpers for views that sort by rate. */
 import type { Family } from '../parse/types.js';
-import type { CounterDelta, CounterDiff } from './types.js';
+import type { CounterDiff } from './types.js';
 
 /** A service port's packets per second since the previous snapshot, or null (new, reset, first, no interval). */
 export function serviceRate(diff: CounterDiff | null, id: string, family: Family): number | null {
@@ -20,7 +20,3 @@ export function compareRates(a: number | null | undefined, b: number | null | un
   return b! - a!;
 }
 
-/** compareRates on the packet rates of two deltas (undefined deltas last). */
-export function comparePacketRates(a: CounterDelta | undefined, b: CounterDelta | undefined): number {
-  return compareRates(a?.packetRate, b?.packetRate);
-}

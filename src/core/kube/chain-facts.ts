@@ -16,7 +16,10 @@
 import { chainRef, ruleAt, ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
 import type { Chain, Rule } from '../parse/types.js';
 import { dnatOf, SEP_PREFIX, SplitTable } from './endpoints.js';
-import { addUnique, serviceChainRoleOf, type ChainKeys, type TableSet } from './group.js';
+import type { ChainKeys } from './group.js';
+import type { KernelTable } from './kernel-table.js';
+import { addUnique } from './lists.js';
+import { serviceChainRoleOf } from './roles.js';
 import { scanRule } from './scan.js';
 import type { TrafficPolicy } from './types.js';
 
@@ -31,8 +34,8 @@ export class NatChainFacts implements ChainKeys {
    */
   private readonly byRef: Int32Array;
   private readonly byName = new Map<string, number>();
-  /** The nat tables: a name is looked up in them in order (the first table that has it). */
-  private readonly nat: TableSet;
+  /** The nat table the chains are read from (chains not from the parser are looked up there by name). */
+  private readonly nat: KernelTable;
 
   /** KUBE-SEP chains: the chain, its DNAT rule's position (-1: none) and address (null: none). */
   private readonly sepChain: Chain[];
@@ -60,10 +63,10 @@ export class NatChainFacts implements ChainKeys {
     return this.byRef.length;
   }
 
-  /** `nat`: the nat tables of one family, in dump order (the first one names a chain). */
-  constructor(nat: TableSet) {
+  /** `nat`: the nat table of one family. */
+  constructor(nat: KernelTable) {
     this.nat = nat;
-    const tables = nat.tables;
+    const chains = nat.chains;
     // Sorted by kind first, then each kind in its own loop (and function): a loop that meets
     // one kind of chain is compiled once, where one loop over the dump's sorted chains (all EXT,
     // then all FW, ...) was recompiled at every new kind.
@@ -71,31 +74,22 @@ export class NatChainFacts implements ChainKeys {
     const splits: Chain[] = [];
     const exts: Chain[] = [];
     const fws: Chain[] = [];
-    const several = tables.length > 1;
-    const seen = several ? new Set<string>() : null;
     let maxRef = -1;
     let splitRules = 0;
-    for (let t = 0; t < tables.length; t++) {
-      const chains = tables[t]!.chains;
-      for (let c = 0; c < chains.length; c++) {
-        const chain = chains[c]!;
-        const name = chain.name;
-        if (!name.startsWith('KUBE-')) continue;
-        const role = name.startsWith(SEP_PREFIX) ? 'sep' : serviceChainRoleOf(name);
-        if (role === null) continue;
-        if (seen !== null) {
-          if (seen.has(name)) continue;
-          seen.add(name);
-        }
-        const ref = chainRef(chain);
-        if (ref > maxRef) maxRef = ref;
-        if (role === 'sep') seps.push(chain);
-        else if (role === 'ext') exts.push(chain);
-        else if (role === 'fw') fws.push(chain);
-        else {
-          splits.push(chain);
-          splitRules += ruleCount(chain);
-        }
+    for (let c = 0; c < chains.length; c++) {
+      const chain = chains[c]!;
+      const name = chain.name;
+      if (!name.startsWith('KUBE-')) continue;
+      const role = name.startsWith(SEP_PREFIX) ? 'sep' : serviceChainRoleOf(name);
+      if (role === null) continue;
+      const ref = chainRef(chain);
+      if (ref > maxRef) maxRef = ref;
+      if (role === 'sep') seps.push(chain);
+      else if (role === 'ext') exts.push(chain);
+      else if (role === 'fw') fws.push(chain);
+      else {
+        splits.push(chain);
+        splitRules += ruleCount(chain);
       }
     }
     this.byRef = new Int32Array(maxRef + 1);

@@ -4,30 +4,11 @@
  * (no comments on these rules) read the same.
  *
  * The model reads every such chain of a dump into flat arrays (SplitTable: no object per jump,
- * no Rule object per rule; a 10k-service dump has ~40k jumps); splitEndpoints() and
- * endpointDnat() give the same answers as objects, for one chain.
+ * no Rule object per rule; a 10k-service dump has ~40k jumps).
  */
 import { ruleAt, ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
 import type { Chain, Rule } from '../parse/types.js';
 import { hasOption, optionWord, scanRule, type RuleFacts } from './scan.js';
-
-export interface EndpointJump {
-  readonly chain: string;
-  /** Chance that a new connection entering the chain takes this jump. */
-  probability: number;
-  /** The first rule that jumps there by statistics (or the affinity rule when there is none). */
-  readonly rule: Rule;
-  /** Filled by the model: the KUBE-SEP chain's DNAT, null when the chain is missing or has none. */
-  dnat?: { readonly rule: Rule; readonly address: string } | null;
-}
-
-export interface EndpointSplit {
-  readonly jumps: EndpointJump[];
-  /** `-m recent --rcheck --seconds N` on the affinity rules: ClientIP session affinity. */
-  readonly affinitySeconds: number | null;
-  /** Rules that mark the traffic for dropping (old layouts: "has no local endpoints" -> KUBE-MARK-DROP). */
-  readonly dropRules: Rule[];
-}
 
 export const SEP_PREFIX = 'KUBE-SEP-';
 
@@ -158,26 +139,6 @@ export class SplitTable {
   }
 }
 
-/**
- * Walk the chain's rules in order, splitting the remaining chance at each
- * `-m statistic --mode random --probability p` jump: p of what is left goes to the jump.
- * Affinity checks (`--rcheck`) do not split: a new client has no entry in the recent list.
- */
-export function splitEndpoints(chain: Chain): EndpointSplit {
-  const t = new SplitTable(1, ruleCount(chain));
-  const s = t.read(chain);
-  const jumps: EndpointJump[] = [];
-  for (let j = t.start[s]!; j < t.start[s]! + t.count[s]!; j++) {
-    jumps.push({ chain: t.jumpChain[j]!, probability: t.jumpProbability[j]!, rule: ruleAt(chain, t.jumpAt[j]!) });
-  }
-  return { jumps, affinitySeconds: t.affinitySeconds(s), dropRules: t.dropRules(s) };
-}
-
-/** p of `-m statistic --mode random --probability p` (1/n for `--mode nth --every n`), null when the rule has no such match. */
-export function statisticProbability(rule: Rule): number | null {
-  return factsProbability(scanRule(rule.text));
-}
-
 /** Fast path: kube-proxy's statistic rules read without building RuleFacts. */
 function textProbability(text: string): number | null {
   const mode = optionWord(text, '--mode');
@@ -209,8 +170,3 @@ export function dnatOf(chain: Chain): { at: number; address: string } | null {
   return null;
 }
 
-/** The DNAT rule of a KUBE-SEP chain and where it sends the packet. */
-export function endpointDnat(chain: Chain): { rule: Rule; address: string } | null {
-  const d = dnatOf(chain);
-  return d === null ? null : { rule: ruleAt(chain, d.at), address: d.address };
-}

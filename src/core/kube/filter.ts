@@ -6,14 +6,17 @@
 import { ruleAt, ruleCount, targetAt, textAt } from '../parse/rule.js';
 import type { Chain } from '../parse/types.js';
 import { serviceIdFromComment } from './comments.js';
-import { addUnique, destination, factsProtocol, listHas, toPort, type Group, type ServiceIndex, type TableSet } from './group.js';
+import type { Group, ServiceIndex } from './group.js';
+import type { KernelTable } from './kernel-table.js';
+import { addUnique, listHas } from './lists.js';
+import { destination, factsProtocol, toPort } from './rule-values.js';
 import { scanRule, type RuleFacts } from './scan.js';
 import type { EntryKind } from './types.js';
 
 const FILTER_CHAINS = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-PROXY-FIREWALL', 'KUBE-NODEPORTS'] as const;
 const NOT_ACCEPTED_BY = ' traffic not accepted by ';
 
-export function readFilterRules(index: ServiceIndex, filter: TableSet): void {
+export function readFilterRules(index: ServiceIndex, filter: KernelTable): void {
   const healthChecks: { id: string; port: number | null }[] = [];
   for (const chainName of FILTER_CHAINS) {
     const chain = filter.chain(chainName);

@@ -5,6 +5,7 @@
  * ("ns/name:port" exactly, "ns/name" for all its ports), else a case-insensitive substring of
  * the id. A form that matches nothing falls through to the substring search.
  */
+import { familyOfIp, parsePortNumber, splitHostPort } from '../trace/addr.js';
 import type { KubeModel, ServicePort } from './types.js';
 
 export function findServices(model: KubeModel, query: string): ServicePort[] {
@@ -46,45 +47,16 @@ export function findServices(model: KubeModel, query: string): ServicePort[] {
 
 /** "1.2.3.4", "1.2.3.4:80", "fd00::1", "[fd00::1]:80" -> address and port; null for anything else. */
 export function parseAddressQuery(q: string): { address: string; port: number | null } | null {
-  if (q.startsWith('[')) {
-    const close = q.indexOf(']');
-    if (close < 0) return null;
-    const address = q.slice(1, close);
-    const rest = q.slice(close + 1);
-    if (!isIPv6(address)) return null;
-    if (rest === '') return { address, port: null };
-    return rest.startsWith(':') && isPort(rest.slice(1)) ? { address, port: Number(rest.slice(1)) } : null;
-  }
-  if (isIPv6(q)) return { address: q, port: null };
-  const colon = q.indexOf(':');
-  const host = colon < 0 ? q : q.slice(0, colon);
-  if (!isIPv4(host)) return null;
-  if (colon < 0) return { address: host, port: null };
-  const port = q.slice(colon + 1);
-  return isPort(port) ? { address: host, port: Number(port) } : null;
+  const hp = splitHostPort(q);
+  const family = hp === null ? null : familyOfIp(hp.host);
+  if (hp === null || family === null || (hp.bracketed && family !== 'ipv6')) return null;
+  if (hp.port === null) return { address: hp.host, port: null };
+  const port = parsePortNumber(hp.port);
+  return port === null ? null : { address: hp.host, port };
 }
 
 function sameAddress(a: string | null, b: string): boolean {
   return a !== null && a.toLowerCase() === b.toLowerCase();
-}
-
-function isIPv4(s: string): boolean {
-  const parts = s.split('.');
-  return parts.length === 4 && parts.every((p) => isDigits(p) && p.length <= 3 && Number(p) <= 255);
-}
-
-function isIPv6(s: string): boolean {
-  if (s.indexOf(':') === s.lastIndexOf(':')) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    const ok = c === ':' || c === '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-function isPort(s: string): boolean {
-  return isDigits(s) && s.length <= 5 && Number(s) <= 65535;
 }
 
 function isDigits(s: string): boolean {

@@ -1,71 +1,14 @@
-/** What the model learns about each service port while reading a dump, and the small readers its parts share. */
-import { chainNamed } from '../parse/rule.js';
-import type { Chain, Family, Rule, Table, TableName } from '../parse/types.js';
-import type { RuleFacts } from './scan.js';
+/** What the model learns about each service port while reading a dump, and the index it finds them by. */
+import type { Chain, Family, Rule } from '../parse/types.js';
+import { unique } from './lists.js';
+import { chainPrefix, type Role } from './roles.js';
 import type { EntryKind, Protocol, ServiceChains, TrafficPolicy } from './types.js';
-
-export type Role = keyof ServiceChains;
-
-const ROLE_PREFIXES: readonly string[] = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-XLB-'];
-const ROLES: readonly Role[] = ['svc', 'svl', 'ext', 'fw', 'xlb'];
-
-export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
-
-/** A kube-proxy per-service chain's role and hash ("KUBE-SVC-ABC" -> svc, "ABC"), or null. */
-export function serviceChainRole(name: string): { role: Role; hash: string } | null {
-  const i = rolePrefix(name);
-  return i < 0 ? null : { role: ROLES[i]!, hash: name.slice(ROLE_PREFIXES[i]!.length) };
-}
-
-/** The roles of `roleOrder`, in the order found. */
-export function rolesInOrder(order: number): Role[] {
-  const out: Role[] = [];
-  for (let o = order; o > 0; o = Math.floor(o / 8)) out.unshift(ROLES[(o % 8) - 1]!);
-  return out;
-}
-
-export function roleNumber(role: Role): number {
-  return ROLES.indexOf(role) + 1;
-}
-
-/** serviceChainRole without the hash (no allocation): the role, or null. */
-export function serviceChainRoleOf(name: string): Role | null {
-  const i = rolePrefix(name);
-  return i < 0 ? null : ROLES[i]!;
-}
-
-// Plain loops over arrays: this runs for every kube chain and jump, much of it before the
-// optimizing compiler has caught up, where for-of and destructuring allocate.
-function rolePrefix(name: string): number {
-  if (!name.startsWith('KUBE-')) return -1;
-  for (let i = 0; i < ROLE_PREFIXES.length; i++) if (name.startsWith(ROLE_PREFIXES[i]!)) return i;
-  return -1;
-}
 
 export interface LayoutSigns {
   /** XLB chains, KUBE-MARK-DROP in service chains, node ports straight to KUBE-SVC, masquerade in KUBE-SERVICES. */
   legacy: boolean;
   /** Any kube-proxy top-level chain at all. */
   kube: boolean;
-}
-
-/** The tables of one name and family (a concatenated dump may hold more than one). */
-export class TableSet {
-  /** In dump order: the first table that has a chain names it. */
-  readonly tables: Table[];
-  constructor(all: readonly Table[], name: TableName, family: Family) {
-    this.tables = all.filter((t) => t.name === name && t.family === family);
-  }
-  get empty(): boolean {
-    return this.tables.length === 0;
-  }
-  chain(name: string): Chain | undefined {
-    for (const t of this.tables) {
-      const c = chainNamed(t, name);
-      if (c) return c;
-    }
-    return undefined;
-  }
 }
 
 /** An entry rule, by its chain and position (its Rule object is made only if someone asks). */
@@ -81,7 +24,7 @@ export interface RawEntry {
 export class Group {
   /** Every role present from the start (undefined until found): one object shape for all groups. */
   readonly chains: ServiceChains = { svc: undefined, ext: undefined, svl: undefined, fw: undefined, xlb: undefined };
-  /** The roles in the order their chains were found, 3 bits each (ROLES index + 1), first found highest. */
+  /** The roles in the order their chains were found, 3 bits each (roles.ts roleNumber), first found highest. */
   roleOrder = 0;
   protocol: Protocol | null = null;
   /** The first id named by the entry rules' comments, and any other ids they name, in order. */
@@ -203,7 +146,7 @@ export class ServiceIndex {
     let group = this.chainGroup(chain, ref);
     if (group) return group;
     // The hash is only needed for a chain not seen yet: sliced here, not for every entry rule.
-    const hash = chain.slice(ROLE_PREFIXES[ROLES.indexOf(role)]!.length);
+    const hash = chain.slice(chainPrefix(role).length);
     group = this.byHash.get(hash);
     if (!group) {
       group = new Group(this.family, hash);
@@ -251,47 +194,3 @@ export class ServiceIndex {
   }
 }
 
-/** "10.0.0.1/32" -> "10.0.0.1", "fd00::1/128" -> "fd00::1"; wider CIDRs stay as written. */
-export function hostAddress(cidr: string): string {
-  if (cidr.endsWith('/32') && cidr.indexOf(':') < 0) return cidr.slice(0, -3);
-  if (cidr.endsWith('/128')) return cidr.slice(0, -4);
-  return cidr;
-}
-
-export function destination(f: RuleFacts): string | null {
-  return f.destination === undefined || f.destinationNegated ? null : hostAddress(f.destination);
-}
-
-export function factsProtocol(f: RuleFacts): Protocol | null {
-  return f.protocolNegated ? null : asProtocol(f.protocol);
-}
-
-function asProtocol(p: string | undefined): Protocol | null {
-  return p === 'tcp' || p === 'udp' || p === 'sctp' ? p : null;
-}
-
-export function toPort(s: string | undefined): number | null {
-  if (s === undefined || s === '' || s.length > 5) return null;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
-  }
-  const n = Number(s);
-  return n <= 65535 ? n : null;
-}
-
-export function addUnique(list: string[], value: string): void {
-  if (!list.includes(value)) list.push(value);
-}
-
-/** Whether a list that may not exist yet holds `value`. */
-export function listHas(list: readonly string[] | null, value: string): boolean {
-  return list !== null && list.includes(value);
-}
-
-/** What a list that no rule added to is in the model: one frozen empty array for all. */
-export const EMPTY: readonly never[] = Object.freeze([]);
-
-export function unique(list: readonly string[]): string[] {
-  return list.length <= 1 ? [...list] : [...new Set(list)];
-}

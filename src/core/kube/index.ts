@@ -1,7 +1,7 @@
 export * from './types.js';
+export { serviceType, type ServiceType } from './service-type.js';
 export * from './names.js';
 export { buildKubeModel, serviceChainRole, hostAddress } from './model.js';
 export { findServices, parseAddressQuery } from './find.js';
-export { splitEndpoints, statisticProbability, endpointDnat, type EndpointJump, type EndpointSplit } from './endpoints.js';
 export { serviceIdFromComment, entryComment, splitServiceId, looksLikeServiceId } from './comments.js';
 export { rebaseKubeModel, refreshKubeModel } from './rebase.js';

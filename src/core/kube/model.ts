@@ -10,30 +10,34 @@ import type { Chain, Family, Rule, Ruleset } from '../parse/types.js';
 import { NatChainFacts } from './chain-facts.js';
 import { endpointFromComment, splitServiceId } from './comments.js';
 import { readFilterRules } from './filter.js';
-import { EMPTY, hostAddress, ServiceIndex, TableSet, type Group, type LayoutSigns } from './group.js';
+import { ServiceIndex, type Group, type LayoutSigns } from './group.js';
+import { KernelTable } from './kernel-table.js';
+import { EMPTY } from './lists.js';
+import { hostAddress } from './rule-values.js';
 import { LazyMap } from './lazy-map.js';
 import { readNatEntries, readServiceChains, resolveIdentity } from './nat.js';
 import { scanRule } from './scan.js';
 import type { Endpoint, EntryKind, EntryPoint, KubeModel, Protocol, ServicePort, TrafficPolicy } from './types.js';
 
-export { hostAddress, serviceChainRole } from './group.js';
+export { serviceChainRole } from './roles.js';
+export { hostAddress } from './rule-values.js';
 
 export function buildKubeModel(ruleset: Ruleset): KubeModel {
   const hasCounters = countsRules(ruleset);
   const layout: LayoutSigns = { legacy: false, kube: false };
   const services: ServicePort[] = [];
   for (const family of ['ipv4', 'ipv6'] as const) {
-    const nat = new TableSet(ruleset.tables, 'nat', family);
-    const filter = new TableSet(ruleset.tables, 'filter', family);
+    const nat = new KernelTable(ruleset, 'nat', family);
+    const filter = new KernelTable(ruleset, 'filter', family);
     if (nat.empty && filter.empty) continue;
     for (const s of buildFamily(family, nat, filter, hasCounters, layout)) services.push(s);
   }
   services.sort(compareServices);
-  return modelOf(services, layout.legacy ? 'legacy' : layout.kube || services.length > 0 ? 'current' : 'none');
+  return modelFromServices(services, layout.legacy ? 'legacy' : layout.kube || services.length > 0 ? 'current' : 'none');
 }
 
 /** The model of services already in model order. */
-export function modelOf(services: ServicePort[], layout: KubeModel['layout']): KubeModel {
+export function modelFromServices(services: ServicePort[], layout: KubeModel['layout']): KubeModel {
   return {
     services,
     // Both built on first use: `services --json` never looks a service up by id or asks who
@@ -51,8 +55,8 @@ export function countsRules(ruleset: Ruleset): boolean {
 
 function buildFamily(
   family: Family,
-  nat: TableSet,
-  filter: TableSet,
+  nat: KernelTable,
+  filter: KernelTable,
   hasCounters: boolean,
   layout: LayoutSigns,
 ): ServicePort[] {

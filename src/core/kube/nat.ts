@@ -6,28 +6,17 @@ import { ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
 import type { Chain } from '../parse/types.js';
 import type { NatChainFacts } from './chain-facts.js';
 import { entryComment, looksLikeServiceId, serviceIdFromComment } from './comments.js';
-import {
-  addUnique,
-  destination,
-  factsProtocol,
-  PROTOCOLS,
-  roleNumber,
-  rolesInOrder,
-  serviceChainRoleOf,
-  setChainNumber,
-  toPort,
-  type Group,
-  type LayoutSigns,
-  type Role,
-  type ServiceIndex,
-  type TableSet,
-} from './group.js';
+import { setChainNumber, type Group, type LayoutSigns, type ServiceIndex } from './group.js';
+import type { KernelTable } from './kernel-table.js';
+import { addUnique } from './lists.js';
+import { roleNumber, rolesInOrder, serviceChainRoleOf, type Role } from './roles.js';
+import { destination, factsProtocol, PROTOCOLS, toPort } from './rule-values.js';
 import { portProtoHash } from './names.js';
 import { scanRule, type RuleFacts } from './scan.js';
 import type { EntryKind, Protocol } from './types.js';
 
 /** Every jump from KUBE-SERVICES / KUBE-NODEPORTS to a service chain starts or extends a group. */
-export function readNatEntries(index: ServiceIndex, nat: TableSet, facts: NatChainFacts, layout: LayoutSigns): void {
+export function readNatEntries(index: ServiceIndex, nat: KernelTable, facts: NatChainFacts, layout: LayoutSigns): void {
   for (const entryChain of ['KUBE-SERVICES', 'KUBE-NODEPORTS'] as const) {
     const chain = nat.chain(entryChain);
     if (chain) readEntryChain(index, chain, entryChain === 'KUBE-NODEPORTS', facts, layout);
@@ -167,7 +156,7 @@ function dnatProtocol(split: number, facts: NatChainFacts): Protocol | null {
  * hashing needed); otherwise the candidate whose hash matches the chain names, trying the
  * comments of the service's own chains too, and every protocol when none was written.
  */
-export function resolveIdentity(g: Group, nat: TableSet, facts: NatChainFacts): void {
+export function resolveIdentity(g: Group, nat: KernelTable, facts: NatChainFacts): void {
   const named = g.idCandidates();
   if (named.length === 1 && g.protocol !== null) {
     g.id = named[0]!;
@@ -196,7 +185,7 @@ export function resolveIdentity(g: Group, nat: TableSet, facts: NatChainFacts): 
 }
 
 /** Ids named by comments anywhere in the service's chains (EXT, FW, SVC, SEP, ...). */
-function chainCommentIds(g: Group, nat: TableSet, facts: NatChainFacts): string[] {
+function chainCommentIds(g: Group, nat: KernelTable, facts: NatChainFacts): string[] {
   const ids: string[] = [];
   const names: string[] = [];
   for (const role of rolesInOrder(g.roleOrder)) names.push(g.chains[role]!);

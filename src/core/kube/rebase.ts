@@ -8,7 +8,7 @@
 import { counterpartChains } from '../parse/same.js';
 import { ownerChain, ruleAt } from '../parse/rule.js';
 import type { Chain, Rule, Ruleset } from '../parse/types.js';
-import { buildKubeModel, countsRules, modelOf, ModelEndpoint, ModelEntryPoint } from './model.js';
+import { buildKubeModel, countsRules, modelFromServices, ModelEndpoint, ModelEntryPoint } from './model.js';
 import type { Endpoint, EntryPoint, KubeModel, ServicePort } from './types.js';
 
 /**
@@ -26,7 +26,7 @@ export function rebaseKubeModel(model: KubeModel, from: Ruleset, to: Ruleset): K
     if (s === null) return null;
     services[i] = s;
   }
-  return modelOf(services, model.layout);
+  return modelFromServices(services, model.layout);
 }
 
 function rebaseService(s: ServicePort, counterpart: ReadonlyMap<Chain, Chain>, hasCounters: boolean): ServicePort | null {

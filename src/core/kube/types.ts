@@ -1,7 +1,7 @@
 /** The kube-proxy view of a Ruleset: one ServicePort per (service, port), as `services --json` lists them. */
-import type { Family, Rule } from '../parse/types.js';
+import type { Family, Protocol, Rule } from '../parse/types.js';
 
-export type Protocol = 'tcp' | 'udp' | 'sctp';
+export type { Protocol } from '../parse/types.js';
 export type TrafficPolicy = 'Cluster' | 'Local';
 
 /** kube-proxy's per-service chains, by role (servicePortChainName, externalTrafficChain, ...). */

@@ -3,4 +3,6 @@ export { parseIptablesSave, EXTENSION_TARGETS, MAX_LINE_LENGTH, type ParseOption
 export { serializeRuleset, ruleLine, chainLine, ruleArgsText, quoteSaveString } from './serialize.js';
 export { tokenize, type Token } from './tokenize.js';
 export * from './query.js';
+export { liveTables, liveTable } from './live-tables.js';
 export { counterpartChains, holdSameRules } from './same.js';
+export { countersAt, ruleAt, ruleCount, tableRuleCount, targetAt } from './rule.js';

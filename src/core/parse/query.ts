@@ -1,4 +1,5 @@
 /** Small read helpers over parsed rules, shared by the kube model, the tracer and the views. */
+import { liveTable, liveTables } from './live-tables.js';
 import type { Chain, Family, Rule, RuleArg, Ruleset, Table, TableName } from './types.js';
 
 /** The first option called `name` (optionally of one module), or undefined. */
@@ -20,23 +21,18 @@ export function ruleComment(rule: Rule): string | undefined {
   return argValue(rule, '--comment');
 }
 
+/** The table as the kernel holds it after restoring the dump (see live-tables.ts). */
 export function findTable(ruleset: Ruleset, name: TableName, family?: Family): Table | undefined {
-  return ruleset.tables.find((t) => t.name === name && (family === undefined || t.family === family));
+  return liveTable(ruleset, name, family);
 }
 
 export function findChain(ruleset: Ruleset, table: TableName, chain: string, family?: Family): Chain | undefined {
-  for (const t of ruleset.tables) {
+  for (const t of liveTables(ruleset)) {
     if (t.name !== table || (family !== undefined && t.family !== family)) continue;
     const c = t.chainsByName.get(chain);
     if (c) return c;
   }
   return undefined;
-}
-
-/** Every family present in the dump, IPv4 first. */
-export function familiesOf(ruleset: Ruleset): Family[] {
-  const fams = new Set(ruleset.tables.map((t) => t.family));
-  return (['ipv4', 'ipv6'] as const).filter((f) => fams.has(f));
 }
 
 /** Errors only: what makes a dump unusable for the CLI (warnings are printed and ignored). */

@@ -5,6 +5,10 @@
 
 export type Family = 'ipv4' | 'ipv6';
 
+/** The transport protocols kube-proxy writes service rules for. */
+export const PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
 /** The five tables iptables knows. Anything else is an error in the dump. */
 export const TABLE_NAMES = ['raw', 'mangle', 'nat', 'filter', 'security'] as const;
 export type TableName = (typeof TABLE_NAMES)[number];

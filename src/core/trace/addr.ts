@@ -162,7 +162,42 @@ export class LocalAddresses {
   }
 }
 
-/** "ip:port", or "[v6]:port" for IPv6. */
-export function hostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+/** An address and what follows its port colon, as written (splitHostPort). */
+export interface HostPortText {
+  readonly host: string;
+  /** The text after the colon, null when there is none. */
+  readonly port: string | null;
+  /** Written as `[host]`: IPv6 only. */
+  readonly bracketed: boolean;
+}
+
+/**
+ * The one reading of "address[:port]": "10.0.0.1", "10.0.0.1:80", "[fd00::1]", "[fd00::1]:80",
+ * and a bare IPv6 address (more than one colon), which has no port. Null when a bracket is not
+ * closed or is followed by anything but ":". Neither part is checked here.
+ */
+export function splitHostPort(text: string): HostPortText | null {
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0) return null;
+    const rest = text.slice(close + 1);
+    if (rest !== '' && !rest.startsWith(':')) return null;
+    return { host: text.slice(1, close), port: rest === '' ? null : rest.slice(1), bracketed: true };
+  }
+  const colon = text.indexOf(':');
+  if (colon < 0 || text.indexOf(':', colon + 1) >= 0) return { host: text, port: null, bracketed: false };
+  return { host: text.slice(0, colon), port: text.slice(colon + 1), bracketed: false };
+}
+
+/** A port 0-65535 written as 1 to 5 decimal digits, or null. */
+export function parsePortNumber(text: string): number | null {
+  if (!/^\d{1,5}$/.test(text)) return null;
+  const port = Number(text);
+  return port <= 65535 ? port : null;
+}
+
+/** "ip:port", or "[v6]:port" for IPv6; "ip" or "[v6]" without a port. */
+export function hostPort(ip: string, port: number | null): string {
+  const host = ip.includes(':') ? `[${ip}]` : ip;
+  return port === null ? host : `${host}:${port}`;
 }

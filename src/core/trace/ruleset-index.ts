@@ -1,5 +1,6 @@
 /** Per-Ruleset lookups built once and kept in a WeakMap: tables by family, compiled chains, mark bits. */
 import { findArg } from '../parse/query.js';
+import { liveTables } from '../parse/live-tables.js';
 import type { Chain, Family, Rule, Ruleset, Table, TableName } from '../parse/types.js';
 import { inCidr, parseCidr, type Cidr, type IpBytes } from './addr.js';
 import { compileRule, type CompiledRule } from './compile.js';
@@ -52,11 +53,7 @@ export function indexRuleset(ruleset: Ruleset): RulesetIndex {
 
 function buildIndex(ruleset: Ruleset): RulesetIndex {
   const tables = new Map<string, Table>();
-  for (const t of ruleset.tables) {
-    const key = `${t.family}/${t.name}`;
-    // A table repeated for the same family: the first one is what iptables-save printed first.
-    if (!tables.has(key)) tables.set(key, t);
-  }
+  for (const t of liveTables(ruleset)) tables.set(`${t.family}/${t.name}`, t);
   const plans = new Map<Chain, ChainPlan>();
   const bits = new Map<string, number>();
   const markBit = (family: Family, chain: string, fallback: number): number => {

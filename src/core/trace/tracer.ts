@@ -11,8 +11,9 @@
  * POSTROUTING (seen with a real kernel: nat PREROUTING/INPUT rules count nothing for a
  * connection to 127.0.0.1 or to a DNATed node address, while raw/mangle/filter ones do).
  */
-import type { Family, Ruleset, TableName } from '../parse/types.js';
+import { PROTOCOLS, type Family, type Ruleset, type TableName } from '../parse/types.js';
 import { LocalAddresses, parseIp } from './addr.js';
+import { hookStages, type Stage } from './hooks.js';
 import { assume, type Branch } from './branch.js';
 import type { HookEnv, MatchCtx } from './compile.js';
 import { natReason } from './reasons.js';
@@ -27,27 +28,19 @@ export const DEFAULT_INTERFACE = 'eth0';
 /** TraceOptions.maxSteps when not given. */
 export const DEFAULT_MAX_STEPS = 1_000_000;
 
-type Stage = readonly [TableName, string];
+const PREROUTING: readonly Stage[] = hookStages('PREROUTING');
+const LOCAL_IN: readonly Stage[] = hookStages('INPUT');
+const FORWARD: readonly Stage[] = [...hookStages('FORWARD'), ...hookStages('POSTROUTING')];
+const OUTPUT: readonly Stage[] = [...hookStages('OUTPUT'), ...hookStages('POSTROUTING')];
+// Back over loopback: nat is not consulted again (see above).
+const LOOPBACK_IN: readonly Stage[] = [...hookStages('PREROUTING', ['nat']), ...hookStages('INPUT', ['nat'])];
 
-const PREROUTING: readonly Stage[] = [['raw', 'PREROUTING'], ['mangle', 'PREROUTING'], ['nat', 'PREROUTING']];
-const LOCAL_IN: readonly Stage[] = [['mangle', 'INPUT'], ['filter', 'INPUT'], ['security', 'INPUT'], ['nat', 'INPUT']];
-const FORWARD: readonly Stage[] = [
-  ['mangle', 'FORWARD'], ['filter', 'FORWARD'], ['security', 'FORWARD'], ['mangle', 'POSTROUTING'], ['nat', 'POSTROUTING'],
-];
-const OUTPUT: readonly Stage[] = [
-  ['raw', 'OUTPUT'], ['mangle', 'OUTPUT'], ['nat', 'OUTPUT'], ['filter', 'OUTPUT'], ['security', 'OUTPUT'],
-  ['mangle', 'POSTROUTING'], ['nat', 'POSTROUTING'],
-];
-const LOOPBACK_IN: readonly Stage[] = [
-  ['raw', 'PREROUTING'], ['mangle', 'PREROUTING'], ['mangle', 'INPUT'], ['filter', 'INPUT'], ['security', 'INPUT'],
-];
-
-const PROTOCOLS = new Set(['tcp', 'udp', 'sctp', 'icmp']);
+const TRACE_PROTOCOLS = new Set<string>([...PROTOCOLS, 'icmp']);
 const CTSTATES = new Set(['NEW', 'ESTABLISHED', 'RELATED', 'INVALID']);
 
 /** Why a packet cannot be traced, or null when it can. */
 export function checkPacket(packet: Packet): string | null {
-  if (!PROTOCOLS.has(packet.protocol)) return `unknown protocol "${packet.protocol}" (tcp, udp, sctp or icmp)`;
+  if (!TRACE_PROTOCOLS.has(packet.protocol)) return `unknown protocol "${packet.protocol}" (tcp, udp, sctp or icmp)`;
   const src = parseIp(packet.src);
   if (!src) return `source "${packet.src}" is not an IP address`;
   const dst = parseIp(packet.dst);

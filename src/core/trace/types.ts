@@ -1,7 +1,8 @@
 /** What the tracer takes and gives: one packet in, every possible outcome out. */
-import type { Family, TableName } from '../parse/types.js';
+import type { Family, Protocol, TableName } from '../parse/types.js';
 
-export type TraceProtocol = 'tcp' | 'udp' | 'sctp' | 'icmp';
+/** What the tracer follows: a service protocol, or icmp. */
+export type TraceProtocol = Protocol | 'icmp';
 
 export interface Packet {
   readonly protocol: TraceProtocol;

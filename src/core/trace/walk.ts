@@ -3,7 +3,7 @@
  * jumps, gotos, RETURN, verdicts, NAT, marks, random splits, loops and the chain policy.
  */
 import type { Chain, Family, Table, TableName } from '../parse/types.js';
-import { LocalAddresses, hostPort, parseIp } from './addr.js';
+import { LocalAddresses, hostPort, parseIp, splitHostPort } from './addr.js';
 import { assume, cloneBranch, ruleRef, type Branch, type RuleRef } from './branch.js';
 import type { CompiledRule, HookEnv, MatchCtx } from './compile.js';
 import { verdictReason } from './reasons.js';
@@ -373,24 +373,11 @@ interface NatSpec {
 
 /** `ip`, `ip:port`, `ip-ip:port-port`, `[v6]:port`, bare `v6`, `:port`. */
 export function parseNatSpec(text: string, family: Family): NatSpec | null {
-  let addrPart: string;
-  let portPart: string | null;
-  if (text.startsWith('[')) {
-    const close = text.indexOf(']');
-    if (close < 0) return null;
-    addrPart = text.slice(1, close);
-    const rest = text.slice(close + 1);
-    if (rest === '') portPart = null;
-    else if (rest.startsWith(':')) portPart = rest.slice(1);
-    else return null;
-  } else if (family === 'ipv6' && text.split(':').length > 2) {
-    addrPart = text;
-    portPart = null;
-  } else {
-    const colon = text.indexOf(':');
-    addrPart = colon < 0 ? text : text.slice(0, colon);
-    portPart = colon < 0 ? null : text.slice(colon + 1);
-  }
+  const hp = splitHostPort(text);
+  // A bare IPv6 address in an IPv4 rule is no address at all.
+  if (hp === null || (family === 'ipv4' && !hp.bracketed && hp.host.includes(':'))) return null;
+  const addrPart = hp.host;
+  const portPart = hp.port;
   let ranged = false;
   let addr: string | null = null;
   if (addrPart !== '') {

@@ -5,7 +5,7 @@
  */
 import React from 'react';
 import { Box } from 'ink';
-import { scrollInto } from '../model/list-window.js';
+import { scrollInto } from '../state/list-window.js';
 import { useTheme } from '../theme.js';
 import { Line, type Segment } from './Line.js';
 

@@ -1,28 +1,21 @@
 /** Chain screen keys: Enter follows a jump into its chain; `r` (global) shows rules as written. */
 import { handleListKey } from '../keys/common.js';
 import { chainView } from '../model/views.js';
-import { current } from '../state.js';
-import type { ScreenProps } from '../screens/types.js';
-import { useKeys } from './use-keys.js';
+import type { ScreenProps } from './screen-props.js';
+import { useScreenKeys } from './use-keys.js';
 
 export function useChainKeys({ data, store, active }: ScreenProps, page: number): void {
-  useKeys(
-    'chain',
-    (k) => {
-      const frame = current(store.get());
-      if (frame.screen.kind !== 'chain') return;
-      const rows = chainView(data, frame.screen.ref, frame.filter);
-      handleListKey(k, store, {
-        count: rows.length,
-        keyAt: (i) => rows[i]!.key,
-        page,
-        onEnter: (cursor) => {
-          const row = rows[cursor]!;
-          if (row.into) store.dispatch({ type: 'open', screen: { kind: 'chain', ref: row.into } });
-          else store.dispatch({ type: 'message', text: row.rule.target ? `${row.rule.target} is a target, not a chain` : 'this rule only counts (no target)' });
-        },
-      });
-    },
-    active,
-  );
+  useScreenKeys('chain', store, active, (k, frame) => {
+    const rows = chainView(data, frame.screen.ref, frame.filter);
+    handleListKey(k, store, {
+      count: rows.length,
+      keyAt: (i) => rows[i]!.key,
+      page,
+      onEnter: (cursor) => {
+        const row = rows[cursor]!;
+        if (row.into) store.dispatch({ type: 'open', screen: { kind: 'chain', ref: row.into } });
+        else store.dispatch({ type: 'message', text: row.rule.target ? `${row.rule.target} is a target, not a chain` : 'this rule only counts (no target)' });
+      },
+    });
+  });
 }

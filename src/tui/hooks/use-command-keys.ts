@@ -1,7 +1,7 @@
 /** The `:` line owns the keyboard while open: letters edit it, Enter runs it, Esc closes it. */
 import { handleCommandKey } from '../keys/common.js';
 import type { ExplorerData } from '../model/explorer-data.js';
-import type { Store } from './use-store.js';
+import type { Store } from '../state.js';
 import { useKeys } from './use-keys.js';
 
 export function useCommandKeys(store: Store, data: ExplorerData, isActive: boolean): void {

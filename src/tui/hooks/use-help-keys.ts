@@ -1,6 +1,6 @@
 /** Help screen keys: scroll; Esc, ? or q leave (q quits, as everywhere). */
 import { handleListKey } from '../keys/common.js';
-import type { ScreenProps } from '../screens/types.js';
+import type { ScreenProps } from './screen-props.js';
 import { useKeys } from './use-keys.js';
 
 export function useHelpKeys({ store, active }: ScreenProps, count: number, page: number): void {

@@ -1,24 +1,17 @@
 /** Hooks screen keys: Enter opens the hook's chain. */
 import { handleListKey } from '../keys/common.js';
 import { hooksView } from '../model/views.js';
-import { current } from '../state.js';
-import type { ScreenProps } from '../screens/types.js';
-import { useKeys } from './use-keys.js';
+import type { ScreenProps } from './screen-props.js';
+import { useScreenKeys } from './use-keys.js';
 
 export function useHooksKeys({ data, store, active }: ScreenProps, page: number): void {
-  useKeys(
-    'hooks',
-    (k) => {
-      const frame = current(store.get());
-      if (frame.screen.kind !== 'hooks') return;
-      const rows = hooksView(data, frame.filter);
-      handleListKey(k, store, {
-        count: rows.length,
-        keyAt: (i) => rows[i]!.key,
-        page,
-        onEnter: (cursor) => store.dispatch({ type: 'open', screen: { kind: 'chain', ref: rows[cursor]!.ref } }),
-      });
-    },
-    active,
-  );
+  useScreenKeys('hooks', store, active, (k, frame) => {
+    const rows = hooksView(data, frame.filter);
+    handleListKey(k, store, {
+      count: rows.length,
+      keyAt: (i) => rows[i]!.key,
+      page,
+      onEnter: (cursor) => store.dispatch({ type: 'open', screen: { kind: 'chain', ref: rows[cursor]!.ref } }),
+    });
+  });
 }

@@ -7,6 +7,7 @@
 import { createContext, useContext, useEffect, useRef } from 'react';
 import { useInput } from 'ink';
 import { splitKeys, type KeyPress } from '../keys/keypress.js';
+import { current, type Frame, type Screen, type Store } from '../state.js';
 
 export interface KeyQueue {
   readonly pending: KeyPress[];
@@ -37,4 +38,19 @@ export function useKeys(owner: string, handler: (k: KeyPress) => void, isActive:
   useEffect(() => {
     if (isActive) drain();
   });
+}
+
+/** A frame whose screen is of kind `K`. */
+export type FrameOf<K extends Screen['kind']> = Frame & { readonly screen: Extract<Screen, { kind: K }> };
+
+/** useKeys for screen `kind`: the handler gets each key with the top frame, while that frame is such a screen. */
+export function useScreenKeys<K extends Screen['kind']>(kind: K, store: Store, active: boolean, handler: (k: KeyPress, frame: FrameOf<K>) => void): void {
+  useKeys(
+    kind,
+    (k) => {
+      const frame = current(store.get());
+      if (frame.screen.kind === kind) handler(k, frame as FrameOf<K>);
+    },
+    active,
+  );
 }

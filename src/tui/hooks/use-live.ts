@@ -9,11 +9,11 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { refreshKubeModel } from '../../core/kube/index.js';
-import type { PollerListener, PollerStatus } from '../../sources/poller.js';
+import { yieldToEventLoop, type PollerListener, type PollerStatus } from '../../sources/poller.js';
 import type { ExplorerData } from '../model/explorer-data.js';
 import { snapshotData } from '../model/snapshot-data.js';
 import { selectionKeys } from '../model/views.js';
-import type { Store } from './use-store.js';
+import type { Store } from '../state.js';
 
 /** What the explorer needs of a poller (src/sources/poller.ts's Poller is one). */
 export interface LiveFeed {
@@ -41,8 +41,6 @@ export interface Live {
   /** The time the ages on screen are counted to (ms since the epoch). */
   readonly now: number;
 }
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export function useLive(initial: ExplorerData, live: LiveProps | undefined, store: Store): Live {
   // A new `initial` (a re-render with other data) starts over from it. The `initial` the data

@@ -1,44 +1,38 @@
 /** Service detail keys: Enter opens the selected step's chain at its rule; `t` traces the selected entry point. */
 import { handleListKey } from '../keys/common.js';
-import { hostPort } from '../model/explorer-data.js';
-import { resolveCursor } from '../model/list-window.js';
+import { hostPort } from '../../core/index.js';
+import { resolveCursor } from '../state/list-window.js';
 import { serviceTreeView } from '../model/views.js';
-import { current, traceForm } from '../state.js';
-import type { ScreenProps } from '../screens/types.js';
-import { useKeys } from './use-keys.js';
+import { traceForm } from '../state.js';
+import type { ScreenProps } from './screen-props.js';
+import { useScreenKeys } from './use-keys.js';
 
 export function useServiceKeys({ data, store, active }: ScreenProps, page: number): void {
-  useKeys(
-    'service',
-    (k) => {
-      const frame = current(store.get());
-      if (frame.screen.kind !== 'service') return;
-      const service = data.findService(frame.screen.family, frame.screen.id);
-      const rows = service ? serviceTreeView(data, service, frame.filter) : [];
-      const keyAt = (i: number) => rows[i]!.key;
-      const handled = handleListKey(k, store, {
-        count: rows.length,
-        keyAt,
-        page,
-        onEnter: (cursor) => {
-          const open = rows[cursor]!.open;
-          if (!open) return;
-          if (!data.chain(open.ref)) {
-            store.dispatch({ type: 'message', text: `${open.ref.chain} is not in this dump`, error: true });
-            return;
-          }
-          const rule = open.rule ?? 1;
-          store.dispatch({ type: 'open', screen: { kind: 'chain', ref: open.ref }, cursor: rule - 1, key: open.rule === null ? null : String(rule) });
-        },
-      });
-      if (handled || k.ctrl || k.name !== null || k.char !== 't' || !service) return;
-      const row = rows[resolveCursor(frame.main, rows.length, keyAt)];
-      const request = row?.request;
-      const form = request
-        ? traceForm(hostPort(request.dst, request.dport), request.src, request.proto)
-        : traceForm(service.clusterIP && service.port !== null ? hostPort(service.clusterIP, service.port) : '', '', service.protocol);
-      store.dispatch({ type: 'open', screen: { kind: 'trace', form } });
-    },
-    active,
-  );
+  useScreenKeys('service', store, active, (k, frame) => {
+    const service = data.findService(frame.screen.family, frame.screen.id);
+    const rows = service ? serviceTreeView(data, service, frame.filter) : [];
+    const keyAt = (i: number) => rows[i]!.key;
+    const handled = handleListKey(k, store, {
+      count: rows.length,
+      keyAt,
+      page,
+      onEnter: (cursor) => {
+        const open = rows[cursor]!.open;
+        if (!open) return;
+        if (!data.chain(open.ref)) {
+          store.dispatch({ type: 'message', text: `${open.ref.chain} is not in this dump`, error: true });
+          return;
+        }
+        const rule = open.rule ?? 1;
+        store.dispatch({ type: 'open', screen: { kind: 'chain', ref: open.ref }, cursor: rule - 1, key: open.rule === null ? null : String(rule) });
+      },
+    });
+    if (handled || k.ctrl || k.name !== null || k.char !== 't' || !service) return;
+    const row = rows[resolveCursor(frame.main, rows.length, keyAt)];
+    const request = row?.request;
+    const form = request
+      ? traceForm(hostPort(request.dst, request.dport), request.src, request.proto)
+      : traceForm(service.clusterIP && service.port !== null ? hostPort(service.clusterIP, service.port) : '', '', service.protocol);
+    store.dispatch({ type: 'open', screen: { kind: 'trace', form } });
+  });
 }

@@ -3,13 +3,7 @@
  * event (a pasted "/nginx") each see the state the previous key left, not the last render's.
  */
 import { useCallback, useRef, useState } from 'react';
-import { reducer, type Action, type State } from '../state.js';
-
-export interface Store {
-  readonly state: State;
-  get(): State;
-  dispatch(action: Action): void;
-}
+import { reducer, type Action, type State, type Store } from '../state.js';
 
 export function useStore(init: () => State): Store {
   const ref = useRef<State | null>(null);

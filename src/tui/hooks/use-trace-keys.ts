@@ -5,12 +5,12 @@
  */
 import { handleGlobalKey, handleListKey } from '../keys/common.js';
 import { editLine, isCtrlC, type KeyPress } from '../keys/keypress.js';
-import { isProto } from '../model/commands.js';
-import { resolveCursor } from '../model/list-window.js';
+import { isProto } from '../state/commands.js';
+import { resolveCursor } from '../state/list-window.js';
 import { outcomesView, traceView } from '../model/views.js';
 import { current, type TraceForm } from '../state.js';
-import type { Store } from './use-store.js';
-import type { ScreenProps } from '../screens/types.js';
+import type { Store } from '../state.js';
+import type { ScreenProps } from './screen-props.js';
 import { useKeys } from './use-keys.js';
 
 export interface TracePages {

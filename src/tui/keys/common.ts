@@ -2,9 +2,9 @@
  * Keys every screen shares, as plain functions of a KeyPress and the newest state: quit, help,
  * the `:` and `/` lines, back, raw toggle, list movement, and Enter (which the screen defines).
  */
-import { resolveCursor } from '../model/list-window.js';
+import { resolveCursor } from '../state/list-window.js';
 import { current, type ListName } from '../state.js';
-import type { Store } from '../hooks/use-store.js';
+import type { Action, Store } from '../state.js';
 import { editLine, filteringMovementOf, isBack, isCtrlC, movementOf, type KeyPress } from './keypress.js';
 
 export interface ListKeys {
@@ -19,6 +19,16 @@ export interface ListKeys {
   readonly filterable?: boolean;
 }
 
+/** What the global character keys do (`/` only where the screen is filterable). */
+const GLOBAL_CHARS: ReadonlyMap<string, Action> = new Map<string, Action>([
+  ['q', { type: 'quit' }],
+  ['?', { type: 'help' }],
+  [':', { type: 'openInput', kind: 'command' }],
+  ['/', { type: 'openInput', kind: 'filter' }],
+  ['r', { type: 'toggleRaw' }],
+  ['p', { type: 'togglePause' }],
+]);
+
 /** Ctrl-C, q, ?, :, /, r, p and Esc/Backspace; true when the key was one of them. */
 export function handleGlobalKey(k: KeyPress, store: Store, filterable: boolean): boolean {
   const { dispatch } = store;
@@ -30,30 +40,11 @@ export function handleGlobalKey(k: KeyPress, store: Store, filterable: boolean):
     dispatch({ type: 'back' });
     return true;
   }
-  if (k.ctrl || k.name !== null) return false;
-  switch (k.char) {
-    case 'q':
-      dispatch({ type: 'quit' });
-      return true;
-    case '?':
-      dispatch({ type: 'help' });
-      return true;
-    case ':':
-      dispatch({ type: 'openInput', kind: 'command' });
-      return true;
-    case '/':
-      if (!filterable) return false;
-      dispatch({ type: 'openInput', kind: 'filter' });
-      return true;
-    case 'r':
-      dispatch({ type: 'toggleRaw' });
-      return true;
-    case 'p':
-      dispatch({ type: 'togglePause' });
-      return true;
-    default:
-      return false;
-  }
+  if (k.ctrl || k.name !== null || (k.char === '/' && !filterable)) return false;
+  const action = GLOBAL_CHARS.get(k.char);
+  if (action === undefined) return false;
+  dispatch(action);
+  return true;
 }
 
 /** The open filter line: letters edit it, Esc restores it, Tab keeps it; Enter keeps it and opens the selection. */

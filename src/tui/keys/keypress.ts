@@ -4,7 +4,7 @@
  * to whoever owns the keyboard after the previous one (the list, then the filter line).
  */
 import type { Key } from 'ink';
-import type { Movement } from '../model/list-window.js';
+import type { Movement } from '../state/list-window.js';
 
 export type KeyName =
   | 'up' | 'down' | 'left' | 'right' | 'pageUp' | 'pageDown' | 'home' | 'end'

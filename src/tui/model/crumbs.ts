@@ -1,5 +1,5 @@
 /** Breadcrumb labels and how they fit one line: hashed kube-proxy chain names shrink first. */
-import { BUILTIN_CHAINS } from '../../core/parse/types.js';
+import { BUILTIN_CHAINS } from '../../core/parse/index.js';
 import type { Frame } from '../state.js';
 import { display, keepEnd } from './format.js';
 

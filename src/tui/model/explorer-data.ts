@@ -5,11 +5,23 @@
  * snapshot gets a new ExplorerData and the views keep their selection by row key.
  */
 import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
-import { buildKubeModel, type KubeModel, type ServicePort } from '../../core/kube/index.js';
-import { findChain } from '../../core/parse/query.js';
-import { holdSameRules } from '../../core/parse/same.js';
-import { countersAt, ruleAt, ruleCount as chainRuleCount, tableRuleCount, targetAt } from '../../core/parse/rule.js';
-import type { Chain, Counters, Family, Rule, Ruleset, TableName } from '../../core/parse/types.js';
+import { chainKey, chainReferenceCounts, HOOK_TABLES, hostPort } from '../../core/index.js';
+import { buildKubeModel, serviceType, type KubeModel, type ServicePort, type ServiceType } from '../../core/kube/index.js';
+import {
+  countersAt,
+  findChain,
+  holdSameRules,
+  liveTables,
+  ruleAt,
+  ruleCount as chainRuleCount,
+  tableRuleCount,
+  type Chain,
+  type Counters,
+  type Family,
+  type Rule,
+  type Ruleset,
+  type TableName,
+} from '../../core/parse/index.js';
 import type { ChainRef, ServiceSort } from '../state.js';
 import { ruleSummary } from './rule-summary.js';
 import { createSearcher, type Searcher, type SearchRow } from './search.js';
@@ -25,8 +37,6 @@ export interface ExplorerInput {
   /** The snapshot shown before this one (live sources): deltas and rates are against it. */
   readonly previous?: CounterSnapshot | null;
 }
-
-export type ServiceType = 'LoadBalancer' | 'NodePort' | 'ExternalIP' | 'ClusterIP';
 
 export interface ServiceRow {
   readonly key: string;
@@ -101,35 +111,14 @@ export interface SearchIndexes {
   readonly rules: Map<string, Searcher>;
 }
 
-/** Kernel hook order; within a hook, the order the tables are consulted. */
-const HOOK_ORDER: readonly (readonly [string, readonly TableName[]])[] = [
-  ['PREROUTING', ['raw', 'mangle', 'nat']],
-  ['INPUT', ['mangle', 'filter', 'security', 'nat']],
-  ['FORWARD', ['mangle', 'filter', 'security']],
-  ['OUTPUT', ['raw', 'mangle', 'nat', 'filter', 'security']],
-  ['POSTROUTING', ['mangle', 'nat']],
-];
-
 const TABLE_PREFERENCE: readonly TableName[] = ['nat', 'filter', 'mangle', 'raw', 'security'];
 
 export function refKey(ref: ChainRef): string {
-  return `${ref.family}/${ref.table}/${ref.chain}`;
+  return chainKey(ref.family, ref.table, ref.chain);
 }
 
 export function serviceKey(s: ServicePort): string {
   return `${s.family} ${s.id}`;
-}
-
-export function serviceType(s: ServicePort): ServiceType {
-  if (s.loadBalancerIPs.length > 0) return 'LoadBalancer';
-  if (s.nodePort !== null) return 'NodePort';
-  if (s.externalIPs.length > 0) return 'ExternalIP';
-  return 'ClusterIP';
-}
-
-export function hostPort(address: string, port: number | null): string {
-  const host = address.includes(':') ? `[${address}]` : address;
-  return port === null ? host : `${host}:${port}`;
 }
 
 /** `before`: the data on screen until now; its search indexes carry over when the rules are the same. */
@@ -171,7 +160,7 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
 
   let chainCount = 0;
   let ruleCount = 0;
-  for (const t of ruleset.tables) {
+  for (const t of liveTables(ruleset)) {
     chainCount += t.chains.length;
     ruleCount += tableRuleCount(t); // t.rules.length would make a Rule object per rule
   }
@@ -194,7 +183,7 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
     chain,
     ruleRows,
     references(ref) {
-      if (!referenceCounts) referenceCounts = countReferences(ruleset);
+      if (!referenceCounts) referenceCounts = chainReferenceCounts(ruleset);
       return referenceCounts.get(refKey(ref)) ?? 0;
     },
     serviceSearcher() {
@@ -279,7 +268,7 @@ function serviceSearchFields(s: ServicePort): SearchRow {
 function buildHookRows(ruleset: Ruleset): HookRow[] {
   const rows: HookRow[] = [];
   for (const family of ['ipv4', 'ipv6'] as const) {
-    for (const [hook, tables] of HOOK_ORDER) {
+    for (const [hook, tables] of HOOK_TABLES) {
       for (const table of tables) {
         const chain = findChain(ruleset, table, hook, family);
         if (!chain) continue;
@@ -295,7 +284,6 @@ function buildHookRows(ruleset: Ruleset): HookRow[] {
   return rows;
 }
 
-/** Rules jumping or going to each chain, read from the rule rows (no Rule objects). */
 /** The same service ports in the same order (a carried-over model, or one built from the same rules). */
 function sameServices(a: KubeModel, b: KubeModel): boolean {
   if (a.services.length !== b.services.length) return false;
@@ -305,22 +293,6 @@ function sameServices(a: KubeModel, b: KubeModel): boolean {
     if (x.id !== y.id || x.family !== y.family || x.protocol !== y.protocol) return false;
   }
   return true;
-}
-
-function countReferences(ruleset: Ruleset): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const t of ruleset.tables) {
-    for (const chain of t.chains) {
-      const n = chainRuleCount(chain);
-      for (let i = 0; i < n; i++) {
-        const target = targetAt(chain, i);
-        if (!target) continue;
-        const key = `${t.family}/${t.name}/${target}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-    }
-  }
-  return counts;
 }
 
 /** Rule `ruleNumber` (from 1) of a chain, without making the chain's other Rule objects. */

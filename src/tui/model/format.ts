@@ -1,6 +1,5 @@
 /** Small pure formatters for the views: numbers as `iptables -v` prints them, padding, percentages. */
-import { escapeForTerminal } from '../../core/escape.js';
-import { humanCount } from '../../core/listing.js';
+import { escapeForTerminal, humanCount } from '../../core/index.js';
 
 /** Counters as `iptables -v` prints them: the core's formatter, so CLI and views agree. */
 export { humanCount };

@@ -3,7 +3,7 @@
  * `tcp to 10.32.0.61:80 · default/nginx cluster IP`. Options this module does not know are
  * shown as written, so nothing a rule says is ever hidden.
  */
-import type { Rule, RuleArg } from '../../core/parse/types.js';
+import type { Rule, RuleArg } from '../../core/parse/index.js';
 
 /** Options that only name a module or the target: they say nothing by themselves. */
 const SILENT = new Set(['-m', '-j', '-g']);

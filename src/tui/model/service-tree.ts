@@ -7,19 +7,12 @@
  * it) and after that only the steps that decide something (accept, drop, reject, masquerade),
  * the rest is one click away in the trace screen.
  */
-import type { EntryKind, EntryPoint, ServicePort } from '../../core/kube/types.js';
-import type { Counters, Family, Rule } from '../../core/parse/types.js';
-import { pathTree, stepKey, tracePacket, type PathNode } from '../../core/trace/index.js';
-import type { Outcome, PathStep, TraceProtocol } from '../../core/trace/types.js';
+import { DEFAULT_CLIENT, hostPort, planEntryProbes } from '../../core/index.js';
+import type { EntryKind, EntryPoint, ServicePort } from '../../core/kube/index.js';
+import type { Counters, Family, Rule } from '../../core/parse/index.js';
+import { pathTree, stepKey, tracePacket, type PathNode, type Outcome, type PathStep, type TraceProtocol } from '../../core/trace/index.js';
 import type { ChainRef, TraceRequest } from '../state.js';
-import { hostPort, ruleCounters, ruleOf, type ExplorerData } from './explorer-data.js';
-
-/** A client off the node (TEST-NET-3): what a Service's traffic usually looks like from a node's view. */
-export const DEFAULT_CLIENT_V4 = '203.0.113.10';
-export const DEFAULT_CLIENT_V6 = '2001:db8::10';
-/** Stands in for the node's address when none is known (--node-ip not given). */
-export const ASSUMED_NODE_V4 = '192.0.2.10';
-export const ASSUMED_NODE_V6 = '2001:db8::a';
+import { ruleCounters, ruleOf, type ExplorerData } from './explorer-data.js';
 
 const DECISIVE = new Set(['ACCEPT', 'DROP', 'REJECT', 'MASQUERADE', 'SNAT', 'KUBE-MARK-DROP']);
 
@@ -56,37 +49,22 @@ const ENTRY_LABEL: Record<EntryKind, string> = {
   loadBalancer: 'load balancer IP',
 };
 
-export function defaultClient(family: Family): string {
-  return family === 'ipv6' ? DEFAULT_CLIENT_V6 : DEFAULT_CLIENT_V4;
-}
-
-/** The node addresses a trace uses: the known ones, else one assumed address of the family. */
-export function traceNodeAddresses(known: readonly string[], family: Family): readonly string[] {
-  const fam = known.filter((a) => a.includes(':') === (family === 'ipv6'));
-  if (fam.length > 0) return known;
-  return [...known, family === 'ipv6' ? ASSUMED_NODE_V6 : ASSUMED_NODE_V4];
-}
-
-/** One trace per distinct entry point (the same address:port can be listed by two rules). */
+/** The entry probes `which` traces (core/entry-probes.ts), one per entry rule that has one. */
 export function traceEntries(data: ExplorerData, service: ServicePort): EntryTrace[] {
-  const seen = new Set<string>();
   const traces: EntryTrace[] = [];
-  const localAddresses = traceNodeAddresses(data.nodeAddresses, service.family);
-  for (const entry of service.entryPoints) {
-    const dst = entry.address ?? localAddresses.find((a) => a.includes(':') === (service.family === 'ipv6'))!;
-    const key = `${entry.kind} ${dst} ${entry.port} ${entry.protocol}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const request: TraceRequest = { src: defaultClient(service.family), dst, dport: entry.port, proto: entry.protocol };
-    const result = tracePacket(data.ruleset, toPacket(request), { localAddresses });
-    traces.push({ entry, request, outcomes: result.outcomes, localAddresses, error: result.error ?? null });
+  for (const probe of planEntryProbes(service, { nodeAddresses: data.nodeAddresses, client: null }).probes) {
+    if (probe.entry === null) continue;
+    const { packet, node } = probe;
+    const request: TraceRequest = { src: packet.src, dst: packet.dst, dport: packet.dport, proto: probe.protocol };
+    const result = tracePacket(data.ruleset, packet, node);
+    traces.push({ entry: probe.entry, request, outcomes: result.outcomes, localAddresses: node.localAddresses, error: result.error ?? null });
   }
   return traces;
 }
 
 export function toPacket(r: TraceRequest, family: Family = r.dst.includes(':') ? 'ipv6' : 'ipv4') {
   const protocol: TraceProtocol = r.proto;
-  return { protocol, src: r.src || defaultClient(family), dst: r.dst, dport: r.dport };
+  return { protocol, src: r.src || DEFAULT_CLIENT[family], dst: r.dst, dport: r.dport };
 }
 
 export function buildServiceTree(data: ExplorerData, service: ServicePort): TreeRow[] {

@@ -2,14 +2,14 @@
  * What each screen lists for a frame (filter and sort applied), memoised per snapshot so the
  * render and the key handlers (which read the newest state) share one computation.
  */
-import type { ServicePort } from '../../core/kube/types.js';
-import { tracePacket } from '../../core/trace/index.js';
-import type { Outcome, TraceResult } from '../../core/trace/types.js';
+import { probeNode } from '../../core/index.js';
+import type { ServicePort } from '../../core/kube/index.js';
+import { tracePacket, type Outcome, type TraceResult } from '../../core/trace/index.js';
 import type { ChainRef, Frame, Screen, ServiceSort, TraceRequest } from '../state.js';
 import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
-import { resolveCursor } from './list-window.js';
+import { resolveCursor } from '../state/list-window.js';
 import { createSearcher, type Searcher } from './search.js';
-import { buildServiceTree, toPacket, traceNodeAddresses, type TreeRow } from './service-tree.js';
+import { buildServiceTree, toPacket, type TreeRow } from './service-tree.js';
 
 const caches = new WeakMap<ExplorerData, Map<string, unknown>>();
 const MAX_ENTRIES = 64;
@@ -93,7 +93,7 @@ export interface TraceView {
 export function traceView(data: ExplorerData, request: TraceRequest | null): TraceView {
   if (!request) return { result: null, localAddresses: data.nodeAddresses };
   const family = request.dst.includes(':') ? 'ipv6' : 'ipv4';
-  const localAddresses = traceNodeAddresses(data.nodeAddresses, family);
+  const localAddresses = probeNode(data.nodeAddresses, family).node.localAddresses;
   const key = `trace\0${request.src}\0${request.dst}\0${request.dport}\0${request.proto}`;
   const result = memo(data, key, () => tracePacket(data.ruleset, toPacket(request, family), { localAddresses }));
   return { result, localAddresses };

@@ -1,17 +1,17 @@
 /** One chain's rules: counters as `iptables -v` prints them, target, and a readable summary or the rule as written. */
 import React, { useMemo } from 'react';
 import { Box } from 'ink';
-import { BUILTIN_CHAINS } from '../../core/parse/types.js';
+import { BUILTIN_CHAINS } from '../../core/parse/index.js';
 import { Line } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useChainKeys } from '../hooks/use-chain-keys.js';
 import type { ExplorerData, RuleRow } from '../model/explorer-data.js';
 import { cell, countedMark, deltaText, humanCount, plural, rateText, rcell } from '../model/format.js';
-import { resolveCursor } from '../model/list-window.js';
+import { resolveCursor } from '../state/list-window.js';
 import { chainView } from '../model/views.js';
 import type { ChainRef } from '../state.js';
 import { useTheme } from '../theme.js';
-import type { ScreenProps } from './types.js';
+import type { ScreenProps } from '../hooks/screen-props.js';
 
 const TARGET_MAX = 25;
 

@@ -4,9 +4,9 @@ import { Box } from 'ink';
 import { Line } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useHelpKeys } from '../hooks/use-help-keys.js';
-import { resolveCursor } from '../model/list-window.js';
+import { resolveCursor } from '../state/list-window.js';
 import { useTheme } from '../theme.js';
-import type { ScreenProps } from './types.js';
+import type { ScreenProps } from '../hooks/screen-props.js';
 
 export const HELP_LINES: readonly string[] = [
   'Moving',

@@ -6,10 +6,10 @@ import { ListView } from '../components/ListView.js';
 import { useHooksKeys } from '../hooks/use-hooks-keys.js';
 import type { HookRow } from '../model/explorer-data.js';
 import { cell, humanCount, plural, rcell } from '../model/format.js';
-import { resolveCursor } from '../model/list-window.js';
+import { resolveCursor } from '../state/list-window.js';
 import { hooksView } from '../model/views.js';
 import { useTheme } from '../theme.js';
-import type { ScreenProps } from './types.js';
+import type { ScreenProps } from '../hooks/screen-props.js';
 
 function hookLine(h: HookRow, showFamily: boolean): string {
   const policy = h.chain.policy ?? '-';

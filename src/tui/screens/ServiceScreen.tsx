@@ -4,18 +4,19 @@
  */
 import React from 'react';
 import { Box } from 'ink';
-import type { ServicePort } from '../../core/kube/types.js';
+import { hostPort, probeNode } from '../../core/index.js';
+import { serviceType, type ServicePort } from '../../core/kube/index.js';
 import { Line } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useServiceKeys } from '../hooks/use-service-keys.js';
-import { hostPort, serviceType, type ExplorerData } from '../model/explorer-data.js';
+import type { ExplorerData } from '../model/explorer-data.js';
 import type { CounterDelta, CounterDiff } from '../../core/counters/index.js';
 import { cell, countedMark, humanCount, percent, plural, rateText, rcell } from '../model/format.js';
-import { resolveCursor } from '../model/list-window.js';
-import { traceNodeAddresses, type TreeRow } from '../model/service-tree.js';
+import { resolveCursor } from '../state/list-window.js';
+import type { TreeRow } from '../model/service-tree.js';
 import { serviceTreeView } from '../model/views.js';
 import { useTheme } from '../theme.js';
-import type { ScreenProps } from './types.js';
+import type { ScreenProps } from '../hooks/screen-props.js';
 
 export function serviceSummary(s: ServicePort): string {
   const parts = [s.id, serviceType(s), s.clusterIP ? `${hostPort(s.clusterIP, s.port)}/${s.protocol}` : s.protocol];
@@ -33,7 +34,7 @@ export function serviceSecondLine(data: ExplorerData, s: ServicePort): string {
   const eps = `${plural(s.endpoints.length, 'endpoint')}${s.endpoints.some((e) => e.local !== null) ? ` (${local} local)` : ''}`;
   const rate = data.diff.servicePort(s)?.packetRate ?? null;
   const counters = s.packets === null ? '' : ` · ${humanCount(s.packets)} pkts ${humanCount(s.bytes)} bytes${rate === null ? '' : ` ${rateText(rate)} pkt/s`}`;
-  const node = data.nodeAddresses.length > 0 ? `node ${data.nodeAddresses.join(',')}` : `node ${traceNodeAddresses([], s.family)[0]} assumed (--node-ip)`;
+  const node = data.nodeAddresses.length > 0 ? `node ${data.nodeAddresses.join(',')}` : `node ${probeNode([], s.family).address} assumed (--node-ip)`;
   const chains = Object.entries(s.chains).filter(([, c]) => c).map(([role, c]) => `${role.toUpperCase()} ${c}`);
   return [eps + counters, node, ...chains].join(' · ');
 }

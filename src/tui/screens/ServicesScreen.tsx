@@ -9,12 +9,13 @@ import type { CounterDiff } from '../../core/counters/index.js';
 import { Line } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useServicesKeys } from '../hooks/use-services-keys.js';
-import type { ServiceRow, ServiceType } from '../model/explorer-data.js';
+import type { ServiceType } from '../../core/kube/index.js';
+import type { ServiceRow } from '../model/explorer-data.js';
 import { cell, countedMark, deltaText, humanCount, midCell, plural, rateText, rcell } from '../model/format.js';
-import { resolveCursor } from '../model/list-window.js';
+import { resolveCursor } from '../state/list-window.js';
 import { servicesView } from '../model/views.js';
 import { useTheme } from '../theme.js';
-import type { ScreenProps } from './types.js';
+import type { ScreenProps } from '../hooks/screen-props.js';
 
 const TYPE_LABEL: Record<ServiceType, string> = {
   ClusterIP: 'ClusterIP',

@@ -1,19 +1,18 @@
 /** A packet form, every outcome of the packet (probability, verdict, DNAT, masquerade, why) and the selected outcome's path. */
 import React from 'react';
 import { Box } from 'ink';
-import { describeStep } from '../../core/trace/index.js';
-import type { Outcome, PathStep } from '../../core/trace/types.js';
+import { DEFAULT_CLIENT } from '../../core/index.js';
+import { describeStep, type Outcome, type PathStep } from '../../core/trace/index.js';
 import { Line, type Segment } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useTraceKeys } from '../hooks/use-trace-keys.js';
 import { ruleCounters } from '../model/explorer-data.js';
 import { cell, humanCount, percent, plural, rcell } from '../model/format.js';
-import { resolveCursor } from '../model/list-window.js';
-import { defaultClient } from '../model/service-tree.js';
+import { resolveCursor } from '../state/list-window.js';
 import { outcomesView, traceView } from '../model/views.js';
 import type { TraceFocus, TraceForm } from '../state.js';
 import { useTheme, type Theme } from '../theme.js';
-import type { ScreenProps } from './types.js';
+import type { ScreenProps } from '../hooks/screen-props.js';
 
 function formSegments(form: TraceForm, theme: Theme): Segment[] {
   const field = (focus: TraceFocus, label: string, value: string, placeholder: string): Segment[] => {
@@ -26,7 +25,7 @@ function formSegments(form: TraceForm, theme: Theme): Segment[] {
     ];
   };
   return [
-    ...field('src', 'src', form.src, `(${defaultClient(form.dst.includes('[') ? 'ipv6' : 'ipv4')}, off-node client)`),
+    ...field('src', 'src', form.src, `(${DEFAULT_CLIENT[form.dst.includes('[') ? 'ipv6' : 'ipv4']}, off-node client)`),
     ...field('dst', 'dst', form.dst, '(IP:PORT)'),
     ...field('proto', 'proto', form.proto, form.proto),
   ];

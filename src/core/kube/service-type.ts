@@ -1,4 +1,5 @@
-import type { ServicePort } from '../core/kube/types.js';
+/** A service port's type as kubectl names it, read from the entry points the model found. */
+import type { ServicePort } from './types.js';
 
 export type ServiceType = 'LoadBalancer' | 'NodePort' | 'ExternalIP' | 'ClusterIP';
 

@@ -1,14 +1,12 @@
 /** The `:` command line: `:svc [FILTER]`, `:hooks`, `:chain NAME [TABLE]`, `:trace IP:PORT [SRC] [PROTO]`, `:help`, `:q`. */
-import { TABLE_NAMES, type TableName } from '../../core/parse/types.js';
-
-export type TraceProto = 'tcp' | 'udp' | 'sctp';
-export const TRACE_PROTOS: readonly TraceProto[] = ['tcp', 'udp', 'sctp'];
+import { PROTOCOLS, TABLE_NAMES, type Protocol, type TableName } from '../../core/parse/index.js';
+import { parseIp, parsePortNumber, splitHostPort } from '../../core/trace/index.js';
 
 export type Command =
   | { readonly kind: 'services'; readonly filter: string }
   | { readonly kind: 'hooks' }
   | { readonly kind: 'chain'; readonly name: string; readonly table: TableName | null }
-  | { readonly kind: 'trace'; readonly dst: string; readonly src: string; readonly proto: TraceProto }
+  | { readonly kind: 'trace'; readonly dst: string; readonly src: string; readonly proto: Protocol }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' };
 
@@ -46,7 +44,7 @@ export function parseCommand(text: string): CommandResult {
       const dstError = hostPortError(dst);
       if (dstError) return fail(dstError);
       let src = '';
-      let proto: TraceProto = 'tcp';
+      let proto: Protocol = 'tcp';
       for (const w of more) {
         const lower = w.toLowerCase();
         if (isProto(lower)) proto = lower;
@@ -78,28 +76,23 @@ export interface HostPort {
 
 /** "10.0.0.1:80" or "[fd00::1]:80". */
 export function parseHostPort(text: string): HostPort | null {
-  const t = text.trim();
-  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(t) ?? /^([0-9.]+):(\d{1,5})$/.exec(t);
-  if (!m) return null;
-  const address = m[1]!;
-  const port = Number(m[2]);
-  if (!isAddress(address) || port < 1 || port > 65535) return null;
-  return { address, port };
+  const hp = splitHostPort(text.trim());
+  if (hp === null || hp.port === null || !isAddress(hp.host)) return null;
+  const port = parsePortNumber(hp.port);
+  return port === null || port < 1 ? null : { address: hp.host, port };
 }
 
 export function hostPortError(text: string): string | null {
   return parseHostPort(text) ? null : `expected IP:PORT (e.g. 10.32.0.10:53 or [fd00::1]:80), got ${text}`;
 }
 
-/** IPv4 dotted quad or an IPv6 address (loosely: hex groups and colons). */
+/** An IPv4 or IPv6 address, as the tracer reads one. */
 export function isAddress(text: string): boolean {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (v4) return v4.slice(1).every((o) => Number(o) <= 255);
-  return /^[0-9a-fA-F:]+(:\d{1,3}(\.\d{1,3}){3})?$/.test(text) && text.includes(':') && (text.match(/::/g)?.length ?? 0) <= 1;
+  return parseIp(text) !== null;
 }
 
-export function isProto(text: string): text is TraceProto {
-  return (TRACE_PROTOS as readonly string[]).includes(text);
+export function isProto(text: string): text is Protocol {
+  return (PROTOCOLS as readonly string[]).includes(text);
 }
 
 function isTable(text: string): text is TableName {

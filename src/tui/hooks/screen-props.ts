@@ -1,6 +1,5 @@
-import type { Store } from '../hooks/use-store.js';
 import type { ExplorerData } from '../model/explorer-data.js';
-import type { Frame } from '../state.js';
+import type { Frame, Store } from '../state.js';
 
 /** What every screen gets: the snapshot's data, the store, the frame on top, its box, and the keyboard. */
 export interface ScreenProps {

@@ -1,0 +1,12 @@
+/**
+ * The core's face: everything outside src/core imports the core from here or from an area's
+ * index.ts (parse, kube, trace, counters), never from the files behind them.
+ */
+export * from './parse/index.js';
+export * from './kube/index.js';
+export * from './trace/index.js';
+export * from './counters/index.js';
+export * from './listing.js';
+export * from './entry-probes.js';
+export * from './which.js';
+export { escapeForTerminal, hasControlCharacters } from './escape.js';

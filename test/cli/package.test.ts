@@ -1,0 +1,57 @@
+/**
+ * What `npm pack` ships: the program (dist/cli, core, sources, tui) and the fixtures, nothing of
+ * the benchmarks or the rule generators, and nothing a shipped file imports is left behind or
+ * comes from a devDependency. Reads the dist/ that `npm test` builds first.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/paths.js';
+
+interface PackFile {
+  readonly path: string;
+}
+
+const packed = JSON.parse(
+  execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+) as { files: PackFile[] }[];
+const files = packed[0]!.files.map((f) => f.path);
+const shippedJs = files.filter((f) => f.endsWith('.js'));
+const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+  bin: Record<string, string>;
+  dependencies: Record<string, string>;
+};
+
+/** Every `from '…'` and `import('…')` specifier of a compiled file. */
+function specifiers(file: string): string[] {
+  const text = readFileSync(path.join(repoRoot, file), 'utf8');
+  return [...text.matchAll(/(?:from|import\()\s*'([^']+)'/g)].map((m) => m[1]!);
+}
+
+describe('the published package', () => {
+  it('holds the program and its bin, not the benchmarks or the generators', () => {
+    expect(shippedJs.length).toBeGreaterThan(50);
+    expect(files).toContain(pkg.bin.kubechains);
+    expect(files.filter((f) => /^dist\/(bench|gen)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('dist/') && !/^dist\/(cli|core|sources|tui)\//.test(f))).toEqual([]);
+  });
+
+  it('ships every file a shipped file imports, and imports only runtime dependencies', () => {
+    const missing: string[] = [];
+    const foreign: string[] = [];
+    for (const file of shippedJs) {
+      for (const spec of specifiers(file)) {
+        if (spec.startsWith('.')) {
+          const target = path.posix.join(path.posix.dirname(file), spec);
+          if (!files.includes(target)) missing.push(`${file} -> ${spec}`);
+        } else if (!spec.startsWith('node:')) {
+          const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+          if (!(name in pkg.dependencies)) foreign.push(`${file} -> ${spec}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(foreign).toEqual([]);
+  });
+});
