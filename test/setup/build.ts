@@ -6,8 +6,8 @@
  * tests run the built CLI as another user (nobody), who cannot enter a clone in a private
  * (0700) directory. A failed build fails the run: tests never run a stale or partial build.
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,16 +44,24 @@ export default function setup(project: TestProject): () => void {
   return () => rmSync(dir, { recursive: true, force: true });
 }
 
-/** The top-level node_modules entries the program needs at run time (npm's own list, dev dependencies left out). */
+/**
+ * The top-level node_modules entries the program needs at run time: npm's own list, dev
+ * dependencies left out. npm ls exits non-zero for problems of the tree that do not matter here
+ * (an extraneous package a user installed by hand), so its list is read whatever its status, and
+ * checked to hold every dependency package.json names.
+ */
 function runtimePackages(): string[] {
-  const out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: repoRoot, encoding: 'utf8' });
+  const ls = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: repoRoot, encoding: 'utf8' });
   const top = path.join(repoRoot, 'node_modules') + path.sep;
   const names = new Set<string>();
-  for (const line of out.split('\n')) {
+  for (const line of (ls.stdout ?? '').split('\n')) {
     if (!line.startsWith(top)) continue;
     const parts = line.slice(top.length).split(path.sep);
     // a/node_modules/b is inside a, copied with it
     names.add(parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!);
   }
+  const declared = Object.keys((JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
+  const missing = declared.filter((d) => !names.has(d));
+  if (missing.length > 0) throw new Error(`npm ls --omit=dev did not list ${missing.join(', ')} (run npm ci): ${ls.stderr ?? ''}`.slice(0, 2000));
   return [...names];
 }
