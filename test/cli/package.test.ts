@@ -1,31 +1,33 @@
 /**
  * What `npm pack` ships: the program (dist/cli, core, sources, tui) and the fixtures, nothing of
  * the benchmarks or the rule generators, and nothing a shipped file imports is left behind or
- * comes from a devDependency. Reads the dist/ that `npm test` builds first.
+ * comes from a devDependency. Packs this run's build (test/setup/build.ts: the package.json and
+ * the dist/ that tsconfig.build.json gives), so a stale dist/ in the checkout cannot answer.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers/paths.js';
+import { describe, expect, inject, it } from 'vitest';
 
 interface PackFile {
   readonly path: string;
 }
 
+/** The build's root: dist/cli/main.js is two folders below it. */
+const buildRoot = path.resolve(path.dirname(inject('builtMain')), '../..');
 const packed = JSON.parse(
-  execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+  execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: buildRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
 ) as { files: PackFile[] }[];
 const files = packed[0]!.files.map((f) => f.path);
 const shippedJs = files.filter((f) => f.endsWith('.js'));
-const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+const pkg = JSON.parse(readFileSync(path.join(buildRoot, 'package.json'), 'utf8')) as {
   bin: Record<string, string>;
   dependencies: Record<string, string>;
 };
 
 /** Every `from '…'` and `import('…')` specifier of a compiled file. */
 function specifiers(file: string): string[] {
-  const text = readFileSync(path.join(repoRoot, file), 'utf8');
+  const text = readFileSync(path.join(buildRoot, file), 'utf8');
   return [...text.matchAll(/(?:from|import\()\s*'([^']+)'/g)].map((m) => m[1]!);
 }
 
