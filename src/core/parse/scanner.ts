@@ -1,0 +1,219 @@
+/**
+ * The one reader of rule text: splits it into words, as spans of the text, and says what a word
+ * is (an option name, a "!", which option). The tokenizer, the parser's fast path, the kube
+ * model's fact scan and the tracer's prefilter all walk words through a WordScanner, so they
+ * cannot disagree on where a word ends or what it says.
+ *
+ * Words split as iptables-restore splits them (xtables' add_param_to_argv), which is what
+ * iptables-save's quoting (xtables_save_string) is written for:
+ *  - space and tab separate words;
+ *  - a double quote opens a quoted part and the next unescaped one closes it; a quoted part may
+ *    sit inside a word (a"b c"d is the one word "ab cd");
+ *  - inside quotes, a backslash makes the next character literal: iptables-save writes the
+ *    comment `say "hi" \o/` as "say \"hi\" \\o/";
+ *  - outside quotes, a backslash is an ordinary character (iptables-restore reads it so, and
+ *    iptables-save never writes one there).
+ * A word with any quoted part is never an option name nor a "!".
+ */
+import { optionIdOf } from './options.js';
+
+const SPACE = 32;
+const TAB = 9;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const DASH = 45;
+const BANG = 33;
+
+/** `flags` bits of a word. */
+/** Some part of the word was quoted. */
+export const WORD_QUOTED = 1;
+/** A backslash escape inside quotes: the word's text is not its span without the quotes. */
+export const WORD_ESCAPED = 2;
+/** A character that is neither printable ASCII nor a tab. */
+export const WORD_NOT_ASCII = 4;
+/** A quote opened in the word never closes: the word runs to the end of the text. */
+export const WORD_UNBALANCED = 8;
+
+/**
+ * Walks the words of text[from, to) one at a time. After next() returned true, `start` and
+ * `end` are the current word's span (its quotes included) and `flags` what it holds; text()
+ * builds its string only when asked.
+ */
+export class WordScanner {
+  private s = '';
+  private pos = 0;
+  private limit = 0;
+  /** The current word: its span in the text, quotes included. */
+  start = 0;
+  end = 0;
+  /** WORD_* bits of the current word. */
+  flags = 0;
+  /** Where the unclosed quote of a WORD_UNBALANCED word opened. */
+  openQuote = -1;
+
+  constructor(text = '', from = 0, to = text.length) {
+    this.reset(text, from, to);
+  }
+
+  /** Starts over on text[from, to). */
+  reset(text: string, from = 0, to = text.length): this {
+    this.s = text;
+    this.pos = from;
+    this.limit = to;
+    this.start = this.end = from;
+    this.flags = 0;
+    this.openQuote = -1;
+    return this;
+  }
+
+  /** Moves to the next word; false when there is none. */
+  next(): boolean {
+    const s = this.s;
+    const n = this.limit;
+    let i = this.pos;
+    let c = 0;
+    while (i < n && ((c = s.charCodeAt(i)) === SPACE || c === TAB)) i++;
+    if (i >= n) {
+      this.pos = i;
+      return false;
+    }
+    this.start = i;
+    let flags = 0;
+    // Printable ASCII but space, quote and backslash: the characters that need no decision.
+    while (i < n) {
+      c = s.charCodeAt(i);
+      if (c <= QUOTE || c === BACKSLASH || c > 126) {
+        if (c === SPACE || c === TAB) break;
+        if (c === QUOTE) {
+          flags |= WORD_QUOTED;
+          const close = this.closingQuote(i + 1, n);
+          if (close < 0) {
+            this.openQuote = i;
+            flags |= WORD_UNBALANCED | this.quotedFlags;
+            i = n;
+            break;
+          }
+          flags |= this.quotedFlags;
+          i = close;
+        } else if (c !== BANG && c !== BACKSLASH) {
+          flags |= WORD_NOT_ASCII;
+        }
+      }
+      i++;
+    }
+    this.end = this.pos = i;
+    this.flags = flags;
+    return true;
+  }
+
+  /** Set by closingQuote(): WORD_ESCAPED and WORD_NOT_ASCII of the quoted part it read. */
+  private quotedFlags = 0;
+
+  /** Index of the quote closing a part opened just before `from`, -1 when none does. */
+  private closingQuote(from: number, n: number): number {
+    const s = this.s;
+    let flags = 0;
+    for (let i = from; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === QUOTE) {
+        this.quotedFlags = flags;
+        return i;
+      }
+      if (c === BACKSLASH && i + 1 < n) {
+        flags |= WORD_ESCAPED;
+        i++;
+        if (isNotAscii(s.charCodeAt(i))) flags |= WORD_NOT_ASCII;
+      } else if (isNotAscii(c)) {
+        flags |= WORD_NOT_ASCII;
+      }
+    }
+    this.quotedFlags = flags;
+    return -1;
+  }
+
+  get quoted(): boolean {
+    return (this.flags & WORD_QUOTED) !== 0;
+  }
+
+  /** The current word's text: its quotes removed and escapes resolved. */
+  text(): string {
+    if ((this.flags & WORD_QUOTED) === 0) return this.s.slice(this.start, this.end);
+    return decodeWord(this.s, this.start, this.end);
+  }
+
+  /** The current word's text is `lit` (quoted or not). */
+  is(lit: string): boolean {
+    if ((this.flags & WORD_QUOTED) !== 0) return this.text() === lit;
+    return this.end - this.start === lit.length && this.s.startsWith(lit, this.start);
+  }
+
+  /** An unquoted "!". */
+  isBang(): boolean {
+    return this.flags === 0 ? this.end - this.start === 1 && this.s.charCodeAt(this.start) === BANG : false;
+  }
+
+  /** An option name: unquoted, "-x" or longer, and not a negative number. */
+  isOptionName(): boolean {
+    return (this.flags & WORD_QUOTED) === 0 && isOptionSpan(this.s, this.start, this.end);
+  }
+
+  /** The OPT_* id of the current word when it is an option name listed in options.ts, else 0. */
+  option(): number {
+    return (this.flags & WORD_QUOTED) === 0 ? optionIdOf(this.s, this.start, this.end) : 0;
+  }
+}
+
+function isNotAscii(c: number): boolean {
+  return c > 126 || (c < SPACE && c !== TAB);
+}
+
+/**
+ * Whether the unquoted word s[start, end) names an option: "-x" or longer, and not a negative
+ * number ("-1" is a value).
+ */
+export function isOptionSpan(s: string, start: number, end: number): boolean {
+  if (end - start < 2 || s.charCodeAt(start) !== DASH) return false;
+  const c = s.charCodeAt(start + 1);
+  return !(c >= 48 && c <= 57);
+}
+
+/** The text of the word s[start, end): quotes removed, escapes inside them resolved. */
+function decodeWord(s: string, start: number, end: number): string {
+  let out = '';
+  let run = start;
+  let inQuotes = false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === QUOTE) {
+      if (i > run) out += s.slice(run, i);
+      inQuotes = !inQuotes;
+      run = i + 1;
+    } else if (c === BACKSLASH && inQuotes && i + 1 < end) {
+      if (i > run) out += s.slice(run, i);
+      run = i + 1; // the escaped character starts the next run
+      i++;
+    }
+  }
+  if (end > run) out += s.slice(run, end);
+  return out;
+}
+
+/**
+ * Whether s[at] lies outside every quoted part, reading only the quoted parts before it: for
+ * readers that find an option by substring search and must not take one inside a comment.
+ */
+export function outsideQuotes(s: string, at: number): boolean {
+  const n = s.length;
+  let open = s.indexOf('"');
+  while (open >= 0 && open < at) {
+    let close = open + 1;
+    for (; close < n; close++) {
+      const c = s.charCodeAt(close);
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) close++;
+    }
+    if (close >= at) return false;
+    open = s.indexOf('"', close + 1);
+  }
+  return true;
+}
