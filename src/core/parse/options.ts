@@ -84,29 +84,41 @@ export function genericArity(id: number): number {
   return id < GENERIC_ARITY.length ? GENERIC_ARITY[id]! : -1;
 }
 
+/** Ids of the "-x" spellings, by the code of x. */
+const SHORT = new Uint8Array(128);
 /**
- * Spellings by length and one character (the second of "-x", the third of longer names): a word
- * is compared with the one or two spellings of its key, no string is made.
+ * Long spellings by length and third character, and their ids: a word is compared with the one
+ * or two spellings of its key, no string is made.
  */
-const BY_KEY: ((readonly [string, number])[] | undefined)[] = [];
+const LONG_NAMES: (string[] | undefined)[] = [];
+const LONG_IDS: (number[] | undefined)[] = [];
 const LONGEST = Math.max(...SPELLINGS.map(([name]) => name.length));
-for (const entry of SPELLINGS) (BY_KEY[keyOf(entry[0], 0, entry[0].length)] ??= []).push(entry);
+for (const [name, id] of SPELLINGS) {
+  if (name.length === 2) {
+    SHORT[name.charCodeAt(1)] = id;
+    continue;
+  }
+  const key = longKey(name, 0, name.length);
+  (LONG_NAMES[key] ??= []).push(name);
+  (LONG_IDS[key] ??= []).push(id);
+}
 
-function keyOf(s: string, start: number, end: number): number {
-  const length = end - start;
-  return length * 128 + (s.charCodeAt(start + (length > 2 ? 2 : 1)) & 127);
+function longKey(s: string, start: number, end: number): number {
+  return (end - start) * 128 + (s.charCodeAt(start + 2) & 127);
 }
 
 /** The OPT_* id of the option name s[start, end), OPT_OTHER when it is not listed here. */
 export function optionIdOf(s: string, start: number, end: number): number {
   const length = end - start;
-  if (length < 2 || length > LONGEST) return OPT_OTHER;
-  const candidates = BY_KEY[keyOf(s, start, end)];
-  if (candidates === undefined) return OPT_OTHER;
-  for (let k = 0; k < candidates.length; k++) {
-    const [name, id] = candidates[k]!;
-    if (s.startsWith(name, start)) return id;
+  if (length === 2) {
+    const c = s.charCodeAt(start + 1);
+    return c < 128 && s.charCodeAt(start) === 45 /* - */ ? SHORT[c]! : OPT_OTHER;
   }
+  if (length < 2 || length > LONGEST) return OPT_OTHER;
+  const key = longKey(s, start, end);
+  const names = LONG_NAMES[key];
+  if (names === undefined) return OPT_OTHER;
+  for (let k = 0; k < names.length; k++) if (s.startsWith(names[k]!, start)) return LONG_IDS[key]![k]!;
   return OPT_OTHER;
 }
 
