@@ -13,7 +13,7 @@
  * microsecond (copied twice onto fresh pages); one per chain and jump was ~200k of them. Facts
  * are numbers and strings in a few arrays, by the chain's number in `serviceIndex`/`sepIndex`.
  */
-import { chainRef, ruleAt, ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
+import { chainRows } from '../parse/rule.js';
 import type { Chain, Rule } from '../parse/types.js';
 import { dnatOf, SEP_PREFIX, SplitTable } from './endpoints.js';
 import { addUnique, serviceChainRoleOf, type ChainKeys, type TableSet } from './group.js';
@@ -87,14 +87,14 @@ export class NatChainFacts implements ChainKeys {
           if (seen.has(name)) continue;
           seen.add(name);
         }
-        const ref = chainRef(chain);
+        const ref = chainRows(chain).ref;
         if (ref > maxRef) maxRef = ref;
         if (role === 'sep') seps.push(chain);
         else if (role === 'ext') exts.push(chain);
         else if (role === 'fw') fws.push(chain);
         else {
           splits.push(chain);
-          splitRules += ruleCount(chain);
+          splitRules += chainRows(chain).size;
         }
       }
     }
@@ -117,7 +117,7 @@ export class NatChainFacts implements ChainKeys {
   }
 
   private remember(chain: Chain, code: number): void {
-    const ref = chainRef(chain);
+    const ref = chainRows(chain).ref;
     if (ref >= 0) this.byRef[ref] = code;
     else this.byName.set(chain.name, code);
   }
@@ -167,13 +167,14 @@ export class NatChainFacts implements ChainKeys {
 
   /** Service chains (not SEPs) the chain jumps to, in rule order, appended to `nexts`; how many. */
   private readNext(chain: Chain): number {
-    const n = ruleCount(chain);
+    const rows = chainRows(chain);
+    const n = rows.size;
     let count = 0;
     for (let i = 0; i < n; i++) {
-      const t = targetAt(chain, i);
+      const t = rows.targetAt(i);
       if (t !== null && !t.startsWith(SEP_PREFIX) && serviceChainRoleOf(t) !== null) {
         this.nexts.push(t);
-        this.nextRefs.push(targetRefAt(chain, i));
+        this.nextRefs.push(rows.targetRefAt(i));
         count++;
       }
     }
@@ -199,7 +200,7 @@ export class NatChainFacts implements ChainKeys {
   key(name: string, ref: number): number {
     if (ref >= 0 && ref < this.byRef.length && this.byRef[ref] !== 0) return ref;
     const chain = this.nat.chain(name);
-    const r = chain === undefined ? -1 : chainRef(chain);
+    const r = chain === undefined ? -1 : chainRows(chain).ref;
     return r >= 0 && r < this.byRef.length && this.byRef[r] !== 0 ? r : -1;
   }
 
@@ -264,23 +265,24 @@ export class NatChainFacts implements ChainKeys {
 
   sepDnatText(s: number): string | null {
     const at = this.sepDnatAt[s]!;
-    return at < 0 ? null : textAt(this.sepChain[s]!, at);
+    return at < 0 ? null : chainRows(this.sepChain[s]!).textAt(at);
   }
 }
 
 function fwFacts(chain: Chain): FwFacts | null {
   let drops: Rule[] | null = null;
   let sources: string[] | null = null;
-  const n = ruleCount(chain);
+  const rows = chainRows(chain);
+  const n = rows.size;
   for (let i = 0; i < n; i++) {
-    const t = targetAt(chain, i);
+    const t = rows.targetAt(i);
     if (t === null) continue;
     if (t === 'KUBE-MARK-DROP') {
-      (drops ??= []).push(ruleAt(chain, i));
+      (drops ??= []).push(rows.ruleAt(i));
       continue;
     }
     if (serviceChainRoleOf(t) === null) continue;
-    const f = scanRule(textAt(chain, i));
+    const f = scanRule(rows.textAt(i));
     if (f.source !== undefined && !f.sourceNegated) addUnique((sources ??= []), f.source);
   }
   return drops === null && sources === null ? null : { drops: drops ?? NONE, sources: sources ?? NONE };
@@ -292,11 +294,12 @@ function fwFacts(chain: Chain): FwFacts | null {
  */
 function extChainPolicy(chain: Chain): TrafficPolicy | null {
   let local = false;
-  const n = ruleCount(chain);
+  const rows = chainRows(chain);
+  const n = rows.size;
   for (let i = 0; i < n; i++) {
-    const t = targetAt(chain, i);
+    const t = rows.targetAt(i);
     if (t === null) continue;
-    const f = scanRule(textAt(chain, i));
+    const f = scanRule(rows.textAt(i));
     if (t === 'KUBE-MARK-MASQ' && f.conditions === 0) return 'Cluster';
     if (t.startsWith('KUBE-SVL-') || f.srcType !== undefined) local = true;
   }

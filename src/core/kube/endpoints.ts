@@ -7,7 +7,7 @@
  * no Rule object per rule; a 10k-service dump has ~40k jumps); splitEndpoints() and
  * endpointDnat() give the same answers as objects, for one chain.
  */
-import { ruleAt, ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
+import { chainRows } from '../parse/rule.js';
 import type { Chain, Rule } from '../parse/types.js';
 import { hasOption, optionWord, scanRule, type RuleFacts } from './scan.js';
 
@@ -81,16 +81,17 @@ export class SplitTable {
     let affinity = NaN;
     let rest = 1;
     let end = start;
-    const n = ruleCount(chain);
+    const rows = chainRows(chain);
+    const n = rows.size;
     for (let r = 0; r < n; r++) {
-      const target = targetAt(chain, r);
+      const target = rows.targetAt(r);
       if (target === null) continue;
       if (target === 'KUBE-MARK-DROP' || target === 'DROP') {
         (drops ??= []).push(r);
         continue;
       }
       if (!target.startsWith(SEP_PREFIX)) continue;
-      const text = textAt(chain, r);
+      const text = rows.textAt(r);
       let probability: number;
       if (hasOption(text, '--rcheck')) {
         const seconds = Number(optionWord(text, '--seconds'));
@@ -122,7 +123,7 @@ export class SplitTable {
       } else {
         index?.set(target, end);
         jumpChain[end] = target;
-        this.jumpRef[end] = targetRefAt(chain, r);
+        this.jumpRef[end] = rows.targetRefAt(r);
         jumpProbability[end] = probability;
         this.jumpAt[end] = r;
         end++;
@@ -147,7 +148,7 @@ export class SplitTable {
     const at = this.drops[split];
     if (!at) return [];
     const chain = this.chain[split]!;
-    return at.map((i) => ruleAt(chain, i));
+    return at.map((i) => chainRows(chain).ruleAt(i));
   }
 
   /** Whether split `split` jumps to KUBE-SEP chain `sep`. */
@@ -164,11 +165,11 @@ export class SplitTable {
  * Affinity checks (`--rcheck`) do not split: a new client has no entry in the recent list.
  */
 export function splitEndpoints(chain: Chain): EndpointSplit {
-  const t = new SplitTable(1, ruleCount(chain));
+  const t = new SplitTable(1, chainRows(chain).size);
   const s = t.read(chain);
   const jumps: EndpointJump[] = [];
   for (let j = t.start[s]!; j < t.start[s]! + t.count[s]!; j++) {
-    jumps.push({ chain: t.jumpChain[j]!, probability: t.jumpProbability[j]!, rule: ruleAt(chain, t.jumpAt[j]!) });
+    jumps.push({ chain: t.jumpChain[j]!, probability: t.jumpProbability[j]!, rule: chainRows(chain).ruleAt(t.jumpAt[j]!) });
   }
   return { jumps, affinitySeconds: t.affinitySeconds(s), dropRules: t.dropRules(s) };
 }
@@ -200,10 +201,11 @@ function factsProbability(f: RuleFacts): number | null {
 
 /** The position of the DNAT rule of a KUBE-SEP chain and where it sends the packet, or null. */
 export function dnatOf(chain: Chain): { at: number; address: string } | null {
-  const n = ruleCount(chain);
+  const rows = chainRows(chain);
+  const n = rows.size;
   for (let i = 0; i < n; i++) {
-    if (targetAt(chain, i) !== 'DNAT') continue;
-    const address = optionWord(textAt(chain, i), '--to-destination');
+    if (rows.targetAt(i) !== 'DNAT') continue;
+    const address = optionWord(rows.textAt(i), '--to-destination');
     if (address !== undefined) return { at: i, address };
   }
   return null;
@@ -212,5 +214,5 @@ export function dnatOf(chain: Chain): { at: number; address: string } | null {
 /** The DNAT rule of a KUBE-SEP chain and where it sends the packet. */
 export function endpointDnat(chain: Chain): { rule: Rule; address: string } | null {
   const d = dnatOf(chain);
-  return d === null ? null : { rule: ruleAt(chain, d.at), address: d.address };
+  return d === null ? null : { rule: chainRows(chain).ruleAt(d.at), address: d.address };
 }

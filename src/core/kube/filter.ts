@@ -3,7 +3,7 @@
  * accepted by KUBE-FW-…" and the health-check ACCEPT. They add services that have no nat rules
  * at all, the addresses such services answer on, and the reasons traffic is refused.
  */
-import { ruleAt, ruleCount, targetAt, textAt } from '../parse/rule.js';
+import { chainRows } from '../parse/rule.js';
 import type { Chain } from '../parse/types.js';
 import { serviceIdFromComment } from './comments.js';
 import { addUnique, destination, factsProtocol, listHas, toPort, type Group, type ServiceIndex, type TableSet } from './group.js';
@@ -18,13 +18,14 @@ export function readFilterRules(index: ServiceIndex, filter: TableSet): void {
   for (const chainName of FILTER_CHAINS) {
     const chain = filter.chain(chainName);
     if (!chain) continue;
-    const n = ruleCount(chain);
+    const rows = chainRows(chain);
+    const n = rows.size;
     for (let i = 0; i < n; i++) {
-      const target = targetAt(chain, i);
+      const target = rows.targetAt(i);
       if (chainName === 'KUBE-NODEPORTS' ? target !== 'ACCEPT' : target !== 'REJECT' && target !== 'DROP') {
         continue;
       }
-      const facts = scanRule(textAt(chain, i));
+      const facts = scanRule(rows.textAt(i));
       const comment = facts.comment;
       if (comment === undefined) continue;
       if (chainName === 'KUBE-NODEPORTS') {
@@ -55,7 +56,7 @@ export function readFilterRules(index: ServiceIndex, filter: TableSet): void {
 }
 
 function applyFilterRule(g: Group, chainName: string, chain: Chain, at: number, facts: RuleFacts, comment: string): void {
-  (g.blockingRules ??= []).push(ruleAt(chain, at));
+  (g.blockingRules ??= []).push(chainRows(chain).ruleAt(at));
   const address = destination(facts);
   const port = toPort(facts.dport);
   const noLocal = comment.endsWith(' has no local endpoints');

@@ -1,5 +1,5 @@
 /** What the model learns about each service port while reading a dump, and the small readers its parts share. */
-import { chainNamed } from '../parse/rule.js';
+import { tableRows } from '../parse/rule.js';
 import type { Chain, Family, Rule, Table, TableName } from '../parse/types.js';
 import type { RuleFacts } from './scan.js';
 import type { EntryKind, Protocol, ServiceChains, TrafficPolicy } from './types.js';
@@ -61,7 +61,7 @@ export class TableSet {
   }
   chain(name: string): Chain | undefined {
     for (const t of this.tables) {
-      const c = chainNamed(t, name);
+      const c = tableRows(t).chainNamed(name);
       if (c) return c;
     }
     return undefined;

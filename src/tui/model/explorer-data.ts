@@ -8,7 +8,7 @@ import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as Counter
 import { buildKubeModel, type KubeModel, type ServicePort } from '../../core/kube/index.js';
 import { findChain } from '../../core/parse/query.js';
 import { holdSameRules } from '../../core/parse/same.js';
-import { countersAt, ruleAt, ruleCount as chainRuleCount, tableRuleCount, targetAt } from '../../core/parse/rule.js';
+import { chainRows, tableRows } from '../../core/parse/rule.js';
 import type { Chain, Counters, Family, Rule, Ruleset, TableName } from '../../core/parse/types.js';
 import type { ChainRef, ServiceSort } from '../state.js';
 import { ruleSummary } from './rule-summary.js';
@@ -173,7 +173,7 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
   let ruleCount = 0;
   for (const t of ruleset.tables) {
     chainCount += t.chains.length;
-    ruleCount += tableRuleCount(t); // t.rules.length would make a Rule object per rule
+    ruleCount += tableRows(t).ruleTotal(); // t.rules.length would make a Rule object per rule
   }
 
   return {
@@ -311,9 +311,9 @@ function countReferences(ruleset: Ruleset): Map<string, number> {
   const counts = new Map<string, number>();
   for (const t of ruleset.tables) {
     for (const chain of t.chains) {
-      const n = chainRuleCount(chain);
+      const n = chainRows(chain).size;
       for (let i = 0; i < n; i++) {
-        const target = targetAt(chain, i);
+        const target = chainRows(chain).targetAt(i);
         if (!target) continue;
         const key = `${t.family}/${t.name}/${target}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -326,10 +326,10 @@ function countReferences(ruleset: Ruleset): Map<string, number> {
 /** Rule `ruleNumber` (from 1) of a chain, without making the chain's other Rule objects. */
 export function ruleOf(data: ExplorerData, ref: ChainRef, ruleNumber: number): Rule | null {
   const chain = data.chain(ref);
-  return chain && ruleNumber >= 1 && ruleNumber <= chainRuleCount(chain) ? ruleAt(chain, ruleNumber - 1) : null;
+  return chain && ruleNumber >= 1 && ruleNumber <= chainRows(chain).size ? chainRows(chain).ruleAt(ruleNumber - 1) : null;
 }
 
 export function ruleCounters(data: ExplorerData, ref: ChainRef, ruleNumber: number): Counters | null {
   const chain = data.chain(ref);
-  return chain && ruleNumber >= 1 && ruleNumber <= chainRuleCount(chain) ? countersAt(chain, ruleNumber - 1) : null;
+  return chain && ruleNumber >= 1 && ruleNumber <= chainRows(chain).size ? chainRows(chain).countersAt(ruleNumber - 1) : null;
 }
