@@ -2,16 +2,14 @@
  * What the model needs from kube-proxy's per-service chains (SVC, SVL, XLB, EXT, FW) and
  * endpoint chains (SEP), read in one pass over the nat table in the order the dump lists them.
  *
- * Why one pass in table order: a 10k-service dump has ~60k such chains, and visiting them in
- * service order (a Map lookup, then the chain's rules, then each rule's text) jumps all over a
- * heap of several hundred thousand objects; on a busy machine those cache misses were most of
- * the model's time. Rules, their chains and their text lie in the heap and the input in dump
- * order, so reading them in that order, once, costs a third; the groups then look the results
- * up by name.
+ * One pass in table order: rules, their chains and their text lie in memory in dump order, so
+ * reading them in that order, once, touches memory in order; visiting them in service order
+ * would jump all over it. The groups then look the results up by name.
  *
- * Why flat arrays: every object that outlives a young-generation collection costs about a
- * microsecond (copied twice onto fresh pages); one per chain and jump was ~200k of them. Facts
- * are numbers and strings in a few arrays, by the chain's number in `serviceIndex`/`sepIndex`.
+ * Facts are numbers and strings in a few flat arrays, by the chain's number in
+ * `serviceIndex`/`sepIndex`, not an object per chain and jump: a big dump has tens of thousands
+ * of chains, and long-lived small objects are what the garbage collector pays for.
+ * BENCHMARKS.md has the measurements behind both choices.
  */
 import { chainRows } from '../parse/rule.js';
 import type { Chain, Rule } from '../parse/types.js';
@@ -26,7 +24,7 @@ type FwFacts = { readonly drops: readonly Rule[]; readonly sources: readonly str
 
 export class NatChainFacts implements ChainKeys {
   /**
-   * Which fact a chain has, by the chain's number in its parse (chainRef): s + 1 for SEP `s`,
+   * Which fact a chain has, by the chain's number in its parse (ChainRows.ref): s + 1 for SEP `s`,
    * -(c + 1) for service chain `c`, 0 for none. Chains not from the parser: by name in `byName`.
    */
   private readonly byRef: Int32Array;
@@ -44,7 +42,7 @@ export class NatChainFacts implements ChainKeys {
   private readonly nextStart: Int32Array;
   private readonly nextCountOf: Int32Array;
   private readonly nexts: string[] = [];
-  /** Their chain numbers (targetRefAt), -1 for a name only. */
+  /** Their chain numbers (ChainRows.targetRefAt), -1 for a name only. */
   private readonly nextRefs: number[] = [];
   /** SVC, SVL, XLB: the split's number in `splits`; -1 for other roles. */
   private readonly splitOf: Int32Array;
@@ -183,7 +181,7 @@ export class NatChainFacts implements ChainKeys {
 
   /**
    * s + 1 for SEP `s`, -(c + 1) for service chain `c`, 0 when the nat tables have no such chain
-   * of these kinds. `ref`: the chain's number when the caller has it (targetRefAt), -1 if not:
+   * of these kinds. `ref`: the chain's number when the caller has it (ChainRows.targetRefAt), -1 if not:
    * a chain these facts hold is found by its number without hashing its name (a 10k-service
    * dump asks ~100k times); any other number (a chain of a later table of the same name, a
    * deleted one) is looked up by name, as is a name without a number.
@@ -195,7 +193,7 @@ export class NatChainFacts implements ChainKeys {
 
   /**
    * The one number that stands for service or SEP chain `name` whatever way it is reached: its
-   * chainRef when these facts hold that chain, else -1 (chains known by name only). `ref` as in code().
+   * ChainRows.ref when these facts hold that chain, else -1 (chains known by name only). `ref` as in code().
    */
   key(name: string, ref: number): number {
     if (ref >= 0 && ref < this.byRef.length && this.byRef[ref] !== 0) return ref;

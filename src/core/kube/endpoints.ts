@@ -46,7 +46,7 @@ export class SplitTable {
   /** Positions of the KUBE-MARK-DROP / DROP rules, null when none. */
   readonly drops: (number[] | null)[];
   readonly jumpChain: string[];
-  /** The KUBE-SEP chain's number (targetRefAt), -1 when it has none: found again without its name. */
+  /** The KUBE-SEP chain's number (ChainRows.targetRefAt), -1 when it has none: found again without its name. */
   readonly jumpRef: Int32Array;
   readonly jumpProbability: Float64Array;
   readonly jumpAt: Int32Array;

@@ -11,7 +11,7 @@
  * Rule objects they hand out. BENCHMARKS.md has the measurements behind this layout.
  */
 import { parseRuleArgs } from './args.js';
-import { NameIndex } from './name-index.js';
+import { SpanNameMap } from './span-name-map.js';
 import { tokenize } from './tokenize.js';
 import type { Chain, Counters, Family, Rule, RuleArg, Table, TableName } from './types.js';
 
@@ -56,7 +56,7 @@ export class RuleStore {
   private readonly extensionTargets: string[] = [];
   private readonly extensionIndex = new Map<string, number>();
   /** The same names, found by the characters of a span (the parser's fast path). */
-  readonly extensionNames = new NameIndex();
+  readonly extensionNames = new SpanNameMap();
   /** The rules whose parsed options are kept, in a ring: the next to drop them at `argsKeptNext`. */
   private readonly argsKept: (StoredRule | undefined)[] = new Array(ARGS_KEPT);
   private argsKeptNext = 0;
@@ -432,10 +432,10 @@ export class ParsedTable implements Table, TableRows {
   readonly chains: Chain[] = [];
   readonly deletedChains: string[] = [];
   /**
-   * The table's chains found by the characters of their name (see NameIndex); null once a chain
+   * The table's chains found by the characters of their name (see SpanNameMap); null once a chain
    * was deleted, and from then on names are looked up in chainsByName.
    */
-  #names: NameIndex | null;
+  #names: SpanNameMap | null;
   /**
    * Built on first use: the parser and the kube model find chains through #names, so a Map of a
    * 10k-service dump's ~54k chains is made only for readers that want one.
@@ -451,7 +451,7 @@ export class ParsedTable implements Table, TableRows {
   ) {
     this.#store = store;
     this.#firstId = store.count;
-    this.#names = new NameIndex();
+    this.#names = new SpanNameMap();
   }
 
   get chainsByName(): Map<string, Chain> {
