@@ -61,6 +61,25 @@ describe('WordScanner: where words are', () => {
     expect(words('   \t ')).toEqual([]);
   });
 
+  it('splitInto gives every word at once, as next() does one at a time', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', ' ', '\t', '"', '\\', '!', '-p', '\u00e9'), { maxLength: 30 }), (parts) => {
+        const line = parts.join('');
+        const starts = new Int32Array(64);
+        const ends = new Int32Array(64);
+        const flags = new Uint8Array(64);
+        const count = new WordScanner(line).splitInto(starts, ends, flags, 64);
+        const one = words(line);
+        expect(count).toBe(one.length);
+        for (let k = 0; k < count; k++) expect({ span: [starts[k], ends[k]], flags: flags[k] }).toEqual({ span: one[k]!.span, flags: one[k]!.flags });
+      }),
+      { numRuns: 500 },
+    );
+    const a = new Int32Array(2);
+    expect(new WordScanner('a b c').splitInto(a, new Int32Array(2), new Uint8Array(2), 2)).toBe(-1);
+    expect(new WordScanner('a b').splitInto(a, new Int32Array(2), new Uint8Array(2), 2)).toBe(2);
+  });
+
   it('can start over on another text', () => {
     const w = new WordScanner('a b');
     expect(w.next()).toBe(true);

@@ -57,9 +57,8 @@ export class RuleLineScanner {
   private readonly words = new WordScanner();
   private readonly wordStart = new Int32Array(MAX_WORDS);
   private readonly wordEnd = new Int32Array(MAX_WORDS);
-  /** 1 when any part of the word was quoted (never an option name, never a "!"). */
-  private readonly wordQuoted = new Uint8Array(MAX_WORDS);
-  private line = '';
+  /** What each word is: IS_QUOTED, IS_BANG or IS_OPTION (none: a plain value). */
+  private readonly wordIs = new Uint8Array(MAX_WORDS);
   private readonly result: FastRule = {
     cmdStart: 0,
     chainStart: 0,
@@ -76,14 +75,13 @@ export class RuleLineScanner {
    * accept; null otherwise.
    */
   scan(line: string, start: number, end: number): FastRule | null {
-    this.line = line;
     const n = this.split(line, start, end);
     if (n < 2) return null;
     const wordStart = this.wordStart;
     const wordEnd = this.wordEnd;
-    const wordQuoted = this.wordQuoted;
+    const wordIs = this.wordIs;
     // "-A" or "--append", unquoted.
-    if (wordQuoted[0] !== 0) return null;
+    if ((wordIs[0]! & IS_QUOTED) !== 0) return null;
     const c0 = wordStart[0]!;
     const len0 = wordEnd[0]! - c0;
     if (len0 === 2) {
@@ -91,7 +89,7 @@ export class RuleLineScanner {
     } else if (len0 !== 8 || !line.startsWith('--append', c0)) {
       return null;
     }
-    if (wordQuoted[1] !== 0) return null;
+    if ((wordIs[1]! & IS_QUOTED) !== 0) return null;
 
     let targetStart = -1;
     let targetEnd = -1;
@@ -100,11 +98,11 @@ export class RuleLineScanner {
     let i = 2;
     while (i < n) {
       let nameAt = i;
-      if (this.isBang(i)) {
+      if (wordIs[i] === IS_BANG) {
         i++;
-        if (i >= n || !this.isOptionName(i)) return null;
+        if (i >= n || wordIs[i] !== IS_OPTION) return null;
         nameAt = i;
-      } else if (!this.isOptionName(i)) {
+      } else if (wordIs[i] !== IS_OPTION) {
         return null;
       }
       i++;
@@ -112,10 +110,11 @@ export class RuleLineScanner {
       let count = 0;
       const valuesFrom = i;
       while (i < n) {
-        if (this.isOptionName(i)) break;
-        if (this.isBang(i)) {
+        const is = wordIs[i];
+        if (is === IS_OPTION) break;
+        if (is === IS_BANG) {
           // Old style "--opt ! value" negates this option; otherwise "!" belongs to the next one.
-          if (count === 0 && i + 1 < n && !this.isOptionName(i + 1) && !this.isBang(i + 1)) {
+          if (count === 0 && i + 1 < n && (wordIs[i + 1]! & (IS_OPTION | IS_BANG)) === 0) {
             i++;
             continue;
           }
@@ -125,7 +124,7 @@ export class RuleLineScanner {
         i++;
       }
       // The first value (skipping an old-style "!" before it).
-      const first = count === 0 ? -1 : this.isBang(valuesFrom) ? valuesFrom + 1 : valuesFrom;
+      const first = count === 0 ? -1 : wordIs[valuesFrom] === IS_BANG ? valuesFrom + 1 : valuesFrom;
       switch (kind) {
         case OTHER:
           break;
@@ -134,7 +133,7 @@ export class RuleLineScanner {
           break;
         case JUMP:
         case GOTO:
-          if (targetStart >= 0 || count === 0 || wordQuoted[first] !== 0) return null;
+          if (targetStart >= 0 || count === 0 || (wordIs[first]! & IS_QUOTED) !== 0) return null;
           targetStart = wordStart[first]!;
           targetEnd = wordEnd[first]!;
           goto = kind === GOTO;
@@ -168,28 +167,25 @@ export class RuleLineScanner {
    * characters and binary data have their own messages on the full path).
    */
   private split(line: string, start: number, end: number): number {
-    const words = this.words.reset(line, start, end);
-    let count = 0;
-    while (words.next()) {
-      const flags = words.flags;
-      if (count === MAX_WORDS || (flags & (WORD_UNBALANCED | WORD_NOT_ASCII)) !== 0) return -1;
-      this.wordStart[count] = words.start;
-      this.wordEnd[count] = words.end;
-      this.wordQuoted[count] = flags & WORD_QUOTED;
-      count++;
+    const wordIs = this.wordIs;
+    const count = this.words.reset(line, start, end).splitInto(this.wordStart, this.wordEnd, wordIs, MAX_WORDS);
+    for (let w = 0; w < count; w++) {
+      const flags = wordIs[w]!;
+      if ((flags & (WORD_UNBALANCED | WORD_NOT_ASCII)) !== 0) return -1;
+      const from = this.wordStart[w]!;
+      const to = this.wordEnd[w]!;
+      // As parseRuleArgs decides: an option name or a "!" is unquoted.
+      wordIs[w] =
+        (flags & WORD_QUOTED) !== 0 ? IS_QUOTED : isOptionSpan(line, from, to) ? IS_OPTION : to - from === 1 && line.charCodeAt(from) === BANG ? IS_BANG : 0;
     }
     return count;
   }
-
-  /** As parseRuleArgs decides: unquoted, "-x" or longer, and not a negative number. */
-  private isOptionName(w: number): boolean {
-    return this.wordQuoted[w] === 0 && isOptionSpan(this.line, this.wordStart[w]!, this.wordEnd[w]!);
-  }
-
-  private isBang(w: number): boolean {
-    return this.wordQuoted[w] === 0 && this.wordEnd[w]! - this.wordStart[w]! === 1 && this.line.charCodeAt(this.wordStart[w]!) === BANG;
-  }
 }
+
+/** wordIs values. */
+const IS_QUOTED = 1;
+const IS_BANG = 2;
+const IS_OPTION = 4;
 
 function hasColon(line: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (line.charCodeAt(i) === COLON) return true;

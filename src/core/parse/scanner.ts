@@ -79,56 +79,54 @@ export class WordScanner {
     }
     this.start = i;
     let flags = 0;
-    // Printable ASCII but space, quote and backslash: the characters that need no decision.
-    while (i < n) {
+    /** Where the quoted part we are in opened, -1 outside quotes. */
+    let open = -1;
+    for (; i < n; i++) {
       c = s.charCodeAt(i);
-      if (c <= QUOTE || c === BACKSLASH || c > 126) {
-        if (c === SPACE || c === TAB) break;
-        if (c === QUOTE) {
+      // Printable ASCII but space, "!", quote and backslash: nothing to decide.
+      if (c > QUOTE && c !== BACKSLASH && c < 127) continue;
+      if (c === QUOTE) {
+        if (open < 0) {
+          open = i;
           flags |= WORD_QUOTED;
-          const close = this.closingQuote(i + 1, n);
-          if (close < 0) {
-            this.openQuote = i;
-            flags |= WORD_UNBALANCED | this.quotedFlags;
-            i = n;
-            break;
-          }
-          flags |= this.quotedFlags;
-          i = close;
-        } else if (c !== BANG && c !== BACKSLASH) {
-          flags |= WORD_NOT_ASCII;
+        } else {
+          open = -1;
         }
+      } else if (c === SPACE || c === TAB) {
+        if (open < 0) break;
+      } else if (c === BACKSLASH) {
+        if (open >= 0 && i + 1 < n) {
+          flags |= WORD_ESCAPED;
+          i++;
+          if (isNotAscii(s.charCodeAt(i))) flags |= WORD_NOT_ASCII;
+        }
+      } else if (c !== BANG) {
+        flags |= WORD_NOT_ASCII;
       }
-      i++;
+    }
+    if (open >= 0) {
+      flags |= WORD_UNBALANCED;
+      this.openQuote = open;
     }
     this.end = this.pos = i;
     this.flags = flags;
     return true;
   }
 
-  /** Set by closingQuote(): WORD_ESCAPED and WORD_NOT_ASCII of the quoted part it read. */
-  private quotedFlags = 0;
-
-  /** Index of the quote closing a part opened just before `from`, -1 when none does. */
-  private closingQuote(from: number, n: number): number {
-    const s = this.s;
-    let flags = 0;
-    for (let i = from; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c === QUOTE) {
-        this.quotedFlags = flags;
-        return i;
-      }
-      if (c === BACKSLASH && i + 1 < n) {
-        flags |= WORD_ESCAPED;
-        i++;
-        if (isNotAscii(s.charCodeAt(i))) flags |= WORD_NOT_ASCII;
-      } else if (isNotAscii(c)) {
-        flags |= WORD_NOT_ASCII;
-      }
+  /**
+   * Every word from here on at once: spans and WORD_* flags into the arrays, up to `max` words.
+   * The count, or -1 when there are more than `max`.
+   */
+  splitInto(starts: Int32Array, ends: Int32Array, flags: Uint8Array, max: number): number {
+    let count = 0;
+    while (this.next()) {
+      if (count === max) return -1;
+      starts[count] = this.start;
+      ends[count] = this.end;
+      flags[count] = this.flags;
+      count++;
     }
-    this.quotedFlags = flags;
-    return -1;
+    return count;
   }
 
   get quoted(): boolean {
