@@ -14,12 +14,15 @@ import {
   OPT_TO_DESTINATION,
   genericArity,
   genericName,
+  genericOptionIdOf,
   optionId,
   optionIdOf,
 } from '../../src/core/parse/options.js';
 import {
   WORD_ESCAPED,
+  WORD_BANG,
   WORD_NOT_ASCII,
+  WORD_OPTION,
   WORD_QUOTED,
   WORD_UNBALANCED,
   WordScanner,
@@ -48,9 +51,9 @@ function words(line: string, from = 0, to = line.length): Seen[] {
 describe('WordScanner: where words are', () => {
   it('splits on spaces and tabs, runs of them included, and gives spans of the text', () => {
     expect(words('  -A  KUBE-SVC-X\t-j ACCEPT ')).toEqual([
-      { text: '-A', span: [2, 4], flags: 0 },
+      { text: '-A', span: [2, 4], flags: WORD_OPTION },
       { text: 'KUBE-SVC-X', span: [6, 16], flags: 0 },
-      { text: '-j', span: [17, 19], flags: 0 },
+      { text: '-j', span: [17, 19], flags: WORD_OPTION },
       { text: 'ACCEPT', span: [20, 26], flags: 0 },
     ]);
   });
@@ -92,7 +95,7 @@ describe('WordScanner: where words are', () => {
 describe('WordScanner: quotes and backslashes, as iptables-restore reads them', () => {
   it('a quoted part keeps spaces, may sit inside a word, and its span includes the quotes', () => {
     expect(words('--comment "a b" x"y z"w ""')).toEqual([
-      { text: '--comment', span: [0, 9], flags: 0 },
+      { text: '--comment', span: [0, 9], flags: WORD_OPTION },
       { text: 'a b', span: [10, 15], flags: WORD_QUOTED },
       { text: 'xy zw', span: [16, 23], flags: WORD_QUOTED },
       { text: '', span: [24, 26], flags: WORD_QUOTED },
@@ -159,6 +162,10 @@ describe('WordScanner: what a word is', () => {
     ]);
   });
 
+  it('flags say option name and negation, as the word methods do', () => {
+    expect(words('-p ! "!" "-p" -1').map((x) => x.flags & (WORD_OPTION | WORD_BANG))).toEqual([WORD_OPTION, WORD_BANG, 0, 0, 0]);
+  });
+
   it('negation is an unquoted "!" alone', () => {
     expect(classify('! -d "!" !! !x')).toEqual(['!', `opt:${OPT_DESTINATION}`, 'quoted', 'word', 'word']);
     const w = new WordScanner('"!"');
@@ -190,6 +197,15 @@ describe('the option table', () => {
   it('gives 0 to names it does not list, near misses included', () => {
     for (const name of ['--sport', '--srcx', '--sr', '-x', '--comments', '--set-xmark', '--jum', '-', '', 'src', '--\u00e9rc']) {
       expect(optionId(name), name).toBe(OPT_OTHER);
+    }
+  });
+
+  it('genericOptionIdOf knows the generic options alone', () => {
+    for (const name of ['-s', '--src', '--destination', '-p', '--in-interface', '--out-interface', '--jump', '--goto', '--match', '--fragment', '-4', '-6']) {
+      expect(genericOptionIdOf(name, 0, name.length), name).toBe(optionId(name));
+    }
+    for (const name of ['--comment', '--dport', '--set', '--mode', '--probability', '--random-fully', '--to-destination', '-x']) {
+      expect(genericOptionIdOf(name, 0, name.length), name).toBe(OPT_OTHER);
     }
   });
 

@@ -24,9 +24,9 @@ import {
   OPT_OUT_INTERFACE,
   OPT_PROTOCOL,
   OPT_SOURCE,
-  optionIdOf,
+  genericOptionIdOf,
 } from './options.js';
-import { isOptionSpan, WORD_NOT_ASCII, WORD_QUOTED, WORD_UNBALANCED, WordScanner } from './scanner.js';
+import { WORD_BANG, WORD_NOT_ASCII, WORD_OPTION, WORD_QUOTED, WORD_UNBALANCED, WordScanner } from './scanner.js';
 
 const DASH = 45;
 const BANG = 33;
@@ -57,7 +57,7 @@ export class RuleLineScanner {
   private readonly words = new WordScanner();
   private readonly wordStart = new Int32Array(MAX_WORDS);
   private readonly wordEnd = new Int32Array(MAX_WORDS);
-  /** What each word is: IS_QUOTED, IS_BANG or IS_OPTION (none: a plain value). */
+  /** Each word's WORD_* flags (quoted, an option name, a "!"...). */
   private readonly wordIs = new Uint8Array(MAX_WORDS);
   private readonly result: FastRule = {
     cmdStart: 0,
@@ -81,7 +81,7 @@ export class RuleLineScanner {
     const wordEnd = this.wordEnd;
     const wordIs = this.wordIs;
     // "-A" or "--append", unquoted.
-    if ((wordIs[0]! & IS_QUOTED) !== 0) return null;
+    if ((wordIs[0]! & WORD_QUOTED) !== 0) return null;
     const c0 = wordStart[0]!;
     const len0 = wordEnd[0]! - c0;
     if (len0 === 2) {
@@ -89,7 +89,7 @@ export class RuleLineScanner {
     } else if (len0 !== 8 || !line.startsWith('--append', c0)) {
       return null;
     }
-    if ((wordIs[1]! & IS_QUOTED) !== 0) return null;
+    if ((wordIs[1]! & WORD_QUOTED) !== 0) return null;
 
     let targetStart = -1;
     let targetEnd = -1;
@@ -98,23 +98,23 @@ export class RuleLineScanner {
     let i = 2;
     while (i < n) {
       let nameAt = i;
-      if (wordIs[i] === IS_BANG) {
+      if ((wordIs[i]! & WORD_BANG) !== 0) {
         i++;
-        if (i >= n || wordIs[i] !== IS_OPTION) return null;
+        if (i >= n || (wordIs[i]! & WORD_OPTION) === 0) return null;
         nameAt = i;
-      } else if (wordIs[i] !== IS_OPTION) {
+      } else if ((wordIs[i]! & WORD_OPTION) === 0) {
         return null;
       }
       i++;
-      const kind = KIND_OF_OPTION[optionIdOf(line, wordStart[nameAt]!, wordEnd[nameAt]!)]!;
+      const kind = KIND_OF_OPTION[genericOptionIdOf(line, wordStart[nameAt]!, wordEnd[nameAt]!)]!;
       let count = 0;
       const valuesFrom = i;
       while (i < n) {
-        const is = wordIs[i];
-        if (is === IS_OPTION) break;
-        if (is === IS_BANG) {
+        const is = wordIs[i]!;
+        if ((is & WORD_OPTION) !== 0) break;
+        if ((is & WORD_BANG) !== 0) {
           // Old style "--opt ! value" negates this option; otherwise "!" belongs to the next one.
-          if (count === 0 && i + 1 < n && (wordIs[i + 1]! & (IS_OPTION | IS_BANG)) === 0) {
+          if (count === 0 && i + 1 < n && (wordIs[i + 1]! & (WORD_OPTION | WORD_BANG)) === 0) {
             i++;
             continue;
           }
@@ -124,7 +124,7 @@ export class RuleLineScanner {
         i++;
       }
       // The first value (skipping an old-style "!" before it).
-      const first = count === 0 ? -1 : wordIs[valuesFrom] === IS_BANG ? valuesFrom + 1 : valuesFrom;
+      const first = count === 0 ? -1 : (wordIs[valuesFrom]! & WORD_BANG) !== 0 ? valuesFrom + 1 : valuesFrom;
       switch (kind) {
         case OTHER:
           break;
@@ -133,7 +133,7 @@ export class RuleLineScanner {
           break;
         case JUMP:
         case GOTO:
-          if (targetStart >= 0 || count === 0 || (wordIs[first]! & IS_QUOTED) !== 0) return null;
+          if (targetStart >= 0 || count === 0 || (wordIs[first]! & WORD_QUOTED) !== 0) return null;
           targetStart = wordStart[first]!;
           targetEnd = wordEnd[first]!;
           goto = kind === GOTO;
@@ -167,25 +167,11 @@ export class RuleLineScanner {
    * characters and binary data have their own messages on the full path).
    */
   private split(line: string, start: number, end: number): number {
-    const wordIs = this.wordIs;
-    const count = this.words.reset(line, start, end).splitInto(this.wordStart, this.wordEnd, wordIs, MAX_WORDS);
-    for (let w = 0; w < count; w++) {
-      const flags = wordIs[w]!;
-      if ((flags & (WORD_UNBALANCED | WORD_NOT_ASCII)) !== 0) return -1;
-      const from = this.wordStart[w]!;
-      const to = this.wordEnd[w]!;
-      // As parseRuleArgs decides: an option name or a "!" is unquoted.
-      wordIs[w] =
-        (flags & WORD_QUOTED) !== 0 ? IS_QUOTED : isOptionSpan(line, from, to) ? IS_OPTION : to - from === 1 && line.charCodeAt(from) === BANG ? IS_BANG : 0;
-    }
-    return count;
+    const words = this.words.reset(line, start, end);
+    const count = words.splitInto(this.wordStart, this.wordEnd, this.wordIs, MAX_WORDS);
+    return (words.splitFlags & (WORD_UNBALANCED | WORD_NOT_ASCII)) !== 0 ? -1 : count;
   }
 }
-
-/** wordIs values. */
-const IS_QUOTED = 1;
-const IS_BANG = 2;
-const IS_OPTION = 4;
 
 function hasColon(line: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (line.charCodeAt(i) === COLON) return true;

@@ -92,6 +92,9 @@ const SHORT = new Uint8Array(128);
  */
 const LONG_NAMES: (string[] | undefined)[] = [];
 const LONG_IDS: (number[] | undefined)[] = [];
+/** The same for the generic options alone: the parser's fast path asks only about those. */
+const GENERIC_LONG_NAMES: (string[] | undefined)[] = [];
+const GENERIC_LONG_IDS: (number[] | undefined)[] = [];
 const LONGEST = Math.max(...SPELLINGS.map(([name]) => name.length));
 for (const [name, id] of SPELLINGS) {
   if (name.length === 2) {
@@ -101,6 +104,9 @@ for (const [name, id] of SPELLINGS) {
   const key = longKey(name, 0, name.length);
   (LONG_NAMES[key] ??= []).push(name);
   (LONG_IDS[key] ??= []).push(id);
+  if (!isGeneric(id)) continue;
+  (GENERIC_LONG_NAMES[key] ??= []).push(name);
+  (GENERIC_LONG_IDS[key] ??= []).push(id);
 }
 
 function longKey(s: string, start: number, end: number): number {
@@ -109,6 +115,25 @@ function longKey(s: string, start: number, end: number): number {
 
 /** The OPT_* id of the option name s[start, end), OPT_OTHER when it is not listed here. */
 export function optionIdOf(s: string, start: number, end: number): number {
+  return lookUp(s, start, end, LONG_NAMES, LONG_IDS);
+}
+
+/**
+ * As optionIdOf, for generic options only (others are OPT_OTHER): an extension option such as
+ * --comment or --dport costs no string compare, as the fast path reads every rule's options.
+ */
+export function genericOptionIdOf(s: string, start: number, end: number): number {
+  const id = lookUp(s, start, end, GENERIC_LONG_NAMES, GENERIC_LONG_IDS);
+  return isGeneric(id) ? id : OPT_OTHER;
+}
+
+function lookUp(
+  s: string,
+  start: number,
+  end: number,
+  longNames: readonly (string[] | undefined)[],
+  longIds: readonly (number[] | undefined)[],
+): number {
   const length = end - start;
   if (length === 2) {
     const c = s.charCodeAt(start + 1);
@@ -116,9 +141,9 @@ export function optionIdOf(s: string, start: number, end: number): number {
   }
   if (length < 2 || length > LONGEST) return OPT_OTHER;
   const key = longKey(s, start, end);
-  const names = LONG_NAMES[key];
+  const names = longNames[key];
   if (names === undefined) return OPT_OTHER;
-  for (let k = 0; k < names.length; k++) if (s.startsWith(names[k]!, start)) return LONG_IDS[key]![k]!;
+  for (let k = 0; k < names.length; k++) if (s.startsWith(names[k]!, start)) return longIds[key]![k]!;
   return OPT_OTHER;
 }
 
