@@ -113,7 +113,7 @@ export function scanRule(text: string): RuleFacts {
       }
       if (state === COMMENT_MORE) {
         // An unquoted multi-word comment runs to the next option.
-        if ((w.quoted || !w.isOptionName()) && !w.is('!')) {
+        if (!w.isOptionName() && !w.is('!')) {
           comment = `${comment ?? ''} ${w.text()}`;
           continue;
         }

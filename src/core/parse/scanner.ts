@@ -24,7 +24,7 @@ const BACKSLASH = 92;
 const DASH = 45;
 const BANG = 33;
 
-/** `flags` bits of a word. */
+// The WORD_* bits of a word's flags: what it holds and what it is.
 /** Some part of the word was quoted. */
 export const WORD_QUOTED = 1;
 /** A backslash escape inside quotes: the word's text is not its span without the quotes. */
