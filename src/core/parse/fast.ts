@@ -26,7 +26,7 @@ import {
   OPT_SOURCE,
   genericOptionIdOf,
 } from './options.js';
-import { WORD_BANG, WORD_NOT_ASCII, WORD_OPTION, WORD_QUOTED, WORD_UNBALANCED, WordScanner } from './scanner.js';
+import { splitWords, WORD_BANG, WORD_NOT_ASCII, WORD_OPTION, WORD_QUOTED, WORD_UNBALANCED, WordSpans } from './scanner.js';
 
 const DASH = 45;
 const BANG = 33;
@@ -54,11 +54,7 @@ export interface FastRule {
  * scan() answers with the same FastRule object each time: a parse reads some 200k rule lines.
  */
 export class RuleLineScanner {
-  private readonly words = new WordScanner();
-  private readonly wordStart = new Int32Array(MAX_WORDS);
-  private readonly wordEnd = new Int32Array(MAX_WORDS);
-  /** Each word's WORD_* flags (quoted, an option name, a "!"...). */
-  private readonly wordIs = new Uint8Array(MAX_WORDS);
+  private readonly words = new WordSpans(MAX_WORDS);
   private readonly result: FastRule = {
     cmdStart: 0,
     chainStart: 0,
@@ -75,11 +71,14 @@ export class RuleLineScanner {
    * accept; null otherwise.
    */
   scan(line: string, start: number, end: number): FastRule | null {
-    const n = this.split(line, start, end);
-    if (n < 2) return null;
-    const wordStart = this.wordStart;
-    const wordEnd = this.wordEnd;
-    const wordIs = this.wordIs;
+    const words = this.words;
+    const n = splitWords(line, start, end, words);
+    // An unbalanced quote or a character outside printable ASCII: the full path has the messages.
+    if (n < 2 || (words.allFlags & (WORD_UNBALANCED | WORD_NOT_ASCII)) !== 0) return null;
+    const wordStart = words.starts;
+    const wordEnd = words.ends;
+    /** Each word's WORD_* flags (quoted, an option name, a "!"...). */
+    const wordIs = words.flags;
     // "-A" or "--append", unquoted.
     if ((wordIs[0]! & WORD_QUOTED) !== 0) return null;
     const c0 = wordStart[0]!;
@@ -159,17 +158,6 @@ export class RuleLineScanner {
     result.goto = goto;
     result.hasV6Address = hasV6Address;
     return result;
-  }
-
-  /**
-   * Word boundaries of line[start, end) into the arrays; the count, or -1 when the line has an
-   * unbalanced quote, too many words, or any character but printable ASCII and tab (control
-   * characters and binary data have their own messages on the full path).
-   */
-  private split(line: string, start: number, end: number): number {
-    const words = this.words.reset(line, start, end);
-    const count = words.splitInto(this.wordStart, this.wordEnd, this.wordIs, MAX_WORDS);
-    return (words.splitFlags & (WORD_UNBALANCED | WORD_NOT_ASCII)) !== 0 ? -1 : count;
   }
 }
 
