@@ -3,8 +3,8 @@
  *
  * tokenize() + parseRuleArgs() allocate a Token per word, a RuleArg and a values array per
  * option, and the parser keeps none of it (rules re-derive their options on demand). This scan
- * walks the same words (the same WordScanner) with word boundaries in typed arrays it owns,
- * applies the same checks as parseRuleArgs, and allocates nothing but the target's name.
+ * takes the same words (scanner.ts' splitWords) into typed arrays it owns, applies the same
+ * checks as parseRuleArgs, and allocates nothing but the target's name.
  *
  * It never reports an error itself: anything it does not fully understand (an unbalanced quote,
  * a character outside printable ASCII, `-I`, a quoted command or chain or target, any check that
@@ -50,8 +50,8 @@ export interface FastRule {
 }
 
 /**
- * Reads rule lines for one parse. Word boundaries go to arrays reused from line to line, and
- * scan() answers with the same FastRule object each time: a parse reads some 200k rule lines.
+ * Reads rule lines for one parse. Word spans go to arrays reused from line to line, and scan()
+ * answers with the same FastRule object each time: a parse reads some 200k rule lines.
  */
 export class RuleLineScanner {
   private readonly words = new WordSpans(MAX_WORDS);

@@ -1,8 +1,8 @@
 /**
  * The one reader of rule text: splits it into words, as spans of the text, and says what a word
- * is (an option name, a "!", which option). The tokenizer, the parser's fast path, the kube
- * model's fact scan and the tracer's prefilter all walk words through a WordScanner, so they
- * cannot disagree on where a word ends or what it says.
+ * is (an option name, a "!", which option). The tokenizer, the kube model's fact scan and the
+ * tracer's prefilter walk words with a WordScanner, the parser's fast path takes a line's words
+ * all at once with splitWords(); so they cannot disagree on where a word ends or what it says.
  *
  * Words split as iptables-restore splits them (xtables' add_param_to_argv), which is what
  * iptables-save's quoting (xtables_save_string) is written for:
