@@ -11,6 +11,7 @@
  * of chains, and long-lived small objects are what the garbage collector pays for.
  * BENCHMARKS.md has the measurements behind both choices.
  */
+import { WordScanner } from '../parse/scanner.js';
 import { chainRows } from '../parse/rule.js';
 import type { Chain, Rule } from '../parse/types.js';
 import { dnatOf, SEP_PREFIX, SplitTable } from './endpoints.js';
@@ -271,6 +272,7 @@ function fwFacts(chain: Chain): FwFacts | null {
   let drops: Rule[] | null = null;
   let sources: string[] | null = null;
   const rows = chainRows(chain);
+  const words = new WordScanner();
   const n = rows.size;
   for (let i = 0; i < n; i++) {
     const t = rows.targetAt(i);
@@ -280,7 +282,7 @@ function fwFacts(chain: Chain): FwFacts | null {
       continue;
     }
     if (serviceChainRoleOf(t) === null) continue;
-    const f = scanRule(rows.textAt(i));
+    const f = scanRule(rows.textAt(i), words);
     if (f.source !== undefined && !f.sourceNegated) addUnique((sources ??= []), f.source);
   }
   return drops === null && sources === null ? null : { drops: drops ?? NONE, sources: sources ?? NONE };
@@ -293,11 +295,12 @@ function fwFacts(chain: Chain): FwFacts | null {
 function extChainPolicy(chain: Chain): TrafficPolicy | null {
   let local = false;
   const rows = chainRows(chain);
+  const words = new WordScanner();
   const n = rows.size;
   for (let i = 0; i < n; i++) {
     const t = rows.targetAt(i);
     if (t === null) continue;
-    const f = scanRule(rows.textAt(i));
+    const f = scanRule(rows.textAt(i), words);
     if (t === 'KUBE-MARK-MASQ' && f.conditions === 0) return 'Cluster';
     if (t.startsWith('KUBE-SVL-') || f.srcType !== undefined) local = true;
   }

@@ -3,6 +3,7 @@
  * accepted by KUBE-FW-…" and the health-check ACCEPT. They add services that have no nat rules
  * at all, the addresses such services answer on, and the reasons traffic is refused.
  */
+import { WordScanner } from '../parse/scanner.js';
 import { chainRows } from '../parse/rule.js';
 import type { Chain } from '../parse/types.js';
 import { serviceIdFromComment } from './comments.js';
@@ -19,13 +20,14 @@ export function readFilterRules(index: ServiceIndex, filter: TableSet): void {
     const chain = filter.chain(chainName);
     if (!chain) continue;
     const rows = chainRows(chain);
+    const words = new WordScanner();
     const n = rows.size;
     for (let i = 0; i < n; i++) {
       const target = rows.targetAt(i);
       if (chainName === 'KUBE-NODEPORTS' ? target !== 'ACCEPT' : target !== 'REJECT' && target !== 'DROP') {
         continue;
       }
-      const facts = scanRule(rows.textAt(i));
+      const facts = scanRule(rows.textAt(i), words);
       const comment = facts.comment;
       if (comment === undefined) continue;
       if (chainName === 'KUBE-NODEPORTS') {

@@ -2,6 +2,7 @@
  * The nat side of a service: entry rules in KUBE-SERVICES / KUBE-NODEPORTS, the service chains
  * they lead to (SVC, EXT, SVL, FW, XLB) and, through the jumps, the KUBE-SEP chains and DNATs.
  */
+import { WordScanner } from '../parse/scanner.js';
 import { chainRows } from '../parse/rule.js';
 import type { Chain } from '../parse/types.js';
 import type { NatChainFacts } from './chain-facts.js';
@@ -36,6 +37,7 @@ export function readNatEntries(index: ServiceIndex, nat: TableSet, facts: NatCha
 
 function readEntryChain(index: ServiceIndex, chain: Chain, nodePorts: boolean, facts: NatChainFacts, layout: LayoutSigns): void {
   const rows = chainRows(chain);
+  const words = new WordScanner();
   const n = rows.size;
   for (let i = 0; i < n; i++) {
     const target = rows.targetAt(i);
@@ -47,7 +49,7 @@ function readEntryChain(index: ServiceIndex, chain: Chain, nodePorts: boolean, f
     const group = index.forChain(target, ref, role);
     attachChains(group, target, ref, facts, index);
     if (nodePorts && role === 'svc') layout.legacy = true;
-    addNatEntry(group, chain, i, scanRule(rows.textAt(i)), role, nodePorts);
+    addNatEntry(group, chain, i, scanRule(rows.textAt(i), words), role, nodePorts);
   }
 }
 
@@ -210,9 +212,10 @@ function chainCommentIds(g: Group, nat: TableSet, facts: NatChainFacts): string[
     const chain = nat.chain(name);
     if (!chain) continue;
     const rows = chainRows(chain);
+    const words = new WordScanner();
     const n = rows.size;
     for (let i = 0; i < n; i++) {
-      const c = scanRule(rows.textAt(i)).comment;
+      const c = scanRule(rows.textAt(i), words).comment;
       const id = c === undefined ? null : serviceIdFromComment(c);
       if (id !== null) addUnique(ids, id);
     }
