@@ -101,8 +101,9 @@ function markBitOf(chain: Chain | undefined): number | null {
 function planChain(chain: Chain): ChainPlan {
   const rules = chain.rules;
   const compiled: (CompiledRule | undefined)[] = new Array(rules.length);
+  const words = new WordScanner();
   return {
-    prefilters: rules.map(prefilterOf),
+    prefilters: rules.map((rule) => prefilterOf(rule, words)),
     compiled: (i) => (compiled[i] ??= compileRule(rules[i]!)),
   };
 }
@@ -111,9 +112,9 @@ function planChain(chain: Chain): ChainPlan {
  * Reads a rule's words (the parser's scanner) without building tokens: this runs over every
  * rule of a 20k-rule chain on the first trace. Stops at the target: what follows belongs to it.
  */
-function prefilterOf(rule: Rule): Prefilter | null {
+function prefilterOf(rule: Rule, words: WordScanner): Prefilter | null {
   if (rule.target === null) return null;
-  const words = new WordScanner(rule.text);
+  words.reset(rule.text);
   // "-A CHAIN"
   if (!words.next() || !words.next()) return null;
   let dst: Cidr | null = null;
