@@ -123,8 +123,19 @@ export function optionIdOf(s: string, start: number, end: number): number {
  * --comment or --dport costs no string compare, as the fast path reads every rule's options.
  */
 export function genericOptionIdOf(s: string, start: number, end: number): number {
-  const id = lookUp(s, start, end, GENERIC_LONG_NAMES, GENERIC_LONG_IDS);
-  return isGeneric(id) ? id : OPT_OTHER;
+  // lookUp()'s steps over the generic buckets, written out: one function that always sees the
+  // same arrays compiles once, where the shared one is compiled again for each caller's arrays.
+  const length = end - start;
+  if (length === 2) {
+    const c = s.charCodeAt(start + 1);
+    return c < 128 && s.charCodeAt(start) === 45 /* - */ ? SHORT[c]! : OPT_OTHER;
+  }
+  if (length < 2 || length > LONGEST) return OPT_OTHER;
+  const key = longKey(s, start, end);
+  const names = GENERIC_LONG_NAMES[key];
+  if (names === undefined) return OPT_OTHER;
+  for (let k = 0; k < names.length; k++) if (s.startsWith(names[k]!, start)) return GENERIC_LONG_IDS[key]![k]!;
+  return OPT_OTHER;
 }
 
 function lookUp(
