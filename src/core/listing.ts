@@ -5,7 +5,7 @@
  */
 import { findArg } from './parse/query.js';
 import { liveTables } from './parse/live-tables.js';
-import { ruleCount, targetAt } from './parse/rule.js';
+import { chainRows } from './parse/rule.js';
 import type { Chain, Family, Rule, RuleArg, Ruleset, TableName } from './parse/types.js';
 
 /** xtables_print_num with FMT_KILOMEGAGIGA: exact up to 99999, then K/M/G/T rounded to 1000s. */
@@ -93,9 +93,9 @@ export function chainReferenceCounts(ruleset: Ruleset): Map<string, number> {
   const counts = new Map<string, number>();
   for (const t of liveTables(ruleset)) {
     for (const chain of t.chains) {
-      const n = ruleCount(chain);
-      for (let i = 0; i < n; i++) {
-        const target = targetAt(chain, i);
+      const rows = chainRows(chain);
+      for (let i = 0; i < rows.size; i++) {
+        const target = rows.targetAt(i);
         if (!target) continue;
         const key = chainKey(t.family, t.name, target);
         counts.set(key, (counts.get(key) ?? 0) + 1);

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffSnapshots } from '../../src/core/counters/index.js';
 import { buildKubeModel, refreshKubeModel } from '../../src/core/kube/index.js';
-import { countersAt, ruleCount } from '../../src/core/parse/rule.js';
+import { chainRows } from '../../src/core/parse/rule.js';
 import { parseIptablesSave, type Ruleset } from '../../src/core/parse/index.js';
 import { generateKubeProxyRules, randomClusterSpec, type CounterRef } from '../../src/gen/kubeproxy.js';
 
@@ -42,10 +42,10 @@ describe('a refresh with the same rules', () => {
       for (const chain of table.chains) {
         const deltas = diff.chainRules(table.name, table.family, chain.name)!;
         const old = before.chainsByName.get(chain.name)!;
-        expect(deltas).toHaveLength(ruleCount(chain));
+        expect(deltas).toHaveLength(chainRows(chain).size);
         deltas.forEach((d, i) => {
-          const c = countersAt(chain, i)!;
-          const pc = countersAt(old, i)!;
+          const c = chainRows(chain).countersAt(i)!;
+          const pc = chainRows(old).countersAt(i)!;
           expect(d.rule).toBe(chain.rules[i]);
           expect(d.previous).toBe(old.rules[i]);
           expect([d.state, d.packets, d.deltaPackets, d.deltaBytes, d.packetRate]).toEqual(['ok', c.packets, c.packets - pc.packets, c.bytes - pc.bytes, (c.packets - pc.packets) / 2]);

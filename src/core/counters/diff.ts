@@ -7,7 +7,7 @@
  * A diff keeps both rulesets alive until it is dropped.
  */
 import { buildKubeModel, ModelEndpoint } from '../kube/model.js';
-import { chainRef, countersAt, ruleAt, ruleCount, textAt } from '../parse/rule.js';
+import { chainRows, type ChainRows } from '../parse/rule.js';
 import { holdSameRules } from '../parse/same.js';
 import type { Endpoint, KubeModel, Protocol, ServicePort } from '../kube/types.js';
 import type { Chain, Counters, Family, Rule, Ruleset, TableName } from '../parse/types.js';
@@ -78,6 +78,9 @@ interface ChainDiff {
   readonly chain: Chain;
   /** The chain of that name in the previous snapshot, null when the chain is new. */
   readonly prev: Chain | null;
+  /** The rules of `chain` and of `prev`, read by position. */
+  readonly rows: ChainRows;
+  readonly prevRows: ChainRows | null;
   readonly size: number;
   /**
    * The same rule in the previous snapshot per position (null: new); SAME when the chains hold
@@ -133,12 +136,12 @@ class Diff implements CounterDiff {
     const cd = this.chainDiff(tableSlot(rule.family, rule.table), rule.chain);
     if (!cd) return undefined;
     const guess = rule.index - 1;
-    if (guess >= 0 && guess < cd.size && ruleAt(cd.chain, guess) === rule) return this.ruleDelta(cd, guess);
+    if (guess >= 0 && guess < cd.size && cd.rows.ruleAt(guess) === rule) return this.ruleDelta(cd, guess);
     // Not where its index says (a merged chain, or a rule of another ruleset): by object identity.
     let positions = cd.positions;
     if (!positions) {
       positions = new Map();
-      for (let i = 0; i < cd.size; i++) positions.set(ruleAt(cd.chain, i), i);
+      for (let i = 0; i < cd.size; i++) positions.set(cd.rows.ruleAt(i), i);
       cd.positions = positions;
     }
     const i = positions.get(rule);
@@ -203,8 +206,8 @@ class Diff implements CounterDiff {
       if (!matched) continue;
       // Only rules that counted get a delta object (and a Rule object): a full pass allocates little.
       for (let i = 0; i < cd.size; i++) {
-        const c = countersAt(cd.chain, i);
-        const pc = matched === SAME ? countersAt(cd.prev!, i) : matched[i]?.counters;
+        const c = cd.rows.countersAt(i);
+        const pc = matched === SAME ? cd.prevRows!.countersAt(i) : matched[i]?.counters;
         if (c && pc && c.packets > pc.packets && this.compare(c, pc) === 'ok') out.push(this.ruleDelta(cd, i));
       }
     }
@@ -222,7 +225,8 @@ class Diff implements CounterDiff {
     }
     const prevChain = this.prevIdx?.chainInSlot(slot, name) ?? null;
     const matched = prevChain === null ? null : this.sameRules(prevChain, chain) ? SAME : matchRules(prevChain.rules, chain.rules);
-    const cd: ChainDiff = { chain, prev: prevChain, size: ruleCount(chain), matched, deltas: null, complete: false, positions: null };
+    const rows = chainRows(chain);
+    const cd: ChainDiff = { chain, prev: prevChain, rows, prevRows: prevChain === null ? null : chainRows(prevChain), size: rows.size, matched, deltas: null, complete: false, positions: null };
     cache.set(name, cd);
     return cd;
   }
@@ -231,15 +235,17 @@ class Diff implements CounterDiff {
   private sameRules(prev: Chain, cur: Chain): boolean {
     // Two dumps of the same rules (found once per pair): a parsed chain's namesake is its counterpart.
     this.sameRulesets ??= this.previous !== null && holdSameRules(this.previous.ruleset, this.current.ruleset);
-    if (this.sameRulesets && chainRef(prev) >= 0 && chainRef(cur) >= 0) return true;
-    const n = ruleCount(cur);
-    if (ruleCount(prev) !== n) return false;
-    for (let i = 0; i < n; i++) if (textAt(prev, i) !== textAt(cur, i)) return false;
+    if (this.sameRulesets && chainRows(prev).ref >= 0 && chainRows(cur).ref >= 0) return true;
+    const rows = chainRows(cur);
+    const prevRows = chainRows(prev);
+    const n = rows.size;
+    if (prevRows.size !== n) return false;
+    for (let i = 0; i < n; i++) if (prevRows.textAt(i) !== rows.textAt(i)) return false;
     return true;
   }
 
   private previousRule(cd: ChainDiff, i: number): Rule | null {
-    if (cd.matched === SAME) return ruleAt(cd.prev!, i);
+    if (cd.matched === SAME) return cd.prevRows!.ruleAt(i);
     return cd.matched ? cd.matched[i]! : null;
   }
 
@@ -247,7 +253,7 @@ class Diff implements CounterDiff {
     const deltas = (cd.deltas ??= new Array<RuleDelta | undefined>(cd.size));
     const made = deltas[i];
     if (made) return made;
-    const rule = ruleAt(cd.chain, i);
+    const rule = cd.rows.ruleAt(i);
     const previous = this.previousRule(cd, i);
     const d: RuleDelta = { rule, previous, ...this.countersDelta(rule.counters, previous ? previous.counters : undefined) };
     deltas[i] = d;
@@ -361,7 +367,7 @@ class Diff implements CounterDiff {
     const cd = this.chainDiff(tableSlot(chain.family, chain.table), chain.name);
     if (!cd || cd.chain !== chain || cd.matched !== SAME) return null;
     const at = endpoint.dnatPosition;
-    return this.countersDelta(countersAt(chain, at), countersAt(cd.prev!, at));
+    return this.countersDelta(cd.rows.countersAt(at), cd.prevRows!.countersAt(at));
   }
 
   private endpointDelta(service: ServicePort, endpoint: Endpoint): EndpointDelta {

@@ -2,18 +2,17 @@
  * What the model needs from kube-proxy's per-service chains (SVC, SVL, XLB, EXT, FW) and
  * endpoint chains (SEP), read in one pass over the nat table in the order the dump lists them.
  *
- * Why one pass in table order: a 10k-service dump has ~60k such chains, and visiting them in
- * service order (a Map lookup, then the chain's rules, then each rule's text) jumps all over a
- * heap of several hundred thousand objects; on a busy machine those cache misses were most of
- * the model's time. Rules, their chains and their text lie in the heap and the input in dump
- * order, so reading them in that order, once, costs a third; the groups then look the results
- * up by name.
+ * One pass in table order: rules, their chains and their text lie in memory in dump order, so
+ * reading them in that order, once, touches memory in order; visiting them in service order
+ * would jump all over it. The groups then look the results up by name.
  *
- * Why flat arrays: every object that outlives a young-generation collection costs about a
- * microsecond (copied twice onto fresh pages); one per chain and jump was ~200k of them. Facts
- * are numbers and strings in a few arrays, by the chain's number in `serviceIndex`/`sepIndex`.
+ * Facts are numbers and strings in a few flat arrays, by the chain's number in
+ * `serviceIndex`/`sepIndex`, not an object per chain and jump: a big dump has tens of thousands
+ * of chains, and long-lived small objects are what the garbage collector pays for.
+ * BENCHMARKS.md has the measurements behind both choices.
  */
-import { chainRef, ruleAt, ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
+import { WordScanner } from '../parse/scanner.js';
+import { chainRows } from '../parse/rule.js';
 import type { Chain, Rule } from '../parse/types.js';
 import { dnatOf, SEP_PREFIX, SplitTable } from './endpoints.js';
 import type { ChainKeys } from './group.js';
@@ -29,7 +28,7 @@ type FwFacts = { readonly drops: readonly Rule[]; readonly sources: readonly str
 
 export class NatChainFacts implements ChainKeys {
   /**
-   * Which fact a chain has, by the chain's number in its parse (chainRef): s + 1 for SEP `s`,
+   * Which fact a chain has, by the chain's number in its parse (ChainRows.ref): s + 1 for SEP `s`,
    * -(c + 1) for service chain `c`, 0 for none. Chains not from the parser: by name in `byName`.
    */
   private readonly byRef: Int32Array;
@@ -47,7 +46,7 @@ export class NatChainFacts implements ChainKeys {
   private readonly nextStart: Int32Array;
   private readonly nextCountOf: Int32Array;
   private readonly nexts: string[] = [];
-  /** Their chain numbers (targetRefAt), -1 for a name only. */
+  /** Their chain numbers (ChainRows.targetRefAt), -1 for a name only. */
   private readonly nextRefs: number[] = [];
   /** SVC, SVL, XLB: the split's number in `splits`; -1 for other roles. */
   private readonly splitOf: Int32Array;
@@ -82,14 +81,14 @@ export class NatChainFacts implements ChainKeys {
       if (!name.startsWith('KUBE-')) continue;
       const role = name.startsWith(SEP_PREFIX) ? 'sep' : serviceChainRoleOf(name);
       if (role === null) continue;
-      const ref = chainRef(chain);
+      const ref = chainRows(chain).ref;
       if (ref > maxRef) maxRef = ref;
       if (role === 'sep') seps.push(chain);
       else if (role === 'ext') exts.push(chain);
       else if (role === 'fw') fws.push(chain);
       else {
         splits.push(chain);
-        splitRules += ruleCount(chain);
+        splitRules += chainRows(chain).size;
       }
     }
     this.byRef = new Int32Array(maxRef + 1);
@@ -111,7 +110,7 @@ export class NatChainFacts implements ChainKeys {
   }
 
   private remember(chain: Chain, code: number): void {
-    const ref = chainRef(chain);
+    const ref = chainRows(chain).ref;
     if (ref >= 0) this.byRef[ref] = code;
     else this.byName.set(chain.name, code);
   }
@@ -161,13 +160,14 @@ export class NatChainFacts implements ChainKeys {
 
   /** Service chains (not SEPs) the chain jumps to, in rule order, appended to `nexts`; how many. */
   private readNext(chain: Chain): number {
-    const n = ruleCount(chain);
+    const rows = chainRows(chain);
+    const n = rows.size;
     let count = 0;
     for (let i = 0; i < n; i++) {
-      const t = targetAt(chain, i);
+      const t = rows.targetAt(i);
       if (t !== null && !t.startsWith(SEP_PREFIX) && serviceChainRoleOf(t) !== null) {
         this.nexts.push(t);
-        this.nextRefs.push(targetRefAt(chain, i));
+        this.nextRefs.push(rows.targetRefAt(i));
         count++;
       }
     }
@@ -176,7 +176,7 @@ export class NatChainFacts implements ChainKeys {
 
   /**
    * s + 1 for SEP `s`, -(c + 1) for service chain `c`, 0 when the nat tables have no such chain
-   * of these kinds. `ref`: the chain's number when the caller has it (targetRefAt), -1 if not:
+   * of these kinds. `ref`: the chain's number when the caller has it (ChainRows.targetRefAt), -1 if not:
    * a chain these facts hold is found by its number without hashing its name (a 10k-service
    * dump asks ~100k times); any other number (a chain of a later table of the same name, a
    * deleted one) is looked up by name, as is a name without a number.
@@ -188,12 +188,12 @@ export class NatChainFacts implements ChainKeys {
 
   /**
    * The one number that stands for service or SEP chain `name` whatever way it is reached: its
-   * chainRef when these facts hold that chain, else -1 (chains known by name only). `ref` as in code().
+   * ChainRows.ref when these facts hold that chain, else -1 (chains known by name only). `ref` as in code().
    */
   key(name: string, ref: number): number {
     if (ref >= 0 && ref < this.byRef.length && this.byRef[ref] !== 0) return ref;
     const chain = this.nat.chain(name);
-    const r = chain === undefined ? -1 : chainRef(chain);
+    const r = chain === undefined ? -1 : chainRows(chain).ref;
     return r >= 0 && r < this.byRef.length && this.byRef[r] !== 0 ? r : -1;
   }
 
@@ -258,23 +258,25 @@ export class NatChainFacts implements ChainKeys {
 
   sepDnatText(s: number): string | null {
     const at = this.sepDnatAt[s]!;
-    return at < 0 ? null : textAt(this.sepChain[s]!, at);
+    return at < 0 ? null : chainRows(this.sepChain[s]!).textAt(at);
   }
 }
 
 function fwFacts(chain: Chain): FwFacts | null {
   let drops: Rule[] | null = null;
   let sources: string[] | null = null;
-  const n = ruleCount(chain);
+  const rows = chainRows(chain);
+  const words = new WordScanner();
+  const n = rows.size;
   for (let i = 0; i < n; i++) {
-    const t = targetAt(chain, i);
+    const t = rows.targetAt(i);
     if (t === null) continue;
     if (t === 'KUBE-MARK-DROP') {
-      (drops ??= []).push(ruleAt(chain, i));
+      (drops ??= []).push(rows.ruleAt(i));
       continue;
     }
     if (serviceChainRoleOf(t) === null) continue;
-    const f = scanRule(textAt(chain, i));
+    const f = scanRule(rows.textAt(i), words);
     if (f.source !== undefined && !f.sourceNegated) addUnique((sources ??= []), f.source);
   }
   return drops === null && sources === null ? null : { drops: drops ?? NONE, sources: sources ?? NONE };
@@ -286,11 +288,13 @@ function fwFacts(chain: Chain): FwFacts | null {
  */
 function extChainPolicy(chain: Chain): TrafficPolicy | null {
   let local = false;
-  const n = ruleCount(chain);
+  const rows = chainRows(chain);
+  const words = new WordScanner();
+  const n = rows.size;
   for (let i = 0; i < n; i++) {
-    const t = targetAt(chain, i);
+    const t = rows.targetAt(i);
     if (t === null) continue;
-    const f = scanRule(textAt(chain, i));
+    const f = scanRule(rows.textAt(i), words);
     if (t === 'KUBE-MARK-MASQ' && f.conditions === 0) return 'Cluster';
     if (t.startsWith('KUBE-SVL-') || f.srcType !== undefined) local = true;
   }

@@ -6,7 +6,7 @@
  * The model reads every such chain of a dump into flat arrays (SplitTable: no object per jump,
  * no Rule object per rule; a 10k-service dump has ~40k jumps).
  */
-import { ruleAt, ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
+import { chainRows } from '../parse/rule.js';
 import type { Chain, Rule } from '../parse/types.js';
 import { hasOption, optionWord, scanRule, type RuleFacts } from './scan.js';
 
@@ -27,7 +27,7 @@ export class SplitTable {
   /** Positions of the KUBE-MARK-DROP / DROP rules, null when none. */
   readonly drops: (number[] | null)[];
   readonly jumpChain: string[];
-  /** The KUBE-SEP chain's number (targetRefAt), -1 when it has none: found again without its name. */
+  /** The KUBE-SEP chain's number (ChainRows.targetRefAt), -1 when it has none: found again without its name. */
   readonly jumpRef: Int32Array;
   readonly jumpProbability: Float64Array;
   readonly jumpAt: Int32Array;
@@ -62,16 +62,17 @@ export class SplitTable {
     let affinity = NaN;
     let rest = 1;
     let end = start;
-    const n = ruleCount(chain);
+    const rows = chainRows(chain);
+    const n = rows.size;
     for (let r = 0; r < n; r++) {
-      const target = targetAt(chain, r);
+      const target = rows.targetAt(r);
       if (target === null) continue;
       if (target === 'KUBE-MARK-DROP' || target === 'DROP') {
         (drops ??= []).push(r);
         continue;
       }
       if (!target.startsWith(SEP_PREFIX)) continue;
-      const text = textAt(chain, r);
+      const text = rows.textAt(r);
       let probability: number;
       if (hasOption(text, '--rcheck')) {
         const seconds = Number(optionWord(text, '--seconds'));
@@ -103,7 +104,7 @@ export class SplitTable {
       } else {
         index?.set(target, end);
         jumpChain[end] = target;
-        this.jumpRef[end] = targetRefAt(chain, r);
+        this.jumpRef[end] = rows.targetRefAt(r);
         jumpProbability[end] = probability;
         this.jumpAt[end] = r;
         end++;
@@ -128,7 +129,7 @@ export class SplitTable {
     const at = this.drops[split];
     if (!at) return [];
     const chain = this.chain[split]!;
-    return at.map((i) => ruleAt(chain, i));
+    return at.map((i) => chainRows(chain).ruleAt(i));
   }
 
   /** Whether split `split` jumps to KUBE-SEP chain `sep`. */
@@ -161,10 +162,11 @@ function factsProbability(f: RuleFacts): number | null {
 
 /** The position of the DNAT rule of a KUBE-SEP chain and where it sends the packet, or null. */
 export function dnatOf(chain: Chain): { at: number; address: string } | null {
-  const n = ruleCount(chain);
+  const rows = chainRows(chain);
+  const n = rows.size;
   for (let i = 0; i < n; i++) {
-    if (targetAt(chain, i) !== 'DNAT') continue;
-    const address = optionWord(textAt(chain, i), '--to-destination');
+    if (rows.targetAt(i) !== 'DNAT') continue;
+    const address = optionWord(rows.textAt(i), '--to-destination');
     if (address !== undefined) return { at: i, address };
   }
   return null;

@@ -3,7 +3,8 @@
  * accepted by KUBE-FW-…" and the health-check ACCEPT. They add services that have no nat rules
  * at all, the addresses such services answer on, and the reasons traffic is refused.
  */
-import { ruleAt, ruleCount, targetAt, textAt } from '../parse/rule.js';
+import { WordScanner } from '../parse/scanner.js';
+import { chainRows } from '../parse/rule.js';
 import type { Chain } from '../parse/types.js';
 import { serviceIdFromComment } from './comments.js';
 import type { Group, ServiceIndex } from './group.js';
@@ -21,13 +22,15 @@ export function readFilterRules(index: ServiceIndex, filter: KernelTable): void 
   for (const chainName of FILTER_CHAINS) {
     const chain = filter.chain(chainName);
     if (!chain) continue;
-    const n = ruleCount(chain);
+    const rows = chainRows(chain);
+    const words = new WordScanner();
+    const n = rows.size;
     for (let i = 0; i < n; i++) {
-      const target = targetAt(chain, i);
+      const target = rows.targetAt(i);
       if (chainName === 'KUBE-NODEPORTS' ? target !== 'ACCEPT' : target !== 'REJECT' && target !== 'DROP') {
         continue;
       }
-      const facts = scanRule(textAt(chain, i));
+      const facts = scanRule(rows.textAt(i), words);
       const comment = facts.comment;
       if (comment === undefined) continue;
       if (chainName === 'KUBE-NODEPORTS') {
@@ -58,7 +61,7 @@ export function readFilterRules(index: ServiceIndex, filter: KernelTable): void 
 }
 
 function applyFilterRule(g: Group, chainName: string, chain: Chain, at: number, facts: RuleFacts, comment: string): void {
-  (g.blockingRules ??= []).push(ruleAt(chain, at));
+  (g.blockingRules ??= []).push(chainRows(chain).ruleAt(at));
   const address = destination(facts);
   const port = toPort(facts.dport);
   const noLocal = comment.endsWith(' has no local endpoints');

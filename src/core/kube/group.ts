@@ -80,7 +80,7 @@ export class Group {
 export interface ChainKeys {
   /** Keys run from 0 below this. */
   readonly keyCount: number;
-  /** The chain's key, -1 for a chain known by name only. `ref`: its chainRef when the caller has it, else -1. */
+  /** The chain's key, -1 for a chain known by name only. `ref`: its ChainRows.ref when the caller has it, else -1. */
   key(name: string, ref: number): number;
 }
 
@@ -128,7 +128,7 @@ export class ServiceIndex {
     this.groupByKey = new Array<Group | undefined>(keys.keyCount);
   }
 
-  /** The group that claimed chain `name` (`ref`: its chainRef, or -1), undefined when none has. */
+  /** The group that claimed chain `name` (`ref`: its ChainRows.ref, or -1), undefined when none has. */
   chainGroup(name: string, ref: number): Group | undefined {
     const k = this.keys.key(name, ref);
     return k >= 0 ? this.groupByKey[k] : this.groupByName.get(name);
@@ -141,7 +141,7 @@ export class ServiceIndex {
     else this.groupByName.set(name, group);
   }
 
-  /** The group a jump to `chain` (`ref`: its chainRef, or -1) belongs to, created on first sight. */
+  /** The group a jump to `chain` (`ref`: its ChainRows.ref, or -1) belongs to, created on first sight. */
   forChain(chain: string, ref: number, role: Role): Group {
     let group = this.chainGroup(chain, ref);
     if (group) return group;

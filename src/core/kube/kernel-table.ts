@@ -1,5 +1,5 @@
 import { liveTable } from '../parse/live-tables.js';
-import { chainNamed } from '../parse/rule.js';
+import { tableRows } from '../parse/rule.js';
 import type { Chain, Family, Ruleset, Table, TableName } from '../parse/types.js';
 
 /** One table of one family as the kernel holds it (parse/live-tables.ts), or its absence. */
@@ -15,6 +15,6 @@ export class KernelTable {
     return this.table?.chains ?? [];
   }
   chain(name: string): Chain | undefined {
-    return this.table === undefined ? undefined : chainNamed(this.table, name);
+    return this.table === undefined ? undefined : tableRows(this.table).chainNamed(name);
   }
 }

@@ -5,7 +5,7 @@
  * dumps have none on SVC->SEP jumps), and the filter table's REJECT/DROP rules add services
  * with no endpoints and the reasons traffic is refused. One pass over the kube chains: near-linear.
  */
-import { anyRuleCounted, countersAt, ruleAt, textAt } from '../parse/rule.js';
+import { chainRows, tableRows } from '../parse/rule.js';
 import type { Chain, Family, Rule, Ruleset } from '../parse/types.js';
 import { NatChainFacts } from './chain-facts.js';
 import { endpointFromComment, splitServiceId } from './comments.js';
@@ -50,7 +50,7 @@ export function modelFromServices(services: ServicePort[], layout: KubeModel['la
 
 /** Whether the model has counters to show. Read from the rule store: asking every rule would make every Rule object. */
 export function countsRules(ruleset: Ruleset): boolean {
-  return ruleset.info.hasCounters && ruleset.tables.some(anyRuleCounted);
+  return ruleset.info.hasCounters && ruleset.tables.some((t) => tableRows(t).anyRuleCounted());
 }
 
 function buildFamily(
@@ -204,7 +204,7 @@ export class ModelEndpoint implements Endpoint {
     this.#dnatAt = dnatAt;
   }
   get dnatRule(): Rule | null {
-    return this.#dnatChain === null ? null : ruleAt(this.#dnatChain, this.#dnatAt);
+    return this.#dnatChain === null ? null : chainRows(this.#dnatChain).ruleAt(this.#dnatAt);
   }
 
   /** The chain of the DNAT rule (its KUBE-SEP chain), null when there is none. */
@@ -222,7 +222,7 @@ export class ModelEndpoint implements Endpoint {
     if (this.#dnatChain === null) return this;
     const chain = counterpart.get(this.#dnatChain);
     if (chain === undefined) return null;
-    const counters = hasCounters ? countersAt(chain, this.#dnatAt) : null;
+    const counters = hasCounters ? chainRows(chain).countersAt(this.#dnatAt) : null;
     const { address, probability, local } = this;
     return new ModelEndpoint(address, this.chain, probability, local, counters ? counters.packets : null, counters ? counters.bytes : null, chain, this.#dnatAt);
   }
@@ -244,7 +244,7 @@ export class ModelEntryPoint implements EntryPoint {
     this.#at = at;
   }
   get rule(): Rule {
-    return ruleAt(this.#chain, this.#at);
+    return chainRows(this.#chain).ruleAt(this.#at);
   }
 
   /** The same entry point in the ruleset whose chains `counterpart` gives; null if its chain has none there. */
@@ -262,7 +262,7 @@ function makeEndpoint(facts: NatChainFacts, split: number, j: number, local: boo
   const address = sep >= 0 ? facts.sepAddressOf(sep) : null;
   const dnatAt = address !== null ? facts.sepDnatPosition(sep) : -1;
   const dnatChain = dnatAt >= 0 ? facts.sepChainOf(sep) : null;
-  const counters = hasCounters && dnatChain !== null ? countersAt(dnatChain, dnatAt) : null;
+  const counters = hasCounters && dnatChain !== null ? chainRows(dnatChain).countersAt(dnatAt) : null;
   return new ModelEndpoint(
     // Without its SEP chain (partial syncs) the SVC rule's comment may still name the endpoint.
     address ?? commentEndpoint(t.chain[split]!, t.jumpAt[j]!) ?? '',
@@ -292,6 +292,6 @@ function compareServices(a: ServicePort, b: ServicePort): number {
 }
 
 function commentEndpoint(chain: Chain, at: number): string | null {
-  const c = scanRule(textAt(chain, at)).comment;
+  const c = scanRule(chainRows(chain).textAt(at)).comment;
   return c === undefined ? null : endpointFromComment(c);
 }

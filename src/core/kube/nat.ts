@@ -2,7 +2,8 @@
  * The nat side of a service: entry rules in KUBE-SERVICES / KUBE-NODEPORTS, the service chains
  * they lead to (SVC, EXT, SVL, FW, XLB) and, through the jumps, the KUBE-SEP chains and DNATs.
  */
-import { ruleCount, targetAt, targetRefAt, textAt } from '../parse/rule.js';
+import { WordScanner } from '../parse/scanner.js';
+import { chainRows } from '../parse/rule.js';
 import type { Chain } from '../parse/types.js';
 import type { NatChainFacts } from './chain-facts.js';
 import { entryComment, looksLikeServiceId, serviceIdFromComment } from './comments.js';
@@ -24,18 +25,20 @@ export function readNatEntries(index: ServiceIndex, nat: KernelTable, facts: Nat
 }
 
 function readEntryChain(index: ServiceIndex, chain: Chain, nodePorts: boolean, facts: NatChainFacts, layout: LayoutSigns): void {
-  const n = ruleCount(chain);
+  const rows = chainRows(chain);
+  const words = new WordScanner();
+  const n = rows.size;
   for (let i = 0; i < n; i++) {
-    const target = targetAt(chain, i);
+    const target = rows.targetAt(i);
     if (target === null) continue;
     if (target === 'KUBE-MARK-MASQ') layout.legacy = true;
     const role = serviceChainRoleOf(target);
     if (role === null) continue;
-    const ref = targetRefAt(chain, i);
+    const ref = rows.targetRefAt(i);
     const group = index.forChain(target, ref, role);
     attachChains(group, target, ref, facts, index);
     if (nodePorts && role === 'svc') layout.legacy = true;
-    addNatEntry(group, chain, i, scanRule(textAt(chain, i)), role, nodePorts);
+    addNatEntry(group, chain, i, scanRule(rows.textAt(i), words), role, nodePorts);
   }
 }
 
@@ -197,9 +200,11 @@ function chainCommentIds(g: Group, nat: KernelTable, facts: NatChainFacts): stri
   for (const name of names) {
     const chain = nat.chain(name);
     if (!chain) continue;
-    const n = ruleCount(chain);
+    const rows = chainRows(chain);
+    const words = new WordScanner();
+    const n = rows.size;
     for (let i = 0; i < n; i++) {
-      const c = scanRule(textAt(chain, i)).comment;
+      const c = scanRule(rows.textAt(i), words).comment;
       const id = c === undefined ? null : serviceIdFromComment(c);
       if (id !== null) addUnique(ids, id);
     }

@@ -6,7 +6,7 @@
  * services this is a few tens of milliseconds where deriving the model again takes a second.
  */
 import { counterpartChains } from '../parse/same.js';
-import { ownerChain, ruleAt } from '../parse/rule.js';
+import { chainRows, ownerChain } from '../parse/rule.js';
 import type { Chain, Rule, Ruleset } from '../parse/types.js';
 import { buildKubeModel, countsRules, modelFromServices, ModelEndpoint, ModelEntryPoint } from './model.js';
 import type { Endpoint, EntryPoint, KubeModel, ServicePort } from './types.js';
@@ -55,7 +55,7 @@ function rebaseService(s: ServicePort, counterpart: ReadonlyMap<Chain, Chain>, h
     const owner = ownerChain(r);
     const chain = owner === null ? undefined : counterpart.get(owner);
     if (chain === undefined) return null;
-    blockingRules.push(ruleAt(chain, r.index - 1));
+    blockingRules.push(chainRows(chain).ruleAt(r.index - 1));
   }
   return { ...s, endpoints, packets, bytes, entryPoints, blockingRules };
 }

@@ -2,8 +2,33 @@
  * The few options the kube model reads, taken from a rule's text in one pass. `rule.args`
  * re-tokenizes on every uncached access, which costs seconds over the ~200k SVC->SEP and DNAT
  * rules of a 10k-service dump; this reads only what the model needs and keeps no objects.
- * Words split as iptables-restore splits them (whitespace, double quotes, backslash escapes).
+ * Words are the parser's (parse/scanner.ts).
  */
+import {
+  OPT_COMMENT,
+  OPT_DESTINATION,
+  OPT_DPORT,
+  OPT_DST_TYPE,
+  OPT_EVERY,
+  OPT_GOTO,
+  OPT_JUMP,
+  OPT_MATCH,
+  OPT_MODE,
+  OPT_OTHER,
+  OPT_PROBABILITY,
+  OPT_PROTOCOL,
+  OPT_RANDOM_FULLY,
+  OPT_RCHECK,
+  OPT_REAP,
+  OPT_SECONDS,
+  OPT_SET,
+  OPT_SOURCE,
+  OPT_SRC_TYPE,
+  OPT_TO_DESTINATION,
+  OPT_UPDATE,
+  optionId,
+} from '../parse/options.js';
+import { outsideQuotes, WordScanner } from '../parse/scanner.js';
 
 export interface RuleFacts {
   comment: string | undefined;
@@ -29,12 +54,11 @@ export interface RuleFacts {
   conditions: number;
 }
 
-const SPACE = 32;
-const TAB = 9;
-const QUOTE = 34;
-const BACKSLASH = 92;
-
-export function scanRule(text: string): RuleFacts {
+/**
+ * Reads a rule's words; the options listed in parse/options.ts are recognised by id. `words`:
+ * a scanner to reuse, for callers that read many rules (one scanner instead of one per rule).
+ */
+export function scanRule(text: string, words: WordScanner = new WordScanner()): RuleFacts {
   const f: RuleFacts = {
     comment: undefined,
     protocol: undefined,
@@ -55,8 +79,7 @@ export function scanRule(text: string): RuleFacts {
     toDestination: undefined,
     conditions: 0,
   };
-  const w = reader;
-  w.reset(text);
+  const w = words.reset(text);
   // One place reads the next word, and a state says what the word is expected to be: the
   // optimizing compiler inlines the reader once instead of at every step (scanRule runs for
   // tens of thousands of rules, and compiling a version with eight inlined readers cost more
@@ -65,8 +88,8 @@ export function scanRule(text: string): RuleFacts {
   let skip = 2; // "-A CHAIN"
   let negated = false;
   let afterTarget = false;
-  /** The option waiting for its value (state VALUE), and whether it was negated. */
-  let pending: string | undefined;
+  /** The option (OPT_* id) waiting for its value (state VALUE), and whether it was negated. */
+  let pending = OPT_OTHER;
   let pendingNegated = false;
   /** The comment being read (states COMMENT_FIRST, COMMENT_MORE). */
   let comment: string | null = null;
@@ -93,7 +116,7 @@ export function scanRule(text: string): RuleFacts {
       }
       if (state === COMMENT_MORE) {
         // An unquoted multi-word comment runs to the next option.
-        if ((w.quoted || !w.isOptionName()) && !w.is('!')) {
+        if (!w.isOptionName() && !w.is('!')) {
           comment = `${comment ?? ''} ${w.text()}`;
           continue;
         }
@@ -106,11 +129,11 @@ export function scanRule(text: string): RuleFacts {
       } else {
         // VALUE
         state = ANY;
-        if (!w.quoted && (w.is('!') || w.isOptionName())) {
+        if (w.isBang() || w.isOptionName()) {
           // A flag we do not list (--rsource, ...): the word is the next option, not a value.
         } else {
           // Only the options record() keeps need their value as a string.
-          if (pending !== undefined && RECORDED.has(pending)) record(f, pending, w.text(), pendingNegated);
+          if (RECORDED[pending] === 1) record(f, pending, w.text(), pendingNegated);
           continue;
         }
       }
@@ -119,7 +142,7 @@ export function scanRule(text: string): RuleFacts {
       negated = false;
       continue;
     }
-    if (w.is('!')) {
+    if (w.isBang()) {
       negated = true;
       continue;
     }
@@ -127,27 +150,27 @@ export function scanRule(text: string): RuleFacts {
       negated = false;
       continue;
     }
-    const name = w.name();
+    const id = w.option();
     const neg = negated;
     negated = false;
-    const jump = name === '-j' || name === '-g';
+    const jump = id === OPT_JUMP || id === OPT_GOTO;
     if (jump) afterTarget = true;
-    if (name === '--comment') {
+    if (id === OPT_COMMENT) {
       comment = null;
       state = COMMENT_FIRST;
       continue;
     }
-    if (name === '-m') {
+    if (id === OPT_MATCH) {
       state = MODULE;
       continue;
     }
     if (!afterTarget && !jump) f.conditions++;
-    if (name === '--rcheck') {
+    if (id === OPT_RCHECK) {
       f.rcheck = true;
       continue;
     }
-    if (name === '--reap' || name === '--set' || name === '--update' || name === '--random-fully') continue;
-    pending = name;
+    if (id === OPT_REAP || id === OPT_SET || id === OPT_UPDATE || id === OPT_RANDOM_FULLY) continue;
+    pending = id;
     pendingNegated = neg;
     state = VALUE;
   }
@@ -160,190 +183,54 @@ const COMMENT_MORE = 2;
 const MODULE = 3;
 const VALUE = 4;
 
-/** Option names scanRule acts on; any other option is only counted and skipped. */
-const KNOWN_NAMES = [
-  '-j', '-g', '-m', '-p', '-d', '-s', '--comment', '--rcheck', '--reap', '--set', '--update', '--random-fully',
-  '--protocol', '--destination', '--dst', '--source', '--src', '--dport', '--destination-port', '--mode',
-  '--probability', '--every', '--seconds', '--src-type', '--dst-type', '--to-destination',
-];
-/** Names whose value record() keeps. */
-const RECORDED: ReadonlySet<string> = new Set([
-  '-p', '--protocol', '-d', '--destination', '--dst', '-s', '--source', '--src', '--dport', '--destination-port',
-  '--mode', '--probability', '--every', '--seconds', '--src-type', '--dst-type', '--to-destination',
-]);
-/**
- * KNOWN_NAMES by length and one character (the third, or the second of "-x"): a word is compared
- * with the one or two names of its key, not with every name of its length (six for "-x").
- */
-const NAMES_BY_KEY: (string[] | undefined)[] = [];
-for (const n of KNOWN_NAMES) (NAMES_BY_KEY[nameKey(n, 0, n.length)] ??= []).push(n);
-const KNOWN: ReadonlySet<string> = new Set(KNOWN_NAMES);
+/** 1 for the OPT_* ids whose value record() keeps. */
+const RECORDED = new Uint8Array(64);
+for (const id of [
+  OPT_PROTOCOL, OPT_DESTINATION, OPT_SOURCE, OPT_DPORT, OPT_MODE, OPT_PROBABILITY, OPT_EVERY, OPT_SECONDS,
+  OPT_SRC_TYPE, OPT_DST_TYPE, OPT_TO_DESTINATION,
+]) RECORDED[id] = 1;
 
-function nameKey(s: string, start: number, end: number): number {
-  const length = end - start;
-  return length * 128 + (s.charCodeAt(start + (length > 2 ? 2 : 1)) & 127);
-}
-
-function record(f: RuleFacts, name: string, value: string, negated: boolean): void {
-  switch (name) {
-    case '-p':
-    case '--protocol':
+function record(f: RuleFacts, id: number, value: string, negated: boolean): void {
+  switch (id) {
+    case OPT_PROTOCOL:
       f.protocol ??= value.toLowerCase();
       f.protocolNegated ||= negated;
       break;
-    case '-d':
-    case '--destination':
-    case '--dst':
+    case OPT_DESTINATION:
       f.destination ??= value;
       f.destinationNegated ||= negated;
       break;
-    case '-s':
-    case '--source':
-    case '--src':
+    case OPT_SOURCE:
       f.source ??= value;
       f.sourceNegated ||= negated;
       break;
-    case '--dport':
-    case '--destination-port':
+    case OPT_DPORT:
       if (!negated) f.dport ??= value;
       break;
-    case '--mode':
+    case OPT_MODE:
       f.mode ??= value;
       f.modeNegated ||= negated;
       break;
-    case '--probability':
+    case OPT_PROBABILITY:
       f.probability ??= value;
       break;
-    case '--every':
+    case OPT_EVERY:
       f.every ??= value;
       break;
-    case '--seconds':
+    case OPT_SECONDS:
       f.seconds ??= value;
       break;
-    case '--src-type':
+    case OPT_SRC_TYPE:
       f.srcType ??= value;
       break;
-    case '--dst-type':
+    case OPT_DST_TYPE:
       f.dstType ??= value;
       break;
-    case '--to-destination':
+    case OPT_TO_DESTINATION:
       f.toDestination ??= value;
       break;
   }
 }
-
-/** As the parser decides: "-x"/"--xyz", not a negative number, not quoted. */
-function isOptionName(w: string): boolean {
-  if (w.length < 2 || w.charCodeAt(0) !== 45) return false;
-  const c = w.charCodeAt(1);
-  return !(c >= 48 && c <= 57);
-}
-
-/**
- * Words of a rule's text as iptables-restore splits them, one at a time, as spans: a word is
- * sliced only when its value is wanted, and names are compared in place.
- */
-class WordReader {
-  private s = '';
-  private i = 0;
-  private start = 0;
-  private end = 0;
-  /** The word has no quotes or escapes: its text is s[start, end). */
-  private plain = true;
-  private decoded: string | null = null;
-  /** Whether the current word had quoted parts. */
-  quoted = false;
-
-  reset(text: string): void {
-    this.s = text;
-    this.i = 0;
-    this.decoded = null;
-  }
-
-  /** Moves to the next word; false at the end. */
-  next(): boolean {
-    const s = this.s;
-    const n = s.length;
-    let i = this.i;
-    while (i < n && (s.charCodeAt(i) === SPACE || s.charCodeAt(i) === TAB)) i++;
-    this.decoded = null;
-    if (i >= n) {
-      this.i = i;
-      return false;
-    }
-    const start = i;
-    let c = 0;
-    while (i < n) {
-      c = s.charCodeAt(i);
-      if (c === SPACE || c === TAB || c === QUOTE || c === BACKSLASH) break;
-      i++;
-    }
-    this.start = start;
-    if (i >= n || c === SPACE || c === TAB) {
-      this.i = this.end = i;
-      this.quoted = false;
-      this.plain = true;
-      return true;
-    }
-    // Quotes or escapes: join the plain runs between them.
-    let word = s.slice(start, i);
-    let inQuotes = false;
-    let quoted = false;
-    let run = i;
-    while (i < n) {
-      c = s.charCodeAt(i);
-      if (!inQuotes && (c === SPACE || c === TAB)) break;
-      if (c === QUOTE) {
-        if (i > run) word += s.slice(run, i);
-        inQuotes = !inQuotes;
-        quoted = true;
-        run = i + 1;
-      } else if (c === BACKSLASH && i + 1 < n) {
-        if (i > run) word += s.slice(run, i);
-        word += s[i + 1];
-        i++;
-        run = i + 1;
-      }
-      i++;
-    }
-    if (i > run) word += s.slice(run, i);
-    this.i = this.end = i;
-    this.quoted = quoted;
-    this.plain = false;
-    this.decoded = word;
-    return true;
-  }
-
-  text(): string {
-    return this.decoded ?? this.s.slice(this.start, this.end);
-  }
-
-  /** The word's text equals `lit`. */
-  is(lit: string): boolean {
-    if (!this.plain) return this.decoded === lit;
-    return this.end - this.start === lit.length && this.s.startsWith(lit, this.start);
-  }
-
-  /** As the parser decides: "-x"/"--xyz", not a negative number (the caller checks quoting). */
-  isOptionName(): boolean {
-    if (!this.plain) return isOptionName(this.decoded!);
-    const s = this.s;
-    if (this.end - this.start < 2 || s.charCodeAt(this.start) !== 45) return false;
-    const c = s.charCodeAt(this.start + 1);
-    return !(c >= 48 && c <= 57);
-  }
-
-  /** The word as one of KNOWN_NAMES (the shared literal), or undefined for any other. */
-  name(): string | undefined {
-    if (!this.plain) return KNOWN.has(this.decoded!) ? this.decoded! : undefined;
-    const candidates = NAMES_BY_KEY[nameKey(this.s, this.start, this.end)];
-    if (candidates === undefined) return undefined;
-    for (let i = 0; i < candidates.length; i++) if (this.s.startsWith(candidates[i]!, this.start)) return candidates[i];
-    return undefined;
-  }
-}
-
-const reader = new WordReader();
 
 /**
  * The word after option `name` (" --to-destination 10.0.0.1:80" -> "10.0.0.1:80"), found by
@@ -353,16 +240,17 @@ const reader = new WordReader();
 export function optionWord(text: string, name: string): string | undefined {
   const at = optionIndex(text, name);
   if (at < 0) return undefined;
-  let start = at + name.length + 1;
   const n = text.length;
-  while (start < n && (text.charCodeAt(start) === SPACE || text.charCodeAt(start) === TAB)) start++;
+  let start = at + name.length + 1;
+  while (start < n && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++;
   let end = start;
-  while (end < n) {
+  for (; end < n; end++) {
     const c = text.charCodeAt(end);
-    if (c === SPACE || c === TAB) break;
-    if (c === QUOTE || c === BACKSLASH) return scanValue(text, name);
-    end++;
+    if (c === 32 || c === 9) break;
+    // A quoted part: the scanner decides where the word ends and what it says.
+    if (c === 34) return scanValue(text, optionId(name));
   }
+  // Unquoted, the word is its span: outside quotes nothing is escaped (parse/scanner.ts).
   return end > start ? text.slice(start, end) : undefined;
 }
 
@@ -371,7 +259,7 @@ export function hasOption(text: string, name: string): boolean {
   return optionIndex(text, name) >= 0;
 }
 
-/** Index of " name" followed by a space or the end, outside double quotes; -1 when absent. */
+/** Index of " name" followed by a space, a tab or the end, outside quotes; -1 when absent. */
 function optionIndex(text: string, name: string): number {
   const needle = ' ' + name;
   let from = 0;
@@ -379,28 +267,19 @@ function optionIndex(text: string, name: string): number {
     const at = text.indexOf(needle, from);
     if (at < 0) return -1;
     const after = at + needle.length;
-    const c = after < text.length ? text.charCodeAt(after) : SPACE;
-    if ((c === SPACE || c === TAB) && !insideQuotes(text, at)) return at;
+    const c = after < text.length ? text.charCodeAt(after) : 32;
+    if ((c === 32 || c === 9) && outsideQuotes(text, at)) return at;
     from = after;
   }
 }
 
-function insideQuotes(text: string, at: number): boolean {
-  let open = false;
-  for (let i = text.indexOf('"'); i >= 0 && i < at; i = text.indexOf('"', i + 1)) {
-    if (i > 0 && text.charCodeAt(i - 1) === BACKSLASH) continue;
-    open = !open;
-  }
-  return open;
-}
-
-/** Slow path for a quoted or escaped value. */
-function scanValue(text: string, name: string): string | undefined {
+/** Slow path for a quoted value. */
+function scanValue(text: string, id: number): string | undefined {
   const f = scanRule(text);
-  if (name === '--to-destination') return f.toDestination;
-  if (name === '-p') return f.protocol;
-  if (name === '--probability') return f.probability;
-  if (name === '--seconds') return f.seconds;
-  if (name === '--mode') return f.mode;
+  if (id === OPT_TO_DESTINATION) return f.toDestination;
+  if (id === OPT_PROTOCOL) return f.protocol;
+  if (id === OPT_PROBABILITY) return f.probability;
+  if (id === OPT_SECONDS) return f.seconds;
+  if (id === OPT_MODE) return f.mode;
   return undefined;
 }

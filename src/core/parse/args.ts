@@ -2,19 +2,10 @@
  * Groups the words of a rule into options: a name, its values up to the next option, a
  * preceding `!`, and the match module or target each option belongs to.
  */
+import { genericArity, genericName, OPT_COMMENT, OPT_DESTINATION, OPT_GOTO, OPT_JUMP, OPT_MATCH, OPT_SOURCE, optionId } from './options.js';
+import { isOptionSpan } from './scanner.js';
 import type { Token } from './tokenize.js';
 import type { RuleArg } from './types.js';
-
-const LONG_GENERIC: Readonly<Record<string, string>> = {
-  '--source': '-s', '--src': '-s', '--destination': '-d', '--dst': '-d', '--protocol': '-p',
-  '--in-interface': '-i', '--out-interface': '-o', '--jump': '-j', '--goto': '-g',
-  '--match': '-m', '--fragment': '-f',
-};
-
-/** How many values each generic option takes. */
-const GENERIC_ARITY: ReadonlyMap<string, number> = new Map([
-  ['-s', 1], ['-d', 1], ['-p', 1], ['-i', 1], ['-o', 1], ['-f', 0], ['-4', 0], ['-6', 0],
-]);
 
 const EMPTY: readonly string[] = Object.freeze([]);
 
@@ -50,7 +41,8 @@ export function parseRuleArgs(tokens: readonly Token[], from: number, columnOffs
       return fail(tok, `unexpected word "${preview(tok.text)}" (expected an option such as -p or --dport)`);
     }
     i++;
-    const name = LONG_GENERIC[nameTok.text] ?? nameTok.text;
+    const id = optionId(nameTok.text);
+    const name = genericName(id) ?? nameTok.text;
     let values: string[] | null = null;
     const valuesFrom = i;
     while (i < n) {
@@ -70,30 +62,30 @@ export function parseRuleArgs(tokens: readonly Token[], from: number, columnOffs
       i++;
     }
     // An unquoted multi-word comment (kube-proxy's test dumps have them) is still one string.
-    const vals = values === null ? EMPTY : name === '--comment' && values.length > 1 ? [values.join(' ')] : values;
-    if (name === '-m') {
+    const vals = values === null ? EMPTY : id === OPT_COMMENT && values.length > 1 ? [values.join(' ')] : values;
+    if (id === OPT_MATCH) {
       module = vals[0] ?? null;
       if (module === null) return fail(nameTok, '-m needs a module name');
       args.push({ name, module: null, negated, values: vals, column });
       continue;
     }
-    if (name === '-j' || name === '-g') {
+    if (id === OPT_JUMP || id === OPT_GOTO) {
       if (target !== null) return fail(nameTok, 'a rule can have only one -j or -g');
       target = vals[0] ?? null;
       if (target === null) return fail(nameTok, `${name} needs a target`);
-      goto = name === '-g';
+      goto = id === OPT_GOTO;
       module = target;
       args.push({ name, module: null, negated, values: vals, column });
       continue;
     }
-    const arity = GENERIC_ARITY.get(name);
-    if (arity !== undefined) {
+    const arity = genericArity(id);
+    if (arity >= 0) {
       if (vals.length < arity) return fail(nameTok, `${name} needs a value`);
       if (vals.length > arity) {
         const extra = tokens.slice(valuesFrom).find((t) => t.text === vals[arity]) ?? nameTok;
         return fail(extra, `unexpected word "${preview(vals[arity]!)}" after ${name}`);
       }
-      if ((name === '-s' || name === '-d') && vals[0]!.includes(':')) hasV6Address = true;
+      if ((id === OPT_SOURCE || id === OPT_DESTINATION) && vals[0]!.includes(':')) hasV6Address = true;
       args.push({ name, module: null, negated, values: vals, column });
       continue;
     }
@@ -105,12 +97,7 @@ export function parseRuleArgs(tokens: readonly Token[], from: number, columnOffs
 }
 
 function isOptionName(tok: Token): boolean {
-  if (tok.quoted) return false;
-  const t = tok.text;
-  if (t.length < 2 || t.charCodeAt(0) !== 45 /* - */) return false;
-  const c = t.charCodeAt(1);
-  // "-1" is a value (e.g. a negative number), not an option.
-  return !(c >= 48 && c <= 57);
+  return !tok.quoted && isOptionSpan(tok.text, 0, tok.text.length);
 }
 
 function impliedProtocolModule(args: readonly RuleArg[]): string | null {

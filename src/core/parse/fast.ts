@@ -2,40 +2,40 @@
  * The parser's fast path for the line that makes up nearly all of a dump: `[p:b] -A CHAIN ...`.
  *
  * tokenize() + parseRuleArgs() allocate a Token per word, a RuleArg and a values array per
- * option, and the parser kept none of it (rules re-derive their options on demand): on a
- * 10k-service dump that garbage was most of the parse time. This scan walks the same words
- * (same splitting: space/tab, double quotes, backslash) with word boundaries in reused typed
- * arrays, applies the same checks as parseRuleArgs, and allocates nothing but the target's name.
+ * option, and the parser keeps none of it (rules re-derive their options on demand). This scan
+ * takes the same words (scanner.ts' splitWords) into typed arrays it owns, applies the same
+ * checks as parseRuleArgs, and allocates nothing but the target's name.
  *
- * It never reports an error itself: anything it does not fully understand (a backslash, an
- * unbalanced quote, `-I`, a quoted command or chain or target, any check that would fail, a
- * line of very many words) makes it answer "not mine", and the parser takes the full path, which
- * produces the exact message and column it always did. A test checks both paths agree on
- * generated and fuzzed input (test/bench/parse-fast.test.ts).
+ * It never reports an error itself: anything it does not fully understand (an unbalanced quote,
+ * a character outside printable ASCII, `-I`, a quoted command or chain or target, any check that
+ * would fail, a line of very many words) makes it answer "not mine", and the parser takes the
+ * full path, which produces the exact message and column. A test checks both paths agree on
+ * generated and fuzzed input (test/parse/parse-fast.test.ts).
  */
+import {
+  OPT_DESTINATION,
+  OPT_FRAGMENT,
+  OPT_GOTO,
+  OPT_IN_INTERFACE,
+  OPT_IPV4,
+  OPT_IPV6,
+  OPT_JUMP,
+  OPT_MATCH,
+  OPT_OUT_INTERFACE,
+  OPT_PROTOCOL,
+  OPT_SOURCE,
+  genericOptionIdOf,
+} from './options.js';
+import { splitWords, WORD_BANG, WORD_NOT_ASCII, WORD_OPTION, WORD_QUOTED, WORD_UNBALANCED, WordSpans } from './scanner.js';
 
-const SPACE = 32;
-const TAB = 9;
-const QUOTE = 34;
-const BACKSLASH = 92;
 const DASH = 45;
 const BANG = 33;
 const COLON = 58;
 
 /** More words than this and the line goes the full path (no kube-proxy rule comes close). */
 const MAX_WORDS = 512;
-const wordStart = new Int32Array(MAX_WORDS);
-const wordEnd = new Int32Array(MAX_WORDS);
-/** 1 when any part of the word was quoted (never an option name, never a "!"). */
-const wordQuoted = new Uint8Array(MAX_WORDS);
 
-/**
- * Off only in tests, which parse the same text both ways and compare: the fast paths must give
- * exactly what the full path gives.
- */
-export const fastPaths = { enabled: true };
-
-/** What scanRuleLine found; one object, overwritten by every call. */
+/** What RuleLineScanner.scan found. */
 export interface FastRule {
   /** Index of the `-A` in the line (the rule's text starts there). */
   cmdStart: number;
@@ -49,18 +49,124 @@ export interface FastRule {
   hasV6Address: boolean;
 }
 
-const result: FastRule = {
-  cmdStart: 0,
-  chainStart: 0,
-  chainEnd: 0,
-  targetStart: -1,
-  targetEnd: -1,
-  goto: false,
-  hasV6Address: false,
-};
+/**
+ * Reads rule lines for one parse. Word spans go to arrays reused from line to line, and scan()
+ * answers with the same FastRule object each time: a parse reads some 200k rule lines.
+ */
+export class RuleLineScanner {
+  private readonly words = new WordSpans(MAX_WORDS);
+  private readonly result: FastRule = {
+    cmdStart: 0,
+    chainStart: 0,
+    chainEnd: 0,
+    targetStart: -1,
+    targetEnd: -1,
+    goto: false,
+    hasV6Address: false,
+  };
 
-/** Generic options as parseRuleArgs knows them (long spellings mapped), by what is checked. */
-type Kind = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+  /**
+   * Scans line[start, end) (after the counters). Returns this scanner's FastRule, overwritten by
+   * the next call, when the line is a valid `-A CHAIN options...` rule that parseRuleArgs would
+   * accept; null otherwise.
+   */
+  scan(line: string, start: number, end: number): FastRule | null {
+    const words = this.words;
+    const n = splitWords(line, start, end, words);
+    // An unbalanced quote or a character outside printable ASCII: the full path has the messages.
+    if (n < 2 || (words.allFlags & (WORD_UNBALANCED | WORD_NOT_ASCII)) !== 0) return null;
+    const wordStart = words.starts;
+    const wordEnd = words.ends;
+    /** Each word's WORD_* flags (quoted, an option name, a "!"...). */
+    const wordIs = words.flags;
+    // "-A" or "--append", unquoted.
+    if ((wordIs[0]! & WORD_QUOTED) !== 0) return null;
+    const c0 = wordStart[0]!;
+    const len0 = wordEnd[0]! - c0;
+    if (len0 === 2) {
+      if (line.charCodeAt(c0) !== DASH || line.charCodeAt(c0 + 1) !== 65 /* A */) return null;
+    } else if (len0 !== 8 || !line.startsWith('--append', c0)) {
+      return null;
+    }
+    if ((wordIs[1]! & WORD_QUOTED) !== 0) return null;
+
+    let targetStart = -1;
+    let targetEnd = -1;
+    let goto = false;
+    let hasV6Address = false;
+    let i = 2;
+    while (i < n) {
+      let nameAt = i;
+      if ((wordIs[i]! & WORD_BANG) !== 0) {
+        i++;
+        if (i >= n || (wordIs[i]! & WORD_OPTION) === 0) return null;
+        nameAt = i;
+      } else if ((wordIs[i]! & WORD_OPTION) === 0) {
+        return null;
+      }
+      i++;
+      const kind = KIND_OF_OPTION[genericOptionIdOf(line, wordStart[nameAt]!, wordEnd[nameAt]!)]!;
+      let count = 0;
+      const valuesFrom = i;
+      while (i < n) {
+        const is = wordIs[i]!;
+        if ((is & WORD_OPTION) !== 0) break;
+        if ((is & WORD_BANG) !== 0) {
+          // Old style "--opt ! value" negates this option; otherwise "!" belongs to the next one.
+          if (count === 0 && i + 1 < n && (wordIs[i + 1]! & (WORD_OPTION | WORD_BANG)) === 0) {
+            i++;
+            continue;
+          }
+          break;
+        }
+        count++;
+        i++;
+      }
+      // The first value (skipping an old-style "!" before it).
+      const first = count === 0 ? -1 : (wordIs[valuesFrom]! & WORD_BANG) !== 0 ? valuesFrom + 1 : valuesFrom;
+      switch (kind) {
+        case OTHER:
+          break;
+        case MATCH:
+          if (count === 0) return null;
+          break;
+        case JUMP:
+        case GOTO:
+          if (targetStart >= 0 || count === 0 || (wordIs[first]! & WORD_QUOTED) !== 0) return null;
+          targetStart = wordStart[first]!;
+          targetEnd = wordEnd[first]!;
+          goto = kind === GOTO;
+          break;
+        case NONE:
+          if (count !== 0) return null;
+          break;
+        case ADDRESS:
+          if (count !== 1) return null;
+          if (!hasV6Address && hasColon(line, wordStart[first]!, wordEnd[first]!)) hasV6Address = true;
+          break;
+        case ONE:
+          if (count !== 1) return null;
+          break;
+      }
+    }
+    const result = this.result;
+    result.cmdStart = c0;
+    result.chainStart = wordStart[1]!;
+    result.chainEnd = wordEnd[1]!;
+    result.targetStart = targetStart;
+    result.targetEnd = targetEnd;
+    result.goto = goto;
+    result.hasV6Address = hasV6Address;
+    return result;
+  }
+}
+
+function hasColon(line: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (line.charCodeAt(i) === COLON) return true;
+  return false;
+}
+
+/** What parseRuleArgs checks of a generic option. */
 const OTHER = 0;
 const MATCH = 1;
 const JUMP = 2;
@@ -72,201 +178,16 @@ const ONE = 5;
 /** -f, -4, -6: no value */
 const NONE = 6;
 
-/**
- * Scans `line` from `start` (after the counters). Returns the shared FastRule when the line is
- * a valid `-A CHAIN options...` rule that parseRuleArgs would accept, null otherwise.
- */
-export function scanRuleLine(line: string, start: number, end: number): FastRule | null {
-  if (!fastPaths.enabled) return null;
-  const n = splitWords(line, start, end);
-  if (n < 2) return null;
-  // "-A" or "--append", unquoted.
-  if (wordQuoted[0] !== 0) return null;
-  const c0 = wordStart[0]!;
-  const len0 = wordEnd[0]! - c0;
-  if (len0 === 2) {
-    if (line.charCodeAt(c0) !== DASH || line.charCodeAt(c0 + 1) !== 65 /* A */) return null;
-  } else if (len0 !== 8 || !line.startsWith('--append', c0)) {
-    return null;
-  }
-  if (wordQuoted[1] !== 0) return null;
-
-  let targetStart = -1;
-  let targetEnd = -1;
-  let goto = false;
-  let hasV6Address = false;
-  let i = 2;
-  while (i < n) {
-    let nameAt = i;
-    if (isBang(line, i)) {
-      i++;
-      if (i >= n || !isOptionName(line, i)) return null;
-      nameAt = i;
-    } else if (!isOptionName(line, i)) {
-      return null;
-    }
-    i++;
-    const kind = optionKind(line, wordStart[nameAt]!, wordEnd[nameAt]!);
-    let count = 0;
-    const valuesFrom = i;
-    while (i < n) {
-      if (isOptionName(line, i)) break;
-      if (isBang(line, i)) {
-        // Old style "--opt ! value" negates this option; otherwise "!" belongs to the next one.
-        if (count === 0 && i + 1 < n && !isOptionName(line, i + 1) && !isBang(line, i + 1)) {
-          i++;
-          continue;
-        }
-        break;
-      }
-      count++;
-      i++;
-    }
-    // The first value (skipping an old-style "!" before it).
-    const first = count === 0 ? -1 : isBang(line, valuesFrom) ? valuesFrom + 1 : valuesFrom;
-    switch (kind) {
-      case OTHER:
-        break;
-      case MATCH:
-        if (count === 0) return null;
-        break;
-      case JUMP:
-      case GOTO:
-        if (targetStart >= 0 || count === 0 || wordQuoted[first] !== 0) return null;
-        targetStart = wordStart[first]!;
-        targetEnd = wordEnd[first]!;
-        goto = kind === GOTO;
-        break;
-      case NONE:
-        if (count !== 0) return null;
-        break;
-      case ADDRESS:
-        if (count !== 1) return null;
-        if (!hasV6Address && hasColon(line, wordStart[first]!, wordEnd[first]!)) hasV6Address = true;
-        break;
-      case ONE:
-        if (count !== 1) return null;
-        break;
-    }
-  }
-  result.cmdStart = c0;
-  result.chainStart = wordStart[1]!;
-  result.chainEnd = wordEnd[1]!;
-  result.targetStart = targetStart;
-  result.targetEnd = targetEnd;
-  result.goto = goto;
-  result.hasV6Address = hasV6Address;
-  return result;
-}
-
-/**
- * Word boundaries of line[start, end) as tokenize() splits them into the shared arrays; the
- * count, or -1 when the line has a backslash, an unbalanced quote, too many words, or any
- * character but printable ASCII and tab (control characters and binary data have their own
- * messages on the full path).
- */
-function splitWords(line: string, start: number, end: number): number {
-  const n = end;
-  let count = 0;
-  let i = start;
-  while (i < n) {
-    let c = line.charCodeAt(i);
-    if (c === SPACE || c === TAB) {
-      i++;
-      continue;
-    }
-    if (count === MAX_WORDS) return -1;
-    const begin = i;
-    let quoted = 0;
-    let inQuotes = false;
-    while (i < n) {
-      c = line.charCodeAt(i);
-      if (c === QUOTE) {
-        inQuotes = !inQuotes;
-        quoted = 1;
-      } else if (c === BACKSLASH || c > 126 || (c < SPACE && c !== TAB)) {
-        return -1;
-      } else if (!inQuotes && (c === SPACE || c === TAB)) {
-        break;
-      }
-      i++;
-    }
-    if (inQuotes) return -1;
-    wordStart[count] = begin;
-    wordEnd[count] = i;
-    wordQuoted[count] = quoted;
-    count++;
-  }
-  return count;
-}
-
-/** As parseRuleArgs decides: unquoted, "-x" or longer, and not a negative number. */
-function isOptionName(line: string, w: number): boolean {
-  if (wordQuoted[w] !== 0) return false;
-  const s = wordStart[w]!;
-  if (wordEnd[w]! - s < 2 || line.charCodeAt(s) !== DASH) return false;
-  const c = line.charCodeAt(s + 1);
-  return !(c >= 48 && c <= 57);
-}
-
-function isBang(line: string, w: number): boolean {
-  return wordQuoted[w] === 0 && wordEnd[w]! - wordStart[w]! === 1 && line.charCodeAt(wordStart[w]!) === BANG;
-}
-
-function hasColon(line: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (line.charCodeAt(i) === COLON) return true;
-  return false;
-}
-
-/** Long spellings of the generic options (args.ts' LONG_GENERIC), by length and third character. */
-const LONG_NAMES: (readonly [string, Kind] | undefined)[] = [];
-for (const [name, kind] of [
-  ['--src', ADDRESS],
-  ['--dst', ADDRESS],
-  ['--jump', JUMP],
-  ['--goto', GOTO],
-  ['--match', MATCH],
-  ['--source', ADDRESS],
-  ['--protocol', ONE],
-  ['--fragment', NONE],
-  ['--destination', ADDRESS],
-  ['--in-interface', ONE],
-  ['--out-interface', ONE],
-] as const) {
-  const key = name.length * 128 + name.charCodeAt(2);
-  if (LONG_NAMES[key] !== undefined) throw new Error(`two long options share a key: ${name}`);
-  LONG_NAMES[key] = [name, kind];
-}
-
-/** The option's kind after LONG_GENERIC's mapping (args.ts), without slicing the name. */
-function optionKind(line: string, s: number, e: number): Kind {
-  const len = e - s;
-  const c = line.charCodeAt(s + 1);
-  if (len === 2) {
-    switch (c) {
-      case 109 /* m */:
-        return MATCH;
-      case 106 /* j */:
-        return JUMP;
-      case 103 /* g */:
-        return GOTO;
-      case 115 /* s */:
-      case 100 /* d */:
-        return ADDRESS;
-      case 112 /* p */:
-      case 105 /* i */:
-      case 111 /* o */:
-        return ONE;
-      case 102 /* f */:
-      case 52 /* 4 */:
-      case 54 /* 6 */:
-        return NONE;
-      default:
-        return OTHER;
-    }
-  }
-  if (c !== DASH || len > 15) return OTHER;
-  // At most one long generic option per (length, third character): one comparison decides.
-  const candidate = LONG_NAMES[len * 128 + line.charCodeAt(s + 2)];
-  return candidate !== undefined && line.startsWith(candidate[0], s) ? candidate[1] : OTHER;
-}
+/** By OPT_* id (options.ts); options not listed are OTHER. */
+const KIND_OF_OPTION = new Uint8Array(64);
+KIND_OF_OPTION[OPT_SOURCE] = ADDRESS;
+KIND_OF_OPTION[OPT_DESTINATION] = ADDRESS;
+KIND_OF_OPTION[OPT_PROTOCOL] = ONE;
+KIND_OF_OPTION[OPT_IN_INTERFACE] = ONE;
+KIND_OF_OPTION[OPT_OUT_INTERFACE] = ONE;
+KIND_OF_OPTION[OPT_JUMP] = JUMP;
+KIND_OF_OPTION[OPT_GOTO] = GOTO;
+KIND_OF_OPTION[OPT_MATCH] = MATCH;
+KIND_OF_OPTION[OPT_FRAGMENT] = NONE;
+KIND_OF_OPTION[OPT_IPV4] = NONE;
+KIND_OF_OPTION[OPT_IPV6] = NONE;

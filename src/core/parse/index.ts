@@ -5,4 +5,4 @@ export { tokenize, type Token } from './tokenize.js';
 export * from './query.js';
 export { liveTables, liveTable } from './live-tables.js';
 export { counterpartChains, holdSameRules } from './same.js';
-export { countersAt, ruleAt, ruleCount, tableRuleCount, targetAt } from './rule.js';
+export { chainRows, tableRows, type ChainRows, type TableRows } from './rule.js';

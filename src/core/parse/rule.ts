@@ -1,33 +1,26 @@
 /**
- * How a parsed dump keeps its rules: as rows of typed arrays in one RuleStore, and as Rule
- * objects only when someone asks for them.
+ * How a parsed dump keeps its rules: as rows of typed arrays in one RuleStore (text span,
+ * counters, line, target, position), and as Rule objects only when someone asks for them.
  *
- * A rule keeps its text and re-derives its options on demand: holding every option of a
- * 430k-rule dump as objects costs gigabytes of heap and seconds of GC, the text is already in
- * memory, and re-tokenizing one rule takes a microsecond (a bounded cache keeps hot rules
- * parsed). The same goes one step further for the rules themselves. Every object that outlives
- * a young-generation collection costs about a microsecond in V8 (copied twice, onto fresh pages
- * the kernel must fault in): a 10k-service dump made some 470k of them (rule, text, counters,
- * each chain's rules array...), which was most of the parse. Now the parse makes a row per rule
- * (text span, counters, line, target, position) and two objects per chain; `chain.rules` and
- * `table.rules` build their Rule objects on first use, one object per rule however it is
- * reached. Readers that scan many rules for a few facts (the kube model) read the rows through
- * ruleCount() / targetAt() / textAt() and build only the Rule objects they hand out (ruleAt()).
+ * A rule keeps its text and re-derives its options on demand (a bounded cache per store keeps
+ * the options of recently read rules): the text is in memory already, and objects for every
+ * option of a big dump would cost far more memory and time than re-reading the few rules a view
+ * or a trace looks at. `chain.rules` and `table.rules` make their Rule objects on first use, one
+ * object per rule however it is reached. Readers that scan many rules for a few facts (the kube
+ * model, the counter diff) read the rows through chainRows() / tableRows() and make only the
+ * Rule objects they hand out. BENCHMARKS.md has the measurements behind this layout.
  */
 import { parseRuleArgs } from './args.js';
-import { NameIndex } from './name-index.js';
+import { SpanNameMap } from './span-name-map.js';
 import { tokenize } from './tokenize.js';
 import type { Chain, Counters, Family, Rule, RuleArg, Table, TableName } from './types.js';
 
 /**
- * Parsed options live on the rule itself, and a ring of the last CACHE_SIZE rules decides whose
- * to drop. Small on purpose: cached options that outlive a young-generation GC get copied and
- * promoted, so a big cache turned a scan of every rule into mostly GC time (measured: 8192
- * entries cost 6x the time of 1024). A view or a trace touches far fewer rules than this.
+ * How many rules of a store keep their parsed options (the most recently read): a view or a
+ * trace touches far fewer; more would keep options alive long enough to cost GC time on a scan
+ * of every rule.
  */
-const CACHE_SIZE = 1024;
-const ring: (StoredRule | undefined)[] = new Array(CACHE_SIZE);
-let ringPos = 0;
+const ARGS_KEPT = 1024;
 
 const ZERO_COUNTERS: Counters = Object.freeze({ packets: 0, bytes: 0 });
 
@@ -63,7 +56,10 @@ export class RuleStore {
   private readonly extensionTargets: string[] = [];
   private readonly extensionIndex = new Map<string, number>();
   /** The same names, found by the characters of a span (the parser's fast path). */
-  readonly extensionNames = new NameIndex();
+  readonly extensionNames = new SpanNameMap();
+  /** The rules whose parsed options are kept, in a ring: the next to drop them at `argsKeptNext`. */
+  private readonly argsKept: (StoredRule | undefined)[] = new Array(ARGS_KEPT);
+  private argsKeptNext = 0;
 
   constructor(
     readonly input: string,
@@ -208,6 +204,13 @@ export class RuleStore {
     return r;
   }
 
+  /** `rule` has just parsed its options: it keeps them until ARGS_KEPT other rules have. */
+  keepArgs(rule: StoredRule): void {
+    this.argsKept[this.argsKeptNext]?.dropArgs();
+    this.argsKept[this.argsKeptNext] = rule;
+    this.argsKeptNext = (this.argsKeptNext + 1) % ARGS_KEPT;
+  }
+
   private made(id: number): StoredRule | undefined {
     return this.objects[id >>> BLOCK_BITS]?.[id & BLOCK_MASK];
   }
@@ -285,12 +288,14 @@ export class StoredRule implements Rule {
     // The parser validated this text already, so both steps succeed.
     const parsed = tok.ok ? parseRuleArgs(tok.tokens, this.argsFrom, this.textOffset) : null;
     const args = parsed?.ok ? parsed.args : [];
-    const evicted = ring[ringPos];
-    if (evicted) evicted.parsedArgs = undefined;
-    ring[ringPos] = this;
-    ringPos = (ringPos + 1) % CACHE_SIZE;
     this.parsedArgs = args;
+    this.store.keepArgs(this);
     return args;
+  }
+
+  /** Forgets the parsed options (the store keeps only the most recent rules'). */
+  dropArgs(): void {
+    this.parsedArgs = undefined;
   }
 }
 
@@ -299,7 +304,7 @@ export class StoredRule implements Rule {
  * chain's rules together) until something else happens (an insert, rules of another chain in
  * between), then a list. `rules` makes the Rule objects on first use.
  */
-export class ParsedChain implements Chain {
+export class ParsedChain implements Chain, ChainRows {
   // Private fields: a Chain's own enumerable properties stay the interface's (spread, toEqual, JSON).
   readonly #store: RuleStore;
   readonly #ref: number;
@@ -417,7 +422,7 @@ export class ParsedChain implements Chain {
 }
 
 /** A table whose `rules` (every rule in dump order, flushed ones too, deleted chains' not) are made on first use. */
-export class ParsedTable implements Table {
+export class ParsedTable implements Table, TableRows {
   readonly #store: RuleStore;
   /** Rules of this table are the ids from `firstId` up to `endId` (set when the table closes). */
   readonly #firstId: number;
@@ -427,10 +432,10 @@ export class ParsedTable implements Table {
   readonly chains: Chain[] = [];
   readonly deletedChains: string[] = [];
   /**
-   * The table's chains found by the characters of their name (see NameIndex); null once a chain
+   * The table's chains found by the characters of their name (see SpanNameMap); null once a chain
    * was deleted, and from then on names are looked up in chainsByName.
    */
-  #names: NameIndex | null;
+  #names: SpanNameMap | null;
   /**
    * Built on first use: the parser and the kube model find chains through #names, so a Map of a
    * 10k-service dump's ~54k chains is made only for readers that want one.
@@ -446,7 +451,7 @@ export class ParsedTable implements Table {
   ) {
     this.#store = store;
     this.#firstId = store.count;
-    this.#names = new NameIndex();
+    this.#names = new SpanNameMap();
   }
 
   get chainsByName(): Map<string, Chain> {
@@ -521,64 +526,99 @@ export class ParsedTable implements Table {
   }
 }
 
-/*
- * A chain's rules read without making Rule objects: the kube model scans tens of thousands of
- * rules for their targets and a few options, and keeps a Rule object for few of them. For a
- * chain that did not come from the parser, the same through `chain.rules`.
- */
-
-/** The chain's number in its parse (dense from 0), -1 for a chain that did not come from the parser. */
-export function chainRef(chain: Chain): number {
-  return chain instanceof ParsedChain ? chain.ref : -1;
-}
-
-export function ruleCount(chain: Chain): number {
-  return chain instanceof ParsedChain ? chain.size : chain.rules.length;
-}
-
-export function targetAt(chain: Chain, i: number): string | null {
-  return chain instanceof ParsedChain ? chain.targetAt(i) : chain.rules[i]!.target;
-}
-
 /**
- * The number (chainRef) of the chain rule `i` jumps to: -1 when the target is no chain of the
- * parse, or the chain did not come from the parser. Readers use it to find a target without
- * hashing its name.
+ * A chain's rules read by position without making a Rule object for each: the kube model and
+ * the counter diff scan tens of thousands of rules for their targets, texts and counters, and
+ * keep a Rule object for few of them. Positions count from 0.
  */
-export function targetRefAt(chain: Chain, i: number): number {
-  return chain instanceof ParsedChain ? chain.targetRefAt(i) : -1;
+export interface ChainRows {
+  /** The chain's number in its parse (dense from 0), -1 for a chain that did not come from the parser. */
+  readonly ref: number;
+  /** How many rules the chain has. */
+  readonly size: number;
+  targetAt(i: number): string | null;
+  /**
+   * The number (ref) of the chain rule `i` jumps to: -1 when the target is no chain of the
+   * parse, or the chain did not come from the parser. Readers find a target by it without
+   * hashing its name.
+   */
+  targetRefAt(i: number): number;
+  textAt(i: number): string;
+  countersAt(i: number): Counters | null;
+  /** The Rule object at position `i`: the same object `chain.rules[i]` is. */
+  ruleAt(i: number): Rule;
 }
 
-export function textAt(chain: Chain, i: number): string {
-  return chain instanceof ParsedChain ? chain.textAt(i) : chain.rules[i]!.text;
+/** The rows of `chain`: the parsed chain itself, or its `rules` for a chain built otherwise. */
+export function chainRows(chain: Chain): ChainRows {
+  return chain instanceof ParsedChain ? chain : new ListedRows(chain.rules);
 }
 
-export function countersAt(chain: Chain, i: number): Counters | null {
-  return chain instanceof ParsedChain ? chain.countersAt(i) : chain.rules[i]!.counters;
+/** Rows of a chain that did not come from the parser, read from its Rule objects. */
+class ListedRows implements ChainRows {
+  constructor(private readonly rules: readonly Rule[]) {}
+
+  get ref(): number {
+    return -1;
+  }
+
+  get size(): number {
+    return this.rules.length;
+  }
+
+  targetAt(i: number): string | null {
+    return this.rules[i]!.target;
+  }
+
+  targetRefAt(): number {
+    return -1;
+  }
+
+  textAt(i: number): string {
+    return this.rules[i]!.text;
+  }
+
+  countersAt(i: number): Counters | null {
+    return this.rules[i]!.counters;
+  }
+
+  ruleAt(i: number): Rule {
+    return this.rules[i]!;
+  }
 }
 
-/** The Rule object at position `i` (from 0): the same object `chain.rules[i]` is. */
-export function ruleAt(chain: Chain, i: number): Rule {
-  return chain instanceof ParsedChain ? chain.ruleAt(i) : chain.rules[i]!;
+/** A table's rules and chains read without making Rule objects (or, for a parsed table, its chainsByName Map). */
+export interface TableRows {
+  /** `table.rules.length`. */
+  ruleTotal(): number;
+  /** Whether any rule of the table has counters. */
+  anyRuleCounted(): boolean;
+  /** The table's chain of this name. */
+  chainNamed(name: string): Chain | undefined;
+}
+
+/** The rows of `table`: the parsed table itself, or its `rules` and `chainsByName` for a table built otherwise. */
+export function tableRows(table: Table): TableRows {
+  return table instanceof ParsedTable ? table : new ListedTableRows(table);
+}
+
+class ListedTableRows implements TableRows {
+  constructor(private readonly table: Table) {}
+
+  ruleTotal(): number {
+    return this.table.rules.length;
+  }
+
+  anyRuleCounted(): boolean {
+    return this.table.rules.some((r) => r.counters !== null);
+  }
+
+  chainNamed(name: string): Chain | undefined {
+    return this.table.chainsByName.get(name);
+  }
 }
 
 /** The chain a parsed rule belongs to; null for a rule that did not come from the parser. */
 export function ownerChain(rule: Rule): Chain | null {
   return rule instanceof StoredRule ? rule.ownerChain() : null;
-}
-
-/** The table's chain of this name; for a parsed table without making its chainsByName Map. */
-export function chainNamed(table: Table, name: string): Chain | undefined {
-  return table instanceof ParsedTable ? table.chainNamed(name) : table.chainsByName.get(name);
-}
-
-/** table.rules.length, without making Rule objects for a parsed table. */
-export function tableRuleCount(table: Table): number {
-  return table instanceof ParsedTable ? table.ruleTotal() : table.rules.length;
-}
-
-/** Whether any rule of `table` has counters, without making Rule objects for a parsed table. */
-export function anyRuleCounted(table: Table): boolean {
-  if (table instanceof ParsedTable) return table.anyRuleCounted();
-  return table.rules.some((r) => r.counters !== null);
 }

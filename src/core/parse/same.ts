@@ -3,7 +3,7 @@
  * with new counts; what depends on the rules alone (the kube model's services and endpoints)
  * then carries over from one snapshot to the next instead of being derived again.
  */
-import { ruleCount, textAt } from './rule.js';
+import { chainRows } from './rule.js';
 import type { Chain, Ruleset } from './types.js';
 
 /**
@@ -40,9 +40,11 @@ function compare(a: Ruleset, b: Ruleset): Map<Chain, Chain> | null {
       const ca = ta.chains[c]!;
       const cb = tb.chains[c]!;
       if (ca.name !== cb.name || ca.builtin !== cb.builtin || ca.policy !== cb.policy) return null;
-      const n = ruleCount(ca);
-      if (n !== ruleCount(cb)) return null;
-      for (let i = 0; i < n; i++) if (textAt(ca, i) !== textAt(cb, i)) return null;
+      const ra = chainRows(ca);
+      const rb = chainRows(cb);
+      const n = ra.size;
+      if (n !== rb.size) return null;
+      for (let i = 0; i < n; i++) if (ra.textAt(i) !== rb.textAt(i)) return null;
       counterpart.set(ca, cb);
     }
   }

@@ -1,7 +1,8 @@
 /**
- * Splits one dump line into words the way iptables-restore does: whitespace separates,
- * double quotes group (and may sit inside a word), a backslash escapes the next character.
+ * A dump line as a list of words (scanner.ts splits them), for the parser's full path and for a
+ * rule's options: each word's text, whether any of it was quoted, and its column.
  */
+import { WORD_UNBALANCED, WordScanner } from './scanner.js';
 
 export interface Token {
   readonly text: string;
@@ -15,62 +16,15 @@ export type TokenizeResult =
   | { readonly ok: true; readonly tokens: Token[] }
   | { readonly ok: false; readonly message: string; readonly column: number };
 
-const SPACE = 32;
-const TAB = 9;
-const QUOTE = 34;
-const BACKSLASH = 92;
-
 /** Tokenizes `line` from `start` (0-based); columns are reported 1-based. */
 export function tokenize(line: string, start = 0): TokenizeResult {
   const tokens: Token[] = [];
-  const n = line.length;
-  let i = start;
-  while (i < n) {
-    let c = line.charCodeAt(i);
-    if (c === SPACE || c === TAB) {
-      i++;
-      continue;
+  const words = new WordScanner(line, start);
+  while (words.next()) {
+    if ((words.flags & WORD_UNBALANCED) !== 0) {
+      return { ok: false, message: 'unbalanced quote: no closing "', column: words.openQuote + 1 };
     }
-    const tokenStart = i;
-    let quoted = false;
-    let inQuotes = false;
-    let quoteStart = -1;
-    // Fast path: a plain word is one slice, no copying char by char.
-    let plainEnd = i;
-    while (plainEnd < n) {
-      c = line.charCodeAt(plainEnd);
-      if (c === SPACE || c === TAB || c === QUOTE || c === BACKSLASH) break;
-      plainEnd++;
-    }
-    if (plainEnd === n || c === SPACE || c === TAB) {
-      tokens.push({ text: line.slice(tokenStart, plainEnd), quoted: false, column: tokenStart + 1 });
-      i = plainEnd;
-      continue;
-    }
-    let text = line.slice(tokenStart, plainEnd);
-    i = plainEnd;
-    while (i < n) {
-      c = line.charCodeAt(i);
-      if (!inQuotes && (c === SPACE || c === TAB)) break;
-      if (c === QUOTE) {
-        inQuotes = !inQuotes;
-        quoted = true;
-        if (inQuotes) quoteStart = i;
-        i++;
-        continue;
-      }
-      if (c === BACKSLASH && i + 1 < n) {
-        text += line[i + 1];
-        i += 2;
-        continue;
-      }
-      text += line[i];
-      i++;
-    }
-    if (inQuotes) {
-      return { ok: false, message: 'unbalanced quote: no closing "', column: quoteStart + 1 };
-    }
-    tokens.push({ text, quoted, column: tokenStart + 1 });
+    tokens.push({ text: words.text(), quoted: words.quoted, column: words.start + 1 });
   }
   return { ok: true, tokens };
 }

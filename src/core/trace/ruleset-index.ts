@@ -1,6 +1,8 @@
 /** Per-Ruleset lookups built once and kept in a WeakMap: tables by family, compiled chains, mark bits. */
+import { OPT_DESTINATION, OPT_DPORT, OPT_GOTO, OPT_JUMP, OPT_OTHER } from '../parse/options.js';
 import { findArg } from '../parse/query.js';
 import { liveTables } from '../parse/live-tables.js';
+import { WordScanner } from '../parse/scanner.js';
 import type { Chain, Family, Rule, Ruleset, Table, TableName } from '../parse/types.js';
 import { inCidr, parseCidr, type Cidr, type IpBytes } from './addr.js';
 import { compileRule, type CompiledRule } from './compile.js';
@@ -96,83 +98,46 @@ function markBitOf(chain: Chain | undefined): number | null {
 function planChain(chain: Chain): ChainPlan {
   const rules = chain.rules;
   const compiled: (CompiledRule | undefined)[] = new Array(rules.length);
+  const words = new WordScanner();
   return {
-    prefilters: rules.map(prefilterOf),
+    prefilters: rules.map((rule) => prefilterOf(rule, words)),
     compiled: (i) => (compiled[i] ??= compileRule(rules[i]!)),
   };
 }
 
-const SPACE = 32;
-const TAB = 9;
-const QUOTE = 34;
-const BACKSLASH = 92;
-
-/** Which option a word names: 1 = destination, 2 = destination port, 3 = the target (stop). */
-function optionKind(text: string, start: number, end: number): 0 | 1 | 2 | 3 {
-  const word = (w: string): boolean => end - start === w.length && text.startsWith(w, start);
-  if (word('-d') || word('--destination') || word('--dst')) return 1;
-  if (word('--dport') || word('--destination-port')) return 2;
-  if (word('-j') || word('-g') || word('--jump') || word('--goto')) return 3;
-  return 0;
-}
-
 /**
- * Reads a rule's text word by word (quotes and backslashes as the tokenizer treats them)
- * without building tokens: this runs over every rule of a 20k-rule chain on the first trace.
+ * Reads a rule's words (the parser's scanner) without building tokens: this runs over every
+ * rule of a 20k-rule chain on the first trace. Stops at the target: what follows belongs to it.
  */
-function prefilterOf(rule: Rule): Prefilter | null {
+function prefilterOf(rule: Rule, words: WordScanner): Prefilter | null {
   if (rule.target === null) return null;
-  const text = rule.text;
-  const n = text.length;
+  words.reset(rule.text);
+  // "-A CHAIN"
+  if (!words.next() || !words.next()) return null;
   let dst: Cidr | null = null;
   let dport: PortRange | null = null;
-  let words = 0;
   let negated = false;
-  let expecting: 0 | 1 | 2 = 0;
-  let i = 0;
-  while (i < n) {
-    let c = text.charCodeAt(i);
-    if (c === SPACE || c === TAB) {
-      i++;
-      continue;
-    }
-    const start = i;
-    let quoted = false;
-    let inQuotes = false;
-    while (i < n) {
-      c = text.charCodeAt(i);
-      if (!inQuotes && (c === SPACE || c === TAB)) break;
-      if (c === QUOTE) {
-        inQuotes = !inQuotes;
-        quoted = true;
-      } else if (c === BACKSLASH) {
-        quoted = true; // an escaped word is never an option name, nor a plain value
-        i++;
+  /** The option whose value comes next: OPT_DESTINATION or OPT_DPORT, else OPT_OTHER. */
+  let expecting = OPT_OTHER;
+  while (words.next()) {
+    if (expecting !== OPT_OTHER) {
+      // A quoted value is left to the compiled rule (no narrowing here), as is a "!".
+      if (!words.quoted && !words.isBang()) {
+        const value = words.text();
+        if (expecting === OPT_DESTINATION && !value.includes(',')) dst = parseCidr(value) ?? dst;
+        else if (expecting === OPT_DPORT) dport = parsePortRange(value) ?? dport;
       }
-      i++;
-    }
-    if (++words <= 2) continue; // "-A CHAIN"
-    if (expecting !== 0) {
-      const value = quoted ? '!' : text.slice(start, i);
-      if (value !== '!') {
-        if (expecting === 1 && !value.includes(',')) dst = parseCidr(value) ?? dst;
-        else if (expecting === 2) dport = parsePortRange(value) ?? dport;
-      }
-      expecting = 0;
+      expecting = OPT_OTHER;
       negated = false;
       continue;
     }
-    if (quoted) {
-      negated = false;
-      continue;
-    }
-    if (i - start === 1 && text.charCodeAt(start) === 33 /* ! */) {
+    if (words.isBang()) {
       negated = true;
       continue;
     }
-    const kind = optionKind(text, start, i);
-    if (kind === 3) break;
-    if (kind !== 0 && !negated) expecting = kind;
+    const id = words.isOptionName() ? words.option() : OPT_OTHER;
+    if (id === OPT_JUMP || id === OPT_GOTO) break;
+    if ((id === OPT_DESTINATION || id === OPT_DPORT) && !negated) expecting = id;
     negated = false;
   }
   return dst === null && dport === null ? null : { dst, dport };

@@ -8,13 +8,11 @@ import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as Counter
 import { chainKey, chainReferenceCounts, HOOK_TABLES, hostPort } from '../../core/index.js';
 import { buildKubeModel, serviceType, type KubeModel, type ServicePort, type ServiceType } from '../../core/kube/index.js';
 import {
-  countersAt,
+  chainRows,
   findChain,
   holdSameRules,
   liveTables,
-  ruleAt,
-  ruleCount as chainRuleCount,
-  tableRuleCount,
+  tableRows,
   type Chain,
   type Counters,
   type Family,
@@ -162,7 +160,7 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
   let ruleCount = 0;
   for (const t of liveTables(ruleset)) {
     chainCount += t.chains.length;
-    ruleCount += tableRuleCount(t); // t.rules.length would make a Rule object per rule
+    ruleCount += tableRows(t).ruleTotal(); // t.rules.length would make a Rule object per rule
   }
 
   return {
@@ -298,10 +296,10 @@ function sameServices(a: KubeModel, b: KubeModel): boolean {
 /** Rule `ruleNumber` (from 1) of a chain, without making the chain's other Rule objects. */
 export function ruleOf(data: ExplorerData, ref: ChainRef, ruleNumber: number): Rule | null {
   const chain = data.chain(ref);
-  return chain && ruleNumber >= 1 && ruleNumber <= chainRuleCount(chain) ? ruleAt(chain, ruleNumber - 1) : null;
+  return chain && ruleNumber >= 1 && ruleNumber <= chainRows(chain).size ? chainRows(chain).ruleAt(ruleNumber - 1) : null;
 }
 
 export function ruleCounters(data: ExplorerData, ref: ChainRef, ruleNumber: number): Counters | null {
   const chain = data.chain(ref);
-  return chain && ruleNumber >= 1 && ruleNumber <= chainRuleCount(chain) ? countersAt(chain, ruleNumber - 1) : null;
+  return chain && ruleNumber >= 1 && ruleNumber <= chainRows(chain).size ? chainRows(chain).countersAt(ruleNumber - 1) : null;
 }

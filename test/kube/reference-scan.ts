@@ -1,7 +1,9 @@
 /**
- * scanRule (src/core/kube/scan.ts) was rewritten to read words as spans and build strings only
- * for the values it keeps (it allocated a string per character of every quoted comment). This
- * is the version it replaced, kept as the reference: both must read every rule the same way.
+ * An independent reading of a rule's facts, the reference scanRule (src/core/kube/scan.ts) is
+ * checked against: a straightforward word-at-a-time version with its own word splitting and
+ * names, sharing no code with src/core/parse/scanner.ts. Words split as iptables-restore splits
+ * them: whitespace separates, double quotes group, and inside quotes (only there) a backslash
+ * makes the next character literal. Long spellings of -j, -g and -m mean the same as the short.
  */
 import type { RuleFacts } from '../../src/core/kube/scan.js';
 
@@ -45,7 +47,7 @@ export function referenceScanRule(text: string): RuleFacts {
       continue;
     }
     if (!words.quoted && isOptionName(word)) {
-      const name = word;
+      const name = LONG_SPELLINGS[word] ?? word;
       const neg = negated;
       negated = false;
       if (name === '-j' || name === '-g') afterTarget = true;
@@ -145,6 +147,8 @@ function record(f: RuleFacts, name: string, value: string, negated: boolean): vo
   }
 }
 
+const LONG_SPELLINGS: Readonly<Record<string, string>> = { '--jump': '-j', '--goto': '-g', '--match': '-m' };
+
 /** As the parser decides: "-x"/"--xyz", not a negative number, not quoted. */
 function isOptionName(w: string): boolean {
   if (w.length < 2 || w.charCodeAt(0) !== 45) return false;
@@ -188,7 +192,7 @@ class WordReader {
       if (c === QUOTE) {
         inQuotes = !inQuotes;
         this.quoted = true;
-      } else if (c === BACKSLASH && i + 1 < n) {
+      } else if (c === BACKSLASH && inQuotes && i + 1 < n) {
         word += s[i + 1];
         i++;
       } else {

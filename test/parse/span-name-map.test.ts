@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NameIndex } from '../../src/core/parse/name-index.js';
+import { SpanNameMap } from '../../src/core/parse/span-name-map.js';
 
 /** The index must answer as a Map of the same names would, whatever span of whatever text is asked. */
-describe('NameIndex', () => {
+describe('SpanNameMap', () => {
   it('finds what a Map finds, for names set, set again and never set', () => {
     const name = fc.stringMatching(/^[A-Z][A-Z0-9-]{0,24}$/);
     fc.assert(
       fc.property(fc.array(fc.tuple(name, fc.integer({ min: 0, max: 1 << 20 })), { maxLength: 400 }), fc.array(name, { maxLength: 50 }), (sets, probes) => {
-        const index = new NameIndex();
+        const index = new SpanNameMap();
         const map = new Map<string, number>();
         for (const [n, v] of sets) {
           index.set(n, v);
@@ -24,7 +24,7 @@ describe('NameIndex', () => {
   });
 
   it('keeps every entry through several growths', () => {
-    const index = new NameIndex();
+    const index = new SpanNameMap();
     const names = Array.from({ length: 5000 }, (_, i) => `KUBE-SEP-${i.toString(36).toUpperCase().padStart(16, '0')}`);
     names.forEach((n, i) => index.set(n, i));
     names.forEach((n, i) => expect(index.find(n, 0, n.length)).toBe(i));

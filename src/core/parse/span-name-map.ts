@@ -1,17 +1,14 @@
 /**
- * Names found by the characters of a span of the input, without making a string: the parser's
- * fast path looks up the chain and the target of every rule (hundreds of thousands), and a Map
- * lookup needs a sliced string, its hash, and a compare against another slice of the input.
- * Open addressing over FNV-1a hashes of the characters; each name maps to a number.
- *
- * A slot holds the entry, its hash and its value side by side: a lookup costs one cache miss
- * for the slot, and a second array, the name string and its characters are read only when the
- * hash matches (then to confirm it). On a 10k-service dump (~54k chains) the probes were memory
- * waits, not hashing.
+ * A map from names to numbers whose lookups take a span of a text instead of a string: the
+ * parser's fast path looks up the chain and the target of every rule in place, where a Map would
+ * need a sliced string, its hash, and a compare against another slice of the input.
+ * Open addressing over FNV-1a hashes of the characters. A slot holds the entry, its hash and its
+ * value side by side, so a lookup reads one slot, and reads the name only when the hash matches.
+ * (Distinct from the TUI's search index of names, src/tui/model/search.ts.)
  */
 const STRIDE = 3;
 
-export class NameIndex {
+export class SpanNameMap {
   /** Per slot: entry + 1 (0: empty), the entry's hash, its value. */
   private slots = new Int32Array(256 * STRIDE);
   private slotCount = 256;
@@ -77,8 +74,8 @@ export class NameIndex {
   }
 
   /**
-   * Twice the slots, entries placed again by their stored hashes (no string is read). A slot is
-   * three numbers: a million chains fill 2M slots (24 MB), where growing fourfold could leave 4M.
+   * Twice the slots, entries placed again by their stored hashes (no string is read). Twofold,
+   * not more: a slot is three numbers, and a dump of very many chains would leave many empty.
    */
   private grow(): void {
     this.slotCount *= 2;
