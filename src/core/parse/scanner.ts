@@ -169,9 +169,10 @@ export class WordSpans {
 
 /**
  * Splits text[from, to) into `spans`: the word count, or -1 when there are more words than
- * spans.capacity. The same loop as WordScanner.next(), run for every word without a call and
- * the scanner's fields per word: the parser's fast path splits some 200k rule lines (a test
- * checks both give the same words).
+ * spans.capacity. The same loop as WordScanner.next(), written out again on purpose: the
+ * parser's fast path splits some 200k rule lines, and one word-reading function shared by both
+ * made the load slower (BENCHMARKS.md, "One scanner"). A property test holds the two to the same
+ * words, flags and spans.
  */
 export function splitWords(s: string, from: number, to: number, spans: WordSpans): number {
   const { starts, ends, flags, capacity } = spans;
