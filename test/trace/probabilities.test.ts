@@ -20,7 +20,7 @@ function service(n: number, extra: Partial<ServiceSpec> = {}): ServiceSpec {
 describe('kube-proxy endpoint selection', () => {
   for (const form of ['restore', 'save'] as Form[]) {
     for (const n of [2, 3, 10]) {
-      it(`${n} endpoints (${form} form, e.g. ${probabilityText(1 / 3, form)}): one outcome each, equal, summing to 1`, () => {
+      it(`${n} endpoints (${form} form, e.g. ${probabilityText(3, form)}): one outcome each, equal, summing to 1`, () => {
         const svc = service(n);
         const rs = parseIptablesSave(natTable([svc], form));
         const r = trace(rs, { src: '10.244.7.7', dst: '10.96.0.10', dport: 80 });
