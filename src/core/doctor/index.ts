@@ -1,0 +1,2 @@
+export { diagnose, countBySeverity } from './doctor.js';
+export * from './types.js';
