@@ -106,8 +106,9 @@ describe('doctor findings', () => {
     expect(fs[1]!.message).toContain('rejected 7 packets (420 bytes)');
   });
 
-  it('stale-chain: service and endpoint chains nothing reaches (or only other stale chains)', () => {
-    const text = addToTable(dump(cluster(WEB)), 'nat', ['KUBE-SVC-LEFTOVERAAAAAAAAA', 'KUBE-SEP-LEFTOVERBBBBBBBBB'], [
+  it('stale-chain: service and endpoint chains nothing reaches (or only other stale chains); an empty one changes nothing', () => {
+    const chains = ['KUBE-SVC-LEFTOVERAAAAAAAAA', 'KUBE-SEP-LEFTOVERBBBBBBBBB', 'KUBE-XLB-EMPTYCCCCCCCCCCCC'];
+    const text = addToTable(dump(cluster(WEB)), 'nat', chains, [
       '[0:0] -A KUBE-SVC-LEFTOVERAAAAAAAAA -j KUBE-SEP-LEFTOVERBBBBBBBBB',
       '[0:0] -A KUBE-SEP-LEFTOVERBBBBBBBBB -p tcp -m tcp -j DNAT --to-destination 10.244.9.9:80',
     ]);

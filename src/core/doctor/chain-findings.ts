@@ -4,7 +4,7 @@ import { chainRows } from '../parse/rule.js';
 import type { Family, Ruleset, Table } from '../parse/types.js';
 import type { KubeModel } from '../kube/types.js';
 import { JumpGraph } from './graph.js';
-import { finding, whereText } from './place.js';
+import { finding, plural, whereText } from './place.js';
 import type { Finding } from './types.js';
 
 /** kube-proxy's per-service and per-endpoint chains: what a failed sync or a switch to IPVS leaves behind. */
@@ -27,9 +27,11 @@ export function chainFindings(ruleset: Ruleset, model: KubeModel): Finding[] {
 }
 
 /**
- * Service and endpoint chains nothing reaches: not from the hooks, nor from any chain that is
- * not itself one of them. (The roots are every other chain, so a dump without the hooks' jumps,
- * such as kube-proxy's test dumps, still has its services reached through KUBE-SERVICES.)
+ * Service and endpoint chains with rules that nothing reaches: not from the hooks, nor from any
+ * chain that is not itself one of them. (The roots are every other chain, so a dump without the
+ * hooks' jumps, such as kube-proxy's test dumps, still has its services reached through
+ * KUBE-SERVICES.) An empty chain changes no packet and is no leftover: kube-proxy before
+ * KUBE-EXT declared a KUBE-XLB chain for every Local service, endpoints or not.
  */
 function staleChains(graph: JumpGraph, model: KubeModel, dualStack: boolean): Finding[] {
   const { table } = graph;
@@ -37,13 +39,13 @@ function staleChains(graph: JumpGraph, model: KubeModel, dualStack: boolean): Fi
   const reached = graph.reachableFrom(roots);
   const out: Finding[] = [];
   for (const chain of table.chains) {
-    if (!SERVICE_CHAIN.test(chain.name) || reached.has(chain.name)) continue;
+    if (!SERVICE_CHAIN.test(chain.name) || reached.has(chain.name) || chainRows(chain).size === 0) continue;
     const from = graph.referrersOf(chain.name);
     const place = { family: table.family, table: table.name, chain: chain.name, rule: null };
     out.push(
       finding('stale-chain', 'warning', place, {
         service: model.chainOwner.get(`${table.family}/${chain.name}`)?.id ?? null,
-        message: `${whereText(place, dualStack)} (${chain.rules.length === 1 ? '1 rule' : `${chain.rules.length} rules`}) is reached by nothing${from.length > 0 ? ` but other stale chains (${from.join(', ')})` : ''}: a leftover`,
+        message: `${whereText(place, dualStack)} (${plural(chainRows(chain).size, 'rule')}) is reached by nothing${from.length > 0 ? ` but other stale chains (${from.join(', ')})` : ''}: a leftover`,
         hint: 'leftovers of a failed kube-proxy sync or of a switch to IPVS mode: check the kube-proxy logs; kube-proxy --cleanup (or a restart) removes them',
       }),
     );
