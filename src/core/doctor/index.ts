@@ -1,2 +1,2 @@
-export { diagnose, countBySeverity } from './doctor.js';
+export { diagnose, ruleFindings, counterFindings, sortFindings, countBySeverity } from './doctor.js';
 export * from './types.js';
