@@ -7,7 +7,7 @@ import { TABLE_NAMES, type TableName } from '../core/parse/index.js';
 import { splitHostPort } from '../core/trace/index.js';
 import type { Protocol } from '../core/kube/index.js';
 
-export const COMMANDS = ['services', 'which', 'chain', 'trace'] as const;
+export const COMMANDS = ['services', 'which', 'chain', 'trace', 'doctor'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 /** `explore` is what runs without a subcommand: the TUI. */
 export type Command = CommandName | 'explore';
@@ -54,6 +54,7 @@ const ALLOWED: Readonly<Record<Command, readonly FlagName[]>> = {
   which: ['--json', '--source-cmd', '--node-ip', '--src'],
   chain: ['--json', '--source-cmd', '--table'],
   trace: ['--json', '--source-cmd', '--dst', '--src', '--proto', '--node-ip'],
+  doctor: ['--json', '--source-cmd', '--node-ip'],
 };
 
 /** Positionals each command takes before the optional SOURCE. */
@@ -63,6 +64,7 @@ const LEADING_POSITIONALS: Readonly<Record<Command, 'query' | 'chainName' | null
   which: 'query',
   chain: 'chainName',
   trace: null,
+  doctor: null,
 };
 
 const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];

@@ -14,6 +14,7 @@ Usage:
   kubechains chain NAME [SOURCE] [--table T] [--json]         one chain's rules with counters
   kubechains trace [SOURCE] --dst IP:PORT [--src IP] [--proto tcp|udp|sctp]
                    [--node-ip IP,...] [--json]                every outcome of one packet
+  kubechains doctor [SOURCE] [--node-ip IP,...] [--json]      what is wrong on this node
 
 ${SOURCE_HELP}
 
@@ -24,7 +25,8 @@ Options:
   -h, --help          help (also: kubechains COMMAND --help)
   -V, --version       print the version
 
-Exit codes: 0 success, 1 no answer (unknown service or chain), 2 bad input or usage.`;
+Exit codes: 0 success, 1 no answer (unknown service or chain; doctor: an error
+found), 2 bad input or usage.`;
 
 const PER_COMMAND: Readonly<Record<Command, string>> = {
   explore: `Usage: kubechains [SOURCE] [--source-cmd CMD] [--interval S] [--node-ip IP,...]
@@ -77,6 +79,22 @@ netfilter hooks, DNAT, masquerade, the verdict and its probability.
                      address is traced as generated on the node
   --proto P          tcp (default), udp or sctp
   --node-ip IP,...   the node's own addresses
+
+${SOURCE_HELP}`,
+  doctor: `Usage: kubechains doctor [SOURCE] [--source-cmd CMD] [--node-ip IP,...] [--json]
+
+What is wrong on this node, most severe first: services without endpoints or
+without local endpoints, drops that counted, leftover and empty kube-proxy
+chains, service rules printed without their port (iptables version skew),
+missing masquerade, hooks that never reach KUBE-SERVICES, shadowed
+frontends, rules of the other iptables backend, and matches the tracer cannot
+decide. Each finding says where it lives and what to do.
+
+--json prints {"findings": [{"kind", "severity", "service", "table", "chain",
+"rule", "message", "hint"}]}; severity is error, warning or info.
+
+Exit codes: 0 no error found, 1 an error found (for scripts and cron jobs),
+2 bad input or usage.
 
 ${SOURCE_HELP}`,
 };

@@ -4,6 +4,7 @@
  */
 import { serviceType, type ServicePort } from '../core/kube/index.js';
 import type { Outcome, PathStep, TraceResult } from '../core/trace/index.js';
+import type { Finding } from '../core/index.js';
 
 export function serviceJson(s: ServicePort) {
   return {
@@ -82,4 +83,18 @@ function stepJson(s: PathStep) {
 
 export function traceJson(r: TraceResult) {
   return { packet: packetJson(r.packet), outcomes: r.outcomes.map(outcomeJson) };
+}
+
+/** One `doctor --json` finding: the contract's fields only (the family stays internal). */
+export function findingJson(f: Finding) {
+  return {
+    kind: f.kind,
+    severity: f.severity,
+    service: f.service,
+    table: f.table,
+    chain: f.chain,
+    rule: f.rule,
+    message: f.message,
+    hint: f.hint,
+  };
 }

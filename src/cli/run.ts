@@ -6,6 +6,7 @@ import { SourceError, type Snapshot, type SourceSpec } from '../sources/types.js
 import { parseArgs, type CliOptions } from './args.js';
 import { chainCommand } from './commands/chain.js';
 import type { CommandContext } from './commands/context.js';
+import { doctorCommand } from './commands/doctor.js';
 import { servicesCommand } from './commands/services.js';
 import { traceCommand } from './commands/trace.js';
 import { whichCommand } from './commands/which.js';
@@ -81,6 +82,8 @@ function runCommand(options: CliOptions, ctx: CommandContext): number {
       return chainCommand(ctx);
     case 'trace':
       return traceCommand(ctx);
+    case 'doctor':
+      return doctorCommand(ctx);
     case 'explore':
       throw new Error('explore is not a batch command');
   }

@@ -10,3 +10,4 @@ export * from './listing.js';
 export * from './entry-probes.js';
 export * from './which.js';
 export { escapeForTerminal, hasControlCharacters } from './escape.js';
+export * from './doctor/index.js';

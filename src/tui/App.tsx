@@ -21,6 +21,7 @@ import { warmSearch } from './model/views.js';
 import { ChainScreen } from './screens/ChainScreen.js';
 import { HelpScreen } from './screens/HelpScreen.js';
 import { HooksScreen } from './screens/HooksScreen.js';
+import { ProblemsScreen } from './screens/ProblemsScreen.js';
 import { ServiceScreen } from './screens/ServiceScreen.js';
 import { ServicesScreen } from './screens/ServicesScreen.js';
 import { TraceScreen } from './screens/TraceScreen.js';
@@ -42,6 +43,7 @@ export interface AppProps {
 const HINTS: Record<Screen['kind'], string> = {
   services: 'Enter open · / filter · s sort · t trace · :hooks · ? help · q quit',
   hooks: 'Enter open chain · / filter · Esc back · : command · ? help · q quit',
+  problems: 'Enter open service or rule · / filter · :svc · ? help · q quit',
   chain: 'Enter follow jump · r raw/readable · / filter · Esc back · ? help',
   service: 'Enter open chain at rule · t trace · / filter · Esc back · ? help',
   trace: 'Tab next field · Enter trace / open · e edit · Esc back · ? help',
@@ -147,7 +149,7 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
         filter={frame.filter}
         problem={problemText(status)}
       />
-      <StatusLine parts={statusLine.parts} alerts={statusLine.alerts} warnings={data.warnings.length} />
+      <StatusLine parts={statusLine.parts} alerts={statusLine.alerts} warnings={data.warnings.length} problems={data.problemCounts()} />
     </Box>
   );
 }
@@ -163,6 +165,7 @@ function renderScreen(kind: Screen['kind'], props: ScreenProps): React.ReactElem
   switch (kind) {
     case 'services': return <ServicesScreen key={key} {...props} />;
     case 'hooks': return <HooksScreen key={key} {...props} />;
+    case 'problems': return <ProblemsScreen key={key} {...props} />;
     case 'chain': return <ChainScreen key={key} {...props} />;
     case 'service': return <ServiceScreen key={key} {...props} />;
     case 'trace': return <TraceScreen key={key} {...props} />;

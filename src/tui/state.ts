@@ -41,6 +41,8 @@ export interface TraceForm {
 export type Screen =
   | { readonly kind: 'services' }
   | { readonly kind: 'hooks' }
+  /** What `doctor` finds, most severe first. */
+  | { readonly kind: 'problems' }
   | { readonly kind: 'chain'; readonly ref: ChainRef }
   | { readonly kind: 'service'; readonly family: Family; readonly id: string }
   | { readonly kind: 'trace'; readonly form: TraceForm }
@@ -259,6 +261,8 @@ function runCommand(state: State, text: string, env: CommandEnv): State {
       return reducer(state, { type: 'root', screen: { kind: 'services' }, filter: c.filter });
     case 'hooks':
       return reducer(state, { type: 'root', screen: { kind: 'hooks' } });
+    case 'problems':
+      return reducer(state, { type: 'root', screen: { kind: 'problems' } });
     case 'chain': {
       const ref = env.resolveChain(c.name, c.table);
       if (!ref) return { ...state, message: { text: `no chain ${c.name}${c.table ? ` in table ${c.table}` : ''}`, error: true } };

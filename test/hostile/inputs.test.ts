@@ -33,12 +33,13 @@ function write(name: string, content: string | Buffer): string {
   return p;
 }
 
-/** The four commands, with the dump in SOURCE position. */
+/** The batch commands, with the dump in SOURCE position. */
 const COMMANDS: ReadonlyArray<(file: string) => string[]> = [
   (f) => ['services', f],
   (f) => ['which', 'x', f],
   (f) => ['chain', 'KUBE-SERVICES', f],
   (f) => ['trace', f, '--dst', '10.0.0.1:80'],
+  (f) => ['doctor', f],
 ];
 
 /** main() in-process, shaped like a process result (the dump is refused before any command runs, so one real process per input is enough). */
@@ -56,7 +57,7 @@ async function inProcess(argv: string[]): Promise<ProcResult> {
 }
 
 /**
- * `services` as a real process, and which/chain/trace in-process: each must fail the same way,
+ * `services` as a real process, and which/chain/trace/doctor in-process: each must fail the same way,
  * with the same first line. Returns that line.
  */
 async function expectRefusedByAll(file: string, line: number, column: number, message: RegExp): Promise<string> {

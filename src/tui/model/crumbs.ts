@@ -10,6 +10,7 @@ export function crumbLabel(frame: Frame): string {
   switch (s.kind) {
     case 'services': return 'Services';
     case 'hooks': return 'Hooks';
+    case 'problems': return 'Problems';
     case 'chain': {
       const builtin = BUILTIN_CHAINS[s.ref.table].includes(s.ref.chain);
       const v6 = s.ref.family === 'ipv6' ? ' (v6)' : '';

@@ -5,7 +5,7 @@
  * snapshot gets a new ExplorerData and the views keep their selection by row key.
  */
 import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
-import { chainKey, chainReferenceCounts, HOOK_TABLES, hostPort } from '../../core/index.js';
+import { chainKey, chainReferenceCounts, counterFindings, countBySeverity, HOOK_TABLES, hostPort, ruleFindings, sortFindings, type Finding } from '../../core/index.js';
 import { buildKubeModel, serviceType, type KubeModel, type ServicePort, type ServiceType } from '../../core/kube/index.js';
 import {
   chainRows,
@@ -96,6 +96,10 @@ export interface ExplorerData extends ExplorerInput {
   readonly counts: { readonly chains: number; readonly rules: number };
   /** Parse warnings and iptables' own notes, for the status line. */
   readonly warnings: readonly string[];
+  /** What `doctor` finds in this snapshot, most severe first (the Problems screen), computed on first use. */
+  findings(): readonly Finding[];
+  /** How many findings are errors and warnings (the status line). */
+  problemCounts(): { readonly error: number; readonly warning: number };
 }
 
 /**
@@ -107,6 +111,8 @@ export interface SearchIndexes {
   services: Searcher | null;
   hooks: Searcher | null;
   readonly rules: Map<string, Searcher>;
+  /** doctor's findings from the rules alone (not the counters): the same for the same rules. */
+  ruleFindings: Finding[] | null;
 }
 
 const TABLE_PREFERENCE: readonly TableName[] = ['nat', 'filter', 'mangle', 'raw', 'security'];
@@ -123,7 +129,7 @@ export function serviceKey(s: ServicePort): string {
 export function buildExplorerData(input: ExplorerInput, model: KubeModel = buildKubeModel(input.ruleset), before: ExplorerData | null = null): ExplorerData {
   const { ruleset } = input;
   const sameRows = before !== null && holdSameRules(before.ruleset, ruleset) && sameServices(before.model, model);
-  const searchIndexes: SearchIndexes = sameRows ? before.searchIndexes : { services: null, hooks: null, rules: new Map() };
+  const searchIndexes: SearchIndexes = sameRows ? before.searchIndexes : { services: null, hooks: null, rules: new Map(), ruleFindings: null };
   const counterSnapshot: CounterSnapshot = { ruleset, takenAtMs: input.takenAt?.getTime() ?? 0, model };
   const diff = diffSnapshots(input.previous ?? null, counterSnapshot);
   const serviceRows = model.services.map(toServiceRow);
@@ -131,6 +137,14 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
   const hookRows = buildHookRows(ruleset);
   const ruleRowCache = new Map<string, readonly RuleRow[]>();
   let referenceCounts: Map<string, number> | null = null;
+  let findings: readonly Finding[] | null = null;
+  const allFindings = (): readonly Finding[] => {
+    if (findings === null) {
+      const byRules = (searchIndexes.ruleFindings ??= ruleFindings(ruleset, model, { nodeAddresses: input.nodeAddresses }));
+      findings = sortFindings([...byRules, ...counterFindings(ruleset, model)]);
+    }
+    return findings;
+  };
   const byFamilyId = new Map(model.services.map((s) => [serviceKey(s), s]));
 
   const chain = (ref: ChainRef) => findChain(ruleset, ref.table, ref.chain, ref.family);
@@ -211,6 +225,11 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
       return byFamilyId.get(`${family} ${id}`);
     },
     counts: { chains: chainCount, rules: ruleCount },
+    findings: allFindings,
+    problemCounts() {
+      const { error, warning } = countBySeverity(allFindings());
+      return { error, warning };
+    },
     warnings: [
       ...ruleset.diagnostics.map((d) => `line ${d.line}:${d.column}: ${d.message}`),
       ...ruleset.info.notes,

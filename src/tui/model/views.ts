@@ -2,7 +2,7 @@
  * What each screen lists for a frame (filter and sort applied), memoised per snapshot so the
  * render and the key handlers (which read the newest state) share one computation.
  */
-import { probeNode } from '../../core/index.js';
+import { probeNode, type Finding } from '../../core/index.js';
 import type { ServicePort } from '../../core/kube/index.js';
 import { tracePacket, type Outcome, type TraceResult } from '../../core/trace/index.js';
 import type { ChainRef, Frame, Screen, ServiceSort, TraceRequest } from '../state.js';
@@ -48,6 +48,27 @@ export function servicesView(data: ExplorerData, filter: string, sort: ServiceSo
 
 export function hooksView(data: ExplorerData, filter: string): readonly HookRow[] {
   return memo(data, `hooks\0${filter}`, () => filtered(data.hookRows, data.hookRows, () => data.hookSearcher(), filter));
+}
+
+/** A finding on the Problems screen; its key is what it says and where, so it stays selected across snapshots. */
+export interface ProblemRow {
+  readonly key: string;
+  readonly finding: Finding;
+}
+
+/** The findings whose kind, service, place or message hold every word of `filter`. */
+export function problemsView(data: ExplorerData, filter: string): readonly ProblemRow[] {
+  return memo(data, `problems\0${filter}`, () => {
+    const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+    const rows: ProblemRow[] = [];
+    for (const f of data.findings()) {
+      const place = `${f.family ?? ''} ${f.table ?? ''} ${f.chain ?? ''} ${f.rule ?? ''}`;
+      const text = `${f.severity} ${f.kind} ${f.service ?? ''} ${place} ${f.message}`;
+      const lower = text.toLowerCase();
+      if (words.every((w) => lower.includes(w))) rows.push({ key: `${f.kind}\0${f.service ?? ''}\0${place}\0${f.message}`, finding: f });
+    }
+    return rows;
+  });
 }
 
 export function chainView(data: ExplorerData, ref: ChainRef, filter: string): readonly RuleRow[] {
@@ -131,6 +152,8 @@ export function selectionKeys(data: ExplorerData, stack: readonly Frame[]): (str
         return keyAt(servicesView(data, f.filter, f.sort));
       case 'hooks':
         return keyAt(hooksView(data, f.filter));
+      case 'problems':
+        return keyAt(problemsView(data, f.filter));
       case 'chain':
         return keyAt(chainView(data, s.ref, f.filter));
       case 'service': {

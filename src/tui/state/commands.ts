@@ -1,10 +1,11 @@
-/** The `:` command line: `:svc [FILTER]`, `:hooks`, `:chain NAME [TABLE]`, `:trace IP:PORT [SRC] [PROTO]`, `:help`, `:q`. */
+/** The `:` command line: `:svc [FILTER]`, `:hooks`, `:problems`, `:chain NAME [TABLE]`, `:trace IP:PORT [SRC] [PROTO]`, `:help`, `:q`. */
 import { PROTOCOLS, TABLE_NAMES, type Protocol, type TableName } from '../../core/parse/index.js';
 import { parseIp, parsePortNumber, splitHostPort } from '../../core/trace/index.js';
 
 export type Command =
   | { readonly kind: 'services'; readonly filter: string }
   | { readonly kind: 'hooks' }
+  | { readonly kind: 'problems' }
   | { readonly kind: 'chain'; readonly name: string; readonly table: TableName | null }
   | { readonly kind: 'trace'; readonly dst: string; readonly src: string; readonly proto: Protocol }
   | { readonly kind: 'help' }
@@ -12,7 +13,7 @@ export type Command =
 
 export type CommandResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly error: string };
 
-export const COMMAND_HELP = ':svc [filter]  :hooks  :chain NAME [table]  :trace IP:PORT [src] [proto]  :help  :q';
+export const COMMAND_HELP = ':svc [filter]  :hooks  :problems  :chain NAME [table]  :trace IP:PORT [src] [proto]  :help  :q';
 
 export function parseCommand(text: string): CommandResult {
   const words = text.trim().replace(/^:/, '').trim().split(/\s+/).filter(Boolean);
@@ -26,6 +27,11 @@ export function parseCommand(text: string): CommandResult {
     case 'hooks':
     case 'hook':
       return ok({ kind: 'hooks' });
+    case 'problems':
+    case 'problem':
+    case 'prob':
+    case 'doctor':
+      return ok({ kind: 'problems' });
     case 'chain':
     case 'ch': {
       const [name, tableWord] = rest;
