@@ -170,7 +170,10 @@ export function tracePacket(ruleset: Ruleset, packet: Packet, node: NodeContext,
       else deliver([b], 'output', finals);
     }
   }
-  return { packet: echo, outcomes: mergeOutcomes(finals.map(toOutcome)) };
+  const outcomes = mergeOutcomes(finals.map(toOutcome));
+  if (ctx.assume.length === 0) return { packet: echo, outcomes };
+  const unusedAssumptions = ctx.assume.filter((a) => !ctx.usedAssumptions.has(a.text)).map((a) => a.text);
+  return { packet: echo, outcomes, unusedAssumptions };
 }
 
 interface Final {

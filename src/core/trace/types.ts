@@ -73,6 +73,8 @@ export interface TraceResult {
    * within each case (traceCases groups them): an undecided match is never a coin flip.
    */
   readonly outcomes: Outcome[];
+  /** The `assume` answers (their text) that named no match this packet met; absent without `assume`. */
+  readonly unusedAssumptions?: readonly string[];
   /** Why the packet could not be traced (bad address, mixed families); absent when it was. */
   readonly error?: string;
 }
