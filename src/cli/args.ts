@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { TABLE_NAMES, type TableName } from '../core/parse/index.js';
-import { splitHostPort } from '../core/trace/index.js';
+import { parseAssumption, splitHostPort, type Assumption } from '../core/trace/index.js';
 import type { Protocol } from '../core/kube/index.js';
 
 export const COMMANDS = ['services', 'which', 'chain', 'trace', 'doctor'] as const;
@@ -30,6 +30,8 @@ export interface CliOptions {
   readonly dst: Destination | null;
   readonly src: string | null;
   readonly proto: Protocol | null;
+  /** `--assume 'EXPR=true|false'`, repeatable: the user's answers for matches the tracer cannot decide. */
+  readonly assume: readonly Assumption[];
   /** null when --node-ip was not given (the source decides). */
   readonly nodeIPs: string[] | null;
   readonly sourceCmd: string | null;
@@ -42,10 +44,12 @@ export type ParseArgsResult =
   | { readonly ok: true; readonly options: CliOptions }
   | { readonly ok: false; readonly message: string; readonly command: Command | null };
 
-type FlagName = '--json' | '--table' | '--dst' | '--src' | '--proto' | '--node-ip' | '--source-cmd' | '--interval';
+type FlagName = '--json' | '--table' | '--dst' | '--src' | '--proto' | '--node-ip' | '--source-cmd' | '--interval' | '--assume';
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set(['--table', '--dst', '--src', '--proto', '--node-ip', '--source-cmd', '--interval']);
 const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json']);
+/** Flags that may be given more than once, each time adding a value. */
+const REPEATED_FLAGS: ReadonlySet<string> = new Set(['--assume']);
 
 /** Which flags each command accepts: a flag that means nothing to a command is a usage error. */
 const ALLOWED: Readonly<Record<Command, readonly FlagName[]>> = {
@@ -53,7 +57,7 @@ const ALLOWED: Readonly<Record<Command, readonly FlagName[]>> = {
   services: ['--json', '--source-cmd'],
   which: ['--json', '--source-cmd', '--node-ip', '--src'],
   chain: ['--json', '--source-cmd', '--table'],
-  trace: ['--json', '--source-cmd', '--dst', '--src', '--proto', '--node-ip'],
+  trace: ['--json', '--source-cmd', '--dst', '--src', '--proto', '--node-ip', '--assume'],
   doctor: ['--json', '--source-cmd', '--node-ip'],
 };
 
@@ -84,6 +88,7 @@ export function parseArgs(argv: readonly string[]): ParseArgsResult {
 function parse(argv: readonly string[], onCommand: (c: Command) => void): CliOptions {
   const positionals: string[] = [];
   const flags = new Map<string, string>();
+  const repeated = new Map<string, string[]>();
   let help = false;
   let version = false;
   let command: Command = 'explore';
@@ -131,6 +136,14 @@ function parse(argv: readonly string[], onCommand: (c: Command) => void): CliOpt
       flags.set(name, '');
       continue;
     }
+    if (REPEATED_FLAGS.has(name)) {
+      // The value may start with dashes (--assume '--match-set X=false'): take the next word as it is.
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined || value === '') throw new UsageError(`${name} needs a value`);
+      repeated.set(name, [...(repeated.get(name) ?? []), value]);
+      flags.set(name, value);
+      continue;
+    }
     if (VALUE_FLAGS.has(name)) {
       let value: string | undefined;
       if (eq > 0) value = arg.slice(eq + 1);
@@ -150,14 +163,15 @@ function parse(argv: readonly string[], onCommand: (c: Command) => void): CliOpt
     throw new UsageError(`unknown option ${quoteArg(name)}`);
   }
 
-  if (help || version) return build(command, positionals, flags, help, version, true);
-  return build(command, positionals, flags, false, false, false);
+  if (help || version) return build(command, positionals, flags, repeated, help, version, true);
+  return build(command, positionals, flags, repeated, false, false, false);
 }
 
 function build(
   command: Command,
   positionals: string[],
   flags: Map<string, string>,
+  repeated: Map<string, string[]>,
   help: boolean,
   version: boolean,
   lenient: boolean,
@@ -206,6 +220,7 @@ function build(
   const table = tableText === undefined || lenient ? null : parseTable(tableText);
   const intervalText = flags.get('--interval');
   const intervalSeconds = intervalText === undefined || lenient ? null : parseInterval(intervalText);
+  const assume = lenient ? [] : (repeated.get('--assume') ?? []).map(parseAssumeFlag);
   if (src !== null && dst !== null && isIP(src) !== isIP(dst.address)) {
     throw new UsageError(`--src ${src} and --dst ${dst.address} are not the same IP family`);
   }
@@ -220,12 +235,19 @@ function build(
     dst,
     src,
     proto,
+    assume,
     nodeIPs,
     sourceCmd,
     intervalSeconds,
     help,
     version,
   };
+}
+
+function parseAssumeFlag(text: string): Assumption {
+  const a = parseAssumption(text);
+  if ('error' in a) throw new UsageError(a.error);
+  return a;
 }
 
 /** `IP:PORT`, `[IPv6]:PORT`. */

@@ -13,7 +13,8 @@ Usage:
   kubechains which QUERY [SOURCE] [--json]                    which KUBE-SEPs a service hits
   kubechains chain NAME [SOURCE] [--table T] [--json]         one chain's rules with counters
   kubechains trace [SOURCE] --dst IP:PORT [--src IP] [--proto tcp|udp|sctp]
-                   [--node-ip IP,...] [--json]                every outcome of one packet
+                   [--node-ip IP,...] [--assume 'EXPR=true|false']... [--json]
+                                                              every outcome of one packet
   kubechains doctor [SOURCE] [--node-ip IP,...] [--json]      what is wrong on this node
 
 ${SOURCE_HELP}
@@ -69,7 +70,8 @@ chain is looked up in nat, then filter, mangle, raw and security.
 
 ${SOURCE_HELP}`,
   trace: `Usage: kubechains trace [SOURCE] --dst IP:PORT [--src IP] [--proto tcp|udp|sctp]
-                        [--node-ip IP,...] [--source-cmd CMD] [--json]
+                        [--node-ip IP,...] [--assume 'EXPR=true|false']...
+                        [--source-cmd CMD] [--json]
 
 Every outcome of one new connection: the path rule by rule through the
 netfilter hooks, DNAT, masquerade, the verdict and its probability.
@@ -79,6 +81,25 @@ netfilter hooks, DNAT, masquerade, the verdict and its probability.
                      address is traced as generated on the node
   --proto P          tcp (default), udp or sctp
   --node-ip IP,...   the node's own addresses
+  --assume 'EXPR=true|false'
+                     decide a match the dump cannot decide (repeatable).
+                     EXPR names it by module, option and values, as the
+                     "if ..." lines and each outcome's "case" write them;
+                     leading dashes optional, whole words, e.g.
+                     'match-set KUBE-LOOP-BACK=false' or
+                     'physdev --physdev-is-in=true'. The value is the
+                     match's own truth: a rule with "!" before it matches
+                     when it is false. A malformed one exits 2.
+
+Only -m statistic --mode random is a probability. Other matches are decided
+from the packet and the node where the kernel would (conntrack state, marks
+set on the path; a routed packet is not bridged, so physdev options are
+false), or by --assume. What is still undecided (-m set, -m owner, ...)
+splits the outcomes into cases, shown as "if ..." groups, one per
+combination that matters: probabilities sum to 1 within each case, never
+across cases. --json keeps its fields and adds each outcome's "case" (its
+decisions as EXPR=VALUE) and "cases": [{"assumes": [...], "outcomes":
+[indexes]}].
 
 ${SOURCE_HELP}`,
   doctor: `Usage: kubechains doctor [SOURCE] [--source-cmd CMD] [--node-ip IP,...] [--json]

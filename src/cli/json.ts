@@ -3,7 +3,7 @@
  * objects so internal fields (rules, parsed args) never leak into what scripts depend on.
  */
 import { serviceType, type ServicePort } from '../core/kube/index.js';
-import type { Outcome, PathStep, TraceResult } from '../core/trace/index.js';
+import { traceCases, type Outcome, type PathStep, type TraceResult } from '../core/trace/index.js';
 import type { Finding } from '../core/index.js';
 
 export function serviceJson(s: ServicePort) {
@@ -74,6 +74,7 @@ export function outcomeJson(o: Outcome) {
     // Beyond the contract:
     delivery: o.delivery,
     endpointChain: o.endpointChain,
+    case: [...o.case],
   };
 }
 
@@ -82,7 +83,12 @@ function stepJson(s: PathStep) {
 }
 
 export function traceJson(r: TraceResult) {
-  return { packet: packetJson(r.packet), outcomes: r.outcomes.map(outcomeJson) };
+  return { packet: packetJson(r.packet), outcomes: r.outcomes.map(outcomeJson), cases: casesJson(r.outcomes) };
+}
+
+/** The cases of a trace: how the undecided matches are taken, and its outcomes by index (chances sum to 1 in each). */
+export function casesJson(outcomes: readonly Outcome[]) {
+  return traceCases(outcomes).map((c) => ({ assumes: [...c.assumes], outcomes: c.outcomes.map((o) => outcomes.indexOf(o)) }));
 }
 
 /** One `doctor --json` finding: the contract's fields only (the family stays internal). */

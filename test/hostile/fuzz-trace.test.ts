@@ -1,7 +1,8 @@
 /**
  * Property-based fuzz over parser + kube model + tracer together, on the random rulesets and
  * packets of fuzz-gen.ts. Whatever the dump, the model and the tracer never throw, every trace
- * ends, and every outcome is well formed: probabilities in (0, 1] summing to 1, verdicts ACCEPT,
+ * ends, and every outcome is well formed: probabilities in (0, 1] summing to 1 within each case
+ * (an undecided match splits cases, never chances), every outcome in some case, verdicts ACCEPT,
  * DROP or REJECT, and every path step a rule (with the target it took) or a built-in chain's policy.
  *
  * fast-check cannot interrupt synchronous code, so "ends" rests on the tracer's work limit
@@ -13,7 +14,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildKubeModel } from '../../src/core/kube/index.js';
 import { findChain, parseIptablesSave, type Ruleset } from '../../src/core/parse/index.js';
-import { tracePacket, type TraceResult } from '../../src/core/trace/index.js';
+import { tracePacket, traceCases, type TraceResult } from '../../src/core/trace/index.js';
 import { whichService } from '../../src/core/which.js';
 import { dumpArb, packetArb, renderDump, type PacketSpec } from './fuzz-gen.js';
 
@@ -28,11 +29,9 @@ function checkTrace(rs: Ruleset, r: TraceResult): void {
     return;
   }
   expect(r.outcomes.length).toBeGreaterThan(0);
-  let sum = 0;
   for (const o of r.outcomes) {
     expect(o.probability).toBeGreaterThan(0);
     expect(o.probability).toBeLessThanOrEqual(1);
-    sum += o.probability;
     expect(['ACCEPT', 'DROP', 'REJECT']).toContain(o.verdict);
     expect(o.delivery === null).toBe(o.verdict !== 'ACCEPT');
     for (const step of o.path) {
@@ -49,7 +48,13 @@ function checkTrace(rs: Ruleset, r: TraceResult): void {
     }
     for (const a of o.assumptions) expect(typeof a).toBe('string');
   }
-  expect(Math.abs(sum - 1)).toBeLessThan(1e-9);
+  const cases = traceCases(r.outcomes);
+  for (const c of cases) {
+    const sum = c.outcomes.reduce((s, o) => s + o.probability, 0);
+    expect(Math.abs(sum - 1), `case ${c.assumes.join(', ') || '(none)'}`).toBeLessThan(1e-9);
+  }
+  const inSomeCase = new Set(cases.flatMap((c) => c.outcomes));
+  for (const o of r.outcomes) expect(inSomeCase.has(o)).toBe(true);
 }
 
 /** A trace under a bounded work limit: what ran out of it stopped with DROP and says why. */

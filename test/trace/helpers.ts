@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import type { Ruleset } from '../../src/core/parse/index.js';
 import { parseCleanly } from '../helpers/parse.js';
-import { tracePacket, type Outcome, type Packet, type TraceOptions, type TraceResult } from '../../src/core/trace/index.js';
+import { tracePacket, traceCases, type Outcome, type Packet, type TraceOptions, type TraceResult } from '../../src/core/trace/index.js';
 
 /** The node's addresses in these tests. */
 export const NODE_IPS = ['192.168.0.2', '2001:db8::2'];
@@ -22,8 +22,16 @@ export function trace(
 ): TraceResult {
   const r = tracePacket(rs, { protocol: 'tcp', src: '203.0.113.7', ...packet }, { localAddresses }, options);
   expect(r.error).toBeUndefined();
-  expect(total(r)).toBeCloseTo(1, 9);
+  expectCasesSumToOne(r);
   return r;
+}
+
+/** Within each case the chances sum to 1, and every outcome is in some case. */
+export function expectCasesSumToOne(r: TraceResult): void {
+  const cases = traceCases(r.outcomes);
+  for (const c of cases) expect(c.outcomes.reduce((s, o) => s + o.probability, 0)).toBeCloseTo(1, 9);
+  const covered = new Set(cases.flatMap((c) => c.outcomes));
+  for (const o of r.outcomes) expect(covered.has(o)).toBe(true);
 }
 
 export function total(r: TraceResult): number {

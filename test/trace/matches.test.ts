@@ -1,6 +1,6 @@
 /** Each match the tracer models, on a one-rule chain reached from INPUT, FORWARD and OUTPUT. */
 import { describe, expect, it } from 'vitest';
-import type { Packet, TraceOptions, TraceResult } from '../../src/core/trace/index.js';
+import { traceCases, type Packet, type TraceOptions, type TraceResult } from '../../src/core/trace/index.js';
 import { hasAssumption, only, save, trace } from './helpers.js';
 
 /** A filter table whose CHECK chain (reached on every path) holds `rules`. */
@@ -300,13 +300,17 @@ describe('comment, nfacct and other modules', () => {
     expect(hasAssumption(o, 'filter CHECK rule 1', 'nfacct')).toBe(true);
   });
 
-  it('follows both ways of an unknown module, 1/2 each, naming the rule and the module', () => {
+  it('splits an unknown module into two cases, each with its whole chance, naming the rule, the module and the case', () => {
     const r = run('-m set --match-set allowed src');
     expect(r.outcomes).toHaveLength(2);
     const [drop, pass] = [r.outcomes.find((o) => o.verdict === 'DROP')!, r.outcomes.find((o) => o.verdict === 'ACCEPT')!];
-    expect(drop.probability).toBeCloseTo(0.5, 12);
-    expect(pass.probability).toBeCloseTo(0.5, 12);
-    for (const o of r.outcomes) expect(hasAssumption(o, 'filter CHECK rule 1', '-m set --match-set allowed src', 'both ways')).toBe(true);
+    expect(drop.probability).toBe(1);
+    expect(pass.probability).toBe(1);
+    expect(drop.case).toEqual(['set --match-set allowed src=true']);
+    expect(pass.case).toEqual(['set --match-set allowed src=false']);
+    expect(hasAssumption(drop, 'filter CHECK rule 1', '-m set --match-set allowed src', 'this case takes set --match-set allowed src=true')).toBe(true);
+    expect(hasAssumption(pass, 'filter CHECK rule 1', '-m set --match-set allowed src', 'this case takes set --match-set allowed src=false')).toBe(true);
+    expect(traceCases(r.outcomes).map((c) => c.assumes)).toEqual([['set --match-set allowed src=true'], ['set --match-set allowed src=false']]);
   });
 
   it('decides an unknown module one way when asked to, still saying so', () => {

@@ -85,6 +85,7 @@ describe('merging', () => {
     masquerade: false,
     path: [{ table: 'nat', chain: 'X', rule: 1, target: 'DNAT', line: 3 }],
     assumptions: [],
+    case: [],
     reason: null,
     delivery: 'forward',
     endpointChain: null,

@@ -1,10 +1,10 @@
 /** `kubechains which QUERY`: each entry point of the matched service ports and every outcome of a packet to it. */
 import { buildKubeModel, findServices, serviceType, type EntryKind } from '../../core/kube/index.js';
-import { tracePacket } from '../../core/trace/index.js';
+import { caseCondition, tracePacket, traceCases, type Outcome } from '../../core/trace/index.js';
 import { entryLabel, formatMainLine, mainLine, missingServiceJumps, pathByHook, whichService, type EntryProbe, type ServiceWhich } from '../../core/index.js';
 import { fuzzyServices } from '../fuzzy.js';
 import { EXIT_NO_ANSWER, EXIT_OK, type Output } from '../io.js';
-import { outcomeJson, packetJson, serviceJson } from '../json.js';
+import { casesJson, outcomeJson, packetJson, serviceJson } from '../json.js';
 import { outcomeHeadline, percent } from '../outcome-text.js';
 import type { CommandContext } from './context.js';
 
@@ -56,6 +56,7 @@ function whichJson(r: ServiceWhich) {
       protocol: p.protocol,
       outcomes: p.result.outcomes.map(outcomeJson),
       packet: packetJson(p.result.packet),
+      cases: casesJson(p.result.outcomes),
     })),
     notes: [...r.notes],
   };
@@ -81,19 +82,26 @@ function printProbe(p: EntryProbe, out: Output): void {
   out.line();
   out.line(`  ${KIND_LABEL[p.kind]} ${entryLabel(p.address, p.port, p.protocol)}, from ${p.packet.src}`);
   if (p.result.error) out.line(`    cannot trace: ${p.result.error}`);
-  for (const o of p.result.outcomes) {
-    out.line(`    ${percent(o.probability)}  ${outcomeHeadline(o)}`);
-    const segments = pathByHook(o.path);
-    let shown = 0;
-    segments.forEach((seg, i) => {
-      // A hook whose rules all returned (its policy accepted) says nothing; the one that dropped does.
-      const decided = i === segments.length - 1 && o.verdict !== 'ACCEPT';
-      if (!decided && mainLine(seg.steps).every((st) => st.rule === null)) return;
-      out.line(`      ${formatMainLine(seg)}`);
-      shown++;
-    });
-    if (shown === 0) out.line('      no rule matched: every hook accepted by policy');
-    if (o.reason) out.line(`      reason: ${o.reason}`);
-    for (const a of o.assumptions) out.line(`      assumption: ${a}`);
+  const cases = traceCases(p.result.outcomes);
+  for (const c of cases) {
+    // Undecided matches: each case on its own, its chances summing to 1.
+    if (cases.length > 1) out.line(`    ${caseCondition(c)}:`);
+    for (const o of c.outcomes) printOutcome(o, out, cases.length > 1 ? '  ' : '');
   }
+}
+
+function printOutcome(o: Outcome, out: Output, indent: string): void {
+  out.line(`${indent}    ${percent(o.probability)}  ${outcomeHeadline(o)}`);
+  const segments = pathByHook(o.path);
+  let shown = 0;
+  segments.forEach((seg, i) => {
+    // A hook whose rules all returned (its policy accepted) says nothing; the one that dropped does.
+    const decided = i === segments.length - 1 && o.verdict !== 'ACCEPT';
+    if (!decided && mainLine(seg.steps).every((st) => st.rule === null)) return;
+    out.line(`${indent}      ${formatMainLine(seg)}`);
+    shown++;
+  });
+  if (shown === 0) out.line(`${indent}      no rule matched: every hook accepted by policy`);
+  if (o.reason) out.line(`${indent}      reason: ${o.reason}`);
+  for (const a of o.assumptions) out.line(`${indent}      assumption: ${a}`);
 }

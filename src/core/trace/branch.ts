@@ -41,11 +41,13 @@ export interface Branch {
   dropMarkedBy: RuleRef | null;
   path: PathStep[];
   assumptions: string[];
+  /** How the undecided matches met on this path were taken: this branch's case, in the order met. */
+  decided: Array<{ readonly name: string; readonly value: boolean }>;
   reason: string | null;
 }
 
 export function cloneBranch(b: Branch): Branch {
-  return { ...b, path: b.path.slice(), assumptions: b.assumptions.slice() };
+  return { ...b, path: b.path.slice(), assumptions: b.assumptions.slice(), decided: b.decided.slice() };
 }
 
 export function assume(b: Branch, note: string): void {

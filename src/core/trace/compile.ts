@@ -16,6 +16,7 @@ import {
   type LocalAddresses,
 } from './addr.js';
 import type { Branch } from './branch.js';
+import { undecidedTest, type ContextRule, type UndecidedTest } from './undecided.js';
 import {
   inPortRanges,
   kernelProbability,
@@ -75,8 +76,11 @@ export interface CompiledRule {
   /** "nat KUBE-SERVICES rule 3": how notes name the rule. */
   readonly where: string;
   readonly conds: readonly Cond[];
-  /** Matches the tracer does not model, as written (e.g. "-m set --match-set X src"). */
-  readonly unknowns: readonly string[];
+  /**
+   * Matches the tracer cannot decide from the dump (e.g. "-m set --match-set X src"), one test per
+   * option, in rule order: the user's --assume, the node context or a split into cases decides them.
+   */
+  readonly tests: readonly UndecidedTest[];
   readonly action: Action;
 }
 
@@ -95,11 +99,11 @@ export function compileRule(rule: Rule): CompiledRule {
   const matchArgs = targetAt < 0 ? rule.args : rule.args.slice(0, targetAt);
   const targetArgs = targetAt < 0 ? [] : rule.args.slice(targetAt + 1);
   const conds: Cond[] = [];
-  const unknowns: string[] = [];
+  const tests: UndecidedTest[] = [];
   for (const group of groupByModule(matchArgs)) {
-    compileGroup(group, where, rule.family, conds, unknowns);
+    compileGroup(group, where, rule.family, conds, tests);
   }
-  return { rule, comment, where, conds, unknowns, action: compileTarget(rule, targetArgs, where) };
+  return { rule, comment, where, conds, tests, action: compileTarget(rule, targetArgs, where) };
 }
 
 interface ArgGroup {
@@ -136,28 +140,49 @@ function argText(a: RuleArg): string {
   return `${a.negated ? '! ' : ''}${a.name}${v ? ' ' + v : ''}`;
 }
 
-function groupText(g: ArgGroup): string {
-  return [g.module !== null ? `-m ${g.module}` : '', ...g.args.map(argText)].filter(Boolean).join(' ');
-}
-
-function compileGroup(g: ArgGroup, where: string, family: Family, conds: Cond[], unknowns: string[]): void {
+function compileGroup(g: ArgGroup, where: string, family: Family, conds: Cond[], tests: UndecidedTest[]): void {
   if (g.module === null) {
     for (const a of g.args) {
       const c = compileGeneric(a, where, family);
-      if (c === 'unknown') unknowns.push(argText(a));
+      if (c === 'unknown') tests.push(undecidedTest(null, a));
       else if (c) conds.push(c);
     }
     return;
   }
-  const compiler = MODULES[g.module];
-  if (!compiler) {
-    unknowns.push(groupText(g));
+  const module = g.module;
+  if (module === 'physdev') {
+    for (const a of g.args) tests.push(undecidedTest(module, a, PHYSDEV_OPTIONS.has(a.name) ? NOT_BRIDGED : null));
     return;
   }
-  const res = compiler(g.args, where, g.module);
+  const compiler = MODULES[module];
+  if (!compiler) {
+    if (g.args.length === 0) tests.push(undecidedTest(module, null));
+    for (const a of g.args) tests.push(undecidedTest(module, a));
+    return;
+  }
+  const res = compiler(g.args, where, module);
   for (const c of res.conds) conds.push(c);
-  if (res.unknown.length > 0) unknowns.push(`-m ${g.module} ${res.unknown.map(argText).join(' ')}`);
+  for (const a of res.unknown) tests.push(undecidedTest(module, a));
 }
+
+const PHYSDEV_OPTIONS = new Set(['--physdev-in', '--physdev-out', '--physdev-is-in', '--physdev-is-out', '--physdev-is-bridged']);
+
+/**
+ * physdev tests the bridge ports of a bridged packet. The tracer follows routed packets: one from
+ * the network on an ordinary interface, or one generated on the node. Such a packet carries no
+ * bridge information, and for it the kernel's xt_physdev answers every option false (so
+ * `! --physdev-is-in` matches). That the in-interface is not a bridge port is the assumption.
+ */
+const NOT_BRIDGED: ContextRule = {
+  rule: 'a routed packet is not bridged: every physdev option is false',
+  answer: (_b, env) => {
+    const fromNetwork = env.inIface !== '' && env.inIface !== 'lo';
+    return {
+      value: false,
+      why: fromNetwork ? `the packet arrives on ${env.inIface}, taken as an ordinary interface (not a bridge port), so it is not bridged` : null,
+    };
+  },
+};
 
 // ---------------------------------------------------------------------------------------------
 // Generic options

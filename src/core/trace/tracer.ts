@@ -17,6 +17,7 @@ import { hookStages, type Stage } from './hooks.js';
 import { assume, type Branch } from './branch.js';
 import type { HookEnv, MatchCtx } from './compile.js';
 import { natReason } from './reasons.js';
+import { decisionText } from './undecided.js';
 import { indexRuleset } from './ruleset-index.js';
 import type { NodeContext, Outcome, Packet, TraceOptions, TraceResult, Verdict } from './types.js';
 import { runHook, type WalkCtx } from './walk.js';
@@ -87,12 +88,14 @@ export function tracePacket(ruleset: Ruleset, packet: Packet, node: NodeContext,
     localAddresses: node.localAddresses,
     unknownMatches: options.unknownMatches ?? 'split',
     maxUnknownSplits: options.maxUnknownSplits ?? 8,
+    assume: options.assume ?? [],
+    usedAssumptions: new Set(),
     maxDepth: options.maxDepth ?? 64,
     maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
     stepsLeft: options.maxSteps ?? DEFAULT_MAX_STEPS,
     masqBit: index.masqBit(family),
     dropBit: index.dropBit(family),
-    unknownSplits: 0,
+    splitTests: new Set(),
     scratch: [],
   };
   const start: Branch = {
@@ -121,6 +124,7 @@ export function tracePacket(ruleset: Ruleset, packet: Packet, node: NodeContext,
     dropMarkedBy: null,
     path: [],
     assumptions: [],
+    decided: [],
     reason: null,
   };
   if (!index.hasFamily(family)) {
@@ -166,7 +170,10 @@ export function tracePacket(ruleset: Ruleset, packet: Packet, node: NodeContext,
       else deliver([b], 'output', finals);
     }
   }
-  return { packet: echo, outcomes: mergeOutcomes(finals.map(toOutcome)) };
+  const outcomes = mergeOutcomes(finals.map(toOutcome));
+  if (ctx.assume.length === 0) return { packet: echo, outcomes };
+  const unusedAssumptions = ctx.assume.filter((a) => !ctx.usedAssumptions.has(a.text)).map((a) => a.text);
+  return { packet: echo, outcomes, unusedAssumptions };
 }
 
 interface Final {
@@ -214,6 +221,7 @@ function toOutcome(f: Final): Outcome {
     masquerade: b.masquerade,
     path: b.path,
     assumptions: b.assumptions,
+    case: b.decided.map((d) => decisionText(d.name, d.value)),
     reason: f.verdict === 'ACCEPT' ? natReason(b) : b.reason,
     delivery: f.delivery,
     endpointChain: b.endpointChain,
@@ -225,7 +233,8 @@ export function mergeOutcomes(outcomes: Outcome[]): Outcome[] {
   const byKey = new Map<string, { o: Outcome; probability: number; assumptions: string[] }>();
   for (const o of outcomes) {
     const key = JSON.stringify([
-      o.verdict, o.dnat, o.masquerade, o.reason, o.delivery, o.endpointChain,
+      // Outcomes of different cases stay apart: their chances add up within a case only.
+      o.case, o.verdict, o.dnat, o.masquerade, o.reason, o.delivery, o.endpointChain,
       o.path.map((s) => [s.table, s.chain, s.rule, s.target]),
     ]);
     const seen = byKey.get(key);

@@ -47,6 +47,13 @@ export interface Outcome {
   readonly masquerade: boolean;
   readonly path: PathStep[];
   readonly assumptions: string[];
+  /**
+   * The case this outcome belongs to: how each match the tracer could not decide was taken on
+   * its path, as `--assume` writes it ("set --match-set KUBE-LOOP-BACK dst,dst,src=false").
+   * Empty when no undecided match was met. Probabilities sum to 1 within each case
+   * (see traceCases), never across cases.
+   */
+  readonly case: readonly string[];
   /** Plain words for drops, rejects and masquerade where kube-proxy's rules say why; else null. */
   readonly reason: string | null;
   /**
@@ -61,21 +68,34 @@ export interface Outcome {
 export interface TraceResult {
   /** The packet as traced: defaults filled in (sport, inInterface, ctstate), its family and origin. */
   readonly packet: Packet & { readonly family: Family; readonly origin: 'network' | 'local' };
-  /** Every possible outcome, in rule order; probabilities sum to 1 (empty only with `error`). */
+  /**
+   * Every possible outcome, in rule order (empty only with `error`). Probabilities sum to 1
+   * within each case (traceCases groups them): an undecided match is never a coin flip.
+   */
   readonly outcomes: Outcome[];
+  /** The `assume` answers (their text) that named no match this packet met; absent without `assume`. */
+  readonly unusedAssumptions?: readonly string[];
   /** Why the packet could not be traced (bad address, mixed families); absent when it was. */
   readonly error?: string;
 }
 
 export interface TraceOptions {
   /**
-   * A match the tracer does not model (e.g. `-m set`, `-m owner`): 'split' follows both ways
-   * at 1/2 each (the default: no path is hidden), 'match' or 'nomatch' decide one way.
-   * Every such decision is named in the outcome's assumptions.
+   * A match the tracer cannot decide (e.g. `-m set`, `-m owner`): 'split' (the default) follows
+   * both ways as separate cases, each outcome naming its case; 'match' or 'nomatch' decide every
+   * such match one way. Every decision is named in the outcome's assumptions.
    */
   readonly unknownMatches?: 'split' | 'match' | 'nomatch';
-  /** At most this many unknown-match splits per trace; later ones count as matching (default 8). */
+  /**
+   * At most this many distinct undecided matches are split into cases per trace; later ones
+   * count as matching, and say so (default 8, so at most 256 cases).
+   */
   readonly maxUnknownSplits?: number;
+  /**
+   * The user's answers for matches the tracer cannot decide, or decides only from the node
+   * context (physdev): `--assume 'EXPR=true|false'` (see parseAssumption). Ahead of any split.
+   */
+  readonly assume?: readonly Assumption[];
   /** Nested jumps deeper than this stop the branch with DROP (default 64; loops are caught earlier). */
   readonly maxDepth?: number;
   /**
@@ -87,4 +107,13 @@ export interface TraceOptions {
    * with 1,000 endpoints about 50,000).
    */
   readonly maxSteps?: number;
+}
+
+/** One `--assume 'EXPR=true|false'`: every undecided match named by `words` is taken as `value`. */
+export interface Assumption {
+  /** As the user wrote it, for notes ("set --match-set KUBE-LOOP-BACK=false"). */
+  readonly text: string;
+  /** EXPR's words with their leading dashes removed ("match-set", "KUBE-LOOP-BACK"). */
+  readonly words: readonly string[];
+  readonly value: boolean;
 }

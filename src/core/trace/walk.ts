@@ -7,6 +7,8 @@ import { LocalAddresses, hostPort, parseIp, splitHostPort } from './addr.js';
 import { assume, cloneBranch, ruleRef, type Branch, type RuleRef } from './branch.js';
 import type { CompiledRule, HookEnv, MatchCtx } from './compile.js';
 import { verdictReason } from './reasons.js';
+import type { Assumption } from './types.js';
+import { assumptionNames, decisionText, type UndecidedTest } from './undecided.js';
 import { passesPrefilter, type RulesetIndex } from './ruleset-index.js';
 
 export interface WalkCtx {
@@ -16,14 +18,18 @@ export interface WalkCtx {
   readonly localAddresses: readonly string[];
   readonly unknownMatches: 'split' | 'match' | 'nomatch';
   readonly maxUnknownSplits: number;
+  /** The user's --assume answers. */
+  readonly assume: readonly Assumption[];
+  /** The --assume answers that named a match met in this trace (by their text). */
+  readonly usedAssumptions: Set<string>;
   readonly maxDepth: number;
   /** The work limit (TraceOptions.maxSteps) and what is left of it. */
   readonly maxSteps: number;
   stepsLeft: number;
   readonly masqBit: number;
   readonly dropBit: number;
-  /** Unknown-match splits made so far in this trace. */
-  unknownSplits: number;
+  /** The undecided matches split into cases so far in this trace (by name). */
+  readonly splitTests: Set<string>;
   /** Reused buffer for the notes of one rule's evaluation. */
   readonly scratch: string[];
 }
@@ -95,6 +101,17 @@ function runChain(ctx: WalkCtx, table: Table, chain: Chain, start: Branch, env: 
       const cr = plan.compiled(i);
       const m = evalRule(ctx, cr, b, env);
       if (m === null) continue;
+      if ('split' in m) {
+        // Nobody can tell which way the match goes: one case each way, each with its whole chance.
+        ctx.splitTests.add(m.split.name);
+        ctx.stepsLeft -= 1 + b.path.length + b.assumptions.length;
+        const other = cloneBranch(b);
+        decide(other, m.split, false, cr.where);
+        decide(b, m.split, true, cr.where);
+        work.push({ b: other, from: i });
+        i--; // this branch looks at the rule again, now decided
+        continue;
+      }
       if (m.p < 1) {
         // Nested tiny chances (--probability 0.00000000047 forty jumps deep) underflow to 0:
         // a side with no representable chance is not an outcome, the other side takes it all.
@@ -143,12 +160,17 @@ function outOfSteps(ctx: WalkCtx, b: Branch, table: Table, chain: Chain, i: numb
 }
 
 interface Matched {
-  /** Chance the rule's target is taken (1 unless statistic or an unknown split). */
+  /** Chance the rule's target is taken (1 unless statistic). */
   readonly p: number;
   readonly notes: readonly string[];
 }
 
-function evalRule(ctx: WalkCtx, cr: CompiledRule, b: Branch, env: HookEnv): Matched | null {
+/** The rule needs a match nobody decides: the branch splits into two cases. */
+interface Split {
+  readonly split: UndecidedTest;
+}
+
+function evalRule(ctx: WalkCtx, cr: CompiledRule, b: Branch, env: HookEnv): Matched | Split | null {
   const notes = ctx.scratch;
   notes.length = 0;
   let p = 1;
@@ -165,26 +187,56 @@ function evalRule(ctx: WalkCtx, cr: CompiledRule, b: Branch, env: HookEnv): Matc
     }
     p *= v;
   }
+  if (!assumedFalse && p > 0) {
+    for (const t of cr.tests) {
+      const v = decideTest(ctx, cr, t, b, env, notes);
+      if (v === 'split') return { split: t };
+      if (v === t.negated) assumedFalse = true;
+      if (assumedFalse) break;
+    }
+  }
   if (assumedFalse) {
     for (const n of notes) assume(b, n);
     return null;
   }
   if (p <= 0) return null;
-  if (cr.unknowns.length > 0) {
-    const what = `${cr.where}: ${cr.unknowns.join(' ')} is not modelled`;
-    if (ctx.unknownMatches === 'nomatch') {
-      assume(b, `${what}; treated as not matching`);
-      return null;
-    }
-    if (ctx.unknownMatches === 'split' && ctx.unknownSplits < ctx.maxUnknownSplits) {
-      ctx.unknownSplits++;
-      p *= 0.5;
-      notes.push(`${what}; both ways followed, 1/2 each`);
-    } else {
-      notes.push(`${what}; treated as matching`);
-    }
-  }
   return { p, notes: notes.slice() };
+}
+
+/**
+ * The truth of an undecided match for this branch (before the rule's "!"): the user's --assume,
+ * else the case this branch is in, else the node context, else 'split'.
+ */
+function decideTest(ctx: WalkCtx, cr: CompiledRule, t: UndecidedTest, b: Branch, env: HookEnv, notes: string[]): boolean | 'split' {
+  for (const a of ctx.assume) {
+    if (!assumptionNames(a, t)) continue;
+    ctx.usedAssumptions.add(a.text);
+    notes.push(`${cr.where}: ${t.written} taken as ${a.value} (--assume '${a.text}')`);
+    return a.value;
+  }
+  for (const d of b.decided) if (d.name === t.name) return d.value;
+  if (t.byContext) {
+    const { value, why } = t.byContext.answer(b, env);
+    if (why !== null) notes.push(`${cr.where}: ${t.written}: ${why}; taken as ${value}`);
+    return value;
+  }
+  const what = `${cr.where}: ${t.written} cannot be decided from the dump`;
+  if (ctx.unknownMatches !== 'split') {
+    const matching = ctx.unknownMatches === 'match';
+    notes.push(`${what}; treated as ${matching ? 'matching' : 'not matching'}`);
+    return matching !== t.negated;
+  }
+  if (!ctx.splitTests.has(t.name) && ctx.splitTests.size >= ctx.maxUnknownSplits) {
+    notes.push(`${what}; more than ${ctx.maxUnknownSplits} such matches in one trace, so this one is treated as matching`);
+    return !t.negated;
+  }
+  return 'split';
+}
+
+/** Puts the branch in the case where `t` is `value`, and says so in its assumptions. */
+function decide(b: Branch, t: UndecidedTest, value: boolean, where: string): void {
+  b.decided.push({ name: t.name, value });
+  assume(b, `${where}: ${t.written} cannot be decided from the dump; this case takes ${decisionText(t.name, value)}`);
 }
 
 type TargetResult =
