@@ -1,7 +1,19 @@
 /** The Problems screen (`:problems`): doctor's findings, the status line's count, Enter to the service or the rule. */
+import React from 'react';
+import { render } from 'ink';
 import { afterEach, describe, expect, it } from 'vitest';
+import { StatusLine, type StatusLineProps } from '../../src/tui/components/StatusLine.js';
 import { parseCommand } from '../../src/tui/state/commands.js';
-import { KEY, fixtureData, lines, renderApp, type Rendered } from './harness.js';
+import { FakeStdout, KEY, fixtureData, lines, renderApp, tick, type Rendered } from './harness.js';
+
+async function statusText(props: StatusLineProps): Promise<string> {
+  const stdout = new FakeStdout(160, 5);
+  const instance = render(<StatusLine {...props} />, { stdout: stdout as unknown as NodeJS.WriteStream, debug: true, patchConsole: false });
+  await tick();
+  const frame = stdout.lastFrame();
+  instance.unmount();
+  return frame.trimEnd();
+}
 
 let app: Rendered | null = null;
 
@@ -32,6 +44,18 @@ describe('the Problems screen', () => {
     a.unmount();
     const healthy = await open('seed-clusterip.save');
     expect(healthy.frame()).not.toContain(':problems)');
+  });
+
+  it('live, the count follows the cadence and refresh time; alerts and parse warnings stay first; zero counts are left out', async () => {
+    const parts = ['every 2 s', 'refreshed 12:00:00 (4 s ago)', 'node.save'];
+    expect(await statusText({ parts, warnings: 0, problems: { error: 2, warning: 1 }, problemsAt: 2 })).toBe(
+      'every 2 s · refreshed 12:00:00 (4 s ago) · 2 errors, 1 warning (:problems) · node.save',
+    );
+    expect(await statusText({ parts, warnings: 1, alerts: ['PAUSED (p resumes)'], problems: { error: 0, warning: 3 }, problemsAt: 2 })).toBe(
+      '! 1 warning · PAUSED (p resumes) · every 2 s · refreshed 12:00:00 (4 s ago) · 3 warnings (:problems) · node.save',
+    );
+    expect(await statusText({ parts, warnings: 0, problems: { error: 0, warning: 0 }, problemsAt: 2 })).toBe(parts.join(' · '));
+    expect(await statusText({ parts: [], warnings: 0, problems: { error: 1, warning: 0 } })).toBe('1 error (:problems)');
   });
 
   it('lists the findings most severe first, within 80x24, with the selection\'s message and hint', async () => {
