@@ -2,7 +2,10 @@
 import React from 'react';
 import { render } from 'ink';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseIptablesSave } from '../../src/core/parse/index.js';
+import { generateKubeProxyRules, type ClusterSpec } from '../../src/gen/kubeproxy.js';
 import { StatusLine, type StatusLineProps } from '../../src/tui/components/StatusLine.js';
+import { buildExplorerData } from '../../src/tui/model/explorer-data.js';
 import { parseCommand } from '../../src/tui/state/commands.js';
 import { FakeStdout, KEY, fixtureData, lines, renderApp, tick, type Rendered } from './harness.js';
 
@@ -90,6 +93,23 @@ describe('the Problems screen', () => {
     f = await a.waitFor((x) => lines(x)[0] === 'Problems > KUBE-EXTERNAL-SERVICES', 'the chain');
     expect(f).toContain('filter KUBE-EXTERNAL-SERVICES · 2 rules');
     expect(lines(f).find((x) => x.startsWith('> '))).toMatch(/^>\s+2\s+3\s+180 REJECT/);
+  });
+
+  it('a refresh with the same rules keeps the rule findings and recounts the drops', () => {
+    const spec: ClusterSpec = {
+      nodeIPs: ['192.168.0.10'],
+      services: [{ namespace: 'kc', name: 'idle', clusterIP: '10.96.0.9', ports: [{ port: 80 }], endpoints: [] }],
+    };
+    const dumpWith = (packets: number) =>
+      parseIptablesSave(generateKubeProxyRules(spec, { counters: (ref) => (ref.table === 'filter' && ref.chain === 'KUBE-SERVICES' ? [packets, packets * 60] : [0, 0]) }));
+    const input = { source: 'x.save', takenAt: null, nodeAddresses: [] };
+    const first = buildExplorerData({ ...input, ruleset: dumpWith(0) });
+    expect(first.problemCounts()).toEqual({ error: 0, warning: 1 });
+    const second = buildExplorerData({ ...input, ruleset: dumpWith(5) }, undefined, first);
+    expect(second.problemCounts()).toEqual({ error: 0, warning: 2 });
+    expect(second.searchIndexes.ruleFindings).toBe(first.searchIndexes.ruleFindings);
+    expect(second.findings().map((f) => f.kind)).toEqual(['no-endpoints', 'counting-drop']);
+    expect(second.findings()[1]!.message).toContain('rejected 5 packets (300 bytes)');
   });
 
   it('/ filters the findings', async () => {
