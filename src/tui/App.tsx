@@ -60,6 +60,9 @@ export function keyOwner(state: State): string {
   return current(state).screen.kind;
 }
 
+/** A live status line's parts before doctor's count: the cadence and the refresh time. */
+const LIVE_LEAD_PARTS = 2;
+
 /** Rows the chrome takes: breadcrumbs, command line, status line. */
 export const CHROME_ROWS = 3;
 /** Quiet time before indexing the shown list for the filter: keys that come in a burst go first. */
@@ -149,7 +152,9 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
         filter={frame.filter}
         problem={problemText(status)}
       />
-      <StatusLine parts={statusLine.parts} alerts={statusLine.alerts} warnings={data.warnings.length} problems={data.problemCounts()} />
+      <StatusLine parts={statusLine.parts} alerts={statusLine.alerts} warnings={data.warnings.length} problems={data.problemCounts()}
+        problemsAt={status !== null && status.mode !== 'once' ? LIVE_LEAD_PARTS : 0}
+      />
     </Box>
   );
 }

@@ -1,2 +1,2 @@
-export { diagnose, ruleFindings, counterFindings, sortFindings, countBySeverity } from './doctor.js';
+export { diagnose, ruleFindings, unknownMatchFindings, counterFindings, sortFindings, countBySeverity } from './doctor.js';
 export * from './types.js';

@@ -1,6 +1,7 @@
 /**
- * The bottom line: warnings, doctor's errors and warnings, and live alerts first (never cut off),
- * then the source, its cadence or date, and its size.
+ * The bottom line: warnings and live alerts first (never cut off), then the source, its cadence
+ * or date, and its size, with doctor's count of errors and warnings (`:problems`) where it
+ * stays in view: first for a dump read once, after the cadence and refresh time when live.
  */
 import React from 'react';
 import { useTheme } from '../theme.js';
@@ -13,20 +14,29 @@ export interface StatusLineProps {
   readonly alerts?: readonly string[];
   /** doctor's error and warning findings (the Problems screen, `:problems`). */
   readonly problems?: { readonly error: number; readonly warning: number };
+  /** How many of `parts` come before the problems count. */
+  readonly problemsAt?: number;
 }
 
-export function StatusLine({ parts, warnings, alerts = [], problems }: StatusLineProps): React.ReactElement {
+const SEP = ' · ';
+
+export function StatusLine({ parts, warnings, alerts = [], problems, problemsAt = 0 }: StatusLineProps): React.ReactElement {
   const theme = useTheme();
   const warn = warnings > 0 ? `! ${warnings} warning${warnings === 1 ? '' : 's'} · ` : '';
-  const found = problems !== undefined && problems.error + problems.warning > 0 ? `${problemsText(problems)} (:problems) · ` : '';
-  const alert = alerts.length > 0 ? `${alerts.join(' · ')} · ` : '';
+  const alert = alerts.length > 0 ? `${alerts.join(SEP)} · ` : '';
+  const found = problems !== undefined && problems.error + problems.warning > 0 ? `${problemsText(problems)} (:problems)` : '';
+  // The parts before the count, the count, the parts after: each group joined to the next by SEP.
+  const groups = [
+    { text: parts.slice(0, problemsAt).join(SEP), style: theme.dim },
+    { text: found, style: theme.error },
+    { text: parts.slice(problemsAt).join(SEP), style: theme.dim },
+  ].filter((g) => g.text !== '');
   return (
     <Line
       segments={[
         { text: warn, style: theme.error },
-        { text: found, style: theme.error },
         { text: alert, style: theme.error },
-        { text: parts.join(' · '), style: theme.dim },
+        ...groups.map((g, i) => ({ text: i < groups.length - 1 ? g.text + SEP : g.text, style: g.style })),
       ]}
     />
   );

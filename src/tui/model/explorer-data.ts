@@ -5,7 +5,7 @@
  * snapshot gets a new ExplorerData and the views keep their selection by row key.
  */
 import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
-import { chainKey, chainReferenceCounts, counterFindings, countBySeverity, HOOK_TABLES, hostPort, ruleFindings, sortFindings, type Finding } from '../../core/index.js';
+import { chainKey, chainReferenceCounts, counterFindings, countBySeverity, HOOK_TABLES, hostPort, ruleFindings, sortFindings, unknownMatchFindings, type Finding } from '../../core/index.js';
 import { buildKubeModel, serviceType, type KubeModel, type ServicePort, type ServiceType } from '../../core/kube/index.js';
 import {
   chainRows,
@@ -113,6 +113,7 @@ export interface SearchIndexes {
   readonly rules: Map<string, Searcher>;
   /** doctor's findings from the rules alone (not the counters): the same for the same rules. */
   ruleFindings: Finding[] | null;
+  unknownMatches: Finding[] | null;
 }
 
 const TABLE_PREFERENCE: readonly TableName[] = ['nat', 'filter', 'mangle', 'raw', 'security'];
@@ -129,7 +130,7 @@ export function serviceKey(s: ServicePort): string {
 export function buildExplorerData(input: ExplorerInput, model: KubeModel = buildKubeModel(input.ruleset), before: ExplorerData | null = null): ExplorerData {
   const { ruleset } = input;
   const sameRows = before !== null && holdSameRules(before.ruleset, ruleset) && sameServices(before.model, model);
-  const searchIndexes: SearchIndexes = sameRows ? before.searchIndexes : { services: null, hooks: null, rules: new Map(), ruleFindings: null };
+  const searchIndexes: SearchIndexes = sameRows ? before.searchIndexes : { services: null, hooks: null, rules: new Map(), ruleFindings: null, unknownMatches: null };
   const counterSnapshot: CounterSnapshot = { ruleset, takenAtMs: input.takenAt?.getTime() ?? 0, model };
   const diff = diffSnapshots(input.previous ?? null, counterSnapshot);
   const serviceRows = model.services.map(toServiceRow);
@@ -137,13 +138,16 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
   const hookRows = buildHookRows(ruleset);
   const ruleRowCache = new Map<string, readonly RuleRow[]>();
   let referenceCounts: Map<string, number> | null = null;
+  let counted: readonly Finding[] | null = null;
   let findings: readonly Finding[] | null = null;
+  // What the status line counts: errors and warnings only, so without unknown-match (info).
+  const countedFindings = (): readonly Finding[] => {
+    const byRules = (searchIndexes.ruleFindings ??= ruleFindings(ruleset, model, { nodeAddresses: input.nodeAddresses }));
+    return (counted ??= [...byRules, ...counterFindings(ruleset, model)]);
+  };
   const allFindings = (): readonly Finding[] => {
-    if (findings === null) {
-      const byRules = (searchIndexes.ruleFindings ??= ruleFindings(ruleset, model, { nodeAddresses: input.nodeAddresses }));
-      findings = sortFindings([...byRules, ...counterFindings(ruleset, model)]);
-    }
-    return findings;
+    const unknown = (searchIndexes.unknownMatches ??= unknownMatchFindings(ruleset));
+    return (findings ??= sortFindings([...countedFindings(), ...unknown]));
   };
   const byFamilyId = new Map(model.services.map((s) => [serviceKey(s), s]));
 
@@ -227,7 +231,7 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
     counts: { chains: chainCount, rules: ruleCount },
     findings: allFindings,
     problemCounts() {
-      const { error, warning } = countBySeverity(allFindings());
+      const { error, warning } = countBySeverity(countedFindings());
       return { error, warning };
     },
     warnings: [
