@@ -55,7 +55,7 @@ const REPEATED_FLAGS: ReadonlySet<string> = new Set(['--assume']);
 const ALLOWED: Readonly<Record<Command, readonly FlagName[]>> = {
   explore: ['--node-ip', '--source-cmd', '--interval'],
   services: ['--json', '--source-cmd'],
-  which: ['--json', '--source-cmd', '--node-ip', '--src'],
+  which: ['--json', '--source-cmd', '--node-ip', '--src', '--assume'],
   chain: ['--json', '--source-cmd', '--table'],
   trace: ['--json', '--source-cmd', '--dst', '--src', '--proto', '--node-ip', '--assume'],
   doctor: ['--json', '--source-cmd', '--node-ip'],

@@ -10,7 +10,8 @@ const OVERALL = `kubechains: explore the iptables rules kube-proxy writes
 Usage:
   kubechains [SOURCE] [--interval S] [--node-ip IP,...]       the explorer (TUI)
   kubechains services [SOURCE] [--json]                       every service port
-  kubechains which QUERY [SOURCE] [--json]                    which KUBE-SEPs a service hits
+  kubechains which QUERY [SOURCE] [--assume 'EXPR=true|false']... [--json]
+                                                              which KUBE-SEPs a service hits
   kubechains chain NAME [SOURCE] [--table T] [--json]         one chain's rules with counters
   kubechains trace [SOURCE] --dst IP:PORT [--src IP] [--proto tcp|udp|sctp]
                    [--node-ip IP,...] [--assume 'EXPR=true|false']... [--json]
@@ -48,7 +49,8 @@ endpoints' DNAT rules counted.
 --json prints {"services": [...]}, one entry per service port.
 
 ${SOURCE_HELP}`,
-  which: `Usage: kubechains which QUERY [SOURCE] [--source-cmd CMD] [--src IP] [--node-ip IP,...] [--json]
+  which: `Usage: kubechains which QUERY [SOURCE] [--source-cmd CMD] [--src IP] [--node-ip IP,...]
+                        [--assume 'EXPR=true|false']... [--json]
 
 Which endpoints (KUBE-SEP chains) a service reaches, from each of its entry
 points (cluster IP, node port, external IPs, load-balancer IPs), with the
@@ -60,6 +62,10 @@ matched fuzzily against service names.
 Packets come from an outside client (203.0.113.10 unless --src). Node ports
 are traced to the first --node-ip (or this node's address for a local source;
 otherwise 192.0.2.1, as a note says).
+
+Matches the dump cannot decide (-m set, ...) split the outcomes into cases,
+shown as "if ..." groups; --assume decides them as for trace (see
+kubechains trace --help).
 
 ${SOURCE_HELP}`,
   chain: `Usage: kubechains chain NAME [SOURCE] [--source-cmd CMD] [--table T] [--json]

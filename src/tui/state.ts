@@ -5,6 +5,7 @@
  * replaces the data and the state keeps pointing at the same rows by key.
  */
 import { PROTOCOLS, type Family, type Protocol, type TableName } from '../core/parse/index.js';
+import { parseAssumption } from '../core/trace/index.js';
 import { parseCommand, parseHostPort, isAddress } from './state/commands.js';
 import { moveCursor, scrollInto, START, type ListPos, type Movement } from './state/list-window.js';
 
@@ -17,9 +18,9 @@ export interface ChainRef {
   readonly chain: string;
 }
 
-export type TraceField = 'src' | 'dst' | 'proto';
+export type TraceField = 'src' | 'dst' | 'proto' | 'assume';
 export type TraceFocus = TraceField | 'outcomes' | 'path';
-export const TRACE_FOCUS_ORDER: readonly TraceFocus[] = ['src', 'dst', 'proto', 'outcomes', 'path'];
+export const TRACE_FOCUS_ORDER: readonly TraceFocus[] = ['src', 'dst', 'proto', 'assume', 'outcomes', 'path'];
 
 /** A packet the trace screen was asked to follow (validated). */
 export interface TraceRequest {
@@ -27,12 +28,16 @@ export interface TraceRequest {
   readonly dst: string;
   readonly dport: number;
   readonly proto: Protocol;
+  /** The user's answers for matches the dump cannot decide, as `--assume` takes them (validated). */
+  readonly assume?: readonly string[];
 }
 
 export interface TraceForm {
   readonly src: string;
   readonly dst: string;
   readonly proto: Protocol;
+  /** `EXPR=true|false` answers separated by ";", as `trace --assume` takes each. */
+  readonly assume: string;
   readonly focus: TraceFocus;
   readonly submitted: TraceRequest | null;
   readonly error: string | null;
@@ -118,7 +123,7 @@ export type Action =
   | { readonly type: 'help' }
   | { readonly type: 'quit' }
   | { readonly type: 'message'; readonly text: string; readonly error?: boolean }
-  | { readonly type: 'traceEdit'; readonly field: 'src' | 'dst'; readonly text: string }
+  | { readonly type: 'traceEdit'; readonly field: 'src' | 'dst' | 'assume'; readonly text: string }
   | { readonly type: 'traceProto'; readonly proto?: Protocol }
   | { readonly type: 'traceFocus'; readonly focus?: TraceFocus; readonly backwards?: boolean }
   | { readonly type: 'traceSubmit' };
@@ -137,7 +142,7 @@ export function current(state: State): Frame {
 
 /** A trace form, submitted right away when the destination is complete. */
 export function traceForm(dst = '', src = '', proto: Protocol = 'tcp'): TraceForm {
-  const form: TraceForm = { src, dst, proto, focus: 'dst', submitted: null, error: null };
+  const form: TraceForm = { src, dst, proto, assume: '', focus: 'dst', submitted: null, error: null };
   return dst ? submitTrace(form) : form;
 }
 
@@ -283,11 +288,18 @@ export function submitTrace(form: TraceForm): TraceForm {
   if (!dst) return { ...form, error: `destination: expected IP:PORT, got "${form.dst}"`, focus: 'dst' };
   const src = form.src.trim();
   if (src !== '' && !isAddress(src)) return { ...form, error: `source: not an IP address: "${form.src}"`, focus: 'src' };
+  const assume: string[] = [];
+  for (const part of form.assume.split(';')) {
+    if (part.trim() === '') continue;
+    const a = parseAssumption(part.trim());
+    if ('error' in a) return { ...form, error: `assume: ${a.error}`, focus: 'assume' };
+    assume.push(a.text);
+  }
   return {
     ...form,
     error: null,
     focus: 'outcomes',
-    submitted: { src, dst: dst.address, dport: dst.port, proto: form.proto },
+    submitted: { src, dst: dst.address, dport: dst.port, proto: form.proto, ...(assume.length > 0 ? { assume } : {}) },
   };
 }
 

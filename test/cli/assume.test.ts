@@ -116,4 +116,14 @@ describe('which with an undecided match', () => {
       ['set --match-set BLOCKED src=false'],
     ]);
   });
+
+  it('--assume decides it for which too, and an unused one is a note', async () => {
+    const r = await run(['which', 'kube-system/kube-dns:dns', dump, '--assume', 'match-set BLOCKED=true']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('if set --match-set');
+    expect(r.stdout).toMatch(/^ {4}100%\s+DROP/m);
+    const unused = await run(['which', 'kube-system/kube-dns:dns', dump, '--assume', 'owner --uid-owner 0=true']);
+    expect(unused.stdout).toContain("note: --assume 'owner --uid-owner 0=true' named no match these packets met");
+    expect((await run(['which', 'kube-system/kube-dns:dns', dump, '--assume', 'x'])).code).toBe(2);
+  });
 });

@@ -1,7 +1,7 @@
 /** `kubechains which QUERY`: each entry point of the matched service ports and every outcome of a packet to it. */
 import { buildKubeModel, findServices, serviceType, type EntryKind } from '../../core/kube/index.js';
-import { caseCondition, tracePacket, traceCases, type Outcome } from '../../core/trace/index.js';
-import { entryLabel, formatMainLine, mainLine, missingServiceJumps, pathByHook, whichService, type EntryProbe, type ServiceWhich } from '../../core/index.js';
+import { caseCondition, tracePacket, traceCases, type Assumption, type Outcome } from '../../core/trace/index.js';
+import { entryLabel, formatMainLine, mainLine, missingServiceJumps, pathByHook, whichService, type EntryProbe, type ServiceWhich, type Tracer } from '../../core/index.js';
 import { fuzzyServices } from '../fuzzy.js';
 import { EXIT_NO_ANSWER, EXIT_OK, type Output } from '../io.js';
 import { casesJson, outcomeJson, packetJson, serviceJson } from '../json.js';
@@ -26,8 +26,9 @@ export function whichCommand({ snapshot, options, out, nodeAddresses }: CommandC
     out.error(`kubechains: no service matches ${JSON.stringify(query)} (${total} service port${total === 1 ? '' : 's'} in ${snapshot.origin}; see kubechains services)`);
     return EXIT_NO_ANSWER;
   }
-  const results = services.map((s) => whichService(snapshot.ruleset, s, { nodeAddresses, client: options.src }, tracePacket));
-  const notes = missingServiceJumps(snapshot.ruleset);
+  const trace: Tracer = (rs, packet, node) => tracePacket(rs, packet, node, { assume: options.assume });
+  const results = services.map((s) => whichService(snapshot.ruleset, s, { nodeAddresses, client: options.src }, trace));
+  const notes = [...missingServiceJumps(snapshot.ruleset), ...unusedAssumeNotes(options.assume, results)];
   if (options.json) {
     out.json({
       query,
@@ -44,6 +45,12 @@ export function whichCommand({ snapshot, options, out, nodeAddresses }: CommandC
   });
   for (const note of notes) out.line(`note: ${note}`);
   return EXIT_OK;
+}
+
+/** An --assume that named no match on any entry point's path is said, not passed over. */
+function unusedAssumeNotes(assume: readonly Assumption[], results: readonly ServiceWhich[]): string[] {
+  const used = (text: string) => results.some((r) => r.probes.some((p) => !(p.result.unusedAssumptions ?? []).includes(text)));
+  return assume.filter((a) => !used(a.text)).map((a) => `--assume '${a.text}' named no match these packets met`);
 }
 
 function whichJson(r: ServiceWhich) {

@@ -1,5 +1,5 @@
 /**
- * Trace screen keys. In the src/dst fields letters type (":" too, for ports and IPv6), Tab moves
+ * Trace screen keys. In the src/dst/assume fields letters type (":" too, for ports and IPv6), Tab moves
  * on, Enter traces; in the proto field any letter or space cycles; in the outcome and path
  * lists the usual list keys work and Enter opens the step's chain.
  */
@@ -7,7 +7,7 @@ import { handleGlobalKey, handleListKey } from '../keys/common.js';
 import { editLine, isCtrlC, type KeyPress } from '../keys/keypress.js';
 import { isProto } from '../state/commands.js';
 import { resolveCursor } from '../state/list-window.js';
-import { outcomesView, traceView } from '../model/views.js';
+import { traceRows, traceView } from '../model/views.js';
 import { current, type TraceForm } from '../state.js';
 import type { Store } from '../state.js';
 import type { ScreenProps } from './screen-props.js';
@@ -33,7 +33,7 @@ function handleFieldKey(k: KeyPress, store: Store, form: TraceForm): void {
     if (k.char === ' ' || k.name === 'left' || k.name === 'right') return dispatch({ type: 'traceProto' });
     return;
   }
-  const field = form.focus === 'src' ? 'src' : 'dst';
+  const field = form.focus === 'src' ? 'src' : form.focus === 'assume' ? 'assume' : 'dst';
   const text = editLine(form[field], k);
   if (text !== null) dispatch({ type: 'traceEdit', field, text });
 }
@@ -46,10 +46,10 @@ export function useTraceKeys({ data, store, active }: ScreenProps, pages: TraceP
       const frame = current(state);
       if (frame.screen.kind !== 'trace') return;
       const form = frame.screen.form;
-      if (form.focus === 'src' || form.focus === 'dst' || form.focus === 'proto') return handleFieldKey(k, store, form);
+      if (form.focus === 'src' || form.focus === 'dst' || form.focus === 'proto' || form.focus === 'assume') return handleFieldKey(k, store, form);
       if (state.input === null && k.name === 'tab') return store.dispatch({ type: 'traceFocus', backwards: k.shift });
       const view = traceView(data, form.submitted);
-      const outcomes = outcomesView(view, frame.filter);
+      const outcomes = traceRows(view, frame.filter);
       if (form.focus === 'outcomes') {
         const handled = handleListKey(k, store, {
           count: outcomes.length,
@@ -60,7 +60,7 @@ export function useTraceKeys({ data, store, active }: ScreenProps, pages: TraceP
         if (!handled && k.char === 'e' && !k.ctrl) store.dispatch({ type: 'traceFocus', focus: 'dst' });
         return;
       }
-      const outcome = outcomes[resolveCursor(frame.main, outcomes.length, String)];
+      const outcome = outcomes[resolveCursor(frame.main, outcomes.length, String)]?.outcome;
       const path = outcome?.path ?? [];
       const handled = handleListKey(k, store, {
         list: 'path',

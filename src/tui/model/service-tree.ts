@@ -10,7 +10,7 @@
 import { DEFAULT_CLIENT, hostPort, planEntryProbes } from '../../core/index.js';
 import type { EntryKind, EntryPoint, ServicePort } from '../../core/kube/index.js';
 import type { Counters, Family, Rule } from '../../core/parse/index.js';
-import { pathTree, stepKey, tracePacket, type PathNode, type Outcome, type PathStep, type TraceProtocol } from '../../core/trace/index.js';
+import { caseCondition, pathTree, stepKey, traceCases, tracePacket, type PathNode, type Outcome, type PathStep, type TraceProtocol } from '../../core/trace/index.js';
 import type { ChainRef, TraceRequest } from '../state.js';
 import { ruleCounters, ruleOf, type ExplorerData } from './explorer-data.js';
 
@@ -97,7 +97,17 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
       // kube-proxy's own test dumps (restore form) lack the built-in chains' jumps, for one.
       rows.push(note(`${key}:unreached`, `the hooks never reach ${entry.rule.chain} #${entry.rule.index} in this dump (no jump leads there)`));
     }
-    emit(data, family, pathTree(t.outcomes, visibleSteps), key, 1, rows, request);
+    const cases = traceCases(t.outcomes);
+    if (cases.length === 1) {
+      emit(data, family, pathTree(t.outcomes, visibleSteps), key, 1, rows, request);
+      continue;
+    }
+    // Matches the dump cannot decide: one tree per case, each summing to 100%, never one tree across them.
+    for (const c of cases) {
+      const caseKey = `${key}|case:${c.assumes.join(';')}`;
+      rows.push(note(caseKey, `${caseCondition(c)}:`));
+      emit(data, family, pathTree(c.outcomes, visibleSteps), caseKey, 2, rows, request);
+    }
   }
   if (rows.length === 0) rows.push(note('none', 'no entry points: kube-proxy wrote no rule that leads into this service'));
   return rows;

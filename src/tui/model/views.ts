@@ -4,7 +4,7 @@
  */
 import { probeNode, type Finding } from '../../core/index.js';
 import type { ServicePort } from '../../core/kube/index.js';
-import { tracePacket, type Outcome, type TraceResult } from '../../core/trace/index.js';
+import { caseCondition, parseAssumption, traceCases, tracePacket, type Outcome, type TraceResult } from '../../core/trace/index.js';
 import type { ChainRef, Frame, Screen, ServiceSort, TraceRequest } from '../state.js';
 import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
 import { resolveCursor } from '../state/list-window.js';
@@ -115,9 +115,54 @@ export function traceView(data: ExplorerData, request: TraceRequest | null): Tra
   if (!request) return { result: null, localAddresses: data.nodeAddresses };
   const family = request.dst.includes(':') ? 'ipv6' : 'ipv4';
   const localAddresses = probeNode(data.nodeAddresses, family).node.localAddresses;
-  const key = `trace\0${request.src}\0${request.dst}\0${request.dport}\0${request.proto}`;
-  const result = memo(data, key, () => tracePacket(data.ruleset, toPacket(request, family), { localAddresses }));
+  const assume = (request.assume ?? []).flatMap((text) => {
+    const a = parseAssumption(text);
+    return 'error' in a ? [] : [a]; // validated by the form already
+  });
+  const key = `trace\0${request.src}\0${request.dst}\0${request.dport}\0${request.proto}\0${assume.map((a) => a.text).join('\0')}`;
+  const result = memo(data, key, () => tracePacket(data.ruleset, toPacket(request, family), { localAddresses }, { assume }));
   return { result, localAddresses };
+}
+
+/** A row of the trace screen's outcome list: an outcome, or the "if …" heading of a case. */
+export interface TraceRow {
+  readonly outcome: Outcome | null;
+  /** "if set --match-set X src is true:" on a case heading, null on an outcome. */
+  readonly heading: string | null;
+  /** The outcome's number in the trace (from 1), as `trace` numbers it; 0 on a heading. */
+  readonly number: number;
+}
+
+/**
+ * The outcomes `filter` keeps, grouped by case under "if …" headings when the dump leaves some
+ * match undecided (chances sum to 1 within a case, never across cases).
+ */
+export function traceRows(view: TraceView, filter: string): readonly TraceRow[] {
+  const all = view.result?.outcomes ?? [];
+  const shown = outcomesView(view, filter);
+  return memoRows(shown, () => {
+    const kept = new Set(shown);
+    const cases = traceCases(all);
+    const rows: TraceRow[] = [];
+    for (const c of cases) {
+      const outcomes = c.outcomes.filter((o) => kept.has(o));
+      if (outcomes.length === 0) continue;
+      if (cases.length > 1) rows.push({ outcome: null, heading: `${caseCondition(c)}:`, number: 0 });
+      for (const o of outcomes) rows.push({ outcome: o, heading: null, number: all.indexOf(o) + 1 });
+    }
+    return rows;
+  });
+}
+
+const rowCache = new WeakMap<readonly Outcome[], readonly TraceRow[]>();
+
+function memoRows(shown: readonly Outcome[], build: () => readonly TraceRow[]): readonly TraceRow[] {
+  let rows = rowCache.get(shown);
+  if (!rows) {
+    rows = build();
+    rowCache.set(shown, rows);
+  }
+  return rows;
 }
 
 const outcomeSearchers = new WeakMap<readonly Outcome[], Searcher>();

@@ -28,6 +28,7 @@ export const HELP_LINES: readonly string[] = [
   '  Problems :problems  what doctor finds; Enter opens the service or the rule',
   '  Chain          r rules as written / readable; Enter follows a jump',
   '  Trace  :trace  Tab next field, Enter traces; Enter on a step opens it',
+  '                 assume: EXPR=true|false; … decides matches the dump cannot',
   'Always',
   '  p              pause / resume live updates (--source-cmd, local node, file)',
   '  ?              this help (? or Esc to leave)',
@@ -39,6 +40,8 @@ export const HELP_LINES: readonly string[] = [
   'refresh keeps the last good snapshot on screen and says why.',
   'Tree and trace come from one tracer: a new connection (ctstate NEW) from a',
   'client off the node unless a source is given; node addresses from --node-ip.',
+  'Only -m statistic is a chance: a match the dump cannot decide (-m set, …)',
+  'splits the outcomes into "if …" cases, each summing to 100%.',
 ];
 
 export function HelpScreen(props: ScreenProps): React.ReactElement {

@@ -9,7 +9,7 @@ import { useTraceKeys } from '../hooks/use-trace-keys.js';
 import { ruleCounters } from '../model/explorer-data.js';
 import { cell, humanCount, percent, plural, rcell } from '../model/format.js';
 import { resolveCursor } from '../state/list-window.js';
-import { outcomesView, traceView } from '../model/views.js';
+import { traceRows, traceView, type TraceRow } from '../model/views.js';
 import type { TraceFocus, TraceForm } from '../state.js';
 import { useTheme, type Theme } from '../theme.js';
 import type { ScreenProps } from '../hooks/screen-props.js';
@@ -28,7 +28,13 @@ function formSegments(form: TraceForm, theme: Theme): Segment[] {
     ...field('src', 'src', form.src, `(${DEFAULT_CLIENT[form.dst.includes('[') ? 'ipv6' : 'ipv4']}, off-node client)`),
     ...field('dst', 'dst', form.dst, '(IP:PORT)'),
     ...field('proto', 'proto', form.proto, form.proto),
+    ...field('assume', 'assume', form.assume, '(EXPR=true|false; …)'),
   ];
+}
+
+/** An outcome row, or a case's "if …" heading. */
+export function traceRowLine(row: TraceRow): string {
+  return row.outcome ? outcomeLine(row.outcome) : row.heading ?? '';
 }
 
 export function outcomeLine(o: Outcome): string {
@@ -43,13 +49,14 @@ export function TraceScreen(props: ScreenProps): React.ReactElement {
   const available = Math.max(2, height - 5);
   const form = frame.screen.kind === 'trace' ? frame.screen.form : null;
   const view = traceView(data, form?.submitted ?? null);
-  const outcomes = outcomesView(view, frame.filter);
+  const outcomes = traceRows(view, frame.filter);
   const outcomeHeight = Math.min(Math.max(1, outcomes.length), Math.max(2, Math.floor(available * 0.35)));
   const pathHeight = Math.max(1, available - outcomeHeight);
   useTraceKeys(props, { outcomes: outcomeHeight, path: pathHeight });
   if (!form) return <Box />;
   const cursor = resolveCursor(frame.main, outcomes.length, String);
-  const selected = outcomes[cursor];
+  const selected = outcomes[cursor]?.outcome ?? null;
+  const selectedNumber = outcomes[cursor]?.number ?? 0;
   const path = selected?.path ?? [];
   const pathCursor = resolveCursor(frame.path, path.length, String);
   const family = view.result?.packet.family ?? 'ipv4';
@@ -58,8 +65,9 @@ export function TraceScreen(props: ScreenProps): React.ReactElement {
   else if (view.result?.error) info = { text: `cannot trace: ${view.result.error}`, style: theme.error };
   else if (view.result) {
     const p = view.result.packet;
+    const cases = outcomes.filter((r) => r.heading !== null).length || 1;
     const node = data.nodeAddresses.length > 0 ? `node ${view.localAddresses.join(',')}` : `node ${view.localAddresses.join(',')} (assumed; --node-ip)`;
-    info = { text: `${p.protocol} ${p.src}:${p.sport} → ${p.dst}:${p.dport} · ${p.origin === 'local' ? 'from this node' : `from the network via ${p.inInterface}`} · ${node} · ${plural(outcomes.length, 'outcome')}` };
+    info = { text: `${p.protocol} ${p.src}:${p.sport} → ${p.dst}:${p.dport} · ${p.origin === 'local' ? 'from this node' : `from the network via ${p.inInterface}`} · ${node} · ${plural(new Set(outcomes.map((r) => r.outcome).filter((o) => o !== null)).size, 'outcome')}${cases > 1 ? ` in ${cases} cases` : ''}` };
   } else info = { text: 'Enter a destination IP:PORT and press Enter (Tab moves between fields, e edits again)', style: theme.dim };
   const pathLine = (s: PathStep) => {
     const c = s.rule === null ? null : ruleCounters(data, { family, table: s.table, chain: s.chain }, s.rule);
@@ -72,8 +80,8 @@ export function TraceScreen(props: ScreenProps): React.ReactElement {
       <Line segments={formSegments(form, theme)} />
       <Line segments={[info]} />
       <Line text={`  ${rcell('PROB', 6)} ${cell('VERDICT', 7)} ${cell('DNAT', 21)} ${cell('MASQ', 4)} WHY`} style={theme.dim} />
-      <ListView rows={outcomes} cursor={cursor} top={frame.main.top} height={outcomeHeight} render={outcomeLine} focused={form.focus === 'outcomes'} empty={form.submitted ? 'no outcome' : ''} />
-      <Line text={selected ? `path of outcome ${cursor + 1} (${plural(path.length, 'step')}; Enter opens a step's chain)` : ''} style={theme.dim} />
+      <ListView rows={outcomes} cursor={cursor} top={frame.main.top} height={outcomeHeight} render={traceRowLine} focused={form.focus === 'outcomes'} empty={form.submitted ? 'no outcome' : ''} />
+      <Line text={selected ? `path of outcome ${selectedNumber} (${plural(path.length, 'step')}; Enter opens a step's chain)` : ''} style={theme.dim} />
       <ListView rows={path} cursor={pathCursor} top={frame.path.top} height={pathHeight} render={pathLine} focused={listFocus && form.focus === 'path'} empty="" />
     </Box>
   );
