@@ -132,11 +132,6 @@ describe('not a dump at all: exit 2, FILE:LINE:COL first', () => {
     await expectRefusedByAll(write('listing.txt', listing), 1, 1, /^this is an `iptables -L` listing, not a dump: run `iptables-save -c` instead$/);
   });
 
-  it('`iptables -S` output says what to run instead', async () => {
-    const rules = '-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-N KUBE-SERVICES\n-A INPUT -j KUBE-SERVICES\n';
-    await expectRefusedByAll(write('rules.txt', rules), 1, 1, /^this is `iptables -S` output .*run `iptables-save -c` instead$/);
-  });
-
   it('an `nft list ruleset` text, also after iptables-nft\'s warning comment', async () => {
     const nft = 'table ip nat {\n\tchain PREROUTING {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\tcounter packets 0 bytes 0 jump KUBE-SERVICES\n\t}\n}\n';
     const message = /^this is an nftables ruleset \(`nft list ruleset`\), not an iptables-save dump: run `iptables-save -c` instead$/;
@@ -196,6 +191,50 @@ describe('a broken dump: exit 2 at the line and column that is wrong', () => {
     const r = await kubechains(['services', file]);
     const shown = path.join(tmp, 'evil\\x1b]0;pwned\\x07\\x9b2J.save');
     expectParseError(r, 'evil name', shown, 1, 1, /HTML/);
+  });
+});
+
+/** The seed's table as `iptables -t TABLE -S -v` prints it: -P and -N for declarations, `-c P B` before the target. */
+function asIptablesS(dump: string, table: string): string {
+  const lines = dump.split('\n');
+  const from = lines.indexOf(`*${table}`);
+  const to = lines.indexOf('COMMIT', from);
+  return lines.slice(from + 1, to).map((l) => {
+    const decl = /^:(\S+) (\S+) \[(\d+):(\d+)\]$/.exec(l);
+    if (decl) return decl[2] === '-' ? `-N ${decl[1]}` : `-P ${decl[1]} ${decl[2]} -c ${decl[3]} ${decl[4]}`;
+    const rule = /^\[(\d+):(\d+)\] (.*?)( -[jg] .*)?$/.exec(l);
+    if (!rule) throw new Error(`not a seed line: ${l}`);
+    return `${rule[3]} -c ${rule[1]} ${rule[2]}${rule[4] ?? ''}`;
+  }).join('\n') + '\n';
+}
+
+describe('`iptables -S` output and grep output load, with a warning that names the table assumed', () => {
+  it('`iptables -t nat -S -v` of the seed: exit 0, one warning at 1:1, the same services as the dump', async () => {
+    const file = write('nat-S.txt', asIptablesS(seed, 'nat'));
+    const services = await kubechains(['services', file, '--json']);
+    expectSane(services, 'services');
+    expect(services.code, services.stderr).toBe(0);
+    expect(services.stderr).toMatch(new RegExp(`^${file}:1:1: warning: \`iptables -S\` output, which does not name its table: lines 1-\\d+ read as table nat \\(it holds DNAT, MASQUERADE, KUBE-MARK-MASQ jumps, which only nat has\\)`));
+    expect(services.stderr.trim().split('\n')).toHaveLength(1);
+    const fromDump = await inProcess(['services', write('seed.save', seed), '--json']);
+    expect(serviceIds(services)).toEqual(serviceIds(fromDump));
+    expect(serviceIds(services)).toContain('default/nginx');
+    const trace = await inProcess(['trace', file, '--dst', '10.32.0.1:443']);
+    expect(trace.code, trace.stderr).toBe(0);
+    expect(trace.stdout).toMatch(/DNAT/);
+  });
+
+  it('`iptables-save -c | grep KUBE` of the seed: one warning per table, no error, the same services', async () => {
+    const grep = seed.split('\n').filter((l) => l.includes('KUBE')).join('\n') + '\n';
+    const file = write('grep.txt', grep);
+    const services = await kubechains(['services', file, '--json']);
+    expectSane(services, 'services');
+    expect(services.code, services.stderr).toBe(0);
+    const warnings = services.stderr.trim().split('\n').filter((l) => /rules without a \*table line/.test(l));
+    expect(warnings.length).toBeGreaterThanOrEqual(2);
+    expect(services.stderr).not.toMatch(/: error: /);
+    const fromDump = await inProcess(['services', write('seed.save', seed), '--json']);
+    expect(serviceIds(services)).toEqual(serviceIds(fromDump));
   });
 });
 

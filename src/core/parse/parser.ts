@@ -6,6 +6,7 @@
 import { tokenize, type Token } from './tokenize.js';
 import { parseRuleArgs } from './args.js';
 import { RuleLineScanner } from './fast.js';
+import { readForm, type ImplicitTable } from './forms.js';
 import { ParsedChain, ParsedTable, RuleStore } from './rule.js';
 import {
   BUILTIN_CHAINS,
@@ -58,7 +59,17 @@ export interface ParseOptions {
 }
 
 export function parseIptablesSave(input: string, options: ParseOptions = {}): Ruleset {
-  return new Parser(input, options).run();
+  const form = readForm(input);
+  if (form === null) return new Parser(input, options, []).run();
+  // `iptables -S` or grep output: read as the dump it came from, and say what was assumed.
+  const ruleset = new Parser(form.text, options, form.tables).run();
+  const diagnostics = ruleset.diagnostics.map((d) => {
+    const map = form.columns.get(d.line);
+    return map ? { ...d, column: map(d.column) } : d;
+  });
+  diagnostics.push(...form.warnings);
+  diagnostics.sort((a, b) => a.line - b.line);
+  return { ...ruleset, diagnostics };
 }
 
 class Parser {
@@ -80,10 +91,18 @@ class Parser {
   /** Reads plain rule lines in place; null when the options turned the fast paths off. */
   private readonly lineScanner: RuleLineScanner | null;
 
+  /** Tables no `*table` line opens (readForm), by line; implicitOpen counts those opened. */
+  private implicitOpen = 0;
+  private readonly implicitTables = new Set<Table>();
+  /** The next line at which an implicit table opens or closes, 0 when none is left. */
+  private implicitEdge: number;
+
   constructor(
     private readonly input: string,
     private readonly options: ParseOptions,
+    private readonly implicit: readonly ImplicitTable[],
   ) {
+    this.implicitEdge = implicit[0]?.firstLine ?? 0;
     // A kube-proxy dump has about one rule per 100 characters: room for one per 64, so the
     // store never grows (and copies) on such a dump; untouched room costs no memory (typed
     // arrays are zero pages until written).
@@ -107,6 +126,7 @@ class Parser {
       let end = input.indexOf('\n', pos);
       if (end < 0) end = input.length;
       lineNo++;
+      if (lineNo === this.implicitEdge) this.crossImplicitEdge(lineNo);
       // Nearly every line of a big dump is a rule: read it in place, without a line string.
       if (recognized && this.fastLine(pos, end, lineNo)) {
         pos = end + 1;
@@ -133,6 +153,7 @@ class Parser {
       }
       this.parseLine(line, lineNo);
     }
+    if (this.table && this.implicitTables.has(this.table)) this.closeTable();
     if (this.table && !this.stopped) {
       this.error(lineNo, 1, `truncated dump: table ${this.table.name} (line ${this.table.line}) has no COMMIT`);
       this.closeTable();
@@ -188,10 +209,6 @@ class Parser {
     }
     if (t.startsWith('table ') || t.startsWith('add table ') || t.startsWith('flush ruleset')) {
       this.fatal(lineNo, col, 'this is an nftables ruleset (`nft list ruleset`), not an iptables-save dump: run `iptables-save -c` instead');
-      return false;
-    }
-    if (/^-P \S+ \S+$/.test(t)) {
-      this.fatal(lineNo, col, 'this is `iptables -S` output (rules without their tables), not a dump: run `iptables-save -c` instead');
       return false;
     }
     return true;
@@ -270,6 +287,26 @@ class Parser {
   }
 
   private skippingUnknownTable = false;
+
+  /** Opens the implicit table that starts at this line, or closes the one that ended before it. */
+  private crossImplicitEdge(lineNo: number): void {
+    const opened = this.implicit[this.implicitOpen - 1];
+    if (opened && this.implicitEdge === opened.lastLine + 1) {
+      if (this.table && this.implicitTables.has(this.table)) this.closeTable();
+      this.implicitEdge = this.implicit[this.implicitOpen]?.firstLine ?? 0;
+      if (this.implicitEdge !== lineNo) return;
+    }
+    const next = this.implicit[this.implicitOpen];
+    if (!next || next.firstLine !== lineNo) return;
+    this.implicitOpen++;
+    this.tableHasHeaderFamily = this.headerFamily !== null;
+    this.tableSawV6Address = false;
+    const table = new ParsedTable(this.store, this.headerFamily ?? this.options.defaultFamily ?? 'ipv4', next.table, lineNo, this.pendingLines);
+    this.pendingLines = [];
+    this.implicitTables.add(table);
+    this.table = table;
+    this.implicitEdge = next.lastLine + 1;
+  }
 
   private commit(lineNo: number): void {
     if (this.skippingUnknownTable) {
@@ -556,7 +593,8 @@ class Parser {
   ): void {
     let chain = table.chainNamed(chainTok.text);
     if (!chain) {
-      if (BUILTIN_CHAINS[table.name].includes(chainTok.text)) {
+      // In grep output a chain's declaration may be cut away: the table's warning said so.
+      if (BUILTIN_CHAINS[table.name].includes(chainTok.text) || this.implicitTables.has(table)) {
         chain = this.addChain(table, chainTok.text, null, null, lineNo);
       } else {
         this.error(lineNo, chainTok.column, `rule for chain ${chainTok.text}, which is not declared in table ${table.name}`);
