@@ -259,7 +259,7 @@ function serviceSearchFields(s: ServicePort): SearchRow {
   if (s.nodePort !== null) keys.push(String(s.nodePort));
   keys.push(...s.externalIPs, ...s.loadBalancerIPs);
   for (const chain of Object.values(s.chains)) if (chain) keys.push(chain);
-  for (const e of s.endpoints) keys.push(e.address, e.chain);
+  for (const e of s.endpoints) keys.push(e.address ?? '', e.chain);
   return { names: [s.id], keys };
 }
 
