@@ -26,6 +26,8 @@ export interface CliOptions {
   /** `chain NAME` */
   readonly chainName: string | null;
   readonly json: boolean;
+  /** --kube-jumps: add kube-proxy's standard jumps from the built-in chains the dump lacks. */
+  readonly kubeJumps: boolean;
   readonly table: TableName | null;
   readonly dst: Destination | null;
   readonly src: string | null;
@@ -42,18 +44,18 @@ export type ParseArgsResult =
   | { readonly ok: true; readonly options: CliOptions }
   | { readonly ok: false; readonly message: string; readonly command: Command | null };
 
-type FlagName = '--json' | '--table' | '--dst' | '--src' | '--proto' | '--node-ip' | '--source-cmd' | '--interval';
+type FlagName = '--json' | '--kube-jumps' | '--table' | '--dst' | '--src' | '--proto' | '--node-ip' | '--source-cmd' | '--interval';
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set(['--table', '--dst', '--src', '--proto', '--node-ip', '--source-cmd', '--interval']);
-const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json']);
+const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json', '--kube-jumps']);
 
 /** Which flags each command accepts: a flag that means nothing to a command is a usage error. */
 const ALLOWED: Readonly<Record<Command, readonly FlagName[]>> = {
   explore: ['--node-ip', '--source-cmd', '--interval'],
-  services: ['--json', '--source-cmd'],
-  which: ['--json', '--source-cmd', '--node-ip', '--src'],
-  chain: ['--json', '--source-cmd', '--table'],
-  trace: ['--json', '--source-cmd', '--dst', '--src', '--proto', '--node-ip'],
+  services: ['--json', '--source-cmd', '--kube-jumps'],
+  which: ['--json', '--source-cmd', '--node-ip', '--src', '--kube-jumps'],
+  chain: ['--json', '--source-cmd', '--table', '--kube-jumps'],
+  trace: ['--json', '--source-cmd', '--dst', '--src', '--proto', '--node-ip', '--kube-jumps'],
 };
 
 /** Positionals each command takes before the optional SOURCE. */
@@ -214,6 +216,7 @@ function build(
     query,
     chainName,
     json: flags.has('--json'),
+    kubeJumps: flags.has('--kube-jumps'),
     table,
     dst,
     src,

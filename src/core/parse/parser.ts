@@ -7,6 +7,7 @@ import { tokenize, type Token } from './tokenize.js';
 import { parseRuleArgs } from './args.js';
 import { RuleLineScanner } from './fast.js';
 import { readForm, type ImplicitTable } from './forms.js';
+import { ASSUMED_LINE, KUBE_PROXY_JUMPS, jumpEnds } from './kube-jumps.js';
 import { ParsedChain, ParsedTable, RuleStore } from './rule.js';
 import {
   BUILTIN_CHAINS,
@@ -57,6 +58,11 @@ export interface ParseOptions {
    * result is the same either way; tests compare the two.
    */
   readonly fastPaths?: boolean;
+  /**
+   * Add kube-proxy's standard jumps from the built-in chains where the dump lacks them (its
+   * restore-form dumps do), each at line 0 (ASSUMED_LINE), listed in info.notes.
+   */
+  readonly kubeJumps?: boolean;
 }
 
 export function parseIptablesSave(input: string, options: ParseOptions = {}): Ruleset {
@@ -98,22 +104,41 @@ class Parser {
   /** The next line at which an implicit table opens or closes, 0 when none is left. */
   private implicitEdge: number;
 
+  /** Where the dump ends in `input` (kube-proxy's jumps follow it with kubeJumps). */
+  private readonly parseEnd: number;
+  private readonly jumpTexts: { table: TableName; rule: string; start: number }[] = [];
+  private readonly input: string;
+
   constructor(
-    private readonly input: string,
+    input: string,
     private readonly options: ParseOptions,
     private readonly implicit: readonly ImplicitTable[],
   ) {
+    this.input = input;
     this.implicitEdge = implicit[0]?.firstLine ?? 0;
     // A kube-proxy dump has about one rule per 100 characters: room for one per 64, so the
     // store never grows (and copies) on such a dump; untouched room costs no memory (typed
     // arrays are zero pages until written).
-    this.store = new RuleStore(input, (input.length >> 6) + 16);
+    this.parseEnd = input.length;
+    if (options.kubeJumps) {
+      // The assumed rules' texts follow the dump in the store's text; the line loop stops before them.
+      let tail = '\n';
+      for (const [table, rules] of Object.entries(KUBE_PROXY_JUMPS)) {
+        for (const rule of rules!) {
+          this.jumpTexts.push({ table: table as TableName, rule, start: input.length + tail.length });
+          tail += rule + '\n';
+        }
+      }
+      this.input = input + tail;
+    }
+    this.store = new RuleStore(this.input, (input.length >> 6) + 16);
     this.lineScanner = options.fastPaths === false ? null : new RuleLineScanner();
   }
 
   run(): Ruleset {
     const input = this.input;
-    if (input.trim() === '') {
+    const inputEnd = this.parseEnd;
+    if (inputEnd === input.length ? input.trim() === '' : input.slice(0, inputEnd).trim() === '') {
       this.error(1, 1, 'empty input: no iptables-save tables found');
       return this.result();
     }
@@ -123,9 +148,9 @@ class Parser {
     let recognized = false;
     let sawContent = false;
     let sawStatement = false;
-    while (pos <= input.length && !this.stopped) {
+    while (pos <= inputEnd && !this.stopped) {
       let end = input.indexOf('\n', pos);
-      if (end < 0) end = input.length;
+      if (end < 0 || end > inputEnd) end = inputEnd;
       lineNo++;
       if (lineNo === this.implicitEdge) this.crossImplicitEdge(lineNo);
       // Nearly every line of a big dump is a rule: read it in place, without a line string.
@@ -135,7 +160,7 @@ class Parser {
       }
       let line = input.slice(pos, end);
       if (line.endsWith('\r')) line = line.slice(0, -1);
-      const last = end >= input.length;
+      const last = end >= inputEnd;
       this.linePos = pos;
       pos = end + 1;
       if (last && line === '') {
@@ -290,6 +315,36 @@ class Parser {
 
   private skippingUnknownTable = false;
 
+  /**
+   * kubeJumps: each of kube-proxy's standard jumps whose target chain the table has and whose
+   * built-in chain does not already jump there, at the top of the built-in chain (kube-proxy
+   * prepends them), at line ASSUMED_LINE.
+   */
+  private addKubeJumps(table: ParsedTable): void {
+    let added = 0;
+    const at = new Map<string, number>();
+    for (const { table: name, rule, start } of this.jumpTexts) {
+      if (name !== table.name) continue;
+      const { chain: hook, target } = jumpEnds(rule);
+      const targetChain = table.chainNamed(target);
+      if (!targetChain) continue;
+      const chain = table.chainNamed(hook) ?? this.addChain(table, hook, 'ACCEPT', null, ASSUMED_LINE);
+      if (chain.rules.some((r) => r.target === target)) continue;
+      const tok = tokenize(rule);
+      const parsed = tok.ok ? parseRuleArgs(tok.tokens, 2, 0) : null;
+      if (!parsed?.ok) throw new Error(`kube-proxy jump does not parse: ${rule}`);
+      const id = this.store.add(start, start + rule.length, -1, 0, ASSUMED_LINE, this.store.targetRef(target, targetChain), false, 2, 0, chain.ref);
+      const position = (at.get(hook) ?? 0) + 1;
+      at.set(hook, position);
+      chain.insert(position, id);
+      added++;
+    }
+    if (added > 0) {
+      const fam = table.family === 'ipv6' ? 'IPv6 ' : '';
+      this.info.notes.push(`--kube-jumps: ${added} of kube-proxy's standard jumps added to ${fam}${table.name} (not in the dump; every path through one says so)`);
+    }
+  }
+
   /** Tables no "# Generated by" header gave a family to, and whether their rules hold an IPv6 address. */
   private readonly headerlessTables: { table: ParsedTable; v6: boolean }[] = [];
 
@@ -345,6 +400,7 @@ class Parser {
     const table = this.table;
     if (!table) return;
     this.table = null;
+    this.addKubeJumps(table);
     table.close();
     // No header told the family: an IPv6 address in the rules does.
     if (!this.tableHasHeaderFamily && this.tableSawV6Address && table.family !== 'ipv6') {
