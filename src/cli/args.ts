@@ -51,7 +51,7 @@ const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json', '--kube-jumps']);
 
 /** Which flags each command accepts: a flag that means nothing to a command is a usage error. */
 const ALLOWED: Readonly<Record<Command, readonly FlagName[]>> = {
-  explore: ['--node-ip', '--source-cmd', '--interval'],
+  explore: ['--node-ip', '--source-cmd', '--interval', '--kube-jumps'],
   services: ['--json', '--source-cmd', '--kube-jumps'],
   which: ['--json', '--source-cmd', '--node-ip', '--src', '--kube-jumps'],
   chain: ['--json', '--source-cmd', '--table', '--kube-jumps'],

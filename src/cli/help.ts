@@ -23,7 +23,7 @@ Options:
   --node-ip IP,...    the node's own addresses (what addrtype LOCAL matches)
   --kube-jumps        add kube-proxy's standard jumps from the built-in chains
                       that the dump lacks (its test dumps have none); every path
-                      through one says it was assumed (services, which, chain, trace)
+                      through one says it was assumed
   -h, --help          help (also: kubechains COMMAND --help)
   -V, --version       print the version
 

@@ -62,6 +62,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         source: spec,
         intervalSeconds: options.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS,
         nodeAddresses,
+        kubeJumps: options.kubeJumps,
       },
       io,
       out,

@@ -1,6 +1,9 @@
 /** `--kube-jumps` on the CLI: kube-proxy's test dumps reach their services, and say what was assumed. */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseIptablesSave } from '../../src/core/parse/index.js';
+import { snapshotData } from '../../src/tui/model/snapshot-data.js';
 import { run } from './harness.js';
 
 const dump = path.join(import.meta.dirname, '../corpus/kube-proxy/iptables/TestOverallIPTablesRules.dump');
@@ -35,8 +38,17 @@ describe('--kube-jumps', () => {
     expect(r.stdout).toMatch(/^rule 1: assumed kube-proxy's jump \(--kube-jumps\), not in the dump$/m);
   });
 
-  it('is a usage error for the explorer, which does not take it', async () => {
-    const r = await run([dump, '--kube-jumps']);
-    expect(r.code).toBe(2);
+  it('the explorer: its warnings suggest it when no hook reaches KUBE-SERVICES, and list the jumps it added', () => {
+    const text = readFileSync(dump, 'utf8');
+    const snap = (kubeJumps: boolean) => ({ text, ruleset: parseIptablesSave(text, { kubeJumps }), origin: dump, takenAt: new Date(0), nodeAddresses: [] });
+    expect(snapshotData(snap(false)).warnings).toContainEqual(expect.stringMatching(/^nat PREROUTING has no jump to KUBE-SERVICES .*--kube-jumps adds/));
+    const withJumps = snapshotData(snap(true)).warnings;
+    expect(withJumps.filter((w) => /no jump to KUBE-SERVICES/.test(w))).toEqual([]);
+    expect(withJumps).toContainEqual(expect.stringMatching(/^--kube-jumps: \d+ of kube-proxy's standard jumps added to nat/));
+  });
+
+  it('is an option the explorer takes (its usage line lists it)', async () => {
+    const r = await run(['--help']);
+    expect(r.stdout).toMatch(/--kube-jumps +add kube-proxy's standard jumps/);
   });
 });

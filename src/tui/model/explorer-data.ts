@@ -5,7 +5,7 @@
  * snapshot gets a new ExplorerData and the views keep their selection by row key.
  */
 import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
-import { chainKey, chainReferenceCounts, HOOK_TABLES, hostPort } from '../../core/index.js';
+import { chainKey, chainReferenceCounts, HOOK_TABLES, hostPort, missingServiceJumps } from '../../core/index.js';
 import { buildKubeModel, serviceType, type KubeModel, type ServicePort, type ServiceType } from '../../core/kube/index.js';
 import {
   chainRows,
@@ -214,6 +214,8 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
     warnings: [
       ...ruleset.diagnostics.map((d) => `line ${d.line}:${d.column}: ${d.message}`),
       ...ruleset.info.notes,
+      // Hooks that never reach KUBE-SERVICES: the note suggests --kube-jumps.
+      ...missingServiceJumps(ruleset),
     ],
   };
 }
