@@ -119,17 +119,20 @@ describe('not a dump at all: exit 2, FILE:LINE:COL first', () => {
     expect(first).toContain('compressed');
   });
 
-  it('an `iptables -L -n -v` listing says what it is and what to run instead', async () => {
+  it('an `iptables -L -n` listing (no -v: no interfaces, no counters) says what it is and what to run instead', async () => {
     const listing = [
-      'Chain PREROUTING (policy ACCEPT 9 packets, 1100 bytes)',
-      ' pkts bytes target     prot opt in     out     source               destination',
-      '21184 4212K KUBE-SERVICES  all  --  *      *       0.0.0.0/0            0.0.0.0/0            /* kubernetes service portals */',
-      '',
-      'Chain KUBE-SERVICES (2 references)',
-      ' pkts bytes target     prot opt in     out     source               destination',
+      'Chain PREROUTING (policy ACCEPT)',
+      'target     prot opt source               destination',
+      'KUBE-SERVICES  all  --  0.0.0.0/0            0.0.0.0/0            /* kubernetes service portals */',
       '',
     ].join('\n');
-    await expectRefusedByAll(write('listing.txt', listing), 1, 1, /^this is an `iptables -L` listing, not a dump: run `iptables-save -c` instead$/);
+    await expectRefusedByAll(write('listing.txt', listing), 1, 1, /^this is an `iptables -L` listing without -v, which leaves out interfaces and counters: run `iptables -L -n -v -x` or, better, `iptables-save -c`$/);
+  });
+
+  it('an `iptables -L -n -v` listing with a match it cannot read back: refused at that column', async () => {
+    const row = '21184 4212K KUBE-SERVICES  all  --  *      *       0.0.0.0/0            0.0.0.0/0            limit: avg 3/min burst 5';
+    const listing = ['Chain PREROUTING (policy ACCEPT 9 packets, 1100 bytes)', ' pkts bytes target     prot opt in     out     source               destination', row, ''].join('\n');
+    await expectRefusedByAll(write('listing-limit.txt', listing), 3, row.indexOf('limit:') + 1, /^cannot read "limit: avg" in this `iptables -L` listing/);
   });
 
   it('an `nft list ruleset` text, also after iptables-nft\'s warning comment', async () => {
@@ -222,6 +225,16 @@ describe('`iptables -S` output and grep output load, with a warning that names t
     const trace = await inProcess(['trace', file, '--dst', '10.32.0.1:443']);
     expect(trace.code, trace.stderr).toBe(0);
     expect(trace.stdout).toMatch(/DNAT/);
+  });
+
+  it('`iptables -t nat -L -n -v -x --line-numbers` of the seed: exit 0, the warnings on stderr, the same services', async () => {
+    const file = path.join(import.meta.dirname, '../parse/listings/seed-nat-L-n-v-x-line-numbers.txt');
+    const services = await kubechains(['services', file, '--json']);
+    expectSane(services, 'services');
+    expect(services.code, services.stderr).toBe(0);
+    expect(services.stderr).toMatch(new RegExp(`^${file}:1:1: warning: an \`iptables -L\` listing, which does not name its table: lines 1-111 read as table nat`));
+    const fromDump = await inProcess(['services', write('seed.save', seed), '--json']);
+    expect(serviceIds(services)).toEqual(serviceIds(fromDump));
   });
 
   it('`iptables-save -c | grep KUBE` of the seed: one warning per table, no error, the same services', async () => {

@@ -140,7 +140,7 @@ function firstStatementIsRule(input: string): boolean {
 }
 
 /** The table a run of lines belongs to, from the targets its rules jump to and its built-in chains. */
-function inferTable(block: Block): { table: TableName; why: string } {
+export function inferTable(block: { readonly chains: ReadonlySet<string>; readonly targets: ReadonlySet<string> }): { table: TableName; why: string } {
   const nat = NAT_TARGETS.filter((t) => block.targets.has(t));
   if (nat.length > 0) return { table: 'nat', why: `it holds ${nat.join(', ')} jumps, which only nat has` };
   const has = (c: string): boolean => block.chains.has(c);

@@ -7,6 +7,7 @@ import { tokenize, type Token } from './tokenize.js';
 import { parseRuleArgs } from './args.js';
 import { RuleLineScanner } from './fast.js';
 import { readForm, type ImplicitTable } from './forms.js';
+import { readListing } from './listing.js';
 import { ASSUMED_LINE, KUBE_PROXY_JUMPS, jumpEnds } from './kube-jumps.js';
 import { ParsedChain, ParsedTable, RuleStore } from './rule.js';
 import {
@@ -66,7 +67,12 @@ export interface ParseOptions {
 }
 
 export function parseIptablesSave(input: string, options: ParseOptions = {}): Ruleset {
-  const form = readForm(input);
+  const listing = readListing(input);
+  if (listing !== null && listing.text === '') {
+    // A listing refused as a whole (no -v): that one error.
+    return { tables: [], info: { generator: null, generatedAt: null, hasCounters: false, notes: [], familyAssumed: null }, diagnostics: [...listing.errors], trailingLines: [] };
+  }
+  const form = listing ?? readForm(input);
   if (form === null) return new Parser(input, options, []).run();
   // `iptables -S` or grep output: read as the dump it came from, and say what was assumed.
   const ruleset = new Parser(form.text, options, form.tables).run();
@@ -74,7 +80,7 @@ export function parseIptablesSave(input: string, options: ParseOptions = {}): Ru
     const map = form.columns.get(d.line);
     return map ? { ...d, column: map(d.column) } : d;
   });
-  diagnostics.push(...form.warnings);
+  diagnostics.push(...form.warnings, ...(listing?.errors ?? []));
   diagnostics.sort((a, b) => a.line - b.line);
   return { ...ruleset, diagnostics };
 }
