@@ -26,6 +26,8 @@ export interface CliOptions {
   /** `chain NAME` */
   readonly chainName: string | null;
   readonly json: boolean;
+  /** --kube-jumps: add kube-proxy's standard jumps from the built-in chains the dump lacks. */
+  readonly kubeJumps: boolean;
   readonly table: TableName | null;
   readonly dst: Destination | null;
   readonly src: string | null;
@@ -44,21 +46,21 @@ export type ParseArgsResult =
   | { readonly ok: true; readonly options: CliOptions }
   | { readonly ok: false; readonly message: string; readonly command: Command | null };
 
-type FlagName = '--json' | '--table' | '--dst' | '--src' | '--proto' | '--node-ip' | '--source-cmd' | '--interval' | '--assume';
+type FlagName = '--json' | '--kube-jumps' | '--table' | '--dst' | '--src' | '--proto' | '--node-ip' | '--source-cmd' | '--interval' | '--assume';
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set(['--table', '--dst', '--src', '--proto', '--node-ip', '--source-cmd', '--interval']);
-const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json']);
+const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json', '--kube-jumps']);
 /** Flags that may be given more than once, each time adding a value. */
 const REPEATED_FLAGS: ReadonlySet<string> = new Set(['--assume']);
 
 /** Which flags each command accepts: a flag that means nothing to a command is a usage error. */
 const ALLOWED: Readonly<Record<Command, readonly FlagName[]>> = {
-  explore: ['--node-ip', '--source-cmd', '--interval'],
-  services: ['--json', '--source-cmd'],
-  which: ['--json', '--source-cmd', '--node-ip', '--src', '--assume'],
-  chain: ['--json', '--source-cmd', '--table'],
-  trace: ['--json', '--source-cmd', '--dst', '--src', '--proto', '--node-ip', '--assume'],
-  doctor: ['--json', '--source-cmd', '--node-ip'],
+  explore: ['--node-ip', '--source-cmd', '--interval', '--kube-jumps'],
+  services: ['--json', '--source-cmd', '--kube-jumps'],
+  which: ['--json', '--source-cmd', '--node-ip', '--src', '--assume', '--kube-jumps'],
+  chain: ['--json', '--source-cmd', '--table', '--kube-jumps'],
+  trace: ['--json', '--source-cmd', '--dst', '--src', '--proto', '--node-ip', '--assume', '--kube-jumps'],
+  doctor: ['--json', '--source-cmd', '--node-ip', '--kube-jumps'],
 };
 
 /** Positionals each command takes before the optional SOURCE. */
@@ -231,6 +233,7 @@ function build(
     query,
     chainName,
     json: flags.has('--json'),
+    kubeJumps: flags.has('--kube-jumps'),
     table,
     dst,
     src,

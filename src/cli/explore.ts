@@ -13,6 +13,8 @@ export interface ExplorerLaunch {
   readonly intervalSeconds: number;
   /** --node-ip, else the local node's addresses, else []. */
   readonly nodeAddresses: readonly string[];
+  /** --kube-jumps: the explorer's re-reads add kube-proxy's standard jumps too. */
+  readonly kubeJumps: boolean;
 }
 
 // A variable, so type-checking does not need src/tui to exist.

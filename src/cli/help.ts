@@ -24,6 +24,9 @@ Options:
   --json              machine-readable output
   --source-cmd CMD    read the dump from CMD's standard output
   --node-ip IP,...    the node's own addresses (what addrtype LOCAL matches)
+  --kube-jumps        add kube-proxy's standard jumps from the built-in chains
+                      that the dump lacks (its test dumps have none); every path
+                      through one says it was assumed
   -h, --help          help (also: kubechains COMMAND --help)
   -V, --version       print the version
 
@@ -108,7 +111,7 @@ decisions as EXPR=VALUE) and "cases": [{"assumes": [...], "outcomes":
 [indexes]}].
 
 ${SOURCE_HELP}`,
-  doctor: `Usage: kubechains doctor [SOURCE] [--source-cmd CMD] [--node-ip IP,...] [--json]
+  doctor: `Usage: kubechains doctor [SOURCE] [--source-cmd CMD] [--node-ip IP,...] [--kube-jumps] [--json]
 
 What is wrong on this node, most severe first: services without endpoints or
 without local endpoints, drops that counted, leftover and empty kube-proxy

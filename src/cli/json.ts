@@ -28,6 +28,8 @@ export function serviceJson(s: ServicePort) {
       local: e.local,
       packets: e.packets,
       bytes: e.bytes,
+      // Beyond the contract: why there is no DNAT ("empty-endpoint-chain", "missing-endpoint-chain"), else null.
+      problem: e.problem,
     })),
     packets: s.packets,
     bytes: s.bytes,

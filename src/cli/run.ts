@@ -51,7 +51,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
 
   const spec = sourceSpecFor(options.source, options.sourceCmd);
-  const loaded = await loadChecked(spec, io, out);
+  const loaded = await loadChecked(spec, io, out, options.kubeJumps);
   if (typeof loaded === 'number') return loaded;
   const snapshot = loaded;
   const nodeAddresses = options.nodeIPs ?? snapshot.nodeAddresses;
@@ -63,6 +63,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         source: spec,
         intervalSeconds: options.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS,
         nodeAddresses,
+        kubeJumps: options.kubeJumps,
       },
       io,
       out,
@@ -90,10 +91,10 @@ function runCommand(options: CliOptions, ctx: CommandContext): number {
 }
 
 /** Loads the dump; prints why and returns exit 2 when it cannot be read or has parse errors. */
-async function loadChecked(spec: SourceSpec, io: CliIO, out: Output): Promise<Snapshot | number> {
+async function loadChecked(spec: SourceSpec, io: CliIO, out: Output, kubeJumps: boolean): Promise<Snapshot | number> {
   let snapshot: Snapshot;
   try {
-    snapshot = await loadSnapshot(spec, { stdin: io.stdin, env: io.env });
+    snapshot = await loadSnapshot(spec, { stdin: io.stdin, env: io.env, kubeJumps });
   } catch (e) {
     if (e instanceof SourceError) {
       out.error(`kubechains: ${e.message}`);

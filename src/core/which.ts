@@ -41,7 +41,7 @@ export function missingServiceJumps(ruleset: Ruleset): string[] {
       const jumps = table.chainsByName.get(hook)?.rules.some((r) => r.target === 'KUBE-SERVICES') ?? false;
       if (!jumps) {
         const fam = table.family === 'ipv6' ? 'IPv6 ' : '';
-        notes.push(`${fam}nat ${hook} has no jump to KUBE-SERVICES in this dump (a restore-form dump?): packets ${hook === 'PREROUTING' ? 'from the network' : 'from the node'} reach no service rule`);
+        notes.push(`${fam}nat ${hook} has no jump to KUBE-SERVICES in this dump (a restore-form dump?): packets ${hook === 'PREROUTING' ? 'from the network' : 'from the node'} reach no service rule; --kube-jumps adds kube-proxy's standard jumps, each marked as assumed`);
       }
     }
   }

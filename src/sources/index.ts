@@ -18,6 +18,8 @@ export interface LoadOptions {
   readonly timeoutMs?: number;
   /** Aborting kills a running command or iptables-save (the load then fails). */
   readonly signal?: AbortSignal;
+  /** Parse with kube-proxy's standard jumps added where the dump lacks them (--kube-jumps). */
+  readonly kubeJumps?: boolean;
 }
 
 export const STDIN_ORIGIN = '<stdin>';
@@ -25,7 +27,7 @@ export const STDIN_ORIGIN = '<stdin>';
 /** Reads and parses one dump. Rejects with SourceError when the source cannot be read; parse problems are in ruleset.diagnostics. */
 export async function loadSnapshot(spec: SourceSpec, options: LoadOptions = {}): Promise<Snapshot> {
   const text = await readSource(spec, options);
-  return { ...text, ruleset: parseIptablesSave(text.text) };
+  return { ...text, ruleset: parseIptablesSave(text.text, options.kubeJumps ? { kubeJumps: true } : {}) };
 }
 
 /** What loadSnapshot reads, before the parse: the poller parses after yielding to the keyboard. */

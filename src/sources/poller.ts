@@ -35,6 +35,8 @@ export interface PollerOptions {
   readonly timeoutSeconds?: number;
   /** Where the current time comes from (ms since the epoch); Date.now by default. */
   readonly now?: () => number;
+  /** Parse each read with kube-proxy's standard jumps added where it lacks them (--kube-jumps). */
+  readonly kubeJumps?: boolean;
 }
 
 export interface PollerError {
@@ -157,6 +159,8 @@ export class Poller {
   private seen: FileSignature | null = null;
   private failedSig: FileSignature | null = null;
 
+  private readonly kubeJumps: boolean;
+
   constructor(options: PollerOptions) {
     if (!(options.intervalSeconds > 0)) throw new RangeError(`interval must be > 0 seconds, got ${options.intervalSeconds}`);
     this.spec = options.spec;
@@ -165,6 +169,7 @@ export class Poller {
     this.timeoutMs = (options.timeoutSeconds ?? Math.max(DEFAULT_TIMEOUT_SECONDS, options.intervalSeconds * 10)) * 1000;
     this.now = options.now ?? Date.now;
     this.loadOptions = { env: options.env, stdin: options.stdin };
+    this.kubeJumps = options.kubeJumps === true;
     this.current = options.initial ?? null;
     this.label = options.initial?.origin ?? sourceName(options.spec);
   }
@@ -328,7 +333,7 @@ export class Poller {
       // The read was I/O; the parse is CPU. Keys typed in between go first.
       await yieldToEventLoop();
       if (this.stopped) return;
-      const ruleset = parseIptablesSave(read.text);
+      const ruleset = parseIptablesSave(read.text, this.kubeJumps ? { kubeJumps: true } : {});
       const errors = ruleset.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
         const e = errors[0]!;

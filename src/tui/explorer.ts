@@ -31,6 +31,8 @@ export interface ExplorerOptions {
   readonly stdout?: NodeJS.WriteStream;
   readonly stderr?: NodeJS.WriteStream;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** --kube-jumps: each re-read is parsed with kube-proxy's standard jumps added, as the first was. */
+  readonly kubeJumps?: boolean;
 }
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
@@ -49,6 +51,7 @@ export function livePoller(options: ExplorerOptions): Poller | null {
     intervalSeconds: options.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS,
     initial: options.snapshot,
     env: options.env ? { ...process.env, ...options.env } : process.env,
+    kubeJumps: options.kubeJumps === true,
   });
 }
 

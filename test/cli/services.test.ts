@@ -39,7 +39,7 @@ describe('services --json', () => {
     );
     for (const s of services) {
       expect(Object.keys(s).slice(0, CONTRACT_KEYS.length)).toEqual(CONTRACT_KEYS);
-      for (const e of s.endpoints) expect(Object.keys(e)).toEqual(['address', 'chain', 'probability', 'local', 'packets', 'bytes']);
+      for (const e of s.endpoints) expect(Object.keys(e)).toEqual(['address', 'chain', 'probability', 'local', 'packets', 'bytes', 'problem']);
     }
   });
 
@@ -62,7 +62,7 @@ describe('services --json', () => {
       bytes: 60,
     });
     expect(nginx.endpoints).toEqual([
-      { address: '10.64.2.4:80', chain: 'KUBE-SEP-YVT6EXXEKT4LDXBC', probability: 1, local: null, packets: 1, bytes: 60 },
+      { address: '10.64.2.4:80', chain: 'KUBE-SEP-YVT6EXXEKT4LDXBC', probability: 1, local: null, packets: 1, bytes: 60, problem: null },
     ]);
   });
 

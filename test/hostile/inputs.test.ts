@@ -120,22 +120,20 @@ describe('not a dump at all: exit 2, FILE:LINE:COL first', () => {
     expect(first).toContain('compressed');
   });
 
-  it('an `iptables -L -n -v` listing says what it is and what to run instead', async () => {
+  it('an `iptables -L -n` listing (no -v: no interfaces, no counters) says what it is and what to run instead', async () => {
     const listing = [
-      'Chain PREROUTING (policy ACCEPT 9 packets, 1100 bytes)',
-      ' pkts bytes target     prot opt in     out     source               destination',
-      '21184 4212K KUBE-SERVICES  all  --  *      *       0.0.0.0/0            0.0.0.0/0            /* kubernetes service portals */',
-      '',
-      'Chain KUBE-SERVICES (2 references)',
-      ' pkts bytes target     prot opt in     out     source               destination',
+      'Chain PREROUTING (policy ACCEPT)',
+      'target     prot opt source               destination',
+      'KUBE-SERVICES  all  --  0.0.0.0/0            0.0.0.0/0            /* kubernetes service portals */',
       '',
     ].join('\n');
-    await expectRefusedByAll(write('listing.txt', listing), 1, 1, /^this is an `iptables -L` listing, not a dump: run `iptables-save -c` instead$/);
+    await expectRefusedByAll(write('listing.txt', listing), 1, 1, /^this is an `iptables -L` listing without -v, which leaves out interfaces and counters: run `iptables -L -n -v -x` or, better, `iptables-save -c`$/);
   });
 
-  it('`iptables -S` output says what to run instead', async () => {
-    const rules = '-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-N KUBE-SERVICES\n-A INPUT -j KUBE-SERVICES\n';
-    await expectRefusedByAll(write('rules.txt', rules), 1, 1, /^this is `iptables -S` output .*run `iptables-save -c` instead$/);
+  it('an `iptables -L -n -v` listing with a match it cannot read back: refused at that column', async () => {
+    const row = '21184 4212K KUBE-SERVICES  all  --  *      *       0.0.0.0/0            0.0.0.0/0            limit: avg 3/min burst 5';
+    const listing = ['Chain PREROUTING (policy ACCEPT 9 packets, 1100 bytes)', ' pkts bytes target     prot opt in     out     source               destination', row, ''].join('\n');
+    await expectRefusedByAll(write('listing-limit.txt', listing), 3, row.indexOf('limit:') + 1, /^cannot read "limit: avg" in this `iptables -L` listing/);
   });
 
   it('an `nft list ruleset` text, also after iptables-nft\'s warning comment', async () => {
@@ -197,6 +195,60 @@ describe('a broken dump: exit 2 at the line and column that is wrong', () => {
     const r = await kubechains(['services', file]);
     const shown = path.join(tmp, 'evil\\x1b]0;pwned\\x07\\x9b2J.save');
     expectParseError(r, 'evil name', shown, 1, 1, /HTML/);
+  });
+});
+
+/** The seed's table as `iptables -t TABLE -S -v` prints it: -P and -N for declarations, `-c P B` before the target. */
+function asIptablesS(dump: string, table: string): string {
+  const lines = dump.split('\n');
+  const from = lines.indexOf(`*${table}`);
+  const to = lines.indexOf('COMMIT', from);
+  return lines.slice(from + 1, to).map((l) => {
+    const decl = /^:(\S+) (\S+) \[(\d+):(\d+)\]$/.exec(l);
+    if (decl) return decl[2] === '-' ? `-N ${decl[1]}` : `-P ${decl[1]} ${decl[2]} -c ${decl[3]} ${decl[4]}`;
+    const rule = /^\[(\d+):(\d+)\] (.*?)( -[jg] .*)?$/.exec(l);
+    if (!rule) throw new Error(`not a seed line: ${l}`);
+    return `${rule[3]} -c ${rule[1]} ${rule[2]}${rule[4] ?? ''}`;
+  }).join('\n') + '\n';
+}
+
+describe('`iptables -S` output and grep output load, with a warning that names the table assumed', () => {
+  it('`iptables -t nat -S -v` of the seed: exit 0, one warning at 1:1, the same services as the dump', async () => {
+    const file = write('nat-S.txt', asIptablesS(seed, 'nat'));
+    const services = await kubechains(['services', file, '--json']);
+    expectSane(services, 'services');
+    expect(services.code, services.stderr).toBe(0);
+    expect(services.stderr).toMatch(new RegExp(`^${file}:1:1: warning: \`iptables -S\` output, which does not name its table: lines 1-\\d+ read as table nat \\(it holds DNAT, MASQUERADE, KUBE-MARK-MASQ jumps, which only nat has\\)`));
+    expect(services.stderr.trim().split('\n')).toHaveLength(1);
+    const fromDump = await inProcess(['services', write('seed.save', seed), '--json']);
+    expect(serviceIds(services)).toEqual(serviceIds(fromDump));
+    expect(serviceIds(services)).toContain('default/nginx');
+    const trace = await inProcess(['trace', file, '--dst', '10.32.0.1:443']);
+    expect(trace.code, trace.stderr).toBe(0);
+    expect(trace.stdout).toMatch(/DNAT/);
+  });
+
+  it('`iptables -t nat -L -n -v -x --line-numbers` of the seed: exit 0, the warnings on stderr, the same services', async () => {
+    const file = path.join(import.meta.dirname, '../parse/listings/seed-nat-L-n-v-x-line-numbers.txt');
+    const services = await kubechains(['services', file, '--json']);
+    expectSane(services, 'services');
+    expect(services.code, services.stderr).toBe(0);
+    expect(services.stderr).toMatch(new RegExp(`^${file}:1:1: warning: an \`iptables -L\` listing, which does not name its table: lines 1-111 read as table nat`));
+    const fromDump = await inProcess(['services', write('seed.save', seed), '--json']);
+    expect(serviceIds(services)).toEqual(serviceIds(fromDump));
+  });
+
+  it('`iptables-save -c | grep KUBE` of the seed: one warning per table, no error, the same services', async () => {
+    const grep = seed.split('\n').filter((l) => l.includes('KUBE')).join('\n') + '\n';
+    const file = write('grep.txt', grep);
+    const services = await kubechains(['services', file, '--json']);
+    expectSane(services, 'services');
+    expect(services.code, services.stderr).toBe(0);
+    const warnings = services.stderr.trim().split('\n').filter((l) => /rules without a \*table line/.test(l));
+    expect(warnings.length).toBeGreaterThanOrEqual(2);
+    expect(services.stderr).not.toMatch(/: error: /);
+    const fromDump = await inProcess(['services', write('seed.save', seed), '--json']);
+    expect(serviceIds(services)).toEqual(serviceIds(fromDump));
   });
 });
 

@@ -382,7 +382,7 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
   let dnatPackets = 0;
   for (const s of after.services) {
     for (const e of s.endpoints) {
-      const expected = dnatsPerEndpoint.get(`${s.id}|${canonicalHostPort(e.address)}`) ?? 0;
+      const expected = dnatsPerEndpoint.get(`${s.id}|${canonicalHostPort(e.address ?? 'no DNAT rule')}`) ?? 0;
       dnatPackets += e.packets ?? 0;
       if (e.packets !== expected) {
         counterMismatches.push(`${rut.name}: ${s.id} endpoint ${e.address} (${e.chain}): model reads ${e.packets} packets, conntrack saw ${expected} connections`);

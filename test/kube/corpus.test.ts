@@ -36,7 +36,8 @@ describe('every corpus dump', () => {
           if (chain) expect(chain).toBe(serviceChainName(prefix, s.id, s.protocol));
         }
         for (const ep of s.endpoints) {
-          expect(ep.chain).toBe(endpointChainName(s.id, s.protocol, ep.address));
+          expect(ep.address).not.toBeNull();
+          expect(ep.chain).toBe(endpointChainName(s.id, s.protocol, ep.address!));
           expect(model.chainOwner.get(`ipv4/${ep.chain}`)).toBe(s);
         }
         if (s.endpoints.length > 0 && s.chains.svc) {

@@ -62,10 +62,12 @@ describe('an endpoint whose KUBE-SEP chain is empty', () => {
     const s = m.services.find((x) => x.id === 'ns1/svc1:p80')!;
     expect(s.endpoints.map((e) => [e.chain, e.address])).toEqual([
       ['KUBE-SEP-SXIVWICOYRO3J4NJ', '10.180.0.1:80'],
-      // Text after the address: not an endpoint the comment names cleanly.
-      ['KUBE-SEP-TTTTTTTTTTTTTTTT', ''],
-      ['KUBE-SEP-UUUUUUUUUUUUUUUU', ''],
+      // Text after the address: not an endpoint the comment names cleanly; null, never "".
+      ['KUBE-SEP-TTTTTTTTTTTTTTTT', null],
+      ['KUBE-SEP-UUUUUUUUUUUUUUUU', null],
     ]);
+    // Each chain is declared and holds no DNAT: the model says so.
+    expect(s.endpoints.map((e) => e.problem)).toEqual(['empty-endpoint-chain', 'empty-endpoint-chain', 'empty-endpoint-chain']);
     expect(s.endpoints.map((e) => e.probability)).toEqual([0.33333333349, expect.closeTo((1 - 0.33333333349) * 0.5, 12), expect.closeTo((1 - 0.33333333349) * 0.5, 12)]);
   });
 

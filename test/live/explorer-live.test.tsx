@@ -241,9 +241,10 @@ describe('the explorer on a live source', () => {
     // The rows as first shown: the masquerade rule never counts; the DNAT rule counts 10 packets of
     // 60 bytes a run, to this endpoint.
     const ep = alpha.endpoints[0]!;
-    const from = ep.address.replace(/:\d+$/, '').replace(/\./g, '\\.');
+    expect(ep.address).not.toBeNull();
+    const from = ep.address!.replace(/:\d+$/, '').replace(/\./g, '\\.');
     expect(masq).toMatch(new RegExp(String.raw`^> +1 +0 +0 +0 +0  KUBE-MARK-MASQ +from ${from} · kc/alpha$`));
-    const m = new RegExp(String.raw`^ +2 +(\d+) +(\d+) +(?:-|\+10) +(?:-|\d+(?:\.\d)?•) DNAT +tcp → ${ep.address.replace(/\./g, '\\.')} · kc/alpha$`).exec(dnat ?? '');
+    const m = new RegExp(String.raw`^ +2 +(\d+) +(\d+) +(?:-|\+10) +(?:-|\d+(?:\.\d)?•) DNAT +tcp → ${ep.address!.replace(/\./g, '\\.')} · kc/alpha$`).exec(dnat ?? '');
     expect(m, dnat).not.toBeNull();
     expect(Number(m![1]) % 10).toBe(0);
     expect(Number(m![1])).toBeGreaterThan(0);

@@ -396,6 +396,22 @@ describe('poller: a file', () => {
     expect(poller.status.error).toBeNull();
   });
 
+  it('with kubeJumps, each re-read adds kube-proxy\'s standard jumps the file lacks, as the first read did', async () => {
+    const corpusDump = readFileSync(path.join(import.meta.dirname, '../corpus/kube-proxy/iptables/TestOverallIPTablesRules.dump'), 'utf8');
+    const { file } = dumpFile();
+    writeFileSync(file, corpusDump);
+    await realSleep(50);
+    const initial = await loadSnapshot({ kind: 'file', path: file }, { kubeJumps: true });
+    const jumpOf = (s: Snapshot) => s.ruleset.tables.find((t) => t.name === 'nat')!.chainsByName.get('PREROUTING')?.rules[0];
+    expect(jumpOf(initial)).toMatchObject({ line: 0, target: 'KUBE-SERVICES' });
+    poller = createPoller({ spec: { kind: 'file', path: file }, intervalSeconds: 0.1, initial, kubeJumps: true });
+    const rec = record(poller);
+    poller.start();
+    writeFileSync(file, corpusDump + '# changed\n');
+    const second = (await rec.next('snapshot')).snapshot;
+    expect(jumpOf(second)).toMatchObject({ line: 0, target: 'KUBE-SERVICES' });
+  });
+
   it('catches a change made between the first read and start()', async () => {
     const { file, write } = dumpFile();
     write(1);

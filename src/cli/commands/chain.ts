@@ -1,6 +1,6 @@
 /** `kubechains chain NAME`: one chain's rules with counters, like `iptables -L -v -n --line-numbers`. */
 import { chainReferences, humanCount, listingColumns, listingOptions } from '../../core/index.js';
-import { liveTables, type Chain, type Family, type Ruleset, type TableName } from '../../core/parse/index.js';
+import { ASSUMED_LINE, liveTables, type Chain, type Family, type Ruleset, type TableName } from '../../core/parse/index.js';
 import { EXIT_NO_ANSWER, EXIT_OK } from '../io.js';
 import { renderTable, type Column } from '../table.js';
 import type { CommandContext } from './context.js';
@@ -115,6 +115,10 @@ function printChain(ruleset: Ruleset, chain: Chain, { out }: CommandContext): vo
   });
   for (const line of renderTable(columns, rows, null)) out.line(line);
   if (chain.rules.length === 0) out.line('(no rules)');
+  // Rules --kube-jumps added have no line of the dump: say so under the listing.
+  for (const r of chain.rules) {
+    if (r.line === ASSUMED_LINE) out.line(`rule ${r.index}: assumed kube-proxy's jump (--kube-jumps), not in the dump`);
+  }
 }
 
 function chainJson(ruleset: Ruleset, chain: Chain) {

@@ -79,7 +79,8 @@ function printService(r: ServiceWhich, out: Output): void {
   for (const e of s.endpoints) {
     const local = e.local === null ? '' : e.local ? '  local' : '  remote';
     const counted = e.packets === null ? '' : `  ${e.packets} packet${e.packets === 1 ? '' : 's'}`;
-    out.line(`  endpoint ${e.address}  ${e.chain}  ${percent(e.probability)}${local}${counted}`);
+    const problem = e.problem === 'empty-endpoint-chain' ? '  (no DNAT rule: the chain holds none)' : e.problem === 'missing-endpoint-chain' ? '  (no DNAT rule: the chain is not in the dump)' : '';
+    out.line(`  endpoint ${e.address ?? 'no DNAT rule'}  ${e.chain}  ${percent(e.probability)}${local}${counted}${problem}`);
   }
   for (const probe of r.probes) printProbe(probe, out);
   for (const note of r.notes) out.line(`  note: ${note}`);

@@ -86,7 +86,7 @@ function unreachableKubeServices(graph: JumpGraph, family: Family, dualStack: bo
     finding('unreachable-kube-services', 'error', place, {
       service: null,
       message: `nat ${missing.join(' and ')} never reach${missing.length === 1 ? 'es' : ''} ${whereText(place, dualStack)}: ${who} is sent to a service`,
-      hint: 'kube-proxy adds these jumps at start-up (-A PREROUTING/OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES): restart kube-proxy, or check what flushed the hooks (a firewall service?). For a dump without them on purpose (kube-proxy test dumps), add the jumps before loading',
+      hint: 'kube-proxy adds these jumps at start-up (-A PREROUTING/OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES): restart kube-proxy, or check what flushed the hooks (a firewall service?). For a dump without them on purpose (kube-proxy test dumps), add them with --kube-jumps',
     }),
   ];
 }

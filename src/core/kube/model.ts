@@ -17,7 +17,7 @@ import { hostAddress } from './rule-values.js';
 import { LazyMap } from './lazy-map.js';
 import { readNatEntries, readServiceChains, resolveIdentity } from './nat.js';
 import { scanRule } from './scan.js';
-import type { Endpoint, EntryKind, EntryPoint, KubeModel, Protocol, ServicePort, TrafficPolicy } from './types.js';
+import type { Endpoint, EndpointProblem, EntryKind, EntryPoint, KubeModel, Protocol, ServicePort, TrafficPolicy } from './types.js';
 
 export { serviceChainRole } from './roles.js';
 export { hostAddress } from './rule-values.js';
@@ -191,8 +191,9 @@ export class ModelEndpoint implements Endpoint {
   readonly #dnatChain: Chain | null;
   readonly #dnatAt: number;
   constructor(
-    readonly address: string,
+    readonly address: string | null,
     readonly chain: string,
+    readonly problem: EndpointProblem | null,
     readonly probability: number,
     readonly local: boolean | null,
     readonly packets: number | null,
@@ -224,7 +225,7 @@ export class ModelEndpoint implements Endpoint {
     if (chain === undefined) return null;
     const counters = hasCounters ? chainRows(chain).countersAt(this.#dnatAt) : null;
     const { address, probability, local } = this;
-    return new ModelEndpoint(address, this.chain, probability, local, counters ? counters.packets : null, counters ? counters.bytes : null, chain, this.#dnatAt);
+    return new ModelEndpoint(address, this.chain, this.problem, probability, local, counters ? counters.packets : null, counters ? counters.bytes : null, chain, this.#dnatAt);
   }
 }
 
@@ -264,9 +265,11 @@ function makeEndpoint(facts: NatChainFacts, split: number, j: number, local: boo
   const dnatChain = dnatAt >= 0 ? facts.sepChainOf(sep) : null;
   const counters = hasCounters && dnatChain !== null ? chainRows(dnatChain).countersAt(dnatAt) : null;
   return new ModelEndpoint(
-    // Without its SEP chain (partial syncs) the SVC rule's comment may still name the endpoint.
-    address ?? commentEndpoint(t.chain[split]!, t.jumpAt[j]!) ?? '',
+    // Without a DNAT rule (partial syncs, cut pastes) the SVC rule's comment may still name the
+    // endpoint; `problem` says the chain does not DNAT, and nothing names it when the comment does not.
+    address ?? commentEndpoint(t.chain[split]!, t.jumpAt[j]!),
     chain,
+    address !== null ? null : sep >= 0 ? 'empty-endpoint-chain' : 'missing-endpoint-chain',
     t.jumpProbability[j]!,
     local,
     counters ? counters.packets : null,

@@ -14,11 +14,21 @@ export interface ServiceChains {
   xlb?: string;
 }
 
+export type EndpointProblem = 'empty-endpoint-chain' | 'missing-endpoint-chain';
+
 export interface Endpoint {
-  /** "ip:port", "[v6]:port" for IPv6: the DNAT --to-destination. */
-  readonly address: string;
+  /**
+   * "ip:port", "[v6]:port" for IPv6: the DNAT --to-destination. Without a DNAT rule (see
+   * `problem`): what the SVC rule's comment "ns/svc:p -> ip:port" names, else null (never a guess).
+   */
+  readonly address: string | null;
   /** KUBE-SEP-… */
   readonly chain: string;
+  /**
+   * What is wrong with the endpoint's chain: declared without a DNAT rule (a cut paste, a broken
+   * sync; the packet leaves it undNATed), or not in the dump at all; null when it DNATs.
+   */
+  readonly problem: EndpointProblem | null;
   /**
    * Chance that a new connection through the service's SVC chain picks this endpoint (the product
    * of the statistic splits); for an endpoint only the SVL/XLB chain reaches, the chance through that chain.

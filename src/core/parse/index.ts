@@ -6,3 +6,4 @@ export * from './query.js';
 export { liveTables, liveTable } from './live-tables.js';
 export { counterpartChains, holdSameRules } from './same.js';
 export { chainRows, tableRows, type ChainRows, type TableRows } from './rule.js';
+export { ASSUMED_LINE, KUBE_PROXY_JUMPS } from './kube-jumps.js';

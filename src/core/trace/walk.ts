@@ -2,6 +2,7 @@
  * Walking one table's built-in chain for one hook, with every branch the rules can take:
  * jumps, gotos, RETURN, verdicts, NAT, marks, random splits, loops and the chain policy.
  */
+import { ASSUMED_LINE } from '../parse/kube-jumps.js';
 import type { Chain, Family, Table, TableName } from '../parse/types.js';
 import { LocalAddresses, hostPort, parseIp, splitHostPort } from './addr.js';
 import { assume, cloneBranch, ruleRef, type Branch, type RuleRef } from './branch.js';
@@ -246,6 +247,8 @@ type TargetResult =
 
 function step(b: Branch, cr: CompiledRule, target: string, goto = false): void {
   const r = cr.rule;
+  // A jump --kube-jumps added: the path holds a rule the dump does not.
+  if (r.line === ASSUMED_LINE) assume(b, `${r.table} ${r.chain}: assumed kube-proxy's jump (--kube-jumps), not in the dump: ${r.text}`);
   b.path.push({
     table: r.table,
     chain: r.chain,

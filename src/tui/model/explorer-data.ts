@@ -5,7 +5,7 @@
  * snapshot gets a new ExplorerData and the views keep their selection by row key.
  */
 import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
-import { chainKey, chainReferenceCounts, counterFindings, countBySeverity, HOOK_TABLES, hostPort, ruleFindings, sortFindings, unknownMatchFindings, type Finding } from '../../core/index.js';
+import { chainKey, chainReferenceCounts, counterFindings, countBySeverity, HOOK_TABLES, hostPort, missingServiceJumps, ruleFindings, sortFindings, unknownMatchFindings, type Finding } from '../../core/index.js';
 import { buildKubeModel, serviceType, type KubeModel, type ServicePort, type ServiceType } from '../../core/kube/index.js';
 import {
   chainRows,
@@ -237,6 +237,8 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
     warnings: [
       ...ruleset.diagnostics.map((d) => `line ${d.line}:${d.column}: ${d.message}`),
       ...ruleset.info.notes,
+      // Hooks that never reach KUBE-SERVICES: the note suggests --kube-jumps.
+      ...missingServiceJumps(ruleset),
     ],
   };
 }
@@ -282,7 +284,7 @@ function serviceSearchFields(s: ServicePort): SearchRow {
   if (s.nodePort !== null) keys.push(String(s.nodePort));
   keys.push(...s.externalIPs, ...s.loadBalancerIPs);
   for (const chain of Object.values(s.chains)) if (chain) keys.push(chain);
-  for (const e of s.endpoints) keys.push(e.address, e.chain);
+  for (const e of s.endpoints) keys.push(e.address ?? '', e.chain);
   return { names: [s.id], keys };
 }
 
