@@ -74,6 +74,7 @@ describe('doctor findings', () => {
       expect(kinds(fs), layout).toEqual(['no-local-endpoints']);
       expect(fs[0]).toMatchObject({ severity: 'info', service: 'default/remote:http' });
       expect(fs[0]!.message).toContain('node port 30080');
+      expect(fs[0]!.message).toMatch(/is dropped \(node 192\.168\.0\.10\)$/);
     }
   });
 

@@ -16,9 +16,9 @@ export function diagnose(ruleset: Ruleset, model: KubeModel, context: DoctorCont
  * live explorer whose new snapshot holds the same rules keeps these and redoes only
  * counterFindings.
  */
-export function ruleFindings(ruleset: Ruleset, model: KubeModel, _context: DoctorContext): Finding[] {
+export function ruleFindings(ruleset: Ruleset, model: KubeModel, context: DoctorContext): Finding[] {
   return [
-    ...serviceFindings(ruleset, model),
+    ...serviceFindings(ruleset, model, context),
     ...chainFindings(ruleset, model),
     ...missingDport(ruleset),
     ...bothBackends(ruleset),

@@ -4,9 +4,9 @@ import type { Rule, Ruleset } from '../parse/types.js';
 import { hostPort } from '../trace/addr.js';
 import type { KubeModel, ServicePort } from '../kube/types.js';
 import { finding, rulePlace } from './place.js';
-import type { Finding, Place } from './types.js';
+import type { DoctorContext, Finding, Place } from './types.js';
 
-export function serviceFindings(ruleset: Ruleset, model: KubeModel): Finding[] {
+export function serviceFindings(ruleset: Ruleset, model: KubeModel, context: DoctorContext): Finding[] {
   const out: Finding[] = [];
   for (const s of model.services) {
     if (s.endpoints.length === 0) {
@@ -14,7 +14,7 @@ export function serviceFindings(ruleset: Ruleset, model: KubeModel): Finding[] {
       if (f !== null) out.push(f);
     }
     else if (s.externalTrafficPolicy === 'Local' && s.endpoints.every((e) => e.local === false)) {
-      const f = noLocalEndpoints(ruleset, s);
+      const f = noLocalEndpoints(ruleset, s, context);
       if (f !== null) out.push(f);
     }
     if (s.loadBalancerSourceRanges.length > 0) out.push(sourceRanges(s));
@@ -40,13 +40,13 @@ function noEndpoints(ruleset: Ruleset, s: ServicePort): Finding | null {
 }
 
 /** Known from kube-proxy's "has no local endpoints" rule, or from the external chain present with no local endpoint. */
-function noLocalEndpoints(ruleset: Ruleset, s: ServicePort): Finding | null {
+function noLocalEndpoints(ruleset: Ruleset, s: ServicePort, context: DoctorContext): Finding | null {
   const drop = blockingRule(s, ' has no local endpoints');
   const own = [s.chains.ext, s.chains.xlb].find((c) => c !== undefined && findChain(ruleset, 'nat', c, s.family) !== undefined);
   if (drop === undefined && own === undefined) return null;
   return finding('no-local-endpoints', 'info', drop ? rulePlace(drop) : serviceChainPlace(s, own), {
     service: s.id,
-    message: `${s.id} has externalTrafficPolicy Local and ${s.endpoints.length} endpoint(s), none on this node: external traffic to this node's ${externalFrontends(s)} is dropped`,
+    message: `${s.id} has externalTrafficPolicy Local and ${s.endpoints.length} endpoint(s), none on this node: external traffic to this node's ${externalFrontends(s)} is dropped${nodeText(context)}`,
     hint: 'expected when the load balancer health-checks nodes (healthCheckNodePort); otherwise run a pod of the service on this node or use externalTrafficPolicy Cluster',
   });
 }
@@ -84,4 +84,9 @@ function externalFrontends(s: ServicePort): string {
   if (s.nodePort !== null) parts.push(`node port ${s.nodePort}`);
   for (const ip of [...s.externalIPs, ...s.loadBalancerIPs]) parts.push(s.port === null ? ip : hostPort(ip, s.port));
   return parts.length > 0 ? parts.join(', ') : 'external addresses';
+}
+
+/** " (node 172.16.1.10)" when the node's addresses are known: where the traffic is dropped. */
+function nodeText(context: DoctorContext): string {
+  return context.nodeAddresses.length > 0 ? ` (node ${context.nodeAddresses.join(', ')})` : '';
 }
