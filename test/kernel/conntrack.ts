@@ -70,3 +70,18 @@ export function conntrackFlush(ns: string): void {
   inNs(ns, 'conntrack', ['-F', '-f', 'ipv4']);
   inNs(ns, 'conntrack', ['-F', '-f', 'ipv6']);
 }
+
+/**
+ * SYNs the namespace's TCP stack sent again (TcpExt TCPSynRetrans in its own /proc/net/netstat).
+ * A SYN lost after nat PREROUTING but before conntrack confirmed its entry (a full backlog on a
+ * loaded machine) leaves no entry: the retransmission is a new connection to netfilter, so the
+ * DNAT rule counts one connection twice. This bounds how often that can have happened.
+ */
+export function synRetransmits(ns: string): number {
+  const lines = inNs(ns, 'cat', ['/proc/net/netstat']).split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const names = (lines[0] ?? '').split(/\s+/);
+  const values = (lines[1] ?? '').split(/\s+/);
+  const at = names.indexOf('TCPSynRetrans');
+  if (at < 1) throw new Error(`${ns}: no TcpExt TCPSynRetrans in /proc/net/netstat`);
+  return Number(values[at]);
+}
