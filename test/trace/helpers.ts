@@ -7,6 +7,22 @@ import { tracePacket, traceCases, type Outcome, type Packet, type TraceOptions, 
 /** The node's addresses in these tests. */
 export const NODE_IPS = ['192.168.0.2', '2001:db8::2'];
 
+/** A filter table whose CHECK chain (reached from INPUT, FORWARD and OUTPUT: every path) holds `rules`. */
+export function checkDump(rules: readonly string[]): Ruleset {
+  return save(`
+    *filter
+    :INPUT ACCEPT [0:0]
+    :FORWARD ACCEPT [0:0]
+    :OUTPUT ACCEPT [0:0]
+    :CHECK - [0:0]
+    [0:0] -A INPUT -j CHECK
+    [0:0] -A FORWARD -j CHECK
+    [0:0] -A OUTPUT -j CHECK
+    ${rules.map((r) => `[0:0] -A CHECK ${r}`).join('\n')}
+    COMMIT
+  `);
+}
+
 /** Parses an inline iptables-save text (indentation removed); fails the test on parse errors. */
 export function save(text: string): Ruleset {
   const lines = text.split('\n');

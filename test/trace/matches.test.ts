@@ -1,23 +1,7 @@
 /** Each match the tracer models, on a one-rule chain reached from INPUT, FORWARD and OUTPUT. */
 import { describe, expect, it } from 'vitest';
 import { traceCases, type Packet, type TraceOptions, type TraceResult } from '../../src/core/trace/index.js';
-import { hasAssumption, only, save, trace } from './helpers.js';
-
-/** A filter table whose CHECK chain (reached on every path) holds `rules`. */
-function checkDump(rules: string[]): ReturnType<typeof save> {
-  return save(`
-    *filter
-    :INPUT ACCEPT [0:0]
-    :FORWARD ACCEPT [0:0]
-    :OUTPUT ACCEPT [0:0]
-    :CHECK - [0:0]
-    [0:0] -A INPUT -j CHECK
-    [0:0] -A FORWARD -j CHECK
-    [0:0] -A OUTPUT -j CHECK
-    ${rules.map((r) => `[0:0] -A CHECK ${r}`).join('\n')}
-    COMMIT
-  `);
-}
+import { checkDump, hasAssumption, only, save, trace } from './helpers.js';
 
 type P = Partial<Packet> & Pick<Packet, 'dst' | 'dport'>;
 const pkt: P = { src: '10.1.2.3', dst: '10.96.0.10', dport: 80 };

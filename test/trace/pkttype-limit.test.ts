@@ -5,25 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Packet, TraceResult } from '../../src/core/trace/index.js';
-import { hasAssumption, only, save, trace } from './helpers.js';
+import { checkDump, hasAssumption, only, trace } from './helpers.js';
 
-/** A filter table whose CHECK chain (reached from INPUT, FORWARD and OUTPUT) holds `rule` -j DROP. */
+/** The CHECK chain (helpers.ts checkDump) holding `rule` -j DROP, and a UDP packet to it. */
 function run(rule: string, packet: Partial<Packet> & Pick<Packet, 'dst' | 'dport'>): TraceResult {
-  return trace(
-    save(`
-      *filter
-      :INPUT ACCEPT [0:0]
-      :FORWARD ACCEPT [0:0]
-      :OUTPUT ACCEPT [0:0]
-      :CHECK - [0:0]
-      [0:0] -A INPUT -j CHECK
-      [0:0] -A FORWARD -j CHECK
-      [0:0] -A OUTPUT -j CHECK
-      [0:0] -A CHECK ${rule} -j DROP
-      COMMIT
-    `),
-    { protocol: 'udp', src: packet.dst.includes(':') ? '2001:db8::7' : '10.1.2.3', ...packet },
-  );
+  return trace(checkDump([`${rule} -j DROP`]), { protocol: 'udp', src: packet.dst.includes(':') ? '2001:db8::7' : '10.1.2.3', ...packet });
 }
 
 const to = (dst: string) => ({ dst, dport: 5353 });
