@@ -86,25 +86,8 @@ export async function connectMany(
     parallel: opts.parallel ?? 32,
     deadlineMs: opts.deadlineMs ?? 60_000,
   };
-  const stdout = await new Promise<string>((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', fromNs, process.execPath, CONNECTOR, JSON.stringify(plan)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let errText = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => (out += d));
-    child.stderr.on('data', (d: string) => (errText += d));
-    // The connector bounds itself by deadlineMs; this is the backstop.
-    const killer = setTimeout(() => child.kill('SIGKILL'), plan.deadlineMs + 15_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`connector in ${fromNs} exited ${code}: ${errText.trim()}`));
-    });
-  });
+  // The connector bounds itself by deadlineMs; the kill is the backstop.
+  const stdout = await runInNs(fromNs, [process.execPath, CONNECTOR, JSON.stringify(plan)], 'connector', plan.deadlineMs + 15_000);
   const attempts = stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -137,23 +120,8 @@ export async function sctpMany(
   const families = new Set(planned.map((p) => p.src.includes(':')));
   if (families.size > 1) throw new Error('sctpMany: one family per call');
   const waitMs = opts.waitMs ?? 1500;
-  const stdout = await new Promise<string>((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', fromNs, 'perl', SCTP_INIT, String(waitMs)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let errText = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => (out += d));
-    child.stderr.on('data', (d: string) => (errText += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), waitMs + 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`sctp-init.pl in ${fromNs} exited ${code}: ${errText.trim()}`));
-    });
-    child.stdin.end(planned.map((p) => p.line).join('\n') + '\n');
-  });
+  const input = planned.map((p) => p.line).join('\n') + '\n';
+  const stdout = await runInNs(fromNs, ['perl', SCTP_INIT, String(waitMs)], 'sctp-init.pl', waitMs + 30_000, input);
   const results = new Map<number, { result: ConnectResult; error?: string }>();
   for (const line of stdout.split('\n')) {
     const m = /^(\d+) (refused|connected|timeout|dropped-local|error)(?: (\S+))?$/.exec(line.trim());
@@ -161,4 +129,25 @@ export async function sctpMany(
   }
   if (results.size !== planned.length) throw new Error(`sctp-init.pl reported ${results.size} of ${planned.length} attempts: ${stdout.slice(0, 500)}`);
   return planned.map((p) => ({ target: p.target, dst: p.dst, src: p.src, sport: p.sport, ...results.get(p.sport)! }));
+}
+
+/** Runs argv in the namespace and gives its standard output; killed after killAfterMs (a backstop), rejected on a non-zero exit. */
+function runInNs(ns: string, argv: readonly string[], what: string, killAfterMs: number, input?: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let errText = '';
+    child.stdout!.setEncoding('utf8');
+    child.stderr!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => (out += d));
+    child.stderr!.on('data', (d: string) => (errText += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${what} in ${ns} exited ${code}: ${errText.trim()}`));
+    });
+    if (input !== undefined) child.stdin!.end(input);
+  });
 }
