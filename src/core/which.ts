@@ -4,7 +4,7 @@
  */
 import { planEntryProbes, type PlannedProbe, type ProbeOptions } from './entry-probes.js';
 import type { Protocol, ServicePort } from './kube/types.js';
-import { BUILTIN_CHAINS, type Ruleset } from './parse/types.js';
+import { BUILTIN_CHAINS, isTableName, type Ruleset } from './parse/types.js';
 import { liveTables } from './parse/live-tables.js';
 import { hostPort } from './trace/addr.js';
 import type { NodeContext, Packet, PathStep, TraceResult } from './trace/types.js';
@@ -65,7 +65,7 @@ export function pathByHook(path: readonly PathStep[]): HookSegment[] {
   const segments: HookSegment[] = [];
   let current: HookSegment | null = null;
   for (const step of path) {
-    const isHook = BUILTIN_CHAINS[step.table].includes(step.chain);
+    const isHook = isTableName(step.table) && BUILTIN_CHAINS[step.table].includes(step.chain);
     if (current === null || (isHook && (step.table !== current.table || step.chain !== current.hook))) {
       current = { table: step.table, hook: step.chain, steps: [] };
       segments.push(current);

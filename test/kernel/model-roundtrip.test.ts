@@ -151,7 +151,7 @@ function projection(model: KubeModel, counters: boolean) {
         address: p.address,
         port: p.port,
         protocol: p.protocol,
-        at: `${p.rule.table}/${p.rule.chain}#${p.rule.index}`,
+        at: p.rule ? `${p.rule.table}/${p.rule.chain}#${p.rule.index}` : null,
       })),
       blockingRules: s.blockingRules.map((r) => `${r.table}/${r.chain}#${r.index} -j ${r.target}`),
     })),

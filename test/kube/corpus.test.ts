@@ -138,7 +138,7 @@ describe('TestOverallIPTablesRules.dump', () => {
     expect(s.chains).toEqual({});
     expect(s.clusterIP).toBe('172.30.0.46');
     expect(s.blockingRules.map((r) => `${r.table}/${r.chain}/${r.target}`)).toEqual(['filter/KUBE-SERVICES/REJECT']);
-    expect(s.entryPoints.map((e) => [e.kind, e.address, e.port, e.rule.table])).toEqual([['clusterIP', '172.30.0.46', 80, 'filter']]);
+    expect(s.entryPoints.map((e) => [e.kind, e.address, e.port, e.rule?.table])).toEqual([['clusterIP', '172.30.0.46', 80, 'filter']]);
   });
 
   it('has no counters in a restore-form dump', () => {

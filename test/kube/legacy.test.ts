@@ -137,7 +137,7 @@ describe('older layout: KUBE-XLB and KUBE-MARK-DROP', () => {
     // FW's last rule marks for drop; KUBE-FIREWALL in filter then drops it.
     expect(s.blockingRules.map((r) => `${r.chain}/${r.target}`)).toEqual(['KUBE-FW-CDGGSHYLG3RE2FKL/KUBE-MARK-DROP']);
     expect(model.chainOwner.get('ipv4/KUBE-XLB-CDGGSHYLG3RE2FKL')).toBe(s);
-    expect(s.entryPoints.map((e) => `${e.kind} ${e.address ?? '*'}:${e.port} -> ${e.rule.target}`)).toEqual([
+    expect(s.entryPoints.map((e) => `${e.kind} ${e.address ?? '*'}:${e.port} -> ${e.rule?.target}`)).toEqual([
       'clusterIP 10.96.10.10:80 -> KUBE-SVC-CDGGSHYLG3RE2FKL',
       'loadBalancer 203.0.113.10:80 -> KUBE-FW-CDGGSHYLG3RE2FKL',
       'nodePort *:31080 -> KUBE-XLB-CDGGSHYLG3RE2FKL',

@@ -68,7 +68,7 @@ function blockingRule(s: ServicePort, suffix: string): Rule | undefined {
 function serviceChainPlace(s: ServicePort, chain: string | undefined): Place | null {
   if (chain !== undefined) return { family: s.family, table: 'nat', chain, rule: null };
   const entry = s.entryPoints[0];
-  return entry ? rulePlace(entry.rule) : null;
+  return entry?.rule ? rulePlace(entry.rule) : null;
 }
 
 function frontends(s: ServicePort): string {

@@ -1,5 +1,6 @@
 /** The kube-proxy view of a Ruleset: one ServicePort per (service, port), as `services --json` lists them. */
 import type { Family, Protocol, Rule } from '../parse/types.js';
+import type { NftElement, NftRule, NftSet } from '../nft/types.js';
 
 export type { Protocol } from '../parse/types.js';
 export type TrafficPolicy = 'Cluster' | 'Local';
@@ -42,8 +43,25 @@ export interface Endpoint {
   /** The DNAT rule's counters, null when the dump has no counters. */
   readonly packets: number | null;
   readonly bytes: number | null;
-  /** The DNAT rule itself, for views that open it. */
+  /** The DNAT rule itself, for views that open it (null in nftables mode: see nftDnatRule). */
   readonly dnatRule: Rule | null;
+  /** nftables mode: the endpoint chain's `dnat to` rule. */
+  readonly nftDnatRule?: NftRule | null;
+}
+
+/** nftables mode: a map element that names a service (service-ips, service-nodeports, no-endpoint-*, firewall-ips). */
+export interface NftElementRef {
+  readonly set: NftSet;
+  readonly element: NftElement;
+}
+
+/** nftables mode: a client pinned to an endpoint by session affinity (an element of its affinity-… set). */
+export interface AffinityClient {
+  /** The endpoint's address ("ip:port"). */
+  readonly endpoint: string;
+  readonly client: string;
+  /** Seconds left as the dump shows them, null when it shows none. */
+  readonly expiresInSeconds: number | null;
 }
 
 export type EntryKind = 'clusterIP' | 'nodePort' | 'externalIP' | 'loadBalancer';
@@ -55,7 +73,10 @@ export interface EntryPoint {
   readonly address: string | null;
   readonly port: number;
   readonly protocol: Protocol;
-  readonly rule: Rule;
+  /** The iptables rule; null in nftables mode, where the entry is a map element. */
+  readonly rule: Rule | null;
+  /** nftables mode: the service-ips / service-nodeports / firewall-ips element. */
+  readonly element?: NftElementRef;
 }
 
 export interface ServicePort {
@@ -92,6 +113,12 @@ export interface ServicePort {
   readonly entryPoints: readonly EntryPoint[];
   /** Rules that reject or drop this service's traffic ("has no endpoints", "has no local endpoints", firewall). */
   readonly blockingRules: readonly Rule[];
+  /** Which kube-proxy mode wrote the service's rules; absent means iptables. */
+  readonly mode?: 'iptables' | 'nftables';
+  /** nftables mode: the no-endpoint-services / no-endpoint-nodeports elements that drop or reject it. */
+  readonly blockingElements?: readonly NftElementRef[];
+  /** nftables mode: the clients pinned by session affinity, per endpoint. */
+  readonly affinityClients?: readonly AffinityClient[];
 }
 
 export interface KubeModel {

@@ -13,6 +13,11 @@ export type Protocol = (typeof PROTOCOLS)[number];
 export const TABLE_NAMES = ['raw', 'mangle', 'nat', 'filter', 'security'] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
+/** Whether a table name (a trace step's, which may be an nft table's) is one of iptables' five. */
+export function isTableName(name: string): name is TableName {
+  return (TABLE_NAMES as readonly string[]).includes(name);
+}
+
 /** Built-in chains per table, in the order iptables-save prints them. */
 export const BUILTIN_CHAINS: Readonly<Record<TableName, readonly string[]>> = {
   raw: ['PREROUTING', 'OUTPUT'],

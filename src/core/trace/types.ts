@@ -23,7 +23,8 @@ export interface NodeContext {
 }
 
 export interface PathStep {
-  readonly table: TableName;
+  /** The iptables table, or in nftables mode the nft table's name ("kube-proxy"). */
+  readonly table: TableName | string;
   readonly chain: string;
   /** Rule number from 1 as `iptables -L --line-numbers` counts; null for a chain's policy. */
   readonly rule: number | null;
@@ -35,6 +36,12 @@ export interface PathStep {
   readonly comment?: string;
   /** True when the rule used `-g` (goto) rather than `-j`. */
   readonly goto?: boolean;
+  /** nftables mode: the table's family ("ip", "ip6", "inet"). */
+  readonly nftFamily?: string;
+  /** nftables mode: the rule's handle when the input shows it (`nft -a`, JSON), else null. */
+  readonly handle?: number | null;
+  /** nftables mode: the map element a lookup matched, as nft prints it ("@service-ips: 10.96.0.10 . tcp . 53"). */
+  readonly element?: string;
 }
 
 export type Verdict = 'ACCEPT' | 'DROP' | 'REJECT';

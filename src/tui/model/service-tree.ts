@@ -7,7 +7,7 @@
  * it) and after that only the steps that decide something (accept, drop, reject, masquerade),
  * the rest is one click away in the trace screen.
  */
-import { DEFAULT_CLIENT, hostPort, planEntryProbes } from '../../core/index.js';
+import { DEFAULT_CLIENT, hostPort, isTableName, planEntryProbes } from '../../core/index.js';
 import type { EntryKind, EntryPoint, ServicePort } from '../../core/kube/index.js';
 import type { Counters, Family, Rule } from '../../core/parse/index.js';
 import { caseCondition, pathTree, stepKey, traceCases, tracePacket, type PathNode, type Outcome, type PathStep, type TraceProtocol } from '../../core/trace/index.js';
@@ -72,7 +72,10 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
   const family = service.family;
   for (const t of traceEntries(data, service)) {
     const { entry, request } = t;
-    const entryRef: ChainRef = { family, table: entry.rule.table, chain: entry.rule.chain };
+    // nftables-mode entries are map elements, not rules: their tree is drawn elsewhere.
+    if (!entry.rule) continue;
+    const entryRule = entry.rule;
+    const entryRef: ChainRef = { family, table: entryRule.table, chain: entryRule.chain };
     const key = `${entry.kind}:${request.dst}:${request.dport}`;
     rows.push({
       key,
@@ -80,10 +83,10 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
       kind: 'entry',
       text: `${ENTRY_LABEL[entry.kind]} ${hostPort(request.dst, request.dport)}/${entry.protocol}  from ${request.src}`,
       probability: null,
-      counters: entry.rule.counters,
-      rule: entry.rule,
+      counters: entryRule.counters,
+      rule: entryRule,
       policyOf: null,
-      open: { ref: entryRef, rule: entry.rule.index },
+      open: { ref: entryRef, rule: entryRule.index },
       request,
     });
     if (t.error) {
@@ -91,11 +94,11 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
       continue;
     }
     const reached = t.outcomes.some((o) =>
-      o.path.some((st) => st.table === entry.rule.table && st.chain === entry.rule.chain && st.rule === entry.rule.index),
+      o.path.some((st) => st.table === entryRule.table && st.chain === entryRule.chain && st.rule === entryRule.index),
     );
     if (!reached) {
       // kube-proxy's own test dumps (restore form) lack the built-in chains' jumps, for one.
-      rows.push(note(`${key}:unreached`, `the hooks never reach ${entry.rule.chain} #${entry.rule.index} in this dump (no jump leads there)`));
+      rows.push(note(`${key}:unreached`, `the hooks never reach ${entryRule.chain} #${entryRule.index} in this dump (no jump leads there)`));
     }
     const cases = traceCases(t.outcomes);
     if (cases.length === 1) {
@@ -137,6 +140,7 @@ function emit(data: ExplorerData, family: Family, node: PathNode, prefix: string
   node.children.forEach((c) => {
     const step = c.step!;
     const key = `${prefix}|${stepKey(step)}`;
+    if (!isTableName(step.table)) return;
     const ref: ChainRef = { family, table: step.table, chain: step.chain };
     const rule = step.rule === null ? null : ruleOf(data, ref, step.rule);
     rows.push({
@@ -172,7 +176,7 @@ function outcomeRow(o: Outcome, key: string, depth: number, family: Family): Tre
   const open = sep
     ? { ref: { family, table: 'nat' as const, chain: sep }, rule: null }
     : last
-      ? { ref: { family, table: last.table, chain: last.chain }, rule: last.rule }
+      ? isTableName(last.table) ? { ref: { family, table: last.table, chain: last.chain }, rule: last.rule } : null
       : null;
   return { key, depth, kind: 'outcome', text: parts.join(' '), probability: o.probability, counters: null, rule: null, policyOf: null, open, request: null };
 }
