@@ -1,0 +1,8 @@
+/** nftables mode: kube-proxy's nftables rules as a model, a tracer and chain listings. */
+export * from './types.js';
+export { buildNftKubeModel, isKubeProxyTable } from './model/build.js';
+export { traceNftPacket, hookChains, type NftHook, type HookChain } from './trace/tracer.js';
+export { nftChainListing, nftChainReferences, findNftChains, type NftChainListing, type NftRuleListing } from './listing.js';
+export { nftBaseChainTest } from './path.js';
+export { parseServiceChainName, parseEndpointChainName, type NftServiceChainName } from './names.js';
+export { elementText, exprText, statementText } from './expr.js';
