@@ -1,5 +1,6 @@
-/** nftables mode: kube-proxy's nftables rules as a model, a tracer and chain listings. */
+/** nftables mode: the ruleset types, the reader of its three forms, kube-proxy's model, the tracer and chain listings. */
 export * from './types.js';
+export * from './parse/index.js';
 export { buildNftKubeModel, isKubeProxyTable } from './model/build.js';
 export { traceNftPacket, hookChains, type NftHook, type HookChain } from './trace/tracer.js';
 export { nftChainListing, nftChainReferences, findNftChains, type NftChainListing, type NftRuleListing } from './listing.js';
