@@ -1,8 +1,9 @@
 /**
  * Reading libnftables-json expressions and statements (types.ts): what kind a node is, verdicts,
- * set references, and the text nft prints for them (for path steps, element names and undecided
- * matches). Shared by the model and the tracer.
+ * set references; the text nft prints for them comes from the reader's renderer. Shared by the
+ * model and the tracer.
  */
+import { nftElementText, nftExprText, nftStatementText } from './parse/render.js';
 import type { NftElement, NftExpr, NftStatement } from './types.js';
 
 export type NftObject = { readonly [kind: string]: NftExpr };
@@ -87,109 +88,22 @@ export function anonymousSet(e: NftExpr | undefined): readonly NftExpr[] | null 
   return Array.isArray(s) ? (s as readonly NftExpr[]) : [s as NftExpr];
 }
 
-const BINARY_OPS: Readonly<Record<string, string>> = { '&': '&', '|': '|', '^': '^', '<<': '<<', '>>': '>>' };
-
-function quote(s: string): string {
-  return /^[A-Za-z0-9_.:/@*$-]+$/.test(s) ? s : JSON.stringify(s);
-}
-
-/** An expression as `nft list ruleset` prints it (near enough to read and to name an undecided match). */
+/** An expression as nft prints it (the reader's renderer; '' for none). */
 export function exprText(e: NftExpr | undefined): string {
-  if (e === undefined || e === null) return '';
-  if (typeof e === 'string') return quote(e);
-  if (typeof e === 'number' || typeof e === 'boolean') return String(e);
-  if (Array.isArray(e)) return (e as readonly NftExpr[]).map(exprText).join(', ');
-  const kind = kindOf(e)!;
-  const b = (e as NftObject)[kind];
-  switch (kind) {
-    case 'payload': {
-      const proto = field(b, 'protocol');
-      const f = field(b, 'field');
-      if (typeof proto === 'string' && typeof f === 'string') return `${proto} ${f}`;
-      return `@${exprText(field(b, 'base'))},${exprText(field(b, 'offset'))},${exprText(field(b, 'len'))}`;
-    }
-    case 'meta': {
-      return `meta ${String(field(b, 'key') ?? '')}`;
-    }
-    case 'ct': {
-      const dir = field(b, 'dir');
-      return `ct${typeof dir === 'string' ? ` ${dir}` : ''} ${exprText(field(b, 'key'))}`;
-    }
-    case 'fib': {
-      const flags = field(b, 'flags');
-      const list = Array.isArray(flags) ? (flags as readonly NftExpr[]).map(String) : typeof flags === 'string' ? [flags] : [];
-      return `fib ${list.join(' . ')} ${exprText(field(b, 'result'))}`;
-    }
-    case 'numgen': {
-      const offset = field(b, 'offset');
-      return `numgen ${exprText(field(b, 'mode'))} mod ${exprText(field(b, 'mod'))}${typeof offset === 'number' && offset !== 0 ? ` offset ${offset}` : ''}`;
-    }
-    case 'prefix':
-      return `${exprText(field(b, 'addr'))}/${exprText(field(b, 'len'))}`;
-    case 'range':
-      return Array.isArray(b) ? `${exprText((b as readonly NftExpr[])[0])}-${exprText((b as readonly NftExpr[])[1])}` : exprText(b);
-    case 'concat':
-      return Array.isArray(b) ? (b as readonly NftExpr[]).map(exprText).join(' . ') : exprText(b);
-    case 'set': {
-      const entries = anonymousSet(e) ?? [];
-      return `{ ${entries.map(entryText).join(', ')} }`;
-    }
-    case 'elem': {
-      const { key, comment } = unwrapElem(e);
-      return `${exprText(key)}${comment !== null ? ` comment ${JSON.stringify(comment)}` : ''}`;
-    }
-    case 'jump':
-    case 'goto':
-    case 'accept':
-    case 'drop':
-    case 'return':
-    case 'continue': {
-      const v = verdictOf(e);
-      return v ? verdictText(v) : kind;
-    }
-    default:
-      if (kind in BINARY_OPS && Array.isArray(b)) {
-        return (b as readonly NftExpr[]).map(exprText).join(` ${BINARY_OPS[kind]} `);
-      }
-      return `${kind} ${JSON.stringify(b)}`;
-  }
+  return e === undefined ? '' : nftExprText(e);
 }
 
-function entryText(entry: NftExpr): string {
-  const { key, data, comment } = anonymousEntry(entry);
-  const k = `${exprText(key)}${comment !== null ? ` comment ${JSON.stringify(comment)}` : ''}`;
-  return data === null ? k : `${k} : ${exprText(data)}`;
-}
-
-/** A named set's or map's element as nft prints it: `10.96.0.10 . tcp . 53 comment "ns/svc:p" : goto service-…`. */
-export function elementText(el: NftElement): string {
-  const k = `${exprText(el.key)}${el.comment !== null ? ` comment ${JSON.stringify(el.comment)}` : ''}`;
-  return el.data === null ? k : `${k} : ${exprText(el.data)}`;
-}
-
-/** A match or other statement as nft prints it (for naming what the tracer cannot decide). */
+/** A statement as nft prints it. */
 export function statementText(s: NftStatement): string {
-  const kind = kindOf(s);
-  if (kind === null) return '';
-  const b = s[kind];
-  switch (kind) {
-    case 'match': {
-      const op = field(b, 'op');
-      const left = exprText(field(b, 'left'));
-      const right = exprText(field(b, 'right'));
-      return op === '==' || op === 'in' ? `${left} ${right}` : `${left} ${String(op)} ${right}`;
-    }
-    case 'vmap':
-      return `${exprText(field(b, 'key'))} vmap ${exprText(field(b, 'data'))}`;
-    case 'xt': {
-      const type = field(b, 'type');
-      const name = field(b, 'name');
-      return `xt ${typeof type === 'string' ? `${type} ` : ''}${exprText(name)}`;
-    }
-    default: {
-      const v = verdictOf(s);
-      if (v) return verdictText(v);
-      return b === null ? kind : `${kind} ${exprText(b)}`;
-    }
-  }
+  return nftStatementText(s);
+}
+
+/** A set or map element as nft prints it: `10.96.0.10 . tcp . 53 comment "ns/svc:p" : goto service-…`. */
+export function elementText(el: NftElement): string {
+  return nftElementText(el);
+}
+
+/** An anonymous map's entry the same way (`0 : goto endpoint-…`). */
+export function entryText(entry: { key: NftExpr; data: NftExpr | null; comment: string | null }): string {
+  return nftElementText({ ...entry, expires: null, timeout: null, line: 0 });
 }

@@ -6,4 +6,3 @@ export { traceNftPacket, hookChains, type NftHook, type HookChain } from './trac
 export { nftChainListing, nftChainReferences, findNftChains, type NftChainListing, type NftRuleListing } from './listing.js';
 export { nftBaseChainTest } from './path.js';
 export { parseServiceChainName, parseEndpointChainName, type NftServiceChainName } from './names.js';
-export { elementText, exprText, statementText } from './expr.js';

@@ -7,7 +7,7 @@
 import { hostPort, parseIp } from '../../trace/addr.js';
 import type { PathStep } from '../../trace/types.js';
 import { caseNote, decideUndecided, namedTest, type UndecidedPolicy, type UndecidedTest } from '../../trace/undecided.js';
-import { body, elementText, exprText, field, kindOf, setRef, statementText, verdictOf, type NftVerdict } from '../expr.js';
+import { body, elementText, entryText, exprText, field, kindOf, setRef, statementText, verdictOf, type NftVerdict } from '../expr.js';
 import { serviceIdFromElementComment } from '../names.js';
 import type { NftChain, NftExpr, NftRule, NftStatement, NftTable } from '../types.js';
 import { numberOf } from '../values.js';
@@ -336,8 +336,7 @@ function evalVmap(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, stmt: NftStatement
     if (entries !== undefined) {
       const hit = lookupAnonymous(Array.isArray(entries) ? (entries as readonly NftExpr[]) : [entries as NftExpr], v);
       if (hit === null || hit === 'unknown') return hit;
-      const k = exprText(hit.key);
-      return { text: `${k}${hit.comment !== null ? ` comment ${JSON.stringify(hit.comment)}` : ''} : ${exprText(hit.data ?? undefined)}`, data: hit.data, comment: hit.comment };
+      return { text: entryText(hit), data: hit.data, comment: hit.comment };
     }
     return 'unknown';
   };
