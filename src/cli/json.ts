@@ -81,7 +81,10 @@ export function outcomeJson(o: Outcome) {
 }
 
 function stepJson(s: PathStep) {
-  return { table: s.table, chain: s.chain, rule: s.rule, target: s.target, line: s.line };
+  const step = { table: s.table, chain: s.chain, rule: s.rule, target: s.target, line: s.line };
+  // nftables mode: the table's family, the rule's handle, and the map element a lookup matched.
+  if (s.nftFamily === undefined) return step;
+  return { ...step, family: s.nftFamily, handle: s.handle ?? null, element: s.element ?? null };
 }
 
 export function traceJson(r: TraceResult) {
