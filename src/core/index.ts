@@ -6,6 +6,7 @@ export * from './parse/index.js';
 export * from './kube/index.js';
 export * from './trace/index.js';
 export * from './counters/index.js';
+export * from './nft/index.js';
 export * from './listing.js';
 export * from './entry-probes.js';
 export * from './which.js';

@@ -1,0 +1,3 @@
+/** nftables mode: the ruleset types and the reader of its three forms. */
+export * from './types.js';
+export * from './parse/index.js';

@@ -1,0 +1,205 @@
+/**
+ * Builds an NftRuleset the way the kernel would hold it: tables, chains, sets and rules added,
+ * flushed and deleted in input order (the transaction form is a sequence of such commands; the
+ * listing and JSON forms only add).
+ */
+import type { Counters, Diagnostic } from '../../parse/types.js';
+import type {
+  NftBaseChain,
+  NftChain,
+  NftElement,
+  NftExpr,
+  NftFamily,
+  NftForm,
+  NftRule,
+  NftRuleset,
+  NftSet,
+  NftStatement,
+  NftTable,
+} from '../types.js';
+
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+export class RulesetBuilder {
+  readonly tables: NftTable[] = [];
+  private readonly tablesByKey = new Map<string, NftTable>();
+  readonly diagnostics: Diagnostic[] = [];
+  hasCounters = false;
+  /** Element keys per set, built only when a transaction deletes or repeats elements. */
+  private readonly elementIndex = new Map<NftSet, Map<string, number>>();
+
+  error(message: string, at: Position): void {
+    this.diagnostics.push({ severity: 'error', message, line: at.line, column: at.column });
+  }
+
+  warning(message: string, at: Position): void {
+    this.diagnostics.push({ severity: 'warning', message, line: at.line, column: at.column });
+  }
+
+  table(family: NftFamily, name: string): NftTable | undefined {
+    return this.tablesByKey.get(`${family} ${name}`);
+  }
+
+  /** `add table`: idempotent, as in nft. */
+  addTable(family: NftFamily, name: string, line: number, handle: number | null, comment: string | null): NftTable {
+    const existing = this.table(family, name);
+    if (existing) {
+      if (comment !== null) (existing as { comment: string | null }).comment = comment;
+      return existing;
+    }
+    const table: NftTable = {
+      family,
+      name,
+      line,
+      handle,
+      comment,
+      chains: [],
+      chainsByName: new Map(),
+      sets: [],
+      setsByName: new Map(),
+    };
+    this.tables.push(table);
+    this.tablesByKey.set(`${family} ${name}`, table);
+    return table;
+  }
+
+  /** The table a command names; an error when it does not exist (nft says "No such file or directory"). */
+  needTable(family: NftFamily, name: string, at: Position): NftTable | null {
+    const t = this.table(family, name);
+    if (!t) this.error(`no table ${family} ${name}`, at);
+    return t ?? null;
+  }
+
+  deleteTable(family: NftFamily, name: string): boolean {
+    const t = this.table(family, name);
+    if (!t) return false;
+    this.tables.splice(this.tables.indexOf(t), 1);
+    this.tablesByKey.delete(`${family} ${name}`);
+    return true;
+  }
+
+  addChain(
+    table: NftTable,
+    name: string,
+    line: number,
+    handle: number | null,
+    base: NftBaseChain | null,
+    comment: string | null,
+  ): NftChain {
+    const existing = table.chainsByName.get(name);
+    if (existing) {
+      if (base !== null) (existing as { base: NftBaseChain | null }).base = base;
+      if (comment !== null) (existing as { comment: string | null }).comment = comment;
+      return existing;
+    }
+    const chain: NftChain = { family: table.family, table: table.name, name, line, handle, base, comment, rules: [] };
+    table.chains.push(chain);
+    table.chainsByName.set(name, chain);
+    return chain;
+  }
+
+  deleteChain(table: NftTable, name: string): boolean {
+    const c = table.chainsByName.get(name);
+    if (!c) return false;
+    table.chains.splice(table.chains.indexOf(c), 1);
+    table.chainsByName.delete(name);
+    return true;
+  }
+
+  addSet(table: NftTable, set: NftSet): NftSet {
+    const existing = table.setsByName.get(set.name);
+    if (existing) return existing;
+    table.sets.push(set);
+    table.setsByName.set(set.name, set);
+    return set;
+  }
+
+  deleteSet(table: NftTable, name: string): boolean {
+    const s = table.setsByName.get(name);
+    if (!s) return false;
+    table.sets.splice(table.sets.indexOf(s), 1);
+    table.setsByName.delete(name);
+    this.elementIndex.delete(s);
+    return true;
+  }
+
+  /** Append elements; with `dedupe` (transaction form) an existing key is replaced, as `add element` keeps one. */
+  addElements(set: NftSet, elements: readonly NftElement[], dedupe: boolean): void {
+    if (!dedupe) {
+      for (const e of elements) set.elements.push(e);
+      return;
+    }
+    const index = this.indexOf(set);
+    for (const e of elements) {
+      const k = JSON.stringify(e.key);
+      const at = index.get(k);
+      if (at === undefined) {
+        index.set(k, set.elements.length);
+        set.elements.push(e);
+      }
+    }
+  }
+
+  /** Returns the keys that were not in the set. */
+  deleteElements(set: NftSet, keys: readonly NftExpr[]): NftExpr[] {
+    const index = this.indexOf(set);
+    const missing: NftExpr[] = [];
+    const drop = new Set<number>();
+    for (const key of keys) {
+      const k = JSON.stringify(key);
+      const at = index.get(k);
+      if (at === undefined) missing.push(key);
+      else {
+        drop.add(at);
+        index.delete(k);
+      }
+    }
+    if (drop.size > 0) {
+      const kept = set.elements.filter((_, i) => !drop.has(i));
+      set.elements.length = 0;
+      set.elements.push(...kept);
+      this.elementIndex.delete(set);
+    }
+    return missing;
+  }
+
+  flushSet(set: NftSet): void {
+    set.elements.length = 0;
+    this.elementIndex.delete(set);
+  }
+
+  private indexOf(set: NftSet): Map<string, number> {
+    let index = this.elementIndex.get(set);
+    if (!index) {
+      index = new Map();
+      set.elements.forEach((e, i) => index!.set(JSON.stringify(e.key), i));
+      this.elementIndex.set(set, index);
+    }
+    return index;
+  }
+
+  addRule(chain: NftChain, rule: Omit<NftRule, 'index' | 'counters'>, atStart = false): NftRule {
+    const counters = countersOf(rule.expr);
+    if (counters !== null) this.hasCounters = true;
+    const full: NftRule = { ...rule, index: 0, counters };
+    if (atStart) chain.rules.unshift(full);
+    else chain.rules.push(full);
+    return full;
+  }
+
+  finish(form: NftForm): NftRuleset {
+    for (const t of this.tables) for (const c of t.chains) c.rules.forEach((r, i) => (r.index = i + 1));
+    return { form, tables: this.tables, diagnostics: this.diagnostics, hasCounters: this.hasCounters };
+  }
+}
+
+function countersOf(expr: readonly NftStatement[]): Counters | null {
+  for (const s of expr) {
+    const c = s.counter as { packets?: unknown; bytes?: unknown } | null | undefined;
+    if (c && typeof c.packets === 'number' && typeof c.bytes === 'number') return { packets: c.packets, bytes: c.bytes };
+  }
+  return null;
+}
