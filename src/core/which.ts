@@ -1,6 +1,7 @@
 /**
  * `which`: for a service port, the entry probes (entry-probes.ts), each traced by the same tracer
- * `trace` uses, so the two never disagree. Pure: the tracer is passed in.
+ * `trace` uses, so the two never disagree. Pure: the tracer is passed in, and with it the kind of
+ * ruleset (iptables' Ruleset, or an NftRuleset with traceNftPacket).
  */
 import { planEntryProbes, type PlannedProbe, type ProbeOptions } from './entry-probes.js';
 import type { Protocol, ServicePort } from './kube/types.js';
@@ -9,7 +10,7 @@ import { liveTables } from './parse/live-tables.js';
 import { hostPort } from './trace/addr.js';
 import type { NodeContext, Packet, PathStep, TraceResult } from './trace/types.js';
 
-export type Tracer = (ruleset: Ruleset, packet: Packet, node: NodeContext) => TraceResult;
+export type Tracer<R = Ruleset> = (ruleset: R, packet: Packet, node: NodeContext) => TraceResult;
 
 export type WhichOptions = ProbeOptions;
 
@@ -24,7 +25,7 @@ export interface ServiceWhich {
   readonly notes: string[];
 }
 
-export function whichService(ruleset: Ruleset, service: ServicePort, options: WhichOptions, trace: Tracer): ServiceWhich {
+export function whichService<R = Ruleset>(ruleset: R, service: ServicePort, options: WhichOptions, trace: Tracer<R>): ServiceWhich {
   const { probes, notes } = planEntryProbes(service, options);
   return { service, probes: probes.map((p) => ({ ...p, result: trace(ruleset, p.packet, p.node) })), notes };
 }
@@ -60,12 +61,21 @@ export interface HookSegment {
   readonly steps: PathStep[];
 }
 
-/** Splits a trace path by hook (nat PREROUTING, filter FORWARD, …), in the order the packet met them. */
-export function pathByHook(path: readonly PathStep[]): HookSegment[] {
+/** iptables: a step in a built-in chain (nat PREROUTING, filter FORWARD, …) starts a hook's part. */
+export function isBuiltinChainStep(step: PathStep): boolean {
+  return isTableName(step.table) && BUILTIN_CHAINS[step.table].includes(step.chain);
+}
+
+/**
+ * Splits a trace path by hook (nat PREROUTING, filter FORWARD, …), in the order the packet met
+ * them. `isHookChain` tells which steps sit in a hook's own chain: iptables' built-in chains by
+ * default; for nftables, nftBaseChainTest(ruleset).
+ */
+export function pathByHook(path: readonly PathStep[], isHookChain: (step: PathStep) => boolean = isBuiltinChainStep): HookSegment[] {
   const segments: HookSegment[] = [];
   let current: HookSegment | null = null;
   for (const step of path) {
-    const isHook = isTableName(step.table) && BUILTIN_CHAINS[step.table].includes(step.chain);
+    const isHook = isHookChain(step);
     if (current === null || (isHook && (step.table !== current.table || step.chain !== current.hook))) {
       current = { table: step.table, hook: step.chain, steps: [] };
       segments.push(current);

@@ -287,7 +287,8 @@ function sourceRanges(g: Group): readonly string[] {
   return ranges.filter((r) => !lbHosts.has(hostAddress(r)));
 }
 
-function compareServices(a: ServicePort, b: ServicePort): number {
+/** Model order: by id, IPv4 before IPv6, then protocol. */
+export function compareServices(a: ServicePort, b: ServicePort): number {
   if (a.id !== b.id) return a.id < b.id ? -1 : 1;
   if (a.family !== b.family) return a.family === 'ipv4' ? -1 : 1;
   if (a.protocol !== b.protocol) return a.protocol < b.protocol ? -1 : 1;

@@ -36,9 +36,9 @@ export interface ContextRule {
   readonly answer: (b: Branch, env: HookEnv) => ContextAnswer;
 }
 
-/** A word of a match name as --assume compares it: leading dashes do not count. */
+/** A word of a match name as --assume compares it: leading dashes (and an nft set's "@") do not count. */
 export function assumeWord(word: string): string {
-  return word.replace(/^-+/, '');
+  return word.replace(/^[-@]+/, '');
 }
 
 function nameWords(name: string): string[] {
@@ -105,4 +105,63 @@ export function parseAssumption(text: string): Assumption | { readonly error: st
   const words = raw.filter((w) => w !== '-m').map(assumeWord).filter(Boolean);
   if (words.length === 0) return { error: `--assume ${JSON.stringify(text)}: no match named before "=": ${usage}` };
   return { text: `${expr}=${valueText}`, words, value: valueText === 'true' };
+}
+
+/** Where a trace takes its undecided matches from: the user's answers, the cases split so far, the option for the rest. */
+export interface UndecidedPolicy {
+  readonly assume: readonly Assumption[];
+  /** The --assume answers that named a match met in this trace (by their text). */
+  readonly usedAssumptions: Set<string>;
+  readonly unknownMatches: 'split' | 'match' | 'nomatch';
+  readonly maxUnknownSplits: number;
+  /** The undecided matches split into cases so far in this trace (by name). */
+  readonly splitTests: Set<string>;
+}
+
+/**
+ * The truth of an undecided match for a branch (before the rule's "!"): the user's --assume,
+ * else the case the branch is in (`decided`), else the node context, else 'split'. `where`
+ * names the rule in the notes ("nat KUBE-SERVICES rule 3").
+ */
+export function decideUndecided(
+  policy: UndecidedPolicy,
+  where: string,
+  t: UndecidedTest,
+  decided: readonly { readonly name: string; readonly value: boolean }[],
+  byContext: (() => ContextAnswer) | null,
+  notes: string[],
+): boolean | 'split' {
+  for (const a of policy.assume) {
+    if (!assumptionNames(a, t)) continue;
+    policy.usedAssumptions.add(a.text);
+    notes.push(`${where}: ${t.written} taken as ${a.value} (--assume '${a.text}')`);
+    return a.value;
+  }
+  for (const d of decided) if (d.name === t.name) return d.value;
+  if (byContext) {
+    const { value, why } = byContext();
+    if (why !== null) notes.push(`${where}: ${t.written}: ${why}; taken as ${value}`);
+    return value;
+  }
+  const what = `${where}: ${t.written} cannot be decided from the dump`;
+  if (policy.unknownMatches !== 'split') {
+    const matching = policy.unknownMatches === 'match';
+    notes.push(`${what}; treated as ${matching ? 'matching' : 'not matching'}`);
+    return matching !== t.negated;
+  }
+  if (!policy.splitTests.has(t.name) && policy.splitTests.size >= policy.maxUnknownSplits) {
+    notes.push(`${what}; more than ${policy.maxUnknownSplits} such matches in one trace, so this one is treated as matching`);
+    return !t.negated;
+  }
+  return 'split';
+}
+
+/** The assumption a case split adds to each side. */
+export function caseNote(where: string, t: UndecidedTest, value: boolean): string {
+  return `${where}: ${t.written} cannot be decided from the dump; this case takes ${decisionText(t.name, value)}`;
+}
+
+/** A test named by its own text (nftables: "ip saddr @affinity-X"), with no module or context answer. */
+export function namedTest(name: string, written: string, negated: boolean): UndecidedTest {
+  return { name, words: nameWords(name), written, negated, module: null, byContext: null };
 }

@@ -9,7 +9,7 @@ import { assume, cloneBranch, ruleRef, type Branch, type RuleRef } from './branc
 import type { CompiledRule, HookEnv, MatchCtx } from './compile.js';
 import { verdictReason } from './reasons.js';
 import type { Assumption } from './types.js';
-import { assumptionNames, decisionText, type UndecidedTest } from './undecided.js';
+import { caseNote, decideUndecided, type UndecidedTest } from './undecided.js';
 import { passesPrefilter, type RulesetIndex } from './ruleset-index.js';
 
 export interface WalkCtx {
@@ -204,40 +204,16 @@ function evalRule(ctx: WalkCtx, cr: CompiledRule, b: Branch, env: HookEnv): Matc
   return { p, notes: notes.slice() };
 }
 
-/**
- * The truth of an undecided match for this branch (before the rule's "!"): the user's --assume,
- * else the case this branch is in, else the node context, else 'split'.
- */
+/** The truth of an undecided match for this branch (before the rule's "!"); see decideUndecided. */
 function decideTest(ctx: WalkCtx, cr: CompiledRule, t: UndecidedTest, b: Branch, env: HookEnv, notes: string[]): boolean | 'split' {
-  for (const a of ctx.assume) {
-    if (!assumptionNames(a, t)) continue;
-    ctx.usedAssumptions.add(a.text);
-    notes.push(`${cr.where}: ${t.written} taken as ${a.value} (--assume '${a.text}')`);
-    return a.value;
-  }
-  for (const d of b.decided) if (d.name === t.name) return d.value;
-  if (t.byContext) {
-    const { value, why } = t.byContext.answer(b, env);
-    if (why !== null) notes.push(`${cr.where}: ${t.written}: ${why}; taken as ${value}`);
-    return value;
-  }
-  const what = `${cr.where}: ${t.written} cannot be decided from the dump`;
-  if (ctx.unknownMatches !== 'split') {
-    const matching = ctx.unknownMatches === 'match';
-    notes.push(`${what}; treated as ${matching ? 'matching' : 'not matching'}`);
-    return matching !== t.negated;
-  }
-  if (!ctx.splitTests.has(t.name) && ctx.splitTests.size >= ctx.maxUnknownSplits) {
-    notes.push(`${what}; more than ${ctx.maxUnknownSplits} such matches in one trace, so this one is treated as matching`);
-    return !t.negated;
-  }
-  return 'split';
+  const byContext = t.byContext;
+  return decideUndecided(ctx, cr.where, t, b.decided, byContext ? () => byContext.answer(b, env) : null, notes);
 }
 
 /** Puts the branch in the case where `t` is `value`, and says so in its assumptions. */
 function decide(b: Branch, t: UndecidedTest, value: boolean, where: string): void {
   b.decided.push({ name: t.name, value });
-  assume(b, `${where}: ${t.written} cannot be decided from the dump; this case takes ${decisionText(t.name, value)}`);
+  assume(b, caseNote(where, t, value));
 }
 
 type TargetResult =
