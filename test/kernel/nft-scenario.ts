@@ -336,7 +336,7 @@ export function probeKindTable(r: NftRunReport): string {
   const rows = Object.entries(r.byProbeKind).sort(([a], [b]) => a.localeCompare(b));
   const width = Math.max(...rows.map(([k]) => k.length), 10);
   return [
-    `${'probe kind'.padEnd(width)}  connections  matched (both forms)`,
+    `${'probe kind'.padEnd(width)}  connections  matched (every form)`,
     ...rows.map(([k, v]) => `${k.padEnd(width)}  ${String(v.connections).padStart(11)}  ${String(v.matched).padStart(7)}`),
   ].join('\n');
 }
