@@ -375,6 +375,9 @@ function parseLimit(lx: Lexer): NftStatement {
       if (lx.text !== 'packets') body.burst_unit = lx.text;
       lx.next();
     }
+  } else if (body.rate_unit === undefined) {
+    // a packet rate's burst defaults to 5: nft -j shows it, nft list leaves it out
+    body.burst = 5;
   }
   return { limit: body };
 }

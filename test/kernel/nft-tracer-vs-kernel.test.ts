@@ -1,0 +1,141 @@
+/**
+ * nftables mode against the kernel. The iptables suite's cluster (kernelClusterSpec, and its
+ * IPv6 twin on a dual-stack node) goes through our nftables generator into the node namespace
+ * (`nft -f`); real TCP connections, UDP exchanges and SCTP INITs from an external client (inside
+ * and outside loadBalancerSourceRanges), the node and a pod go to every service entry, to a
+ * ClusterIP port no service serves and to an unallocated service-CIDR address. The kernel's own
+ * `nft list ruleset` and `nft -j list ruleset` are read back and traced; each connection's fate,
+ * as conntrack and the client saw it, must be among traceNftPacket's outcomes in BOTH forms (and
+ * among those the cluster spec gives by nftables.md §4), every predicted outcome must show up,
+ * and the two forms' `trace --json` must be identical but for line numbers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterSpec } from '../../src/gen/kubeproxy.js';
+import { parseNftables, traceNftPacket, type NftRuleset } from '../../src/core/nft/index.js';
+import { traceJson } from '../../src/cli/json.js';
+import { possibleKeys } from './compare.js';
+import { kernelClusterSpec, toIPv6Spec } from './specs.js';
+import { NFT_TOOL, Topology, kernelGate } from './netns.js';
+import { expectedNftOutcomes } from './nft-expected.js';
+import {
+  installNftRuleset,
+  probeKindTable,
+  runNftAgainstKernel,
+  type NftClusterUnderTest,
+  type NftRunReport,
+} from './nft-scenario.js';
+
+const gate = kernelGate([NFT_TOOL]);
+
+/** A JSON value with every `line` field removed (the two forms put a rule on different lines). */
+function withoutLines(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutLines);
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'line').map(([k, x]) => [k, withoutLines(x)]));
+  }
+  return v;
+}
+
+function summary(r: NftRunReport): string {
+  return `${r.name}: ${r.probes} probes, ${r.connections} connections ${JSON.stringify(r.byKind)}, ${r.matched} matched, verdicts ${JSON.stringify(r.byVerdict)}, client results ${JSON.stringify(r.clientResults)}, ${r.endpointsSeen} endpoints seen, conntrack lost ${r.conntrackLost}\n${probeKindTable(r)}`;
+}
+
+function expectAgreement(r: NftRunReport): void {
+  console.log(summary(r));
+  expect(r.errors, 'connections the harness could not classify').toEqual([]);
+  expect(r.mismatches, 'kernel results not predicted').toEqual([]);
+  expect(r.uncovered, 'predicted outcomes the kernel never produced').toEqual([]);
+  expect(r.endpointsNeverSeen, 'endpoints no connection reached').toEqual([]);
+  expect(r.connections).toBeGreaterThan(0);
+  expect(r.matched).toBe(r.connections);
+  // Every probe kind the brief names was exercised.
+  for (const kind of [
+    'ClusterIP',
+    'NodePort',
+    'external IP',
+    'LB IP',
+    'LB source range inside',
+    'LB source range outside',
+    'policy Cluster',
+    'policy Local, local endpoints',
+    'policy Local, no local endpoints',
+    'affinity',
+    'no endpoints',
+    'unserved ClusterIP port',
+    'unallocated service-CIDR address',
+    'from client',
+    'from client-outside',
+    'from node',
+    'from pod',
+  ]) {
+    expect(r.byProbeKind[kind]?.connections ?? 0, kind).toBeGreaterThan(0);
+  }
+}
+
+describe.skipIf(gate.skip)(gate.title('nftables mode vs kernel: generated kube-proxy rulesets'), () => {
+  let topo: Topology;
+  const spec4: ClusterSpec = kernelClusterSpec();
+  const spec6: ClusterSpec = toIPv6Spec(spec4);
+  const clusters: NftClusterUnderTest[] = [
+    { name: `${spec4.services.length} hand-picked services, IPv4`, specs: [spec4], podClientAddress: '10.64.2.250' },
+    {
+      name: `${spec4.services.length} hand-picked services, dual-stack (ip and ip6 tables)`,
+      specs: [spec4, spec6],
+      podClientAddress: '10.64.2.250',
+      podClientAddress6: 'fd00:10:64:2::250',
+    },
+  ];
+
+  beforeAll(() => {
+    gate.assertAvailable();
+    topo = Topology.create({ tag: 'nk', ipv6: true });
+  });
+  afterAll(() => topo?.destroy());
+
+  it.each(clusters.map((c) => [c.name, c] as const))('%s', async (_name, cut) => {
+    const installed = await installNftRuleset(topo, cut);
+    // The kernel took every table we loaded.
+    for (const spec of cut.specs) {
+      expect(installed.listing.text).toContain(`table ${spec.ipFamily === 'ipv6' ? 'ip6' : 'ip'} kube-proxy {`);
+    }
+    const forms: Record<'text' | 'json', NftRuleset> = {
+      text: parseNftables(installed.listing.text),
+      json: parseNftables(installed.listing.json),
+    };
+    expect(forms.text.form).toBe('text');
+    expect(forms.json.form).toBe('json');
+    for (const [form, nft] of Object.entries(forms)) {
+      expect(nft.diagnostics.filter((d) => d.severity === 'error'), `${form} form diagnostics`).toEqual([]);
+    }
+    let traced = 0;
+    const formDifferences: string[] = [];
+    const report = await runNftAgainstKernel(
+      topo,
+      cut,
+      installed,
+      (packet, probe) => {
+        const text = traceNftPacket(forms.text, packet, installed.node);
+        const json = traceNftPacket(forms.json, packet, installed.node);
+        for (const r of [text, json]) if (r.error) throw new Error(`${probe.service}: ${r.error}`);
+        traced++;
+        const a = JSON.stringify(withoutLines(traceJson(text)));
+        const b = JSON.stringify(withoutLines(traceJson(json)));
+        if (a !== b) formDifferences.push(`${probe.source} ${packet.src} -> ${probe.dst}:${probe.dport} (${probe.service}):\n  text ${a}\n  json ${b}`);
+        return {
+          text: possibleKeys(text.outcomes),
+          json: possibleKeys(json.outcomes),
+          spec: expectedNftOutcomes(cut.specs, probe, packet.src),
+        };
+      },
+      'json',
+    );
+    console.log(`${cut.name}: trace --json identical in both forms (but for lines) for ${traced - formDifferences.length} of ${traced} probes`);
+    expect(formDifferences.slice(0, 5), 'trace --json of nft list ruleset vs nft -j list ruleset').toEqual([]);
+    expectAgreement(report);
+    expect(report.byVerdict.REJECT ?? 0).toBeGreaterThan(0);
+    expect(report.byVerdict.DROP ?? 0).toBeGreaterThan(0);
+    expect(report.byKind['ipv4/udp'] ?? 0).toBeGreaterThan(0);
+    expect(report.clientResults['ipv4/sctp connected'] ?? 0).toBeGreaterThan(0);
+    if (cut.specs.length > 1) expect(report.byKind['ipv6/tcp'] ?? 0).toBeGreaterThan(0);
+  }, 240_000);
+});
