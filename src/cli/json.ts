@@ -38,6 +38,9 @@ export function serviceJson(s: ServicePort) {
     family: s.family,
     internalTrafficPolicy: s.internalTrafficPolicy,
     loadBalancerSourceRanges: [...s.loadBalancerSourceRanges],
+    // Which kube-proxy mode wrote the rules: both appear on a node mid-migration.
+    mode: s.mode ?? 'iptables',
+    ...(s.affinityClients && s.affinityClients.length > 0 ? { affinityClients: s.affinityClients.map((c) => ({ ...c })) } : {}),
   };
 }
 

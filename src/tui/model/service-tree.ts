@@ -89,7 +89,7 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
         rule: null,
         policyOf: null,
         open: null,
-        openSet: set && entry.element ? { ref: { table: nftTableLabel(set), name: set.name }, element: elementKey(entry.element.element) } : null,
+        openSet: set && entry.element ? { ref: { table: nftTableLabel({ family: set.family, name: set.table }), name: set.name }, element: elementKey(entry.element.element) } : null,
         request,
       });
       if (t.error) rows.push(note(`${key}:error`, `cannot trace: ${t.error}`));

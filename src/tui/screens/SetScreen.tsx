@@ -23,10 +23,10 @@ export function SetScreen(props: ScreenProps): React.ReactElement {
   const title = set
     ? [
         `${set.kind} ${ref.table} ${set.name}`,
+        plural(set.elements.length, 'element'),
         `${set.keyType.join(' . ')}${set.dataType ? ` : ${set.dataType}` : ''}`,
         ...(set.flags.length > 0 ? [`flags ${set.flags.join(',')}`] : []),
         ...(set.timeout !== null ? [`timeout ${set.timeout}s`] : []),
-        plural(set.elements.length, 'element'),
       ].join(' · ')
     : `${ref.table} ${ref.name} · not in this dump`;
   const selected = rows[cursor];
