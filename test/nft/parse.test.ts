@@ -497,3 +497,17 @@ describe('bad input gives line:column', () => {
     expect(first('{"something": []}')).toBe('1:1 expected {"nftables": [ … ]} (the output of nft -j list ruleset)');
   });
 });
+
+describe('netdev chains', () => {
+  it('reads a chain on several devices', () => {
+    const r = parseNftables('table netdev n {\n\tchain c {\n\t\ttype filter hook ingress devices = { eth0, "eth1" } priority -500; policy accept;\n\t}\n}\n');
+    expect(r.diagnostics).toEqual([]);
+    expect(table(r, 'netdev', 'n').chainsByName.get('c')!.base).toEqual({
+      type: 'filter',
+      hook: 'ingress',
+      priority: -500,
+      policy: 'accept',
+      device: 'eth0,eth1',
+    });
+  });
+});

@@ -375,6 +375,20 @@ class TextParser {
     if (this.isWord('device')) {
       lx.next();
       device = this.name('a device');
+    } else if (this.isWord('devices')) {
+      // `devices = { eth0, eth1 }` (netdev chains on several devices)
+      lx.next();
+      if (this.isWord('=')) lx.next();
+      const names: string[] = [];
+      if (lx.kind === LBRACE) {
+        lx.next();
+        while (lx.kind === WORD || lx.kind === STRING || lx.kind === COMMA || lx.kind === NL) {
+          if (lx.kind === WORD || lx.kind === STRING) names.push(lx.text);
+          lx.next();
+        }
+        if (lx.kind === RBRACE) lx.next();
+      }
+      device = names.join(',');
     }
     if (!this.isWord('priority')) {
       this.errorHere(`expected "priority", found ${describeToken(lx)}`);
