@@ -511,3 +511,55 @@ describe('netdev chains', () => {
     });
   });
 });
+
+describe('JSON positions and chunks', () => {
+  function bigJson(rules: number): { nftables: object[] } {
+    const items: object[] = [
+      { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
+      { table: { family: 'ip', name: 'kube-proxy', handle: 1 } },
+      { chain: { family: 'ip', table: 'kube-proxy', name: 'c', handle: 2 } },
+    ];
+    for (let i = 0; i < rules; i++) {
+      items.push({
+        rule: {
+          family: 'ip', table: 'kube-proxy', chain: 'c', handle: 3 + i,
+          expr: [
+            { match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` } },
+            { jump: { target: `endpoint-${i}-ns/svc/tcp/p80__10.0.0.1/80` } },
+          ],
+        },
+      });
+    }
+    return { nftables: items };
+  }
+
+  it('reads a ruleset of several megabytes (parsed in chunks) like the same JSON read whole', () => {
+    const doc = bigJson(20_000);
+    const text = JSON.stringify(doc);
+    expect(text.length).toBeGreaterThan(3 << 20);
+    const chunked = parseNftables(text);
+    // an extra top-level key takes the one-JSON.parse path
+    const whole = parseNftables(JSON.stringify({ ...doc, extra: true }));
+    expect(chunked.diagnostics).toEqual([]);
+    expect(whole.diagnostics).toEqual([]);
+    const rulesOf = (r: NftRuleset) => r.tables[0]!.chains[0]!.rules.map((x) => [x.handle, x.line, x.expr]);
+    expect(rulesOf(chunked)).toEqual(rulesOf(whole));
+    expect(chunked.tables[0]!.chains[0]!.rules.length).toBe(20_000);
+    expect(chunked.tables[0]!.chains[0]!.rules[19_999]!.text).toBe('ip saddr 10.0.78.31 jump endpoint-19999-ns/svc/tcp/p80__10.0.0.1/80');
+  });
+
+  it('records the line where each object starts in pretty-printed JSON', () => {
+    const text = JSON.stringify(bigJson(2), null, 2);
+    const lines = text.split('\n');
+    const lineOf = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
+    for (const form of [text, text.replace(/\n}\s*$/, ',\n  "extra": 1\n}\n')]) {
+      const r = parseNftables(form);
+      expect(r.diagnostics).toEqual([]);
+      const t = r.tables[0]!;
+      const c = t.chains[0]!;
+      expect(t.line).toBe(lineOf('"table"') - 1);
+      expect(c.line).toBe(lineOf('"chain"') - 1);
+      expect(c.rules.map((x) => x.line)).toEqual([lineOf('"handle": 3') - 5, lineOf('"handle": 4') - 5]);
+    }
+  });
+});
