@@ -432,8 +432,11 @@ add rule ip kube-proxy a drop
 insert rule ip kube-proxy a return
 delete chain ip kube-proxy b
 add map ip kube-proxy m { type ipv4_addr : verdict ; }
-add element ip kube-proxy m { 4.4.4.4 : accept }
-flush map ip kube-proxy m
+add element ip kube-proxy m { 4.4.4.4 : accept, 5.5.5.5 : drop, 6.6.6.6 : drop }
+delete element ip kube-proxy m { 4.4.4.4 : accept, 5.5.5.5 }
+add map ip kube-proxy m2 { type ipv4_addr : verdict ; }
+add element ip kube-proxy m2 { 7.7.7.7 : accept }
+flush map ip kube-proxy m2
 add table ip other
 delete table ip other
 `);
@@ -445,7 +448,8 @@ delete table ip other
       [2, 'drop'],
     ]);
     expect(t.setsByName.get('s')!.elements.map((e) => e.key)).toEqual(['1.1.1.1', '3.3.3.3']);
-    expect(t.setsByName.get('m')!.elements).toEqual([]);
+    expect(t.setsByName.get('m')!.elements.map(nftElementText)).toEqual(['6.6.6.6 : drop']);
+    expect(t.setsByName.get('m2')!.elements).toEqual([]);
     expect(r.tables.map((x) => x.name)).toEqual(['kube-proxy']);
   });
 

@@ -707,7 +707,8 @@ export interface ParsedElement {
 export function parseElementList(
   lx: Lexer,
   keyTypeStrings: readonly boolean[],
-  isMap: boolean,
+  /** Whether each element carries `: data` (a map's `add element`), may carry it (`delete element`), or not. */
+  data: 'required' | 'optional' | 'none',
   parseDurationWord: (w: string) => number | null,
 ): ParsedElement[] | null {
   if (lx.kind !== LBRACE) return null;
@@ -743,13 +744,13 @@ export function parseElementList(
           parseCounter(lx);
         } else break;
       }
-      let data: NftExpr | null = null;
-      if (isMap) {
+      let value: NftExpr | null = null;
+      if (data === 'required' || (data === 'optional' && isWord(lx, ':'))) {
         expectWord(lx, ':');
-        if (lx.kind === WORD && (VERDICTS_BARE.has(lx.text) || lx.text === 'jump' || lx.text === 'goto')) data = parseVerdictAt(lx);
-        else data = valueConcat(lx, []);
+        if (lx.kind === WORD && (VERDICTS_BARE.has(lx.text) || lx.text === 'jump' || lx.text === 'goto')) value = parseVerdictAt(lx);
+        else value = valueConcat(lx, []);
       }
-      out.push({ key, data, comment, expires, timeout, line });
+      out.push({ key, data: value, comment, expires, timeout, line });
       skipNewlines(lx);
       if (lx.kind === COMMA) {
         lx.next();

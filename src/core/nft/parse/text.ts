@@ -609,7 +609,7 @@ class TextParser {
       return null;
     }
     const stringKeys = set.keyType.map((t) => STRING_KEY_TYPES.has(t));
-    const parsed = parseElementList(lx, stringKeys, set.kind === 'map', parseDuration);
+    const parsed = parseElementList(lx, stringKeys, set.kind === 'map' ? 'required' : 'none', parseDuration);
     if (parsed === null) {
       if (lx.kind === EOF) this.b.error(`unbalanced braces: the "{" at ${open.line}:${open.column} is never closed (truncated input?)`, open);
       else this.errorHere(`unexpected ${describeToken(lx)} in the elements of ${set.name}`);
@@ -704,8 +704,8 @@ class TextParser {
       return this.skipLine();
     }
     const keysAt = this.pos();
-    // `delete element` lists keys only (a map's data is not repeated)
-    const parsed = parseElementList(lx, set.keyType.map((t) => STRING_KEY_TYPES.has(t)), false, parseDuration);
+    // `delete element` names keys; a map's data may be repeated and is ignored
+    const parsed = parseElementList(lx, set.keyType.map((t) => STRING_KEY_TYPES.has(t)), set.kind === 'map' ? 'optional' : 'none', parseDuration);
     if (parsed === null) {
       this.errorHere(`unexpected ${describeToken(lx)} in the elements to delete`);
       return this.skipLine();
