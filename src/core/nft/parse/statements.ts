@@ -495,7 +495,9 @@ function parsePrimary(lx: Lexer): NftExpr {
   if (w === 'ct') {
     let dir: string | null = null;
     if (isWord(lx, 'original') || isWord(lx, 'reply')) dir = word(lx);
-    const key = word(lx);
+    let key = word(lx);
+    // `ct original ip saddr`: the JSON key is "ip saddr"
+    if ((key === 'ip' || key === 'ip6') && lx.kind === WORD) key = `${key} ${word(lx)}`;
     return dir === null ? intern(`c ${key}`, () => ({ ct: { key } })) : { ct: { key, dir } };
   }
   if (w === 'fib') {
@@ -565,7 +567,7 @@ function parseBinary(lx: Lexer): NftExpr {
   while (lx.kind === WORD && BINARY_OPS[lx.text] !== undefined) {
     const op = BINARY_OPS[lx.text]!;
     lx.next();
-    const right = valueWord(lx, stringTyped(left));
+    const right = bitmaskTyped(left) ? flagList(lx) : valueWord(lx, stringTyped(left));
     left = { [op]: [left, right] };
   }
   return left;
@@ -654,13 +656,40 @@ function parseExpressionStatement(lx: Lexer): NftStatement {
     op = RELATIONAL_OPS[lx.text]!;
     lx.next();
   }
-  const right = parseRight(lx, left);
+  let right = parseRight(lx, left);
+  // `tcp flags syn / fin,syn,rst,ack`: (flags & mask) == value, as nft -j writes it
+  if (isWord(lx, '/') && bitmaskTyped(left)) {
+    lx.next();
+    const mask = flagList(lx);
+    return { match: { op: op ?? '==', left: { '&': [left, mask] }, right } };
+  }
+  // fib … oif missing / exists: a boolean in nft -j
+  if (isFib(left) && (right === 'missing' || right === 'exists')) right = right === 'exists';
   if (op === null) {
     if (Array.isArray(right)) op = 'in';
     else if (bitmaskTyped(left) && !isSet(right)) op = 'in';
     else op = '==';
   }
   return { match: { op, left, right } };
+}
+
+/** `fin,syn,rst,ack` (as listed) or `(fin|syn|rst|ack)` (as written) → ["fin", "syn", "rst", "ack"]. */
+function flagList(lx: Lexer): NftExpr {
+  const flags: string[] = [];
+  for (;;) {
+    const w = word(lx);
+    for (const f of w.replace(/[()]/g, '').split('|')) if (f !== '') flags.push(f);
+    if (lx.kind === COMMA && !lx.spaceBefore) {
+      lx.next();
+      continue;
+    }
+    break;
+  }
+  return flags.length === 1 ? flags[0]! : flags;
+}
+
+function isFib(e: NftExpr): boolean {
+  return e !== null && typeof e === 'object' && !Array.isArray(e) && 'fib' in e;
 }
 
 function isSet(e: NftExpr): boolean {
