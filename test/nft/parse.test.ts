@@ -354,6 +354,7 @@ table netdev nd {
     const rule = ruleIn(r, 'ip', 'nat', 'KUBE-SVC-X', 1);
     expect(rule.counters).toEqual({ packets: 12, bytes: 720 });
     expect(rule.handle).toBe(42);
+    expect([rule.line, rule.column]).toEqual([3, 3]);
     expect(rule.text).toBe('counter packets 12 bytes 720 jump KUBE-SEP-Y');
     expect(table(r, 'ip', 'nat').chainsByName.get('KUBE-SVC-X')!.handle).toBe(7);
     expect(r.hasCounters).toBe(true);
@@ -550,6 +551,18 @@ describe('JSON positions and chunks', () => {
     expect(rulesOf(chunked)).toEqual(rulesOf(whole));
     expect(chunked.tables[0]!.chains[0]!.rules.length).toBe(20_000);
     expect(chunked.tables[0]!.chains[0]!.rules[19_999]!.text).toBe('ip saddr 10.0.78.31 jump endpoint-19999-ns/svc/tcp/p80__10.0.0.1/80');
+  });
+
+  it('records the column where each object starts in one-line JSON (as nft writes it)', () => {
+    const text = JSON.stringify(bigJson(2));
+    const r = parseNftables(text);
+    const c = r.tables[0]!.chains[0]!;
+    expect(r.tables[0]!).toMatchObject({ line: 1, column: text.indexOf('{"table"') + 1 });
+    expect(c).toMatchObject({ line: 1, column: text.indexOf('{"chain"') + 1 });
+    expect(c.rules.map((x) => [x.line, x.column])).toEqual([
+      [1, text.indexOf('{"rule"') + 1],
+      [1, text.lastIndexOf('{"rule"') + 1],
+    ]);
   });
 
   it('records the line where each object starts in pretty-printed JSON', () => {

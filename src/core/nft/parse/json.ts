@@ -180,7 +180,7 @@ function readItem(b: RulesetBuilder, kind: string, body: Obj, at: Position): voi
       const family = familyOf(b, body, at);
       const name = str(body.name);
       if (family === null || name === null) return b.error('a table needs "family" and "name"', at);
-      b.addTable(family, name, at.line, num(body.handle), str(body.comment));
+      b.addTable(family, name, at, num(body.handle), str(body.comment));
       return;
     }
     case 'chain': {
@@ -202,7 +202,7 @@ function readItem(b: RulesetBuilder, kind: string, body: Obj, at: Position): voi
           device: str(body.dev) ?? (Array.isArray(body.dev) ? (body.dev as unknown[]).map(String).join(',') : null),
         };
       }
-      b.addChain(table, name, at.line, num(body.handle), base, str(body.comment));
+      b.addChain(table, name, at, num(body.handle), base, str(body.comment));
       return;
     }
     case 'set':
@@ -228,6 +228,7 @@ function readItem(b: RulesetBuilder, kind: string, body: Obj, at: Position): voi
         timeout: num(body.timeout),
         comment: str(body.comment),
         line: at.line,
+        column: at.column,
         handle: num(body.handle),
         elements: [],
       };
@@ -257,7 +258,7 @@ function readItem(b: RulesetBuilder, kind: string, body: Obj, at: Position): voi
       const chain = table.chainsByName.get(chainName);
       if (!chain) return b.error(`no chain ${chainName} in table ${family} ${tableName}`, at);
       const expr = Array.isArray(body.expr) ? (shareExpressions(body.expr.filter(isObj)) as NftStatement[]) : [];
-      b.addRule(chain, num(body.handle), at.line, expr, str(body.comment), null);
+      b.addRule(chain, num(body.handle), at, expr, str(body.comment), null);
       return;
     }
     case 'flowtable':
