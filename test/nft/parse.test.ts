@@ -454,6 +454,19 @@ delete table ip other
     expect(r.tables.map((x) => x.name)).toEqual(['kube-proxy']);
   });
 
+  it('warns about what it cannot apply: handles, variables, includes', () => {
+    const r = parseNftables(
+      'add table ip t\nadd chain ip t c\nreplace rule ip t c handle 4 accept\ndelete rule ip t c handle 4\ndefine X = 1\ninclude "other.nft"\nadd rule ip t c accept\n',
+    );
+    expect(r.diagnostics.map((d) => `${d.severity} ${d.line}:${d.column}`)).toEqual([
+      'warning 3:1',
+      'warning 4:8',
+      'warning 5:1',
+      'warning 6:1',
+    ]);
+    expect(table(r, 'ip', 't').chainsByName.get('c')!.rules.map((x) => x.text)).toEqual(['accept']);
+  });
+
   it('reads base chains re-added on the first sync (added, deleted, added again)', () => {
     const r = parseNftables(`add table ip kube-proxy
 add chain ip kube-proxy nat-prerouting { type nat hook prerouting priority -100 ; }

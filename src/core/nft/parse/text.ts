@@ -191,6 +191,15 @@ class TextParser {
           // nft accepts `chain …` for `add chain …` in input files
           this.addObject(cmd, at);
           break;
+        case 'replace':
+          this.b.warning('replace rule names a handle the transaction form does not know; ignored', at);
+          this.skipLine();
+          break;
+        case 'define':
+        case 'include':
+          this.b.warning(`${cmd} is not followed: variables and included files are not read`, at);
+          this.skipLine();
+          break;
         default:
           this.b.error(`unknown command "${cmd}"`, at);
           this.skipLine();
