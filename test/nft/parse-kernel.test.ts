@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nftRuleText, parseNftables, type NftRuleset } from '../../src/core/index.js';
 import { inNs } from '../kernel/exec.js';
-import { ScratchNamespace, kernelGate } from '../kernel/netns.js';
+import { ScratchNamespace } from '../kernel/netns.js';
 import { canonical } from './canonical.js';
 import { QUIRKS_RULESET } from './quirks.js';
 
@@ -21,17 +21,25 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CORPUS = path.join(HERE, '..', 'corpus', 'kube-proxy', 'nftables');
 const CORPUS_FILES = readdirSync(CORPUS).filter((f) => f.endsWith('.nft')).sort();
 
-function nftMissing(): string | null {
+function hasTool(cmd: string, args: string[]): boolean {
   try {
-    execFileSync('nft', ['--version'], { stdio: 'ignore', timeout: 10_000 });
-    return null;
+    execFileSync(cmd, args, { stdio: 'ignore', timeout: 10_000 });
+    return true;
   } catch {
-    return 'needs nft (apt-get install nftables)';
+    return false;
   }
 }
 
-const base = kernelGate();
-const missing = base.reason ?? nftMissing();
+/** This test needs only root, ip netns and nft (not the iptables tools the other kernel tests need). */
+function whyNot(): string | null {
+  if (process.platform !== 'linux') return `needs Linux network namespaces (platform is ${process.platform})`;
+  if (process.getuid?.() !== 0) return 'needs root for ip netns and nft';
+  if (!hasTool('ip', ['-V'])) return 'needs ip (apt-get install iproute2)';
+  if (!hasTool('nft', ['--version'])) return 'needs nft (apt-get install nftables)';
+  return null;
+}
+
+const missing = whyNot();
 const skip = missing !== null && process.env.CI !== 'true';
 
 /**
