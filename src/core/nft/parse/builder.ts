@@ -4,6 +4,7 @@
  * listing and JSON forms only add).
  */
 import type { Counters, Diagnostic } from '../../parse/types.js';
+import { nftRuleText } from './render.js';
 import type {
   NftBaseChain,
   NftChain,
@@ -181,13 +182,29 @@ export class RulesetBuilder {
     return index;
   }
 
-  addRule(chain: NftChain, rule: Omit<NftRule, 'index' | 'counters'>, atStart = false): NftRule {
-    const counters = countersOf(rule.expr);
+  /**
+   * Append (or with `atStart` prepend) a rule. `text` null means "render it from the statements when
+   * first read": the JSON form does not print rules, and rendering 100k rules nobody looks at would
+   * double its load time.
+   */
+  addRule(
+    chain: NftChain,
+    handle: number | null,
+    line: number,
+    expr: readonly NftStatement[],
+    comment: string | null,
+    text: string | null,
+    atStart = false,
+  ): NftRule {
+    const counters = countersOf(expr);
     if (counters !== null) this.hasCounters = true;
-    const full: NftRule = { ...rule, index: 0, counters };
-    if (atStart) chain.rules.unshift(full);
-    else chain.rules.push(full);
-    return full;
+    const rule: NftRule =
+      text !== null
+        ? { family: chain.family, table: chain.table, chain: chain.name, index: 0, handle, line, expr, comment, counters, text }
+        : lazyTextRule(chain, handle, line, expr, comment, counters);
+    if (atStart) chain.rules.unshift(rule);
+    else chain.rules.push(rule);
+    return rule;
   }
 
   finish(form: NftForm): NftRuleset {
@@ -196,8 +213,36 @@ export class RulesetBuilder {
   }
 }
 
+function lazyTextRule(
+  chain: NftChain,
+  handle: number | null,
+  line: number,
+  expr: readonly NftStatement[],
+  comment: string | null,
+  counters: Counters | null,
+): NftRule {
+  let text: string | null = null;
+  return {
+    family: chain.family,
+    table: chain.table,
+    chain: chain.name,
+    index: 0,
+    handle,
+    line,
+    expr,
+    comment,
+    counters,
+    get text(): string {
+      if (text === null) text = nftRuleText(expr, comment);
+      return text;
+    },
+  };
+}
+
 function countersOf(expr: readonly NftStatement[]): Counters | null {
-  for (const s of expr) {
+  for (let i = 0; i < expr.length; i++) {
+    const s = expr[i]!;
+    if (!Object.prototype.hasOwnProperty.call(s, 'counter')) continue;
     const c = s.counter as { packets?: unknown; bytes?: unknown } | null | undefined;
     if (c && typeof c.packets === 'number' && typeof c.bytes === 'number') return { packets: c.packets, bytes: c.bytes };
   }

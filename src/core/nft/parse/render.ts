@@ -281,7 +281,9 @@ export function nftStatementText(stmt: NftStatement): string {
       const over = body.inv === true ? 'over ' : '';
       const unit = typeof body.rate_unit === 'string' && body.rate_unit !== 'packets' ? ` ${body.rate_unit}` : '';
       let s = `limit rate ${over}${String(body.rate)}${unit}/${String(body.per)}`;
-      if (typeof body.burst === 'number' && body.burst !== 0) {
+      const packetRate = typeof body.rate_unit !== 'string' || body.rate_unit === 'packets';
+      // nft leaves out a burst of 0, and a packet rate's default burst of 5
+      if (typeof body.burst === 'number' && body.burst !== 0 && !(packetRate && body.burst === 5)) {
         const bu = typeof body.burst_unit === 'string' ? body.burst_unit : 'packets';
         s += ` burst ${body.burst} ${bu}`;
       }

@@ -72,12 +72,13 @@ export function parseRuleStatements(lx: Lexer, family: NftFamily): ParsedRule {
       break;
     }
     const start = lx.start;
-    const saved = lx.save();
+    const line = lx.tokLine;
+    const lineStart = lx.currentLineStart;
     try {
       expr.push(parseStatement(lx, family));
     } catch (err) {
       if (!(err instanceof NotUnderstood)) throw err;
-      lx.restore(saved);
+      lx.rewind(start, line, lineStart);
       expr.push(unknownToRuleEnd(lx, start));
       break;
     }
@@ -375,6 +376,9 @@ function parseLimit(lx: Lexer): NftStatement {
       if (lx.text !== 'packets') body.burst_unit = lx.text;
       lx.next();
     }
+  } else if (body.rate_unit === undefined) {
+    // a packet rate's burst defaults to 5: nft -j shows it, nft list leaves it out
+    body.burst = 5;
   }
   return { limit: body };
 }
@@ -420,19 +424,45 @@ export function startsExpression(w: string): boolean {
   return PAYLOAD_PROTOCOLS.has(w) || w === 'meta' || w === 'ct' || w === 'fib' || w === 'numgen' || BARE_META_KEYS.has(w);
 }
 
+/**
+ * Payload and meta expressions repeat on every rule (`ip daddr`, `meta l4proto`): one shared,
+ * frozen object per spelling keeps a 100k-rule ruleset's memory and load time down.
+ */
+const interned = new Map<string, NftExpr>();
+
+function intern(key: string, make: () => NftExpr): NftExpr {
+  let e = interned.get(key);
+  if (e === undefined) {
+    e = deepFreeze(make());
+    if (interned.size < 10_000) interned.set(key, e);
+  }
+  return e;
+}
+
+function deepFreeze(e: NftExpr): NftExpr {
+  if (e !== null && typeof e === 'object') {
+    for (const v of Object.values(e)) deepFreeze(v as NftExpr);
+    Object.freeze(e);
+  }
+  return e;
+}
+
 function parsePrimary(lx: Lexer): NftExpr {
   const w = word(lx);
   if (PAYLOAD_PROTOCOLS.has(w)) {
     const field = word(lx);
-    return { payload: { protocol: w, field } };
+    return intern(`p ${w} ${field}`, () => ({ payload: { protocol: w, field } }));
   }
-  if (w === 'meta') return { meta: { key: word(lx) } };
-  if (BARE_META_KEYS.has(w)) return { meta: { key: w } };
+  if (w === 'meta') {
+    const key = word(lx);
+    return intern(`m ${key}`, () => ({ meta: { key } }));
+  }
+  if (BARE_META_KEYS.has(w)) return intern(`m ${w}`, () => ({ meta: { key: w } }));
   if (w === 'ct') {
     let dir: string | null = null;
     if (isWord(lx, 'original') || isWord(lx, 'reply')) dir = word(lx);
     const key = word(lx);
-    return dir === null ? { ct: { key } } : { ct: { key, dir } };
+    return dir === null ? intern(`c ${key}`, () => ({ ct: { key } })) : { ct: { key, dir } };
   }
   if (w === 'fib') {
     const flags: string[] = [word(lx)];

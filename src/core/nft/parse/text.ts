@@ -8,7 +8,6 @@
 import type { NftBaseChain, NftChain, NftElement, NftFamily, NftForm, NftRuleset, NftSet, NftTable } from '../types.js';
 import { RulesetBuilder, type Position } from './builder.js';
 import { COMMA, EOF, HANDLE, LBRACE, Lexer, NL, RBRACE, SEMI, STRING, WORD, describeToken } from './lexer.js';
-import { nftRuleText } from './render.js';
 import { parseElementList, parseRuleStatements, type ParsedElement } from './statements.js';
 import { isFamily, isSignedInteger, parseDuration, priorityName } from './values.js';
 
@@ -376,6 +375,20 @@ class TextParser {
     if (this.isWord('device')) {
       lx.next();
       device = this.name('a device');
+    } else if (this.isWord('devices')) {
+      // `devices = { eth0, eth1 }` (netdev chains on several devices)
+      lx.next();
+      if (this.isWord('=')) lx.next();
+      const names: string[] = [];
+      if (lx.kind === LBRACE) {
+        lx.next();
+        while (lx.kind === WORD || lx.kind === STRING || lx.kind === COMMA || lx.kind === NL) {
+          if (lx.kind === WORD || lx.kind === STRING) names.push(lx.text);
+          lx.next();
+        }
+        if (lx.kind === RBRACE) lx.next();
+      }
+      device = names.join(',');
     }
     if (!this.isWord('priority')) {
       this.errorHere(`expected "priority", found ${describeToken(lx)}`);
@@ -429,21 +442,7 @@ class TextParser {
       }
     }
     if (chain === null) return;
-    const text = this.transaction ? nftRuleText(parsed.expr, parsed.comment) : lx.src.slice(start, Math.max(start, end)).trim();
-    this.b.addRule(
-      chain,
-      {
-        family: chain.family,
-        table: chain.table,
-        chain: chain.name,
-        handle,
-        line,
-        expr: parsed.expr,
-        comment: parsed.comment,
-        text,
-      },
-      atStart,
-    );
+    this.b.addRule(chain, handle, line, parsed.expr, parsed.comment, this.transaction ? null : lx.src.slice(start, Math.max(start, end)).trim(), atStart);
   }
 
   /** `add|insert rule [family] table chain [position N | index N | handle N] statements`. */
