@@ -353,3 +353,51 @@ add rule ip t out meta skuid 0 drop
     expect(nomatch.outcomes[0]!.assumptions.some((a) => a.includes('meta skuid 0 cannot be decided from the dump; treated as not matching'))).toBe(true);
   });
 });
+
+describe('what other tools leave in the ruleset', () => {
+  it('iptables-nft\'s statistic as nft prints it (meta random & 2147483647 < T) is a probability', () => {
+    const nft = ruleset(`${PRE}add rule ip t pre meta random & 2147483647 < 1073741824 drop
+add rule ip t pre meta random & 2147483647 < 715827883 reject
+`);
+    const r = trace(nft, '203.0.113.1', '10.0.0.1');
+    expect(summary(r)).toEqual([
+      ['DROP', null, 0.5],
+      ['REJECT', null, Number((0.5 * 715827883 / 2 ** 31).toFixed(12))],
+      ['ACCEPT', null, Number((0.5 * (1 - 715827883 / 2 ** 31)).toFixed(12))],
+    ]);
+  });
+
+  it('an xt comment match always matches; another xt match is a case', () => {
+    const nft = ruleset(JSON.stringify({ nftables: [
+      { table: { family: 'ip', name: 'filter', handle: 1 } },
+      { chain: { family: 'ip', table: 'filter', name: 'FORWARD', handle: 1, type: 'filter', hook: 'forward', prio: 0, policy: 'accept' } },
+      { rule: { family: 'ip', table: 'filter', chain: 'FORWARD', handle: 2, expr: [
+        { match: { op: '==', left: { payload: { protocol: 'ip', field: 'daddr' } }, right: '10.0.0.1' } },
+        { xt: { type: 'match', name: 'comment' } },
+        { drop: null },
+      ] } },
+      { rule: { family: 'ip', table: 'filter', chain: 'FORWARD', handle: 3, expr: [
+        { xt: { type: 'match', name: 'conntrack' } },
+        { drop: null },
+      ] } },
+    ] }));
+    expect(summary(trace(nft, '203.0.113.1', '10.0.0.1'))).toEqual([['DROP', null, 1]]);
+    const r = trace(nft, '203.0.113.1', '10.0.0.2');
+    expect(r.outcomes.map((o) => [o.verdict, o.case])).toEqual([
+      ['DROP', ['xt match "conntrack"=true']],
+      ['ACCEPT', ['xt match "conntrack"=false']],
+    ]);
+    expect(r.outcomes[0]!.path[0]).toMatchObject({ chain: 'FORWARD', rule: 2, handle: 3, target: 'DROP' });
+  });
+
+  it('ct status dnat, pkttype host and tcp flags syn are known for a new connection; dnat ip skips IPv6 packets', () => {
+    const nft = ruleset(`add table inet q
+add chain inet q pre { type nat hook prerouting priority -100 ; }
+add rule inet q pre meta l4proto tcp dnat ip to 10.180.0.1:80
+add chain inet q fwd { type filter hook forward priority 0 ; }
+add rule inet q fwd ct status dnat tcp flags syn meta pkttype host drop
+`);
+    expect(summary(trace(nft, '203.0.113.1', '10.0.0.1'))).toEqual([['DROP', '10.180.0.1:80', 1]]);
+    expect(summary(trace(nft, '2001:db8::1', 'fd00::1', 80, { local: ['fd00::9'] }))).toEqual([['ACCEPT', null, 1]]);
+  });
+});
