@@ -31,8 +31,8 @@ export interface Ended {
   readonly end: End;
 }
 
-/** Statements that change nothing the trace follows. */
-const NO_EFFECT = new Set(['counter', 'log', 'set', 'map', 'meter', 'limit-update', 'nftrace']);
+/** Statements that change nothing the trace follows (`set`/`map`: adding the packet to a set, e.g. affinity). */
+const NO_EFFECT = new Set(['counter', 'log', 'set', 'map']);
 
 /** Runs a base chain: every result ends in accept (on to the next chain or hook), drop or reject. */
 export function runBaseChain(ctx: NftWalkCtx, table: NftTable, chain: NftChain, b: NftBranch, env: NftEnv): Ended[] {
