@@ -3,9 +3,12 @@
  * services, and TestOverallNFTablesRules (the six services of the iptables TestOverallIPTablesRules)
  * comes out field by field through the `services --json` contract.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serviceJson } from '../../src/cli/json.js';
-import { buildNftKubeModel } from '../../src/core/nft/index.js';
+import { buildNftKubeModel, parseNftables } from '../../src/core/nft/index.js';
+import { repoRoot } from '../helpers/paths.js';
 import { loadNftCorpus, nftCorpusFiles } from './nft-corpus.js';
 
 describe('every corpus ruleset', () => {
@@ -66,14 +69,14 @@ describe('TestOverallNFTablesRules.nft', () => {
     const s = model.byId.get('ns2/svc2:p80')!;
     expect(s).toMatchObject({ clusterIP: '172.30.0.42', nodePort: 3001, externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Cluster' });
     // The LB IP and the external IP both goto external-…: the dump does not tell them apart.
-    expect([...s.externalIPs].sort()).toEqual(['1.2.3.4', '192.168.99.22']);
+    expect(s.externalIPs).toEqual(['1.2.3.4', '192.168.99.22']);
     expect(s.endpoints.map((e) => [e.address, e.local])).toEqual([['10.180.0.2:80', false]]);
     expect(s.chains).toEqual({ svc: 'service-42NFTM6N-ns2/svc2/tcp/p80', ext: 'external-42NFTM6N-ns2/svc2/tcp/p80' });
     expect(s.blockingElements!.map((b) => `${b.set.name}: ${b.element.comment}`).sort()).toEqual([
       'no-endpoint-nodeports: ns2/svc2:p80', 'no-endpoint-services: ns2/svc2:p80', 'no-endpoint-services: ns2/svc2:p80',
     ]);
     expect(s.entryPoints.map((e) => `${e.kind} ${e.address}:${e.port} ${e.element!.set.name}`)).toEqual([
-      'clusterIP 172.30.0.42:80 service-ips', 'externalIP 192.168.99.22:80 service-ips', 'externalIP 1.2.3.4:80 service-ips', 'nodePort null:3001 service-nodeports',
+      'clusterIP 172.30.0.42:80 service-ips', 'nodePort null:3001 service-nodeports', 'externalIP 1.2.3.4:80 service-ips', 'externalIP 192.168.99.22:80 service-ips',
     ]);
   });
 
@@ -100,4 +103,19 @@ describe('TestOverallNFTablesRules.nft', () => {
     expect(serviceJson(s)).toMatchObject({ clusterIP: '172.30.0.46', port: 80, endpoints: [], chains: {}, externalIPs: [], type: 'ClusterIP' });
     expect(s.blockingElements!.map((b) => b.element.data)).toEqual([{ goto: { target: 'reject-chain' } }]);
   });
+});
+
+describe('TestOverallNFTablesRules as the kernel lists it (test/nft/listings)', () => {
+  const input = buildNftKubeModel(loadNftCorpus('TestOverallNFTablesRules.nft'));
+  for (const file of ['TestOverallNFTablesRules.list.txt', 'TestOverallNFTablesRules.list.json']) {
+    it(`${file} gives the same services --json as the input form`, () => {
+      const nft = parseNftables(fs.readFileSync(path.join(repoRoot, 'test/nft/listings', file), 'utf8'));
+      expect(nft.diagnostics).toEqual([]);
+      const listed = buildNftKubeModel(nft);
+      expect(listed.services.map(serviceJson)).toEqual(input.services.map(serviceJson));
+      expect(listed.services.map((s) => s.entryPoints.map((e) => [e.kind, e.address, e.port]))).toEqual(
+        input.services.map((s) => s.entryPoints.map((e) => [e.kind, e.address, e.port])),
+      );
+    });
+  }
 });
