@@ -330,7 +330,7 @@ function evalMatch(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, stmt: NftStatemen
     if (left.mode !== 'random') noteOn(b, `${where(rc)}: numgen ${left.mode} is a round-robin counter; each value is taken as equally likely`);
     const random: Array<{ branch: NftBranch; holds: boolean }> = [];
     for (const n of left.values) {
-      const h = holds({ t: 'num', n }, op, rightExpr, ctx, rc, b);
+      const h = holds({ t: 'num', n }, op, rightExpr, rc);
       if (h === 'unknown' || typeof h === 'object') return undecided(null);
       const branch = cloneNftBranch(b);
       branch.probability = each;
@@ -338,7 +338,7 @@ function evalMatch(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, stmt: NftStatemen
     }
     return { random };
   }
-  const h = holds(left, op, rightExpr, ctx, rc, b);
+  const h = holds(left, op, rightExpr, rc);
   if (h === 'unknown') return undecided(null);
   if (typeof h === 'object') return undecided(h.note);
   for (const n of notes) noteOn(b, n);
@@ -361,7 +361,7 @@ function randomChance(left: NftExpr | undefined, op: string, right: NftExpr | un
 }
 
 /** The truth of `left op right`; a dynamic named set (affinity) is undecided, with what the dump shows of it. */
-function holds(left: Value, op: string, right: NftExpr | undefined, ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch): boolean | 'unknown' | { note: string | null } {
+function holds(left: Value, op: string, right: NftExpr | undefined, rc: RuleCtx): boolean | 'unknown' | { note: string | null } {
   const setName = setRef(right);
   let inSet: boolean | 'unknown';
   if (setName !== null) {
