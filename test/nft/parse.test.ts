@@ -354,6 +354,7 @@ table netdev nd {
     const rule = ruleIn(r, 'ip', 'nat', 'KUBE-SVC-X', 1);
     expect(rule.counters).toEqual({ packets: 12, bytes: 720 });
     expect(rule.handle).toBe(42);
+    expect([rule.line, rule.column]).toEqual([3, 3]);
     expect(rule.text).toBe('counter packets 12 bytes 720 jump KUBE-SEP-Y');
     expect(table(r, 'ip', 'nat').chainsByName.get('KUBE-SVC-X')!.handle).toBe(7);
     expect(r.hasCounters).toBe(true);
@@ -432,8 +433,11 @@ add rule ip kube-proxy a drop
 insert rule ip kube-proxy a return
 delete chain ip kube-proxy b
 add map ip kube-proxy m { type ipv4_addr : verdict ; }
-add element ip kube-proxy m { 4.4.4.4 : accept }
-flush map ip kube-proxy m
+add element ip kube-proxy m { 4.4.4.4 : accept, 5.5.5.5 : drop, 6.6.6.6 : drop }
+delete element ip kube-proxy m { 4.4.4.4 : accept, 5.5.5.5 }
+add map ip kube-proxy m2 { type ipv4_addr : verdict ; }
+add element ip kube-proxy m2 { 7.7.7.7 : accept }
+flush map ip kube-proxy m2
 add table ip other
 delete table ip other
 `);
@@ -445,7 +449,8 @@ delete table ip other
       [2, 'drop'],
     ]);
     expect(t.setsByName.get('s')!.elements.map((e) => e.key)).toEqual(['1.1.1.1', '3.3.3.3']);
-    expect(t.setsByName.get('m')!.elements).toEqual([]);
+    expect(t.setsByName.get('m')!.elements.map(nftElementText)).toEqual(['6.6.6.6 : drop']);
+    expect(t.setsByName.get('m2')!.elements).toEqual([]);
     expect(r.tables.map((x) => x.name)).toEqual(['kube-proxy']);
   });
 
@@ -509,5 +514,69 @@ describe('netdev chains', () => {
       policy: 'accept',
       device: 'eth0,eth1',
     });
+  });
+});
+
+describe('JSON positions and chunks', () => {
+  function bigJson(rules: number): { nftables: object[] } {
+    const items: object[] = [
+      { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
+      { table: { family: 'ip', name: 'kube-proxy', handle: 1 } },
+      { chain: { family: 'ip', table: 'kube-proxy', name: 'c', handle: 2 } },
+    ];
+    for (let i = 0; i < rules; i++) {
+      items.push({
+        rule: {
+          family: 'ip', table: 'kube-proxy', chain: 'c', handle: 3 + i,
+          expr: [
+            { match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` } },
+            { jump: { target: `endpoint-${i}-ns/svc/tcp/p80__10.0.0.1/80` } },
+          ],
+        },
+      });
+    }
+    return { nftables: items };
+  }
+
+  it('reads a ruleset of several megabytes (parsed in chunks) like the same JSON read whole', () => {
+    const doc = bigJson(20_000);
+    const text = JSON.stringify(doc);
+    expect(text.length).toBeGreaterThan(3 << 20);
+    const chunked = parseNftables(text);
+    // an extra top-level key takes the one-JSON.parse path
+    const whole = parseNftables(JSON.stringify({ ...doc, extra: true }));
+    expect(chunked.diagnostics).toEqual([]);
+    expect(whole.diagnostics).toEqual([]);
+    const rulesOf = (r: NftRuleset) => r.tables[0]!.chains[0]!.rules.map((x) => [x.handle, x.line, x.expr]);
+    expect(rulesOf(chunked)).toEqual(rulesOf(whole));
+    expect(chunked.tables[0]!.chains[0]!.rules.length).toBe(20_000);
+    expect(chunked.tables[0]!.chains[0]!.rules[19_999]!.text).toBe('ip saddr 10.0.78.31 jump endpoint-19999-ns/svc/tcp/p80__10.0.0.1/80');
+  });
+
+  it('records the column where each object starts in one-line JSON (as nft writes it)', () => {
+    const text = JSON.stringify(bigJson(2));
+    const r = parseNftables(text);
+    const c = r.tables[0]!.chains[0]!;
+    expect(r.tables[0]!).toMatchObject({ line: 1, column: text.indexOf('{"table"') + 1 });
+    expect(c).toMatchObject({ line: 1, column: text.indexOf('{"chain"') + 1 });
+    expect(c.rules.map((x) => [x.line, x.column])).toEqual([
+      [1, text.indexOf('{"rule"') + 1],
+      [1, text.lastIndexOf('{"rule"') + 1],
+    ]);
+  });
+
+  it('records the line where each object starts in pretty-printed JSON', () => {
+    const text = JSON.stringify(bigJson(2), null, 2);
+    const lines = text.split('\n');
+    const lineOf = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
+    for (const form of [text, text.replace(/\n}\s*$/, ',\n  "extra": 1\n}\n')]) {
+      const r = parseNftables(form);
+      expect(r.diagnostics).toEqual([]);
+      const t = r.tables[0]!;
+      const c = t.chains[0]!;
+      expect(t.line).toBe(lineOf('"table"') - 1);
+      expect(c.line).toBe(lineOf('"chain"') - 1);
+      expect(c.rules.map((x) => x.line)).toEqual([lineOf('"handle": 3') - 5, lineOf('"handle": 4') - 5]);
+    }
   });
 });

@@ -219,7 +219,7 @@ class TextParser {
       case 'chain': {
         const spec = this.objectSpec('chain');
         if (!spec) return this.skipLine();
-        const chain = this.b.addChain(spec.table, spec.name, at.line, null, null, null);
+        const chain = this.b.addChain(spec.table, spec.name, at, null, null, null);
         if (this.lx.kind === LBRACE) this.chainBody(chain, spec.table);
         return;
       }
@@ -261,13 +261,13 @@ class TextParser {
     const name = this.name('a table name');
     if (name === null) return this.skipLine();
     if (lx.kind !== LBRACE) {
-      this.b.addTable(family, name, at.line, null, null);
+      this.b.addTable(family, name, at, null, null);
       return;
     }
     const open = this.pos();
     lx.next();
     const handle = this.handleAfterBrace();
-    const table = this.b.addTable(family, name, at.line, handle, null);
+    const table = this.b.addTable(family, name, at, handle, null);
     for (;;) {
       this.skipSeparators();
       const end = this.blockEnds(open);
@@ -292,7 +292,7 @@ class TextParser {
           this.skipLine();
           continue;
         }
-        const chain = this.b.addChain(table, chainName, wAt.line, null, null, null);
+        const chain = this.b.addChain(table, chainName, wAt, null, null, null);
         if (lx.kind === LBRACE) this.chainBody(chain, table);
       } else if (w === 'set' || w === 'map') {
         const setName = this.name(`a ${w} name`);
@@ -427,6 +427,7 @@ class TextParser {
   private rule(chain: NftChain | null, table: NftTable, atStart: boolean): void {
     const lx = this.lx;
     const line = lx.tokLine;
+    const at = { line, column: lx.tokCol };
     const start = lx.start;
     const parsed = parseRuleStatements(lx, table.family);
     const end = lx.prevEnd;
@@ -442,7 +443,7 @@ class TextParser {
       }
     }
     if (chain === null) return;
-    this.b.addRule(chain, handle, line, parsed.expr, parsed.comment, this.transaction ? null : lx.src.slice(start, Math.max(start, end)).trim(), atStart);
+    this.b.addRule(chain, handle, at, parsed.expr, parsed.comment, this.transaction ? null : lx.src.slice(start, Math.max(start, end)).trim(), atStart);
   }
 
   /** `add|insert rule [family] table chain [position N | index N | handle N] statements`. */
@@ -535,7 +536,7 @@ class TextParser {
             break;
           }
           lx.next();
-          const probe: NftSet = this.setObject(table, name, kind, keyType, dataType, [], null, null, 0, null);
+          const probe: NftSet = this.setObject(table, name, kind, keyType, dataType, [], null, null, at, null);
           pending = this.parseElements(probe);
           if (pending === null) this.skipLine();
           break;
@@ -553,7 +554,7 @@ class TextParser {
           this.skipLine();
       }
     }
-    const set = this.setObject(table, name, kind, keyType, dataType, flags, timeout, comment, at.line, handle);
+    const set = this.setObject(table, name, kind, keyType, dataType, flags, timeout, comment, at, handle);
     const existing = table.setsByName.get(name);
     const target = existing ?? this.b.addSet(table, set);
     if (pending) this.b.addElements(target, pending.map(toElement), this.transaction);
@@ -568,10 +569,24 @@ class TextParser {
     flags: string[],
     timeout: number | null,
     comment: string | null,
-    line: number,
+    at: Position,
     handle: number | null,
   ): NftSet {
-    return { family: table.family, table: table.name, name, kind, keyType, dataType, flags, timeout, comment, line, handle, elements: [] };
+    return {
+      family: table.family,
+      table: table.name,
+      name,
+      kind,
+      keyType,
+      dataType,
+      flags,
+      timeout,
+      comment,
+      line: at.line,
+      column: at.column,
+      handle,
+      elements: [],
+    };
   }
 
   /** `ipv4_addr . inet_proto . inet_service [: verdict]`. */
@@ -609,7 +624,7 @@ class TextParser {
       return null;
     }
     const stringKeys = set.keyType.map((t) => STRING_KEY_TYPES.has(t));
-    const parsed = parseElementList(lx, stringKeys, set.kind === 'map', parseDuration);
+    const parsed = parseElementList(lx, stringKeys, set.kind === 'map' ? 'required' : 'none', parseDuration);
     if (parsed === null) {
       if (lx.kind === EOF) this.b.error(`unbalanced braces: the "{" at ${open.line}:${open.column} is never closed (truncated input?)`, open);
       else this.errorHere(`unexpected ${describeToken(lx)} in the elements of ${set.name}`);
@@ -704,8 +719,8 @@ class TextParser {
       return this.skipLine();
     }
     const keysAt = this.pos();
-    // `delete element` lists keys only (a map's data is not repeated)
-    const parsed = parseElementList(lx, set.keyType.map((t) => STRING_KEY_TYPES.has(t)), false, parseDuration);
+    // `delete element` names keys; a map's data may be repeated and is ignored
+    const parsed = parseElementList(lx, set.keyType.map((t) => STRING_KEY_TYPES.has(t)), set.kind === 'map' ? 'optional' : 'none', parseDuration);
     if (parsed === null) {
       this.errorHere(`unexpected ${describeToken(lx)} in the elements to delete`);
       return this.skipLine();
