@@ -7,7 +7,8 @@
  * `nft list ruleset` and `nft -j list ruleset` are read back and traced; each connection's fate,
  * as conntrack and the client saw it, must be among traceNftPacket's outcomes in BOTH forms (and
  * among those the cluster spec gives by nftables.md §4), every predicted outcome must show up,
- * and the two forms' `trace --json` must be identical but for line numbers.
+ * and the two forms' `trace --json` must be identical but for line numbers; so must the whole
+ * trace (every path step, map element and handle) of `nft -a list ruleset` and the JSON.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../../src/gen/kubeproxy.js';
@@ -98,12 +99,14 @@ describe.skipIf(gate.skip)(gate.title('nftables mode vs kernel: generated kube-p
     for (const spec of cut.specs) {
       expect(installed.listing.text).toContain(`table ${spec.ipFamily === 'ipv6' ? 'ip6' : 'ip'} kube-proxy {`);
     }
-    const forms: Record<'text' | 'json', NftRuleset> = {
+    const forms: Record<'text' | 'json' | 'textHandles', NftRuleset> = {
       text: parseNftables(installed.listing.text),
       json: parseNftables(installed.listing.json),
+      textHandles: parseNftables(installed.listing.textHandles),
     };
     expect(forms.text.form).toBe('text');
     expect(forms.json.form).toBe('json');
+    expect(forms.textHandles.form).toBe('text');
     for (const [form, nft] of Object.entries(forms)) {
       expect(nft.diagnostics.filter((d) => d.severity === 'error'), `${form} form diagnostics`).toEqual([]);
     }
@@ -121,6 +124,10 @@ describe.skipIf(gate.skip)(gate.title('nftables mode vs kernel: generated kube-p
         const a = JSON.stringify(withoutLines(traceJson(text)));
         const b = JSON.stringify(withoutLines(traceJson(json)));
         if (a !== b) formDifferences.push(`${probe.source} ${packet.src} -> ${probe.dst}:${probe.dport} (${probe.service}):\n  text ${a}\n  json ${b}`);
+        // Beyond the CLI's JSON: every step's element, comment, goto and handle (nft -a shows handles).
+        const full = JSON.stringify(withoutLines(traceNftPacket(forms.textHandles, packet, installed.node)));
+        const fullJson = JSON.stringify(withoutLines(json));
+        if (full !== fullJson) formDifferences.push(`${probe.source} ${packet.src} -> ${probe.dst}:${probe.dport} (${probe.service}), whole trace:\n  nft -a ${full}\n  nft -j ${fullJson}`);
         return {
           text: possibleKeys(text.outcomes),
           json: possibleKeys(json.outcomes),
@@ -129,7 +136,7 @@ describe.skipIf(gate.skip)(gate.title('nftables mode vs kernel: generated kube-p
       },
       'json',
     );
-    console.log(`${cut.name}: trace --json identical in both forms (but for lines) for ${traced - formDifferences.length} of ${traced} probes`);
+    console.log(`${cut.name}: ${traced} probes traced in both forms, ${formDifferences.length} differing (trace --json of nft list vs nft -j; whole trace of nft -a list vs nft -j; lines aside)`);
     expect(formDifferences.slice(0, 5), 'trace --json of nft list ruleset vs nft -j list ruleset').toEqual([]);
     expectAgreement(report);
     expect(report.byVerdict.REJECT ?? 0).toBeGreaterThan(0);
