@@ -40,6 +40,14 @@ add rule inet q in iifname vmap @ifs
 add rule inet q in log prefix "dropped: " drop
 add rule inet q in limit rate 10/second accept
 add rule inet q in th dport @ports accept comment "named interval set"
+add rule inet q in ct state vmap { invalid : drop, established : accept, related : accept }
+add rule inet q in fib saddr . iif oif missing drop
+add rule inet q in fib daddr . iif type != { local, broadcast, multicast } drop
+add rule inet q in tcp flags & (fin|syn|rst|ack) == syn accept
+add rule inet q in meta mark set ct mark
+add rule inet q in ct original ip saddr 1.2.3.4 accept
+add rule inet q in iifname { "eth0", "eth1" } accept
+add rule inet q in tcp dport 22 ct state new limit rate over 5/minute burst 10 packets drop
 add rule inet q pre meta l4proto tcp dnat ip to 10.180.0.1:80
 add rule inet q pre meta l4proto tcp dnat ip6 to [fd00:10:180::1]:8080
 add rule inet q post masquerade

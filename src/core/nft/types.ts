@@ -42,6 +42,8 @@ export interface NftRule {
   readonly handle: number | null;
   /** Line of the rule in the input (for JSON: the line where the rule object starts). */
   readonly line: number;
+  /** Column where it starts (1-based): with line, a position in one-line `nft -j` output. */
+  readonly column?: number;
   readonly expr: readonly NftStatement[];
   /** The rule's `comment "…"`, null without one. */
   readonly comment: string | null;
@@ -68,6 +70,8 @@ export interface NftChain {
   readonly table: string;
   readonly name: string;
   readonly line: number;
+  /** Column where it starts (1-based): with line, a position in one-line `nft -j` output. */
+  readonly column?: number;
   readonly handle: number | null;
   /** null for a regular chain (reached only by jump/goto). */
   readonly base: NftBaseChain | null;
@@ -103,6 +107,8 @@ export interface NftSet {
   readonly timeout: number | null;
   readonly comment: string | null;
   readonly line: number;
+  /** Column where it starts (1-based): with line, a position in one-line `nft -j` output. */
+  readonly column?: number;
   readonly handle: number | null;
   readonly elements: NftElement[];
 }
@@ -111,6 +117,8 @@ export interface NftTable {
   readonly family: NftFamily;
   readonly name: string;
   readonly line: number;
+  /** Column where it starts (1-based): with line, a position in one-line `nft -j` output. */
+  readonly column?: number;
   readonly handle: number | null;
   readonly comment: string | null;
   readonly chains: NftChain[];

@@ -4,6 +4,7 @@
  * listing and JSON forms only add).
  */
 import type { Counters, Diagnostic } from '../../parse/types.js';
+import { nftRuleText } from './render.js';
 import type {
   NftBaseChain,
   NftChain,
@@ -44,7 +45,7 @@ export class RulesetBuilder {
   }
 
   /** `add table`: idempotent, as in nft. */
-  addTable(family: NftFamily, name: string, line: number, handle: number | null, comment: string | null): NftTable {
+  addTable(family: NftFamily, name: string, at: Position, handle: number | null, comment: string | null): NftTable {
     const existing = this.table(family, name);
     if (existing) {
       if (comment !== null) (existing as { comment: string | null }).comment = comment;
@@ -53,7 +54,8 @@ export class RulesetBuilder {
     const table: NftTable = {
       family,
       name,
-      line,
+      line: at.line,
+      column: at.column,
       handle,
       comment,
       chains: [],
@@ -84,7 +86,7 @@ export class RulesetBuilder {
   addChain(
     table: NftTable,
     name: string,
-    line: number,
+    at: Position,
     handle: number | null,
     base: NftBaseChain | null,
     comment: string | null,
@@ -95,7 +97,7 @@ export class RulesetBuilder {
       if (comment !== null) (existing as { comment: string | null }).comment = comment;
       return existing;
     }
-    const chain: NftChain = { family: table.family, table: table.name, name, line, handle, base, comment, rules: [] };
+    const chain: NftChain = { family: table.family, table: table.name, name, line: at.line, column: at.column, handle, base, comment, rules: [] };
     table.chains.push(chain);
     table.chainsByName.set(name, chain);
     return chain;
@@ -181,13 +183,31 @@ export class RulesetBuilder {
     return index;
   }
 
-  addRule(chain: NftChain, rule: Omit<NftRule, 'index' | 'counters'>, atStart = false): NftRule {
-    const counters = countersOf(rule.expr);
+  /**
+   * Append (or with `atStart` prepend) a rule. `text` null means "render it from the statements when
+   * first read": the JSON form does not print rules, and rendering 100k rules nobody looks at would
+   * double its load time.
+   */
+  addRule(
+    chain: NftChain,
+    handle: number | null,
+    at: Position,
+    expr: readonly NftStatement[],
+    comment: string | null,
+    text: string | null,
+    atStart = false,
+  ): NftRule {
+    const line = at.line;
+    const column = at.column;
+    const counters = countersOf(expr);
     if (counters !== null) this.hasCounters = true;
-    const full: NftRule = { ...rule, index: 0, counters };
-    if (atStart) chain.rules.unshift(full);
-    else chain.rules.push(full);
-    return full;
+    const rule: NftRule =
+      text !== null
+        ? { family: chain.family, table: chain.table, chain: chain.name, index: 0, handle, line, column, expr, comment, counters, text }
+        : new LazyTextRule(chain, handle, line, column, expr, comment, counters);
+    if (atStart) chain.rules.unshift(rule);
+    else chain.rules.push(rule);
+    return rule;
   }
 
   finish(form: NftForm): NftRuleset {
@@ -196,8 +216,47 @@ export class RulesetBuilder {
   }
 }
 
+/**
+ * A rule whose text is rendered from its statements when first read. A class, not an object
+ * literal with a getter: V8 keeps literals with accessors in dictionary mode, about 1 kB per rule
+ * (150 MB for a 10k-service ruleset); instances of a class stay compact. `text` lives on the
+ * prototype, so a spread copy (`{...rule}`) leaves it out: read it as rule.text.
+ */
+class LazyTextRule implements NftRule {
+  readonly family: NftFamily;
+  readonly table: string;
+  readonly chain: string;
+  index = 0;
+  readonly handle: number | null;
+  readonly line: number;
+  readonly column: number;
+  readonly expr: readonly NftStatement[];
+  readonly comment: string | null;
+  readonly counters: Counters | null;
+  #text: string | null = null;
+
+  constructor(chain: NftChain, handle: number | null, line: number, column: number, expr: readonly NftStatement[], comment: string | null, counters: Counters | null) {
+    this.family = chain.family;
+    this.table = chain.table;
+    this.chain = chain.name;
+    this.handle = handle;
+    this.line = line;
+    this.column = column;
+    this.expr = expr;
+    this.comment = comment;
+    this.counters = counters;
+  }
+
+  get text(): string {
+    if (this.#text === null) this.#text = nftRuleText(this.expr, this.comment);
+    return this.#text;
+  }
+}
+
 function countersOf(expr: readonly NftStatement[]): Counters | null {
-  for (const s of expr) {
+  for (let i = 0; i < expr.length; i++) {
+    const s = expr[i]!;
+    if (!Object.prototype.hasOwnProperty.call(s, 'counter')) continue;
     const c = s.counter as { packets?: unknown; bytes?: unknown } | null | undefined;
     if (c && typeof c.packets === 'number' && typeof c.bytes === 'number') return { packets: c.packets, bytes: c.bytes };
   }

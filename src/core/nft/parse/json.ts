@@ -6,7 +6,7 @@
  */
 import type { NftBaseChain, NftElement, NftExpr, NftFamily, NftRuleset, NftSet, NftStatement } from '../types.js';
 import { RulesetBuilder, type Position } from './builder.js';
-import { nftRuleText } from './render.js';
+import { shareExpressions } from './statements.js';
 import { isFamily, priorityName } from './values.js';
 
 type Obj = Record<string, unknown>;
@@ -24,14 +24,117 @@ function num(v: unknown): number | null {
 }
 
 export function parseNftJson(src: string): NftRuleset {
+  // nft's own shape, {"nftables": [ item, item, … ]}, is parsed a chunk of items at a time: the
+  // wrapper objects of one chunk die before the next is parsed, so the peak holds the model and
+  // one chunk instead of a second tree of the whole ruleset (63 MB of JSON for 10k services)
+  const spans = splitItems(src);
+  if (spans === null) return wholeDocument(src, new RulesetBuilder());
   const b = new RulesetBuilder();
+  let first = 0;
+  while (first < spans.length) {
+    let last = first;
+    while (last + 1 < spans.length && spans[last + 1]!.end - spans[first]!.start < CHUNK_CHARS) last++;
+    let items: unknown;
+    try {
+      items = JSON.parse(`[${src.slice(spans[first]!.start, spans[last]!.end)}]`);
+    } catch {
+      return wholeDocument(src, new RulesetBuilder());
+    }
+    const list = items as unknown[];
+    for (let k = 0; k < list.length; k++) readTopItem(b, list[k], spans[first + k]!);
+    first = last + 1;
+  }
+  return b.finish('json');
+}
+
+const CHUNK_CHARS = 1 << 20;
+
+interface ItemSpan extends Position {
+  readonly start: number;
+  readonly end: number;
+}
+
+const HEAD = /\s*\{\s*"nftables"\s*:\s*\[/y;
+const TAIL = /\s*\]\s*\}\s*$/y;
+
+/**
+ * Where each item of `{"nftables": [ {…}, {…} ]}` starts and ends, when the text has exactly that
+ * shape (as nft writes it); null for anything else, which then goes through one JSON.parse. Only
+ * strings and nesting are tracked (JSON strings hold no raw newlines, so lines are counted outside).
+ */
+function splitItems(src: string): ItemSpan[] | null {
+  HEAD.lastIndex = 0;
+  if (!HEAD.test(src)) return null;
+  const n = src.length;
+  let i = HEAD.lastIndex;
+  let line = 1;
+  let lineStart = 0;
+  for (let k = src.indexOf('\n'); k >= 0 && k < i; k = src.indexOf('\n', k + 1)) {
+    line++;
+    lineStart = k + 1;
+  }
+  const out: ItemSpan[] = [];
+  for (;;) {
+    // before an item: whitespace then `{` (or `]` for an empty list)
+    while (i < n) {
+      const c = src.charCodeAt(i);
+      if (c === 10) {
+        line++;
+        lineStart = i + 1;
+      } else if (c !== 32 && c !== 9 && c !== 13) break;
+      i++;
+    }
+    if (src.charCodeAt(i) === 93 && out.length === 0) break;
+    if (src.charCodeAt(i) !== 123) return null;
+    const start = i;
+    const at = { line, column: i - lineStart + 1 };
+    let depth = 0;
+    for (; i < n; i++) {
+      const d = src.charCodeAt(i);
+      if (d === 34) {
+        for (i++; i < n; i++) {
+          const e = src.charCodeAt(i);
+          if (e === 92) i++;
+          else if (e === 34) break;
+        }
+      } else if (d === 123 || d === 91) depth++;
+      else if (d === 125 || d === 93) {
+        if (--depth === 0) break;
+      } else if (d === 10) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    if (i >= n) return null;
+    i++;
+    out.push({ start, end: i, line: at.line, column: at.column });
+    // after an item: whitespace then `,` or `]`
+    while (i < n) {
+      const c = src.charCodeAt(i);
+      if (c === 10) {
+        line++;
+        lineStart = i + 1;
+      } else if (c !== 32 && c !== 9 && c !== 13) break;
+      i++;
+    }
+    if (src.charCodeAt(i) === 44) {
+      i++;
+      continue;
+    }
+    break;
+  }
+  TAIL.lastIndex = i;
+  return TAIL.test(src) ? out : null;
+}
+
+/** Any other JSON: one JSON.parse, then positions from a scan; a syntax error becomes a diagnostic at its line:column. */
+function wholeDocument(src: string, b: RulesetBuilder): NftRuleset {
   let doc: unknown;
   try {
     doc = JSON.parse(src);
-  } catch (err) {
+  } catch {
     const { offset, message } = jsonErrorAt(src);
     b.error(`bad JSON: ${message}`, positionAt(src, offset));
-    void err;
     return b.finish('json');
   }
   if (!isObj(doc) || !Array.isArray(doc.nftables)) {
@@ -40,26 +143,26 @@ export function parseNftJson(src: string): NftRuleset {
   }
   const items = doc.nftables as unknown[];
   const positions = itemPositions(src, items.length);
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    const at = positions[i] ?? { line: 1, column: 1 };
-    if (!isObj(item)) {
-      b.error('expected an object in the "nftables" array', at);
-      continue;
-    }
-    let kind: string | undefined;
-    for (const k in item) {
-      kind = k;
-      break;
-    }
-    const body = kind === undefined ? undefined : item[kind];
-    if (kind === undefined || !isObj(body)) {
-      if (kind !== 'metainfo') b.error(`expected {"KIND": {…}}, found ${kind === undefined ? 'an empty object' : `"${kind}"`}`, at);
-      continue;
-    }
-    readItem(b, kind, body, at);
-  }
+  for (let i = 0; i < items.length; i++) readTopItem(b, items[i], positions[i] ?? { line: 1, column: 1 });
   return b.finish('json');
+}
+
+function readTopItem(b: RulesetBuilder, item: unknown, at: Position): void {
+  if (!isObj(item)) {
+    b.error('expected an object in the "nftables" array', at);
+    return;
+  }
+  let kind: string | undefined;
+  for (const k in item) {
+    kind = k;
+    break;
+  }
+  const body = kind === undefined ? undefined : item[kind];
+  if (kind === undefined || !isObj(body)) {
+    if (kind !== 'metainfo') b.error(`expected {"KIND": {…}}, found ${kind === undefined ? 'an empty object' : `"${kind}"`}`, at);
+    return;
+  }
+  readItem(b, kind, body, at);
 }
 
 function familyOf(b: RulesetBuilder, body: Obj, at: Position): NftFamily | null {
@@ -77,7 +180,7 @@ function readItem(b: RulesetBuilder, kind: string, body: Obj, at: Position): voi
       const family = familyOf(b, body, at);
       const name = str(body.name);
       if (family === null || name === null) return b.error('a table needs "family" and "name"', at);
-      b.addTable(family, name, at.line, num(body.handle), str(body.comment));
+      b.addTable(family, name, at, num(body.handle), str(body.comment));
       return;
     }
     case 'chain': {
@@ -99,7 +202,7 @@ function readItem(b: RulesetBuilder, kind: string, body: Obj, at: Position): voi
           device: str(body.dev) ?? (Array.isArray(body.dev) ? (body.dev as unknown[]).map(String).join(',') : null),
         };
       }
-      b.addChain(table, name, at.line, num(body.handle), base, str(body.comment));
+      b.addChain(table, name, at, num(body.handle), base, str(body.comment));
       return;
     }
     case 'set':
@@ -125,6 +228,7 @@ function readItem(b: RulesetBuilder, kind: string, body: Obj, at: Position): voi
         timeout: num(body.timeout),
         comment: str(body.comment),
         line: at.line,
+        column: at.column,
         handle: num(body.handle),
         elements: [],
       };
@@ -153,18 +257,8 @@ function readItem(b: RulesetBuilder, kind: string, body: Obj, at: Position): voi
       if (!table) return;
       const chain = table.chainsByName.get(chainName);
       if (!chain) return b.error(`no chain ${chainName} in table ${family} ${tableName}`, at);
-      const expr = Array.isArray(body.expr) ? (body.expr.filter(isObj) as NftStatement[]) : [];
-      const comment = str(body.comment);
-      b.addRule(chain, {
-        family,
-        table: tableName,
-        chain: chainName,
-        handle: num(body.handle),
-        line: at.line,
-        expr,
-        comment,
-        text: nftRuleText(expr, comment),
-      });
+      const expr = Array.isArray(body.expr) ? (shareExpressions(body.expr.filter(isObj)) as NftStatement[]) : [];
+      b.addRule(chain, num(body.handle), at, expr, str(body.comment), null);
       return;
     }
     case 'flowtable':

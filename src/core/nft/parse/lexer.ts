@@ -167,6 +167,20 @@ export class Lexer {
     return word;
   }
 
+  /** Back to the current token's start as remembered by mark() (cheaper than save/restore: no object). */
+  rewind(start: number, line: number, lineStart: number): void {
+    this.pos = start;
+    this.line = line;
+    this.lineStart = lineStart;
+    this.end = start;
+    this.next();
+  }
+
+  /** Where the current line starts (with tokLine and start, what rewind() needs). */
+  get currentLineStart(): number {
+    return this.start - this.tokCol + 1;
+  }
+
   save(): LexState {
     return {
       pos: this.pos,

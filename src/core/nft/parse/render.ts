@@ -215,6 +215,15 @@ export function nftStatementText(stmt: NftStatement): string {
       const right = body.right ?? null;
       const op = String(body.op);
       const style = styleOf(left);
+      // (flags & mask) == value prints as `tcp flags value / mask`
+      const bitAnd = asObj(left);
+      const masked = bitAnd && Array.isArray(bitAnd['&']) ? (bitAnd['&'] as NftExpr[]) : null;
+      if (op === '==' && masked && masked.length === 2 && isFlagTyped(masked[0]!)) {
+        return `${nftExprText(masked[0]!)} ${nftExprText(right)} / ${nftExprText(masked[1]!)}`;
+      }
+      if (typeof right === 'boolean' && asObj(left) && 'fib' in asObj(left)!) {
+        return `${nftExprText(left)}${op === '!=' ? ' != ' : ' '}${right ? 'exists' : 'missing'}`;
+      }
       // nft prints `==` after a binary operation (`meta mark & 0x4000 == 0`) and before a single flag value
       const eqShown = op === '==' && (isBinop(left) || (isFlagTyped(left) && !(asObj(right) && 'set' in asObj(right)!)));
       const sep = op === 'in' || (op === '==' && !eqShown) ? ' ' : ` ${op} `;

@@ -72,12 +72,13 @@ export function parseRuleStatements(lx: Lexer, family: NftFamily): ParsedRule {
       break;
     }
     const start = lx.start;
-    const saved = lx.save();
+    const line = lx.tokLine;
+    const lineStart = lx.currentLineStart;
     try {
       expr.push(parseStatement(lx, family));
     } catch (err) {
       if (!(err instanceof NotUnderstood)) throw err;
-      lx.restore(saved);
+      lx.rewind(start, line, lineStart);
       expr.push(unknownToRuleEnd(lx, start));
       break;
     }
@@ -152,9 +153,7 @@ function parseStatement(lx: Lexer, family: NftFamily): NftStatement {
     case 'update':
     case 'add':
     case 'delete':
-      if (lx.peekWord()?.startsWith('@')) return parseSetStatement(lx);
-      fail();
-    // eslint-disable-next-line no-fallthrough
+      return lx.peekWord()?.startsWith('@') ? parseSetStatement(lx) : fail();
     case 'log':
       return parseLog(lx);
     case 'limit':
@@ -423,19 +422,81 @@ export function startsExpression(w: string): boolean {
   return PAYLOAD_PROTOCOLS.has(w) || w === 'meta' || w === 'ct' || w === 'fib' || w === 'numgen' || BARE_META_KEYS.has(w);
 }
 
+/**
+ * Payload and meta expressions repeat on every rule (`ip daddr`, `meta l4proto`): one shared,
+ * frozen object per spelling keeps a 100k-rule ruleset's memory and load time down.
+ */
+const interned = new Map<string, NftExpr>();
+
+/**
+ * The JSON form's expressions with the same sharing: payload, meta and ct objects replaced by the
+ * interned ones, in place (JSON.parse made them, nobody else holds them). Halves what 100k rules
+ * of nft -j keep in memory.
+ */
+export function shareExpressions(e: unknown): unknown {
+  if (e === null || typeof e !== 'object') return e;
+  if (Array.isArray(e)) {
+    for (let i = 0; i < e.length; i++) e[i] = shareExpressions(e[i]);
+    return e;
+  }
+  const o = e as Record<string, unknown>;
+  let only: string | undefined;
+  let count = 0;
+  for (const k in o) {
+    only = k;
+    if (++count > 1) break;
+  }
+  if (count === 1) {
+    const body = o[only!] as Record<string, unknown> | null;
+    if (only === 'payload' && body && typeof body.protocol === 'string' && typeof body.field === 'string' && Object.keys(body).length === 2) {
+      const protocol = body.protocol;
+      const field = body.field;
+      return intern(`p ${protocol} ${field}`, () => ({ payload: { protocol, field } }));
+    }
+    if ((only === 'meta' || only === 'ct') && body && typeof body.key === 'string' && Object.keys(body).length === 1) {
+      const key = body.key;
+      return only === 'meta' ? intern(`m ${key}`, () => ({ meta: { key } })) : intern(`c ${key}`, () => ({ ct: { key } }));
+    }
+  }
+  for (const k in o) o[k] = shareExpressions(o[k]);
+  return o;
+}
+
+function intern(key: string, make: () => NftExpr): NftExpr {
+  let e = interned.get(key);
+  if (e === undefined) {
+    e = deepFreeze(make());
+    if (interned.size < 10_000) interned.set(key, e);
+  }
+  return e;
+}
+
+function deepFreeze(e: NftExpr): NftExpr {
+  if (e !== null && typeof e === 'object') {
+    for (const v of Object.values(e)) deepFreeze(v as NftExpr);
+    Object.freeze(e);
+  }
+  return e;
+}
+
 function parsePrimary(lx: Lexer): NftExpr {
   const w = word(lx);
   if (PAYLOAD_PROTOCOLS.has(w)) {
     const field = word(lx);
-    return { payload: { protocol: w, field } };
+    return intern(`p ${w} ${field}`, () => ({ payload: { protocol: w, field } }));
   }
-  if (w === 'meta') return { meta: { key: word(lx) } };
-  if (BARE_META_KEYS.has(w)) return { meta: { key: w } };
+  if (w === 'meta') {
+    const key = word(lx);
+    return intern(`m ${key}`, () => ({ meta: { key } }));
+  }
+  if (BARE_META_KEYS.has(w)) return intern(`m ${w}`, () => ({ meta: { key: w } }));
   if (w === 'ct') {
     let dir: string | null = null;
     if (isWord(lx, 'original') || isWord(lx, 'reply')) dir = word(lx);
-    const key = word(lx);
-    return dir === null ? { ct: { key } } : { ct: { key, dir } };
+    let key = word(lx);
+    // `ct original ip saddr`: the JSON key is "ip saddr"
+    if ((key === 'ip' || key === 'ip6') && lx.kind === WORD) key = `${key} ${word(lx)}`;
+    return dir === null ? intern(`c ${key}`, () => ({ ct: { key } })) : { ct: { key, dir } };
   }
   if (w === 'fib') {
     const flags: string[] = [word(lx)];
@@ -504,7 +565,7 @@ function parseBinary(lx: Lexer): NftExpr {
   while (lx.kind === WORD && BINARY_OPS[lx.text] !== undefined) {
     const op = BINARY_OPS[lx.text]!;
     lx.next();
-    const right = valueWord(lx, stringTyped(left));
+    const right = bitmaskTyped(left) ? flagList(lx) : valueWord(lx, stringTyped(left));
     left = { [op]: [left, right] };
   }
   return left;
@@ -593,13 +654,40 @@ function parseExpressionStatement(lx: Lexer): NftStatement {
     op = RELATIONAL_OPS[lx.text]!;
     lx.next();
   }
-  const right = parseRight(lx, left);
+  let right = parseRight(lx, left);
+  // `tcp flags syn / fin,syn,rst,ack`: (flags & mask) == value, as nft -j writes it
+  if (isWord(lx, '/') && bitmaskTyped(left)) {
+    lx.next();
+    const mask = flagList(lx);
+    return { match: { op: op ?? '==', left: { '&': [left, mask] }, right } };
+  }
+  // fib … oif missing / exists: a boolean in nft -j
+  if (isFib(left) && (right === 'missing' || right === 'exists')) right = right === 'exists';
   if (op === null) {
     if (Array.isArray(right)) op = 'in';
     else if (bitmaskTyped(left) && !isSet(right)) op = 'in';
     else op = '==';
   }
   return { match: { op, left, right } };
+}
+
+/** `fin,syn,rst,ack` (as listed) or `(fin|syn|rst|ack)` (as written) → ["fin", "syn", "rst", "ack"]. */
+function flagList(lx: Lexer): NftExpr {
+  const flags: string[] = [];
+  for (;;) {
+    const w = word(lx);
+    for (const f of w.replace(/[()]/g, '').split('|')) if (f !== '') flags.push(f);
+    if (lx.kind === COMMA && !lx.spaceBefore) {
+      lx.next();
+      continue;
+    }
+    break;
+  }
+  return flags.length === 1 ? flags[0]! : flags;
+}
+
+function isFib(e: NftExpr): boolean {
+  return e !== null && typeof e === 'object' && !Array.isArray(e) && 'fib' in e;
 }
 
 function isSet(e: NftExpr): boolean {
@@ -646,7 +734,8 @@ export interface ParsedElement {
 export function parseElementList(
   lx: Lexer,
   keyTypeStrings: readonly boolean[],
-  isMap: boolean,
+  /** Whether each element carries `: data` (a map's `add element`), may carry it (`delete element`), or not. */
+  data: 'required' | 'optional' | 'none',
   parseDurationWord: (w: string) => number | null,
 ): ParsedElement[] | null {
   if (lx.kind !== LBRACE) return null;
@@ -682,13 +771,13 @@ export function parseElementList(
           parseCounter(lx);
         } else break;
       }
-      let data: NftExpr | null = null;
-      if (isMap) {
+      let value: NftExpr | null = null;
+      if (data === 'required' || (data === 'optional' && isWord(lx, ':'))) {
         expectWord(lx, ':');
-        if (lx.kind === WORD && (VERDICTS_BARE.has(lx.text) || lx.text === 'jump' || lx.text === 'goto')) data = parseVerdictAt(lx);
-        else data = valueConcat(lx, []);
+        if (lx.kind === WORD && (VERDICTS_BARE.has(lx.text) || lx.text === 'jump' || lx.text === 'goto')) value = parseVerdictAt(lx);
+        else value = valueConcat(lx, []);
       }
-      out.push({ key, data, comment, expires, timeout, line });
+      out.push({ key, data: value, comment, expires, timeout, line });
       skipNewlines(lx);
       if (lx.kind === COMMA) {
         lx.next();

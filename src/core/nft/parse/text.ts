@@ -8,7 +8,6 @@
 import type { NftBaseChain, NftChain, NftElement, NftFamily, NftForm, NftRuleset, NftSet, NftTable } from '../types.js';
 import { RulesetBuilder, type Position } from './builder.js';
 import { COMMA, EOF, HANDLE, LBRACE, Lexer, NL, RBRACE, SEMI, STRING, WORD, describeToken } from './lexer.js';
-import { nftRuleText } from './render.js';
 import { parseElementList, parseRuleStatements, type ParsedElement } from './statements.js';
 import { isFamily, isSignedInteger, parseDuration, priorityName } from './values.js';
 
@@ -192,6 +191,15 @@ class TextParser {
           // nft accepts `chain …` for `add chain …` in input files
           this.addObject(cmd, at);
           break;
+        case 'replace':
+          this.b.warning('replace rule names a handle the transaction form does not know; ignored', at);
+          this.skipLine();
+          break;
+        case 'define':
+        case 'include':
+          this.b.warning(`${cmd} is not followed: variables and included files are not read`, at);
+          this.skipLine();
+          break;
         default:
           this.b.error(`unknown command "${cmd}"`, at);
           this.skipLine();
@@ -220,7 +228,7 @@ class TextParser {
       case 'chain': {
         const spec = this.objectSpec('chain');
         if (!spec) return this.skipLine();
-        const chain = this.b.addChain(spec.table, spec.name, at.line, null, null, null);
+        const chain = this.b.addChain(spec.table, spec.name, at, null, null, null);
         if (this.lx.kind === LBRACE) this.chainBody(chain, spec.table);
         return;
       }
@@ -262,13 +270,13 @@ class TextParser {
     const name = this.name('a table name');
     if (name === null) return this.skipLine();
     if (lx.kind !== LBRACE) {
-      this.b.addTable(family, name, at.line, null, null);
+      this.b.addTable(family, name, at, null, null);
       return;
     }
     const open = this.pos();
     lx.next();
     const handle = this.handleAfterBrace();
-    const table = this.b.addTable(family, name, at.line, handle, null);
+    const table = this.b.addTable(family, name, at, handle, null);
     for (;;) {
       this.skipSeparators();
       const end = this.blockEnds(open);
@@ -293,7 +301,7 @@ class TextParser {
           this.skipLine();
           continue;
         }
-        const chain = this.b.addChain(table, chainName, wAt.line, null, null, null);
+        const chain = this.b.addChain(table, chainName, wAt, null, null, null);
         if (lx.kind === LBRACE) this.chainBody(chain, table);
       } else if (w === 'set' || w === 'map') {
         const setName = this.name(`a ${w} name`);
@@ -376,6 +384,20 @@ class TextParser {
     if (this.isWord('device')) {
       lx.next();
       device = this.name('a device');
+    } else if (this.isWord('devices')) {
+      // `devices = { eth0, eth1 }` (netdev chains on several devices)
+      lx.next();
+      if (this.isWord('=')) lx.next();
+      const names: string[] = [];
+      if (lx.kind === LBRACE) {
+        lx.next();
+        while (lx.kind === WORD || lx.kind === STRING || lx.kind === COMMA || lx.kind === NL) {
+          if (lx.kind === WORD || lx.kind === STRING) names.push(lx.text);
+          lx.next();
+        }
+        if (lx.kind === RBRACE) lx.next();
+      }
+      device = names.join(',');
     }
     if (!this.isWord('priority')) {
       this.errorHere(`expected "priority", found ${describeToken(lx)}`);
@@ -414,6 +436,7 @@ class TextParser {
   private rule(chain: NftChain | null, table: NftTable, atStart: boolean): void {
     const lx = this.lx;
     const line = lx.tokLine;
+    const at = { line, column: lx.tokCol };
     const start = lx.start;
     const parsed = parseRuleStatements(lx, table.family);
     const end = lx.prevEnd;
@@ -429,21 +452,7 @@ class TextParser {
       }
     }
     if (chain === null) return;
-    const text = this.transaction ? nftRuleText(parsed.expr, parsed.comment) : lx.src.slice(start, Math.max(start, end)).trim();
-    this.b.addRule(
-      chain,
-      {
-        family: chain.family,
-        table: chain.table,
-        chain: chain.name,
-        handle,
-        line,
-        expr: parsed.expr,
-        comment: parsed.comment,
-        text,
-      },
-      atStart,
-    );
+    this.b.addRule(chain, handle, at, parsed.expr, parsed.comment, this.transaction ? null : lx.src.slice(start, Math.max(start, end)).trim(), atStart);
   }
 
   /** `add|insert rule [family] table chain [position N | index N | handle N] statements`. */
@@ -536,7 +545,7 @@ class TextParser {
             break;
           }
           lx.next();
-          const probe: NftSet = this.setObject(table, name, kind, keyType, dataType, [], null, null, 0, null);
+          const probe: NftSet = this.setObject(table, name, kind, keyType, dataType, [], null, null, at, null);
           pending = this.parseElements(probe);
           if (pending === null) this.skipLine();
           break;
@@ -554,7 +563,7 @@ class TextParser {
           this.skipLine();
       }
     }
-    const set = this.setObject(table, name, kind, keyType, dataType, flags, timeout, comment, at.line, handle);
+    const set = this.setObject(table, name, kind, keyType, dataType, flags, timeout, comment, at, handle);
     const existing = table.setsByName.get(name);
     const target = existing ?? this.b.addSet(table, set);
     if (pending) this.b.addElements(target, pending.map(toElement), this.transaction);
@@ -569,10 +578,24 @@ class TextParser {
     flags: string[],
     timeout: number | null,
     comment: string | null,
-    line: number,
+    at: Position,
     handle: number | null,
   ): NftSet {
-    return { family: table.family, table: table.name, name, kind, keyType, dataType, flags, timeout, comment, line, handle, elements: [] };
+    return {
+      family: table.family,
+      table: table.name,
+      name,
+      kind,
+      keyType,
+      dataType,
+      flags,
+      timeout,
+      comment,
+      line: at.line,
+      column: at.column,
+      handle,
+      elements: [],
+    };
   }
 
   /** `ipv4_addr . inet_proto . inet_service [: verdict]`. */
@@ -610,7 +633,7 @@ class TextParser {
       return null;
     }
     const stringKeys = set.keyType.map((t) => STRING_KEY_TYPES.has(t));
-    const parsed = parseElementList(lx, stringKeys, set.kind === 'map', parseDuration);
+    const parsed = parseElementList(lx, stringKeys, set.kind === 'map' ? 'required' : 'none', parseDuration);
     if (parsed === null) {
       if (lx.kind === EOF) this.b.error(`unbalanced braces: the "{" at ${open.line}:${open.column} is never closed (truncated input?)`, open);
       else this.errorHere(`unexpected ${describeToken(lx)} in the elements of ${set.name}`);
@@ -705,8 +728,8 @@ class TextParser {
       return this.skipLine();
     }
     const keysAt = this.pos();
-    // `delete element` lists keys only (a map's data is not repeated)
-    const parsed = parseElementList(lx, set.keyType.map((t) => STRING_KEY_TYPES.has(t)), false, parseDuration);
+    // `delete element` names keys; a map's data may be repeated and is ignored
+    const parsed = parseElementList(lx, set.keyType.map((t) => STRING_KEY_TYPES.has(t)), set.kind === 'map' ? 'optional' : 'none', parseDuration);
     if (parsed === null) {
       this.errorHere(`unexpected ${describeToken(lx)} in the elements to delete`);
       return this.skipLine();

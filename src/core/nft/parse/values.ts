@@ -33,7 +33,10 @@ function number(w: string): number {
  */
 export function scalar(word: string, asString = false): NftExpr {
   if (asString) return word;
-  if (word.charCodeAt(0) === 64 /* @ */) return word;
+  const c = word.charCodeAt(0);
+  if (c === 64 /* @ */) return word;
+  // symbols (`tcp`, `local`, `new`) start with a letter other than the hex digits a-f and hold no '/' or '-'
+  if (c >= 103 && c <= 122 && word.indexOf('-') < 0 && word.indexOf('/') < 0) return word;
   if (isNumberWord(word)) return number(word);
   const slash = word.indexOf('/');
   if (slash > 0) {
