@@ -12,8 +12,8 @@ import { addUnique, EMPTY } from '../../kube/lists.js';
 import { compareServices, modelFromServices } from '../../kube/model.js';
 import type { AffinityClient, Endpoint, EndpointProblem, EntryKind, EntryPoint, KubeModel, NftElementRef, ServiceChains, ServicePort, TrafficPolicy } from '../../kube/types.js';
 import type { Family, Protocol } from '../../parse/types.js';
-import { hostPort } from '../../trace/addr.js';
-import { anonymousEntry, body, exprText, field, kindOf, setRef, verdictOf } from '../expr.js';
+import { compareIp, hostPort, parseIp } from '../../trace/addr.js';
+import { anonymousEntry, body, elementText, exprText, field, kindOf, setRef, verdictOf } from '../expr.js';
 import { parseEndpointChainName, parseServiceChainName, serviceIdFromElementComment } from '../names.js';
 import type { NftChain, NftElement, NftExpr, NftRule, NftRuleset, NftSet, NftTable } from '../types.js';
 import { cidrOf, ipKey, ipOf, numberOf, protocolNameOf } from '../values.js';
@@ -250,7 +250,34 @@ function dnatRule(chain: NftChain): { rule: NftRule; address: string } | null {
   return null;
 }
 
+const ENTRY_ORDER: readonly EntryKind[] = ['clusterIP', 'nodePort', 'externalIP', 'loadBalancer'];
+
+/** Addresses in numeric order (IPv4 before IPv6), unparsable ones last by text. */
+function compareAddresses(a: string, b: string): number {
+  const x = parseIp(a);
+  const y = parseIp(b);
+  if (x && y) return compareIp(x, y);
+  if (x || y) return x ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Map elements come in hash order (the kernel's listing differs from the input's): everything
+ * read from them is sorted, so that every form of one ruleset gives the same model.
+ */
+function sortFromElements(g: Group): void {
+  g.externalIPs.sort(compareAddresses);
+  g.loadBalancerIPs.sort(compareAddresses);
+  g.entries.sort((a, b) => ENTRY_ORDER.indexOf(a.kind) - ENTRY_ORDER.indexOf(b.kind) || compareAddresses(a.address ?? '', b.address ?? '') || a.port - b.port);
+  g.blocking.sort((a, b) => (a.set.name < b.set.name ? -1 : a.set.name > b.set.name ? 1 : 0) || compareText(elementText(a.element), elementText(b.element)));
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function finish(table: NftTable, g: Group): ServicePort {
+  sortFromElements(g);
   const chainOf = (name: string | undefined) => (name === undefined ? undefined : table.chainsByName.get(name));
   // external-… leads to service-… and (eTP=Local with local endpoints) local-…
   let etpLocal = g.dropsExternal;
@@ -300,6 +327,7 @@ function finish(table: NftTable, g: Group): ServicePort {
   };
   for (const ep of svc) addEndpoint(ep, localKnown ? localChains.has(ep.chain) : null);
   for (const ep of svl) if (!svc.some((s) => s.chain === ep.chain)) addEndpoint(ep, true);
+  affinityClients.sort((a, b) => compareAddresses(a.endpoint, b.endpoint) || compareAddresses(a.client, b.client));
 
   const counted = endpoints.filter((e) => e.packets !== null);
   const id = g.id ?? g.chains.svc ?? g.chains.ext ?? g.chains.svl ?? g.chains.fw ?? 'unknown';

@@ -16,6 +16,8 @@ export type Value =
   | { readonly t: 'concat'; readonly parts: readonly Value[] }
   /** numgen: each of `values` with the same chance. */
   | { readonly t: 'random'; readonly values: readonly number[]; readonly mode: string }
+  /** Flag bits (ct status): those set, among those the tracer knows. */
+  | { readonly t: 'flags'; readonly set: readonly string[]; readonly known: readonly string[] }
   /** The packet has no such header: nothing about it matches. */
   | { readonly t: 'absent' }
   /** Something the tracer does not model. */
@@ -66,6 +68,8 @@ export function evalExpr(ctx: EvalCtx, b: NftBranch, env: NftEnv, e: NftExpr | u
         if (proto === 'th' ? !PORT_PROTOCOLS.has(ctx.protocol) : L4_NAMES[proto as string] !== ctx.protocol) return ABSENT;
         if (f === 'dport') return { t: 'num', n: b.dport };
         if (f === 'sport') return { t: 'num', n: b.sport };
+        // A connection's first TCP packet is a bare SYN; later ones are not known.
+        if (f === 'flags' && proto === 'tcp' && b.ctstate === 'NEW') return { t: 'str', s: 'syn' };
         return UNKNOWN;
       }
       return UNKNOWN;
@@ -81,6 +85,11 @@ export function evalExpr(ctx: EvalCtx, b: NftBranch, env: NftEnv, e: NftExpr | u
           return { t: 'str', s: ctx.v6 ? 'ip6' : 'ip' };
         case 'mark':
           return { t: 'num', n: b.mark };
+        case 'pkttype': {
+          // Routed unicast arrives for the node's own MAC ("host"); only the address tells the rest.
+          const d = addressType(b.dstBytes);
+          return { t: 'str', s: d === 'unicast' ? 'host' : d };
+        }
         case 'iifname':
         case 'iif':
           if (env.iif === '') return ABSENT;
@@ -100,6 +109,11 @@ export function evalExpr(ctx: EvalCtx, b: NftBranch, env: NftEnv, e: NftExpr | u
       if (field(x, 'dir') !== undefined) return UNKNOWN;
       if (key === 'state') return { t: 'str', s: b.untracked ? 'untracked' : b.ctstate.toLowerCase() };
       if (key === 'mark') return { t: 'num', n: b.ctmark };
+      if (key === 'status') {
+        // Only the NAT bits are known: a new connection is not yet confirmed, assured or seen-reply.
+        const flags = [...(b.dstNatDone ? ['dnat'] : []), ...(b.srcNatDone ? ['snat'] : [])];
+        return { t: 'flags', set: flags, known: ['dnat', 'snat'] };
+      }
       return UNKNOWN;
     }
     case 'fib': {
@@ -311,6 +325,12 @@ export function lookupAnonymous(entries: readonly NftExpr[], v: Value): { key: N
 /** Whether `v` is in the right-hand side of a match that is not a named set: a value, prefix, range, set or flag list. */
 export function rightHolds(v: Value, right: NftExpr | undefined): boolean | 'unknown' {
   if (right === undefined) return 'unknown';
+  if (v.t === 'flags') {
+    // `ct status dnat`: any of the named bits set.
+    const names = Array.isArray(right) ? (right as readonly NftExpr[]) : anonymousSet(right) ?? [right];
+    if (!names.every((n) => typeof n === 'string' && v.known.includes(n))) return 'unknown';
+    return names.some((n) => v.set.includes(n as string));
+  }
   const entries = anonymousSet(right) ?? (Array.isArray(right) && kindOf(right) === null ? (right as readonly NftExpr[]) : null);
   if (entries !== null) {
     const hit = lookupAnonymous(entries, v);

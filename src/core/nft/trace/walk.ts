@@ -31,8 +31,8 @@ export interface Ended {
   readonly end: End;
 }
 
-/** Statements that change nothing the trace follows. */
-const NO_EFFECT = new Set(['counter', 'log', 'set', 'map', 'meter', 'limit-update', 'nftrace']);
+/** Statements that change nothing the trace follows (`set`/`map`: adding the packet to a set, e.g. affinity). */
+const NO_EFFECT = new Set(['counter', 'log', 'set', 'map']);
 
 /** Runs a base chain: every result ends in accept (on to the next chain or hook), drop or reject. */
 export function runBaseChain(ctx: NftWalkCtx, table: NftTable, chain: NftChain, b: NftBranch, env: NftEnv): Ended[] {
@@ -189,6 +189,9 @@ function evalRule(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, k: number, acted: 
       return void out.push({ b, kind: 'end', end: 'reject' });
     }
     if (kind === 'dnat' || kind === 'snat' || kind === 'masquerade' || kind === 'redirect') {
+      // `dnat ip to …` in an inet chain does nothing to an IPv6 packet (and the reverse).
+      const fam = field(body(stmt, kind), 'family');
+      if ((fam === 'ip' && ctx.evalCtx.v6) || (fam === 'ip6' && !ctx.evalCtx.v6)) continue;
       return void out.push({ b, kind: 'end', end: applyNat(ctx, rc, b, kind, stmt) });
     }
     if (kind === 'notrack') {
@@ -197,6 +200,11 @@ function evalRule(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, k: number, acted: 
       continue;
     }
     if (kind !== null && NO_EFFECT.has(kind)) continue;
+    if (kind === 'xt') {
+      const xt = xtStatement(ctx, rc, b, stmt);
+      if (xt === 'continue') continue;
+      if (xt !== 'undecided') return void out.push(xt === 'next' ? { b, kind: 'next' } : { b, kind: 'end', end: xt });
+    }
     // A statement the tracer does not model (xt, limit, quota, queue, …): whether the rule goes
     // on past it is a case, never a guess.
     const name = statementText(stmt);
@@ -217,6 +225,46 @@ function evalRule(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, k: number, acted: 
   }
   if (acted) b.path.push(makeStep(rc, 'MARK'));
   out.push({ b, kind: 'next' });
+}
+
+/** iptables-nft statements `nft -j` keeps as {"xt": {type, name}}, without their options. */
+const XT_NO_EFFECT = new Set(['LOG', 'NFLOG', 'TRACE', 'AUDIT']);
+
+/**
+ * What an xt statement does when its name alone tells: `-m comment` always matches, MASQUERADE
+ * and REJECT need no options; DNAT/SNAT/REDIRECT end the chain as NAT does, but where to is lost
+ * in the JSON; MARK/CONNMARK set a value it does not show. Anything else is undecided.
+ */
+function xtStatement(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, stmt: NftStatement): 'continue' | 'next' | End | 'undecided' {
+  const xt = body(stmt, 'xt');
+  const type = field(xt, 'type');
+  const name = field(xt, 'name');
+  if (typeof name !== 'string') return 'undecided';
+  if (type === 'match') return name === 'comment' ? 'continue' : 'undecided';
+  if (type !== 'target') return 'undecided';
+  if (XT_NO_EFFECT.has(name)) return 'continue';
+  if (name === 'MASQUERADE') return applyNat(ctx, rc, b, 'masquerade', { masquerade: null });
+  if (name === 'REJECT') {
+    b.path.push(makeStep(rc, 'REJECT'));
+    b.reason = dropReason(rc, b, 'reject');
+    return 'reject';
+  }
+  if (name === 'MARK' || name === 'CONNMARK') {
+    noteOn(b, `${where(rc)}: xt target ${name}: the value it sets is not in this listing (nft -j keeps only the name); the mark is taken as unchanged`);
+    b.path.push(makeStep(rc, name));
+    return 'continue';
+  }
+  if (name === 'DNAT' || name === 'SNAT' || name === 'REDIRECT') {
+    noteOn(b, `${where(rc)}: xt target ${name}: its address is not in this listing (nft -j keeps only the name); the ${name === 'SNAT' ? 'source' : 'destination'} is taken as unchanged`);
+    b.path.push(makeStep(rc, name));
+    if (name === 'SNAT') b.srcNatDone = true;
+    else {
+      b.dstNatDone = true;
+      b.endpointChain = rc.chain.name.startsWith('KUBE-SEP-') ? rc.chain.name : b.endpointChain;
+    }
+    return 'accept';
+  }
+  return 'undecided';
 }
 
 function takeCase(b: NftBranch, t: UndecidedTest, value: boolean, at: string): void {
@@ -267,13 +315,22 @@ function evalMatch(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, stmt: NftStatemen
     for (const n of notes) noteOn(b, n);
     return d !== negated;
   };
+  const chance = randomChance(field(m, 'left'), op, rightExpr);
+  if (chance !== null) {
+    // iptables-nft's `-m statistic --mode random` as nft prints it: `meta random & 2147483647 < T`.
+    const hit = cloneNftBranch(b);
+    hit.probability = b.probability * chance;
+    const miss = b;
+    miss.probability = b.probability * (1 - chance);
+    return { random: [{ branch: hit, holds: true }, { branch: miss, holds: false }].filter((x) => x.branch.probability > 0) };
+  }
   if (!OPS.has(op) || left.t === 'unknown') return undecided(null);
   if (left.t === 'random') {
     const each = b.probability / left.values.length;
     if (left.mode !== 'random') noteOn(b, `${where(rc)}: numgen ${left.mode} is a round-robin counter; each value is taken as equally likely`);
     const random: Array<{ branch: NftBranch; holds: boolean }> = [];
     for (const n of left.values) {
-      const h = holds({ t: 'num', n }, op, rightExpr, ctx, rc, b);
+      const h = holds({ t: 'num', n }, op, rightExpr, rc);
       if (h === 'unknown' || typeof h === 'object') return undecided(null);
       const branch = cloneNftBranch(b);
       branch.probability = each;
@@ -281,15 +338,30 @@ function evalMatch(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, stmt: NftStatemen
     }
     return { random };
   }
-  const h = holds(left, op, rightExpr, ctx, rc, b);
+  const h = holds(left, op, rightExpr, rc);
   if (h === 'unknown') return undecided(null);
   if (typeof h === 'object') return undecided(h.note);
   for (const n of notes) noteOn(b, n);
   return h;
 }
 
+/** `meta random & MASK < T` (or without the mask): the chance it holds, null for any other match. */
+function randomChance(left: NftExpr | undefined, op: string, right: NftExpr | undefined): number | null {
+  if (op !== '<') return null;
+  const t = numberOf(right);
+  if (t === null) return null;
+  const isRandom = (e: NftExpr | undefined) => field(body(e, 'meta'), 'key') === 'random';
+  if (isRandom(left)) return Math.min(1, t / 2 ** 32);
+  const and = body(left, '&');
+  if (!Array.isArray(and) || and.length !== 2 || !isRandom((and as readonly NftExpr[])[0])) return null;
+  const mask = numberOf((and as readonly NftExpr[])[1]);
+  // A mask of low bits (2^k - 1) makes the value uniform over 0 .. 2^k - 1.
+  if (mask === null || (mask & (mask + 1)) !== 0) return null;
+  return Math.min(1, t / (mask + 1));
+}
+
 /** The truth of `left op right`; a dynamic named set (affinity) is undecided, with what the dump shows of it. */
-function holds(left: Value, op: string, right: NftExpr | undefined, ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch): boolean | 'unknown' | { note: string | null } {
+function holds(left: Value, op: string, right: NftExpr | undefined, rc: RuleCtx): boolean | 'unknown' | { note: string | null } {
   const setName = setRef(right);
   let inSet: boolean | 'unknown';
   if (setName !== null) {
