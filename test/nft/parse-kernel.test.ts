@@ -15,6 +15,7 @@ import { nftRuleText, parseNftables, type NftRuleset } from '../../src/core/inde
 import { inNs } from '../kernel/exec.js';
 import { ScratchNamespace } from '../kernel/netns.js';
 import { canonical } from './canonical.js';
+import { generatedTransaction } from './generated.js';
 import { QUIRKS_RULESET } from './quirks.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -60,6 +61,9 @@ function noErrors(r: NftRuleset): string[] {
 const cases: Array<{ name: string; text: string }> = [
   ...CORPUS_FILES.map((f) => ({ name: f, text: readFileSync(path.join(CORPUS, f), 'utf8') })),
   { name: 'quirks (inet, ip, ip6 tables)', text: QUIRKS_RULESET },
+  // size brings out element lists wrapped over many lines in hash order and long numgen vmaps
+  { name: 'generated: 300 services, ip', text: generatedTransaction({ services: 300, endpoints: 12, family: 'ip' }) },
+  { name: 'generated: 300 services, ip6', text: generatedTransaction({ services: 300, endpoints: 12, family: 'ip6' }) },
 ];
 
 describe.skipIf(skip)(skip ? `nft reader vs the kernel (skipped outside CI: ${missing})` : 'nft reader vs the kernel', () => {

@@ -29,7 +29,7 @@ class TextParser {
 
   constructor(
     src: string,
-    /** Transaction form: rule text is rendered (not what nft prints), `add element` replaces duplicates. */
+    /** Transaction form: rule text is rendered (not what nft prints), a repeated `add element` keeps one element. */
     private readonly transaction: boolean,
   ) {
     this.lx = new Lexer(src);
