@@ -101,3 +101,11 @@ export function clockTime(ms: number): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
+
+/** "3 more below", "2 more above, 3 below", or '' when the whole list shows. */
+export function moreText({ above, below }: { readonly above: number; readonly below: number }): string {
+  if (above > 0 && below > 0) return `${above} more above, ${below} below`;
+  if (above > 0) return `${above} more above`;
+  if (below > 0) return `${below} more below`;
+  return '';
+}

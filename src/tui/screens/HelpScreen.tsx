@@ -28,6 +28,7 @@ export const HELP_LINES: readonly string[] = [
   '  Problems :problems  what doctor finds; Enter opens the service or the rule',
   '  Chain          r rules as written / readable; Enter follows a jump',
   '  Trace  :trace  Tab next field, Enter traces; Enter on a step opens it',
+  '                 j/k walk the outcomes, then on into the path; G last step',
   '                 assume: EXPR=true|false; … decides matches the dump cannot',
   'Always',
   '  p              pause / resume live updates (--source-cmd, local node, file)',

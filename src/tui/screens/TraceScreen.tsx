@@ -7,8 +7,8 @@ import { Line, type Segment } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useTraceKeys } from '../hooks/use-trace-keys.js';
 import { ruleCounters } from '../model/explorer-data.js';
-import { cell, humanCount, percent, plural, rcell } from '../model/format.js';
-import { resolveCursor } from '../state/list-window.js';
+import { cell, humanCount, moreText, percent, plural, rcell } from '../model/format.js';
+import { hiddenRows, resolveCursor } from '../state/list-window.js';
 import { traceRows, traceView, type TraceRow } from '../model/views.js';
 import type { TraceFocus, TraceForm } from '../state.js';
 import { useTheme, type Theme } from '../theme.js';
@@ -75,13 +75,18 @@ export function TraceScreen(props: ScreenProps): React.ReactElement {
     return `${cell(describeStep(s), Math.max(10, width - 2 - right.length - 1))} ${right}`;
   };
   const listFocus = form.focus === 'outcomes' || form.focus === 'path';
+  const hiddenOutcomes = moreText(hiddenRows(frame.main.top, cursor, outcomeHeight, outcomes.length));
+  const hiddenSteps = moreText(hiddenRows(frame.path.top, pathCursor, pathHeight, path.length));
+  const pathTitle = selected
+    ? `path of outcome ${selectedNumber}: ${plural(path.length, 'step')}${hiddenSteps ? `, ${hiddenSteps}` : ''} · Enter opens a step's chain`
+    : '';
   return (
     <Box flexDirection="column" height={height}>
       <Line segments={formSegments(form, theme)} />
       <Line segments={[info]} />
-      <Line text={`  ${rcell('PROB', 6)} ${cell('VERDICT', 7)} ${cell('DNAT', 21)} ${cell('MASQ', 4)} WHY`} style={theme.dim} />
+      <Line text={`  ${rcell('PROB', 6)} ${cell('VERDICT', 7)} ${cell('DNAT', 21)} ${cell('MASQ', 4)} WHY${hiddenOutcomes ? `  (${hiddenOutcomes})` : ''}`} style={theme.dim} />
       <ListView rows={outcomes} cursor={cursor} top={frame.main.top} height={outcomeHeight} render={traceRowLine} focused={form.focus === 'outcomes'} empty={form.submitted ? 'no outcome' : ''} />
-      <Line text={selected ? `path of outcome ${selectedNumber} (${plural(path.length, 'step')}; Enter opens a step's chain)` : ''} style={theme.dim} />
+      <Line text={pathTitle} style={theme.dim} />
       <ListView rows={path} cursor={pathCursor} top={frame.path.top} height={pathHeight} render={pathLine} focused={listFocus && form.focus === 'path'} empty="" />
     </Box>
   );
