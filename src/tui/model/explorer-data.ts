@@ -253,11 +253,17 @@ function toServiceRow(s: ServicePort): ServiceRow {
     cluster: s.clusterIP ? `${hostPort(s.clusterIP, s.port)}/${s.protocol}` : `-/${s.protocol}`,
     nodePort: s.nodePort,
     endpointsTotal: s.endpoints.length,
-    endpointsLocal: localKnown ? s.endpoints.filter((e) => e.local === true).length : null,
+    // No endpoints at all: none is local, whatever the policy; else only where the dump tells.
+    endpointsLocal: localKnown ? s.endpoints.filter((e) => e.local === true).length : s.endpoints.length === 0 && localPolicy(s) ? 0 : null,
     policy: external ?? (s.internalTrafficPolicy === 'Local' ? 'int:Local' : '-'),
     packets: s.packets,
     bytes: s.bytes,
   };
+}
+
+/** A traffic policy Local: the one place the number of local endpoints matters. */
+function localPolicy(s: ServicePort): boolean {
+  return s.externalTrafficPolicy === 'Local' || s.internalTrafficPolicy === 'Local';
 }
 
 function sortServices(rows: readonly ServiceRow[], sort: ServiceSort, diff: CounterDiff): readonly ServiceRow[] {

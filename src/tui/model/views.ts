@@ -8,6 +8,7 @@ import { caseCondition, parseAssumption, traceCases, tracePacket, type Outcome, 
 import type { ChainRef, Frame, Screen, ServiceSort, TraceRequest } from '../state.js';
 import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
 import { resolveCursor } from '../state/list-window.js';
+import { parseServiceFilter, type TermContext } from './filter-terms.js';
 import { createSearcher, type Searcher } from './search.js';
 import { buildServiceTree, toPacket, type TreeRow } from './service-tree.js';
 
@@ -41,9 +42,26 @@ function filtered<T>(all: readonly T[], ordered: readonly T[], searcher: () => S
 }
 
 export function servicesView(data: ExplorerData, filter: string, sort: ServiceSort): readonly ServiceRow[] {
-  return memo(data, `svc\0${sort}\0${filter}`, () =>
-    filtered(data.serviceRows, data.sortedServices(sort), () => data.serviceSearcher(), filter),
-  );
+  return memo(data, `svc\0${sort}\0${filter}`, () => {
+    const parsed = parseServiceFilter(filter);
+    if (parsed.error !== null) return [];
+    const byText = filtered(data.serviceRows, data.sortedServices(sort), () => data.serviceSearcher(), parsed.text);
+    if (parsed.terms.length === 0) return byText;
+    const context: TermContext = { problemServices: () => problemServices(data) };
+    return byText.filter((r) => parsed.terms.every((t) => t(r, context)));
+  });
+}
+
+/** The services doctor has a finding about, by serviceKey (a finding without a family names both). */
+export function problemServices(data: ExplorerData): ReadonlySet<string> {
+  return memo(data, 'problem-services', () => {
+    const keys = new Set<string>();
+    for (const f of data.findings()) {
+      if (f.service === null) continue;
+      for (const family of f.family ? [f.family] : (['ipv4', 'ipv6'] as const)) keys.add(`${family} ${f.service}`);
+    }
+    return keys;
+  });
 }
 
 export function hooksView(data: ExplorerData, filter: string): readonly HookRow[] {

@@ -18,6 +18,8 @@ export const HELP_LINES: readonly string[] = [
   'Finding',
   '  /              fuzzy filter: names, IPs, ports, endpoints, chains',
   '                 type to filter, ↑/↓ pick, Enter open, Tab keep, Esc cancel',
+  '                 services terms: ep:0 local:0 type:nodeport policy:local',
+  '                 ns:NAME problems (combine with words: ns:prod ep:0 web)',
   '  :              command line; Enter runs, Esc closes:',
   '                 :svc [filter]  :hooks  :problems  :chain NAME [table]  :help  :q',
   '                 :trace IP:PORT [src] [tcp|udp|sctp]',

@@ -14,6 +14,7 @@ import type { ServiceRow } from '../model/explorer-data.js';
 import { cell, countedMark, deltaText, humanCount, midCell, plural, rateText, rcell } from '../model/format.js';
 import { resolveCursor } from '../state/list-window.js';
 import { servicesView } from '../model/views.js';
+import { FILTER_TERMS_HELP, parseServiceFilter } from '../model/filter-terms.js';
 import { useTheme } from '../theme.js';
 import type { ScreenProps } from '../hooks/screen-props.js';
 
@@ -78,6 +79,14 @@ export function serviceLine(r: ServiceRow, cols: ServiceColumns, diff: CounterDi
   ].join(' ');
 }
 
+/** Why the list is empty: a term that makes no sense, no match (with the terms people reach for), or no services at all. */
+function emptyText(filter: string): string {
+  if (!filter) return 'no kube-proxy services in this dump (try :hooks)';
+  const { error } = parseServiceFilter(filter);
+  if (error) return error;
+  return `no service matches "${filter}" (terms: ${FILTER_TERMS_HELP})`;
+}
+
 export function ServicesScreen(props: ScreenProps): React.ReactElement {
   const { data, frame, width, height } = props;
   const theme = useTheme();
@@ -100,7 +109,7 @@ export function ServicesScreen(props: ScreenProps): React.ReactElement {
         top={frame.main.top}
         height={page}
         render={(r) => serviceLine(r, cols, data.diff)}
-        empty={frame.filter ? `no service matches "${frame.filter}"` : 'no kube-proxy services in this dump (try :hooks)'}
+        empty={emptyText(frame.filter)}
       />
     </Box>
   );
