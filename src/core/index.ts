@@ -11,3 +11,4 @@ export * from './entry-probes.js';
 export * from './which.js';
 export { escapeForTerminal, hasControlCharacters } from './escape.js';
 export * from './doctor/index.js';
+export { editDistance, suggestions, didYouMean } from './suggest.js';
