@@ -23,6 +23,7 @@ export const HELP_LINES: readonly string[] = [
   '  :              command line; Enter runs, Esc closes:',
   '                 :svc [filter]  :hooks  :problems  :chain NAME [table]  :help  :q',
   '                 :trace IP:PORT [src] [tcp|udp|sctp]',
+  '                 Tab completes (palette: Tab ↑/↓ pick), ↑/↓ history',
   'Screens',
   '  Services       s sort (id / packets / rate / endpoints), t trace cluster IP',
   '  Service        entry points to every endpoint; t traces the selected entry',
