@@ -27,8 +27,8 @@ describe('trace path at 80x24 (issue 14 point 2)', () => {
     expect(m, title).not.toBeNull();
     const total = Number(m![1]);
     const below = Number(m![2]);
-    // The rows between the title and the command and status lines are the visible steps.
-    const after = lines(f).slice(lines(f).indexOf(title) + 1, -2).filter((l) => l.trim() !== '');
+    // The rows between the title and the detail pane (2 lines), the command and status lines are the visible steps.
+    const after = lines(f).slice(lines(f).indexOf(title) + 1, -4).filter((l) => l.trim() !== '');
     expect(after.length).toBe(total - below);
     expect(below).toBeGreaterThan(0);
   });

@@ -8,7 +8,9 @@ import { caseCondition, parseAssumption, traceCases, tracePacket, type Outcome, 
 import type { ChainRef, Frame, Screen, ServiceSort, TraceRequest } from '../state.js';
 import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
 import { resolveCursor } from '../state/list-window.js';
+import { detailHeight, ruleDetail, serviceDetail } from './details.js';
 import { parseServiceFilter, type TermContext } from './filter-terms.js';
+import { display } from './format.js';
 import { createSearcher, type Searcher } from './search.js';
 import { buildServiceTree, toPacket, type TreeRow } from './service-tree.js';
 
@@ -228,4 +230,27 @@ export function selectionKeys(data: ExplorerData, stack: readonly Frame[]): (str
         return null;
     }
   });
+}
+
+/** The widest id and CLUSTER-IP:PORT/PROTO among the services: what their columns are laid out from. */
+export function serviceContent(data: ExplorerData): { readonly id: number; readonly cluster: number } {
+  return memo(data, 'svc-content', () => {
+    let id = 0;
+    let cluster = 0;
+    for (const r of data.serviceRows) {
+      id = Math.max(id, display(r.service.id).length);
+      cluster = Math.max(cluster, display(r.cluster).length);
+    }
+    return { id, cluster };
+  });
+}
+
+/** Detail lines the services list needs at `width` (its longest row's, at most `max`). */
+export function servicesDetailHeight(data: ExplorerData, width: number, max: number): number {
+  return memo(data, `svc-detail\0${width}\0${max}`, () => detailHeight(data.serviceRows.map(serviceDetail), width, max));
+}
+
+/** Detail lines a chain's list needs at `width`, as written or readable. */
+export function chainDetailHeight(data: ExplorerData, ref: ChainRef, raw: boolean, width: number, max: number): number {
+  return memo(data, `chain-detail\0${refKey(ref)}\0${raw}\0${width}\0${max}`, () => detailHeight(data.ruleRows(ref).map((r) => ruleDetail(r, raw)), width, max));
 }

@@ -15,6 +15,8 @@ import { cell, countedMark, humanCount, percent, plural, rateText, rcell } from 
 import { resolveCursor } from '../state/list-window.js';
 import type { TreeRow } from '../model/service-tree.js';
 import { serviceTreeView } from '../model/views.js';
+import { detailHeight, treeDetail } from '../model/details.js';
+import { Detail } from '../components/Detail.js';
 import { useTheme } from '../theme.js';
 import type { ScreenProps } from '../hooks/screen-props.js';
 
@@ -62,10 +64,12 @@ function treeLine(r: TreeRow, width: number, diff: CounterDiff | null): string {
 export function ServiceScreen(props: ScreenProps): React.ReactElement {
   const { data, frame, width, height } = props;
   const theme = useTheme();
-  const page = Math.max(1, height - 3);
+  const service = frame.screen.kind === 'service' ? data.findService(frame.screen.family, frame.screen.id) : undefined;
+  const all = service ? serviceTreeView(data, service, '') : [];
+  const detailLines = detailHeight(all.map(treeDetail), width, 3);
+  const page = Math.max(1, height - 3 - detailLines);
   useServiceKeys(props, page);
   if (frame.screen.kind !== 'service') return <Box />;
-  const service = data.findService(frame.screen.family, frame.screen.id);
   if (!service) {
     return (
       <Box flexDirection="column" height={height}>
@@ -89,6 +93,7 @@ export function ServiceScreen(props: ScreenProps): React.ReactElement {
         render={(r) => (r.kind === 'outcome' ? [{ text: treeLine(r, width, diff), style: theme.verdict(r.text.slice(2).split(' ')[0] ?? '') }] : treeLine(r, width, diff))}
         empty={`nothing matches "${frame.filter}"`}
       />
+      <Detail text={rows[cursor] ? treeDetail(rows[cursor]!) : ''} width={width} height={detailLines} style={theme.dim} />
     </Box>
   );
 }

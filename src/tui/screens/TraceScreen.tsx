@@ -6,7 +6,8 @@ import { describeStep, type Outcome, type PathStep } from '../../core/trace/inde
 import { Line, type Segment } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useTraceKeys } from '../hooks/use-trace-keys.js';
-import { ruleCounters } from '../model/explorer-data.js';
+import { ruleCounters, ruleOf } from '../model/explorer-data.js';
+import { Detail } from '../components/Detail.js';
 import { cell, humanCount, moreText, percent, plural, rcell } from '../model/format.js';
 import { hiddenRows, resolveCursor } from '../state/list-window.js';
 import { traceRows, traceView, type TraceRow } from '../model/views.js';
@@ -43,10 +44,32 @@ export function outcomeLine(o: Outcome): string {
   return `${rcell(percent(o.probability), 6)} ${cell(o.verdict, 7)} ${cell(o.dnat ?? '-', 21)} ${cell(o.masquerade ? 'yes' : 'no', 4)} ${why}${assumed}`;
 }
 
+/** Lines of the selected outcome or step, whole. */
+const TRACE_DETAIL = 2;
+
+/** The selected path step's rule as written, or the selected outcome's line with its whole reason and assumptions. */
+function traceDetail(step: PathStep | null, row: TraceRow | null, data: ScreenProps['data'], family: 'ipv4' | 'ipv6'): string {
+  if (step) {
+    const rule = step.rule !== null && isTableName(step.table) ? ruleOf(data, { family, table: step.table, chain: step.chain }, step.rule) : null;
+    return rule ? `${describeStep(step)} · ${rule.text}` : describeStep(step);
+  }
+  if (row?.outcome) {
+    const o = row.outcome;
+    const parts = [`${percent(o.probability)} ${o.verdict}`];
+    if (o.dnat) parts.push(`DNAT to ${o.dnat}${o.endpointChain ? ` (${o.endpointChain})` : ''}`);
+    parts.push(o.masquerade ? 'masqueraded' : 'not masqueraded');
+    if (o.reason) parts.push(o.reason);
+    if (o.assumptions.length > 0) parts.push(`assumes ${o.assumptions.join('; ')}`);
+    return parts.join(' · ');
+  }
+  return row?.heading ?? '';
+}
+
 export function TraceScreen(props: ScreenProps): React.ReactElement {
   const { data, frame, height, width } = props;
   const theme = useTheme();
-  const available = Math.max(2, height - 5);
+  // Form, info, column header, path title, and the selected outcome or step whole (2 lines).
+  const available = Math.max(2, height - 4 - TRACE_DETAIL);
   const form = frame.screen.kind === 'trace' ? frame.screen.form : null;
   const view = traceView(data, form?.submitted ?? null);
   const outcomes = traceRows(view, frame.filter);
@@ -88,6 +111,7 @@ export function TraceScreen(props: ScreenProps): React.ReactElement {
       <ListView rows={outcomes} cursor={cursor} top={frame.main.top} height={outcomeHeight} render={traceRowLine} focused={form.focus === 'outcomes'} empty={form.submitted ? 'no outcome' : ''} />
       <Line text={pathTitle} style={theme.dim} />
       <ListView rows={path} cursor={pathCursor} top={frame.path.top} height={pathHeight} render={pathLine} focused={listFocus && form.focus === 'path'} empty="" />
+      <Detail text={traceDetail(form.focus === 'path' ? path[pathCursor] ?? null : null, form.focus === 'outcomes' ? outcomes[cursor] ?? null : null, data, family)} width={width} height={TRACE_DETAIL} style={theme.dim} />
     </Box>
   );
 }
