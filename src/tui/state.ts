@@ -63,6 +63,8 @@ export interface Frame {
   readonly path: ListPos;
   readonly filter: string;
   readonly sort: ServiceSort;
+  /** The service screen's entry points whose trees are open (their row keys). */
+  readonly expanded?: readonly string[];
 }
 
 export interface InputLine {
@@ -131,6 +133,10 @@ export type Action =
   /** Up/Down on the `:` line: the previous or next completion when the palette shows, else the history. */
   | { readonly type: 'commandHistory'; readonly older: boolean }
   | { readonly type: 'sort' }
+  /** Enter on an entry point: open or close its tree. */
+  | { readonly type: 'toggleExpand'; readonly key: string }
+  /** `o`: open every entry point's tree (`keys`), or close them all when all are open. */
+  | { readonly type: 'toggleExpandAll'; readonly keys: readonly string[] }
   | { readonly type: 'toggleRaw' }
   | { readonly type: 'togglePause' }
   /**
@@ -257,6 +263,16 @@ export function reducer(state: State, action: Action): State {
       return updateTop(state, (f) => {
         const i = SERVICE_SORTS.indexOf(f.sort);
         return { ...f, sort: SERVICE_SORTS[(i + 1) % SERVICE_SORTS.length]! };
+      });
+    case 'toggleExpand':
+      return updateTop(state, (f) => {
+        const open = f.expanded ?? [];
+        return { ...f, expanded: open.includes(action.key) ? open.filter((k) => k !== action.key) : [...open, action.key] };
+      });
+    case 'toggleExpandAll':
+      return updateTop(state, (f) => {
+        const open = f.expanded ?? [];
+        return { ...f, expanded: action.keys.every((k) => open.includes(k)) ? [] : [...action.keys] };
       });
     case 'toggleRaw':
       return { ...state, raw: !state.raw };

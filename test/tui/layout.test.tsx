@@ -67,6 +67,7 @@ describe('layout from content (issue 14 point 1)', () => {
     await app.waitFor((x) => x.includes('service ports · sort'), 'the services screen');
     await app.press('/nginx', KEY.enter);
     await app.waitFor((x) => x.includes('Services > default/nginx'), 'the service');
+    await app.press('o');
     for (let i = 0; i < 30 && !selected(app.frame()).includes('= DROP'); i++) await app.press('j');
     const f = app.frame();
     expect(selected(f)).toContain('= DROP');

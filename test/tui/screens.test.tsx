@@ -79,11 +79,14 @@ describe('explorer at 80x24', () => {
     expect(a.frame()).toContain('/nginx_');
     expect(a.frame()).toContain('1 of 5 service ports');
     await a.press(KEY.enter);
-    const f = await a.waitFor((x) => x.includes('KUBE-SEP-YVT6EXXEKT4LDXBC'), 'the service tree');
+    let f = await a.waitFor((x) => x.includes('KUBE-SEP-YVT6EXXEKT4LDXBC'), 'the service tree');
     expect(f).toContain('Services > default/nginx');
-    expect(f).toContain('10.64.2.4:80');
-    expect(f).toMatch(/cluster IP 10\.32\.0\.61:80\/tcp/);
-    expect(f).toMatch(/node port 172\.16\.1\.10:30783\/tcp/);
+    // The endpoint table first, the entry points' trees closed.
+    expect(f).toMatch(/^> 10\.64\.2\.4:80 +KUBE-SEP-YVT6EXXEKT4LDXBC +\? +100% +100% +1 *$/m);
+    expect(f).toMatch(/▸ cluster IP 10\.32\.0\.61:80\/tcp/);
+    expect(f).toMatch(/▸ node port 172\.16\.1\.10:30783\/tcp/);
+    await a.press('o');
+    f = a.frame();
     expect(f).toContain('KUBE-EXT-2CMXP7HKUVJN7L6M #1 → KUBE-MARK-MASQ');
     // The masquerade step is the tree's last part, under the selected row's detail pane.
     await a.press('G');
@@ -214,7 +217,9 @@ describe('explorer at 80x24', () => {
     app = await renderApp({ data: fixtureData('seed-nodeport-local-other.save', ['172.16.1.11']), color: false }, { columns: 100, rows: 30 });
     const a = app;
     await a.press('/nginx', KEY.enter);
-    const f = await a.waitFor((x) => x.includes('Services > default/nginx'));
+    await a.waitFor((x) => x.includes('Services > default/nginx'));
+    await a.press('o');
+    const f = a.frame();
     expect(f).toMatch(/filter KUBE-EXTERNAL-SERVICES #1 → DROP +100%/);
     expect(f).toContain('= DROP · default/nginx has no local endpoints');
     // The cluster IP still reaches the (remote) endpoint.
@@ -225,7 +230,9 @@ describe('explorer at 80x24', () => {
     const text = readFileSync(path.join(fixturesDir, 'seed-clusterip.save'), 'utf8').replace(/^.*-A PREROUTING .*$/m, '');
     app = await renderApp({ data: textData(text), color: false }, { columns: 100, rows: 30 });
     await app.press('/251', KEY.enter);
-    const f = await app.waitFor((x) => x.includes('Services > default/nginx'));
+    await app.waitFor((x) => x.includes('Services > default/nginx'));
+    await app.press('o');
+    const f = app.frame();
     expect(f).toContain('the hooks never reach KUBE-SERVICES #1 in this dump');
   });
 
@@ -233,6 +240,7 @@ describe('explorer at 80x24', () => {
     const a = await open();
     await a.press('/nginx', KEY.enter);
     await a.waitFor((x) => x.includes('Services > default/nginx'));
+    await a.press('o');
     for (let i = 0; i < 20 && !lines(a.frame()).some((l) => /^> +KUBE-SERVICES #5/.test(l)); i++) await a.press('j');
     await a.press(KEY.enter);
     const f = await a.waitFor((x) => x.includes('nat KUBE-SERVICES ·'));

@@ -126,4 +126,21 @@ describe('explorer in tmux, second round (80x24)', () => {
     s = await term.waitFor(has('exit=0'), 'the shell again');
     expectShellBack(s, 0);
   });
+
+  it.skipIf(skipNoTmux)(inTmux('point 3: a 10-endpoint service fits its endpoint table on one 80x24 screen'), async () => {
+    startShell();
+    await term.waitFor(has('$'), 'the shell prompt');
+    term.type(`node '${CLI}' fixtures/multi-endpoint.save --node-ip 172.16.1.10; echo "exit=$?"`);
+    term.keys('Enter');
+    await term.waitFor(has('service ports · sort id'), 'the services screen');
+    term.type(':svc shop/api:https');
+    term.keys('Enter');
+    let s = await term.waitFor(has('▸ cluster IP 10.96.40.2:443/tcp'), 'the service screen');
+    save('service-10-endpoints', s);
+    expect(rows(s)).toHaveLength(24);
+    expect(rows(s).filter((l) => /^[> ] 10\.244\.\d+\.\d+:8443 +KUBE-SEP-/.test(l))).toHaveLength(10);
+    term.type('q');
+    s = await term.waitFor(has('exit=0'), 'the shell again');
+    expectShellBack(s, 0);
+  });
 });

@@ -76,7 +76,9 @@ describe('explorer with an undecided match', () => {
   it('service tree: each entry point\'s paths per case, never summed across cases', async () => {
     const a = await open();
     await a.press('/kube-dns:dns ', KEY.enter);
-    const f = await a.waitFor((x) => x.includes('Services > kube-system/kube-dns:dns'));
+    await a.waitFor((x) => x.includes('Services > kube-system/kube-dns:dns'));
+    await a.press('o');
+    const f = a.frame();
     expect(f).toContain('if set --match-set BLOCKED src is true:');
     expect(f).toContain('if set --match-set BLOCKED src is false:');
     expect(f).not.toMatch(/\b(1[5-9]\d|[2-9]\d\d)%/);

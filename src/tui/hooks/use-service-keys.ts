@@ -10,14 +10,17 @@ import { useScreenKeys } from './use-keys.js';
 export function useServiceKeys({ data, store, active }: ScreenProps, page: number): void {
   useScreenKeys('service', store, active, (k, frame) => {
     const service = data.findService(frame.screen.family, frame.screen.id);
-    const rows = service ? serviceTreeView(data, service, frame.filter) : [];
+    const rows = service ? serviceTreeView(data, service, frame.filter, frame.expanded) : [];
     const keyAt = (i: number) => rows[i]!.key;
     const handled = handleListKey(k, store, {
       count: rows.length,
       keyAt,
       page,
       onEnter: (cursor) => {
-        const open = rows[cursor]!.open;
+        const row = rows[cursor]!;
+        // An entry point opens and closes its tree (all open while a filter searches them).
+        if (row.kind === 'entry' && frame.filter.trim() === '') return store.dispatch({ type: 'toggleExpand', key: row.key });
+        const open = row.open;
         if (!open) return;
         if (!data.chain(open.ref)) {
           store.dispatch({ type: 'message', text: `${open.ref.chain} is not in this dump`, error: true });
@@ -27,7 +30,12 @@ export function useServiceKeys({ data, store, active }: ScreenProps, page: numbe
         store.dispatch({ type: 'open', screen: { kind: 'chain', ref: open.ref }, cursor: rule - 1, key: open.rule === null ? null : String(rule) });
       },
     });
-    if (handled || k.ctrl || k.name !== null || k.char !== 't' || !service) return;
+    if (handled || k.ctrl || k.name !== null || !service) return;
+    if (k.char === 'o') {
+      const keys = rows.filter((r) => r.kind === 'entry').map((r) => r.key);
+      return store.dispatch({ type: 'toggleExpandAll', keys });
+    }
+    if (k.char !== 't') return;
     const row = rows[resolveCursor(frame.main, rows.length, keyAt)];
     const request = row?.request;
     const form = request

@@ -6,7 +6,7 @@
  */
 import { hostPort } from '../../core/index.js';
 import type { RuleRow, ServiceRow } from './explorer-data.js';
-import { display, humanCount, plural } from './format.js';
+import { display, humanCount, percent, plural } from './format.js';
 import type { TreeRow } from './service-tree.js';
 
 /** "default/nginx · NodePort · 10.32.0.61:80/tcp · node port 30783 · 1 endpoint · policy Cluster · 1 pkts". */
@@ -27,10 +27,27 @@ export function ruleDetail(r: RuleRow, raw: boolean): string {
   return `#${r.rule.index} line ${r.rule.line}: ${raw ? r.summary : r.rule.text}`;
 }
 
-/** A tree row whole: an outcome with its reason, a step with its rule as written. */
+/** A tree row whole: an endpoint with its chain and counts, an outcome with its reason, a step with its rule as written and its count. */
 export function treeDetail(r: TreeRow): string {
-  if (r.rule) return `${r.text} · ${r.rule.text}`;
-  return r.text;
+  if (r.kind === 'endpoint' && r.endpoint) {
+    const e = r.endpoint;
+    const parts = [r.text, e.chain, `chance ${percent(e.probability)}`, e.local === null ? 'locality unknown' : e.local ? 'on this node' : 'on another node'];
+    if (e.packets !== null) parts.push(`${humanCount(e.packets)} pkts${r.share === null || r.share === undefined ? '' : ` (${percent(r.share)} of the service's)`}`);
+    if (e.problem) parts.push(e.problem);
+    parts.push(r.rule ? `Enter opens its DNAT rule #${r.rule.index}` : 'no DNAT rule');
+    return parts.join(' · ');
+  }
+  if (!r.rule) return r.text;
+  const count = r.counters ? `${humanCount(r.counters.packets)} pkts` : '';
+  const note =
+    r.countersNote === 'others'
+      ? ` · ${count}, other services' packets too (*)`
+      : r.countersNote === 'shared'
+        ? ` · ${count}, every entry point of this service that passes it (*)`
+        : r.countersNote === 'repeat'
+          ? ` · ${count} (^ shown above)`
+          : '';
+  return `${r.text} · ${r.rule.text}${note}`;
 }
 
 /** Lines (1 to `max`) that the longest of `texts` needs at `width`. */

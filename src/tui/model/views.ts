@@ -12,7 +12,7 @@ import { detailHeight, ruleDetail, serviceDetail } from './details.js';
 import { parseServiceFilter, type TermContext } from './filter-terms.js';
 import { display } from './format.js';
 import { createSearcher, type Searcher } from './search.js';
-import { buildServiceTree, toPacket, type TreeRow } from './service-tree.js';
+import { buildServiceTree, flattenTree, toPacket, type TreeRow } from './service-tree.js';
 
 const caches = new WeakMap<ExplorerData, Map<string, unknown>>();
 const MAX_ENTRIES = 64;
@@ -98,10 +98,19 @@ export function chainView(data: ExplorerData, ref: ChainRef, filter: string): re
   });
 }
 
-export function serviceTreeView(data: ExplorerData, service: ServicePort, filter: string): readonly TreeRow[] {
-  const all = memo(data, `tree\0${service.family} ${service.id}`, () => buildServiceTree(data, service));
-  if (filter.trim() === '') return all;
+/** Every row of the service screen, every tree open. */
+export function serviceTreeRows(data: ExplorerData, service: ServicePort): readonly TreeRow[] {
   const id = `${service.family} ${service.id}`;
+  return memo(data, `tree\0${id}\0all`, () => flattenTree(memo(data, `tree\0${id}`, () => buildServiceTree(data, service)), new Set(), true));
+}
+
+/** The service screen's rows: the endpoint table and the entry points, the `expanded` ones (keys) with their trees. */
+export function serviceTreeView(data: ExplorerData, service: ServicePort, filter: string, expanded: readonly string[] = []): readonly TreeRow[] {
+  const id = `${service.family} ${service.id}`;
+  const tree = memo(data, `tree\0${id}`, () => buildServiceTree(data, service));
+  if (filter.trim() === '') return memo(data, `tree\0${id}\0open:${expanded.join('\0')}`, () => flattenTree(tree, new Set(expanded), false));
+  // A filter searches every row, the trees of closed entry points too.
+  const all = serviceTreeRows(data, service);
   const searcher = () => memo(data, `tree-search\0${id}`, () => createSearcher(all.map((r) => ({ names: [r.text] }))));
   return memo(data, `tree\0${id}\0${filter}`, () => filtered(all, all, searcher, filter));
 }
@@ -223,7 +232,7 @@ export function selectionKeys(data: ExplorerData, stack: readonly Frame[]): (str
         return keyAt(chainView(data, s.ref, f.filter));
       case 'service': {
         const service = data.findService(s.family, s.id);
-        return service ? keyAt(serviceTreeView(data, service, f.filter)) : null;
+        return service ? keyAt(serviceTreeView(data, service, f.filter, f.expanded)) : null;
       }
       case 'trace':
       case 'help':
