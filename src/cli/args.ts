@@ -2,7 +2,9 @@
  * The command line, parsed by hand (no dependency): a subcommand, its positionals and flags.
  * Every mistake is a one-line message; the caller prints it with a hint and exits 2.
  */
+import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { didYouMean } from '../core/index.js';
 import { TABLE_NAMES, type TableName } from '../core/parse/index.js';
 import { parseAssumption, splitHostPort, type Assumption } from '../core/trace/index.js';
 import type { Protocol } from '../core/kube/index.js';
@@ -187,6 +189,13 @@ function build(
     }
   }
 
+  // `kubechains servcies FILE`: a misspelt command, not a dump to open (unless such a file exists).
+  const first = positionals[0];
+  if (command === 'explore' && !lenient && first !== undefined && first !== '-' && !isFile(first)) {
+    const hint = didYouMean(first, COMMANDS, 1);
+    if (hint) throw new UsageError(`unknown command ${quoteArg(first)}${hint}`);
+  }
+
   let query: string | null = null;
   let chainName: string | null = null;
   const leading = LEADING_POSITIONALS[command];
@@ -198,6 +207,15 @@ function build(
     }
     if (leading === 'query') query = first ?? null;
     else chainName = first ?? null;
+  }
+  // `kubechains which FILE`: the QUERY was forgotten; reading the host's rules for the query "FILE" would mislead.
+  const named = query ?? chainName;
+  if (leading !== null && !lenient && rest.length === 0 && !flags.has('--source-cmd') && named !== null && isFile(named)) {
+    throw new UsageError(
+      command === 'which'
+        ? `\`which\` needs a QUERY before the SOURCE: ${quoteArg(named)} is a file (kubechains which QUERY ${quoteArg(named)})`
+        : `\`chain\` needs a chain NAME before the SOURCE: ${quoteArg(named)} is a file (kubechains chain NAME ${quoteArg(named)})`,
+    );
   }
   if (rest.length > 1 && !lenient) {
     throw new UsageError(`unexpected argument ${quoteArg(rest[1]!)} (only one SOURCE is read)`);
@@ -246,6 +264,14 @@ function build(
     help,
     version,
   };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function parseAssumeFlag(text: string): Assumption {

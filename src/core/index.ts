@@ -15,3 +15,4 @@ export * from './doctor/index.js';
 export * from './dump.js';
 export * from './nft-display.js';
 export * from './nft/types.js';
+export { editDistance, suggestions, didYouMean } from './suggest.js';

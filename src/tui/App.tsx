@@ -8,6 +8,7 @@ import { Box, useApp, useInput } from 'ink';
 import { Breadcrumbs } from './components/Breadcrumbs.js';
 import { CommandLine } from './components/CommandLine.js';
 import { Line } from './components/Line.js';
+import { Palette, paletteHeight } from './components/Palette.js';
 import { StatusLine } from './components/StatusLine.js';
 import { useCommandKeys } from './hooks/use-command-keys.js';
 import { KeyQueueContext, type KeyQueue } from './hooks/use-keys.js';
@@ -120,7 +121,10 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
   // One line short of the terminal: ink 6 clears the whole screen on every render of a frame
   // as tall as the terminal (outputHeight >= rows), which flickers; rows - 1 updates in place.
   const height = Math.max(1, rows - 1);
-  const bodyHeight = Math.max(1, height - CHROME_ROWS);
+  const choices = state.input?.kind === 'command' ? state.input.choices ?? [] : [];
+  // The palette takes its rows from the screen above it, never more than half of them.
+  const palette = Math.min(paletteHeight(choices.length), Math.floor((height - CHROME_ROWS) / 2));
+  const bodyHeight = Math.max(1, height - CHROME_ROWS - palette);
   const crumbs = state.stack.map(crumbLabel);
   const statusLine = statusView(data, status, columns, now);
   const screenProps: ScreenProps = {
@@ -147,6 +151,7 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
       <Box height={bodyHeight} flexDirection="column" overflow="hidden">
         {renderScreen(frame.screen.kind, screenProps)}
       </Box>
+      {palette > 0 ? <Palette choices={choices} choice={state.input?.choice ?? -1} height={palette} /> : null}
       <CommandLine
         input={state.input}
         message={state.message}

@@ -6,7 +6,8 @@
  */
 import { PROTOCOLS, type Family, type Protocol, type TableName } from '../core/parse/index.js';
 import { parseAssumption } from '../core/trace/index.js';
-import { parseCommand, parseHostPort, isAddress } from './state/commands.js';
+import { didYouMean } from '../core/index.js';
+import { completeCommand, parseCommand, parseHostPort, isAddress, type CompletionSource } from './state/commands.js';
 import { moveCursor, scrollInto, START, type ListPos, type Movement } from './state/list-window.js';
 
 export type ServiceSort = 'id' | 'packets' | 'rate' | 'endpoints';
@@ -70,6 +71,8 @@ export interface Frame {
   readonly path: ListPos;
   readonly filter: string;
   readonly sort: ServiceSort;
+  /** The service screen's entry points whose trees are open (their row keys). */
+  readonly expanded?: readonly string[];
 }
 
 export interface InputLine {
@@ -77,6 +80,16 @@ export interface InputLine {
   readonly text: string;
   /** The filter before the line opened, restored by Esc. */
   readonly saved: string;
+  /** The `:` line's completions of its last word after Tab (the palette); [] when none is shown. */
+  readonly choices?: readonly string[];
+  /** The completion picked (Tab, ↓, ↑ move it), -1 before the first pick. */
+  readonly choice?: number;
+  /** The text before the word being completed: a pick is `base + choices[choice]`. */
+  readonly base?: string;
+  /** Up/Down walk the command history: the entry shown, null when editing a new line. */
+  readonly historyAt?: number | null;
+  /** What was typed before Up went into the history, given back by Down past the newest. */
+  readonly draft?: string;
 }
 
 export interface State {
@@ -89,14 +102,18 @@ export interface State {
   readonly paused: boolean;
   readonly message: { readonly text: string; readonly error: boolean } | null;
   readonly quit: boolean;
+  /** `:` commands run this session, oldest first (Up/Down on the `:` line). */
+  readonly history: readonly string[];
 }
 
 /** What the reducer needs to know about the data to run a command. */
-export interface CommandEnv {
+export interface CommandEnv extends CompletionSource {
   /** The chain called `name` (in `table` when given), preferring nat, then filter. */
   resolveChain(name: string, table: TableName | null): ChainRef | null;
   /** `:set NAME`: the first nft table holding a set or map of that name. */
   resolveSet(name: string): SetRef | null;
+  /** The service port with exactly this id (`:svc ID` opens it). */
+  resolveService(id: string): { readonly family: Family; readonly id: string } | null;
 }
 
 export type Action =
@@ -121,7 +138,15 @@ export type Action =
   /** Close the filter line keeping the filter (Enter, Tab). */
   | { readonly type: 'inputKeep' }
   | { readonly type: 'inputSubmit'; readonly env: CommandEnv }
+  /** Tab on the `:` line: complete the last word, or pick the next completion (previous with `backwards`). */
+  | { readonly type: 'commandComplete'; readonly env: CompletionSource; readonly backwards?: boolean }
+  /** Up/Down on the `:` line: the previous or next completion when the palette shows, else the history. */
+  | { readonly type: 'commandHistory'; readonly older: boolean }
   | { readonly type: 'sort' }
+  /** Enter on an entry point: open or close its tree. */
+  | { readonly type: 'toggleExpand'; readonly key: string }
+  /** `o`: open every entry point's tree (`keys`), or close them all when all are open. */
+  | { readonly type: 'toggleExpandAll'; readonly keys: readonly string[] }
   | { readonly type: 'toggleRaw' }
   | { readonly type: 'togglePause' }
   /**
@@ -143,7 +168,7 @@ export function frame(screen: Screen, filter = ''): Frame {
 }
 
 export function initialState(screen: Screen = { kind: 'services' }): State {
-  return { stack: [frame(screen)], input: null, raw: false, paused: false, message: null, quit: false };
+  return { stack: [frame(screen)], input: null, raw: false, paused: false, message: null, quit: false, history: [] };
 }
 
 export function current(state: State): Frame {
@@ -199,7 +224,7 @@ export function reducer(state: State, action: Action): State {
     }
     case 'inputChange': {
       if (!state.input) return state;
-      const input = { ...state.input, text: action.text };
+      const input: InputLine = { kind: state.input.kind, saved: state.input.saved, text: action.text };
       if (input.kind === 'command') return { ...state, input };
       // The filter applies as it is typed; the selection goes to the best match.
       return updateTop({ ...state, input }, (f) => ({ ...f, filter: action.text, main: START }));
@@ -215,12 +240,49 @@ export function reducer(state: State, action: Action): State {
     case 'inputSubmit': {
       if (!state.input) return state;
       if (state.input.kind === 'filter') return { ...state, input: null };
-      return runCommand({ ...state, input: null }, state.input.text, action.env);
+      const text = state.input.text.trim();
+      const history = text === '' || state.history[state.history.length - 1] === text ? state.history : [...state.history, text].slice(-HISTORY_MAX);
+      return runCommand({ ...state, input: null, history }, text, action.env);
+    }
+    case 'commandComplete': {
+      const input = state.input;
+      if (input?.kind !== 'command') return state;
+      const choices = input.choices ?? [];
+      if (choices.length > 0) return pickChoice(state, input, action.backwards ? -1 : 1);
+      const c = completeCommand(input.text, action.env);
+      if (c.choices.length === 0) return { ...state, message: { text: `no completion for "${input.text.trim() || ':'}"`, error: false } };
+      if (c.choices.length === 1) return { ...state, message: null, input: { kind: 'command', saved: '', text: c.text } };
+      return { ...state, message: null, input: { kind: 'command', saved: '', text: c.text, base: c.base, choices: c.choices, choice: -1 } };
+    }
+    case 'commandHistory': {
+      const input = state.input;
+      if (input?.kind !== 'command') return state;
+      if ((input.choices ?? []).length > 0) return pickChoice(state, input, action.older ? -1 : 1);
+      const n = state.history.length;
+      const at = input.historyAt ?? null;
+      if (action.older) {
+        if (n === 0) return state;
+        const next = at === null ? n - 1 : Math.max(0, at - 1);
+        return { ...state, input: { kind: 'command', saved: '', text: state.history[next]!, historyAt: next, draft: at === null ? input.text : input.draft ?? '' } };
+      }
+      if (at === null) return state;
+      if (at + 1 >= n) return { ...state, input: { kind: 'command', saved: '', text: input.draft ?? '' } };
+      return { ...state, input: { ...input, text: state.history[at + 1]!, historyAt: at + 1 } };
     }
     case 'sort':
       return updateTop(state, (f) => {
         const i = SERVICE_SORTS.indexOf(f.sort);
         return { ...f, sort: SERVICE_SORTS[(i + 1) % SERVICE_SORTS.length]! };
+      });
+    case 'toggleExpand':
+      return updateTop(state, (f) => {
+        const open = f.expanded ?? [];
+        return { ...f, expanded: open.includes(action.key) ? open.filter((k) => k !== action.key) : [...open, action.key] };
+      });
+    case 'toggleExpandAll':
+      return updateTop(state, (f) => {
+        const open = f.expanded ?? [];
+        return { ...f, expanded: action.keys.every((k) => open.includes(k)) ? [] : [...action.keys] };
       });
     case 'toggleRaw':
       return { ...state, raw: !state.raw };
@@ -267,20 +329,41 @@ export function reducer(state: State, action: Action): State {
   }
 }
 
+/** How many `:` commands the history keeps. */
+const HISTORY_MAX = 100;
+
+/** The next (`step` 1) or previous (-1) completion, put in place of the word being completed. */
+function pickChoice(state: State, input: InputLine, step: number): State {
+  const choices = input.choices ?? [];
+  const at = input.choice ?? -1;
+  const next = at === -1 ? (step > 0 ? 0 : choices.length - 1) : (at + step + choices.length) % choices.length;
+  return { ...state, input: { ...input, choice: next, text: (input.base ?? '') + choices[next]! } };
+}
+
 function runCommand(state: State, text: string, env: CommandEnv): State {
   const parsed = parseCommand(text);
   if (!parsed.ok) return { ...state, message: { text: parsed.error, error: true } };
   const c = parsed.command;
   switch (c.kind) {
-    case 'services':
-      return reducer(state, { type: 'root', screen: { kind: 'services' }, filter: c.filter });
+    case 'services': {
+      const listed = reducer(state, { type: 'root', screen: { kind: 'services' }, filter: c.filter });
+      // `:svc default/nginx` (as Tab completes it) opens the service, over the list filtered to it.
+      const service = c.filter === '' ? null : env.resolveService(c.filter);
+      return service ? reducer(listed, { type: 'open', screen: { kind: 'service', family: service.family, id: service.id } }) : listed;
+    }
     case 'hooks':
       return reducer(state, { type: 'root', screen: { kind: 'hooks' } });
     case 'problems':
       return reducer(state, { type: 'root', screen: { kind: 'problems' } });
     case 'chain': {
-      const ref = env.resolveChain(c.name, c.table);
-      if (!ref) return { ...state, message: { text: `no chain ${c.name}${c.table ? ` in table ${c.table}` : ''}`, error: true } };
+      // `:chain kube-sep-kfr23…`: chain names are case-sensitive, but one that differs only in case is surely meant.
+      const exact = env.resolveChain(c.name, c.table);
+      const sameLetters = exact ? null : env.chainNames().filter((n) => n.toLowerCase() === c.name.toLowerCase());
+      const ref = exact ?? (sameLetters?.length === 1 ? env.resolveChain(sameLetters[0]!, c.table) : null);
+      if (!ref) {
+        const where = c.table ? ` in table ${c.table}` : '';
+        return { ...state, message: { text: `no chain ${c.name}${where}${didYouMean(c.name, env.chainNames())}`, error: true } };
+      }
       return reducer(state, { type: 'open', screen: { kind: 'chain', ref } });
     }
     case 'set': {

@@ -73,17 +73,23 @@ describe('explorer on an nftables ruleset (80x24)', () => {
     expect(lines(f)[0]).toContain('@service-ips');
   });
 
-  it('service screen: each frontend through its map element to the endpoint; Enter on the entry opens the map at that element', async () => {
+  it('service screen: the endpoint table, each frontend through its map element to the endpoint; Enter on the lookup step opens the map at that element', async () => {
     const a = await open();
     await a.press('/', ...'nginx'.split(''), KEY.enter);
     let f = await a.waitFor((x) => x.includes('node port 172.16.1.10:30783/tcp'), 'the nginx service screen');
-    expect(f).toContain('cluster IP 10.32.0.61:80/tcp');
-    expect(f).toContain('(@service-ips)');
-    expect(f).toMatch(/node port 172\.16\.1\.10:30783\/tcp +from 203\.0\.113\.10/);
+    expect(f).toContain('10.64.2.4:80');
+    expect(f).toMatch(/cluster IP 10\.32\.0\.61:80\/tcp +from 203\.0\.113\.10 +\(@service-ips/);
+    expect(f).toMatch(/ENDPOINT +CHAIN +LOCAL/);
+    expect(f).toContain('Enter opens its DNAT rule #2');
+    const moveTo = async (pred: (line: string) => boolean, what: string) => {
+      for (let i = 0; i < 40 && !pred(lines(a.frame()).find((l) => l.startsWith('> ')) ?? ''); i++) await a.press('j');
+      expect(lines(a.frame()).find((l) => l.startsWith('> ')), what).toSatisfy(pred);
+    };
+    await moveTo((l) => l.includes('node port 172.16.1.10:30783/tcp'), 'the node-port entry');
+    await a.press(KEY.enter); // opens its tree
+    f = await a.waitFor((x) => x.includes('services #2 [tcp . 30783 : goto external-ECO34HEO'), 'the node-port tree');
     expect(f).toMatch(/= ACCEPT to 10\.64\.2\.4:80/);
-    const entry = lines(f).findIndex((l) => l.includes('node port 172.16.1.10:30783/tcp'));
-    const cursor = lines(f).findIndex((l) => l.startsWith('> '));
-    for (let i = cursor; i < entry; i++) await a.press('j');
+    await moveTo((l) => l.includes('services #2 [tcp . 30783'), 'the service-nodeports lookup');
     await a.press(KEY.enter);
     f = await a.waitFor((x) => x.includes('map ip kube-proxy service-nodeports'), 'the service-nodeports map');
     expect(lines(f).find((l) => l.startsWith('> '))).toContain('tcp . 30783 : goto external-ECO34HEO-default/nginx/tcp/');

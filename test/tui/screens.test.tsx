@@ -56,8 +56,8 @@ describe('explorer at 80x24', () => {
 
   it('j/k move the ">" marker and s cycles the sort', async () => {
     const a = await open();
-    // 80 columns leave the id 22: long ids are cut in the middle, keeping namespace and port name.
-    expect(lines(a.frame()).find((l) => l.startsWith('> '))).toContain('default/…ernetes:https');
+    // 80 columns leave the id 23: long ids are cut in the middle, keeping namespace and port name.
+    expect(lines(a.frame()).find((l) => l.startsWith('> '))).toContain('default/…bernetes:https');
     await a.press('j');
     expect(lines(a.frame()).find((l) => l.startsWith('> '))).toContain('default/nginx');
     await a.press('s');
@@ -79,13 +79,18 @@ describe('explorer at 80x24', () => {
     expect(a.frame()).toContain('/nginx_');
     expect(a.frame()).toContain('1 of 5 service ports');
     await a.press(KEY.enter);
-    const f = await a.waitFor((x) => x.includes('KUBE-SEP-YVT6EXXEKT4LDXBC'), 'the service tree');
+    let f = await a.waitFor((x) => x.includes('KUBE-SEP-YVT6EXXEKT4LDXBC'), 'the service tree');
     expect(f).toContain('Services > default/nginx');
-    expect(f).toContain('10.64.2.4:80');
-    expect(f).toMatch(/cluster IP 10\.32\.0\.61:80\/tcp/);
-    expect(f).toMatch(/node port 172\.16\.1\.10:30783\/tcp/);
+    // The endpoint table first, the entry points' trees closed.
+    expect(f).toMatch(/^> 10\.64\.2\.4:80 +KUBE-SEP-YVT6EXXEKT4LDXBC +\? +100% +100% +1 *$/m);
+    expect(f).toMatch(/▸ cluster IP 10\.32\.0\.61:80\/tcp/);
+    expect(f).toMatch(/▸ node port 172\.16\.1\.10:30783\/tcp/);
+    await a.press('o');
+    f = a.frame();
     expect(f).toContain('KUBE-EXT-2CMXP7HKUVJN7L6M #1 → KUBE-MARK-MASQ');
-    expect(f).toContain('MASQUERADE');
+    // The masquerade step is the tree's last part, under the selected row's detail pane.
+    await a.press('G');
+    expect(a.frame()).toContain('MASQUERADE');
   });
 
   it('a pasted "/nginx\\r" in one write goes key by key: filter, then open', async () => {
@@ -104,7 +109,7 @@ describe('explorer at 80x24', () => {
     expect(a.frame()).toContain('filter "metrics"');
     await a.press(KEY.esc);
     expect(a.frame()).not.toContain('filter "metrics"');
-    expect(lines(a.frame()).find((l) => l.startsWith('> '))).toMatch(/^> kube-sys…e-dns:metrics +ClusterIP 10\.32\.0\.10:9153/);
+    expect(lines(a.frame()).find((l) => l.startsWith('> '))).toMatch(/^> kube-sys…be-dns:metrics +ClusterIP 10\.32\.0\.10:9153/);
   });
 
   it('Enter on a service and Esc back land on the same row', async () => {
@@ -213,7 +218,9 @@ describe('explorer at 80x24', () => {
     app = await renderApp({ data: fixtureData('seed-nodeport-local-other.save', ['172.16.1.11']), color: false }, { columns: 100, rows: 30 });
     const a = app;
     await a.press('/nginx', KEY.enter);
-    const f = await a.waitFor((x) => x.includes('Services > default/nginx'));
+    await a.waitFor((x) => x.includes('Services > default/nginx'));
+    await a.press('o');
+    const f = a.frame();
     expect(f).toMatch(/filter KUBE-EXTERNAL-SERVICES #1 → DROP +100%/);
     expect(f).toContain('= DROP · default/nginx has no local endpoints');
     // The cluster IP still reaches the (remote) endpoint.
@@ -224,7 +231,9 @@ describe('explorer at 80x24', () => {
     const text = readFileSync(path.join(fixturesDir, 'seed-clusterip.save'), 'utf8').replace(/^.*-A PREROUTING .*$/m, '');
     app = await renderApp({ data: textData(text), color: false }, { columns: 100, rows: 30 });
     await app.press('/251', KEY.enter);
-    const f = await app.waitFor((x) => x.includes('Services > default/nginx'));
+    await app.waitFor((x) => x.includes('Services > default/nginx'));
+    await app.press('o');
+    const f = app.frame();
     expect(f).toContain('the hooks never reach KUBE-SERVICES #1 in this dump');
   });
 
@@ -232,6 +241,7 @@ describe('explorer at 80x24', () => {
     const a = await open();
     await a.press('/nginx', KEY.enter);
     await a.waitFor((x) => x.includes('Services > default/nginx'));
+    await a.press('o');
     for (let i = 0; i < 20 && !lines(a.frame()).some((l) => /^> +KUBE-SERVICES #5/.test(l)); i++) await a.press('j');
     await a.press(KEY.enter);
     const f = await a.waitFor((x) => x.includes('nat KUBE-SERVICES ·'));
@@ -274,7 +284,7 @@ describe('explorer at 80x24', () => {
     a.rerender({ data: textData(text, 'fixtures/seed-nodeport-cluster.save', NODE), color: false });
     const f = await a.waitFor((x) => x.includes('2/5 default/nginx'), 'nginx on the second row');
     expect(lines(f).find((l) => l.startsWith('> '))).toMatch(/^> default\/nginx/);
-    expect(lines(f)[3]).toMatch(/^  default\/…ernetes:https .* 50 /);
+    expect(lines(f)[3]).toMatch(/^  default\/…bernetes:https .* 50 /);
   });
 
   it('a new snapshot that reorders a chain keeps the selection on the same rule', async () => {

@@ -3,9 +3,13 @@ import { parseCommand, parseHostPort } from '../../src/tui/state/commands.js';
 import { moveCursor, resolveCursor, scrollInto, type Movement } from '../../src/tui/state/list-window.js';
 import { current, initialState, reducer, traceForm, type Action, type ChainRef, type CommandEnv, type State } from '../../src/tui/state.js';
 
+const CHAINS = ['KUBE-SERVICES', 'KUBE-SEP-KFR23ABCDEFGHIJK', 'KUBE-SEP-KFR24ABCDEFGHIJK', 'KUBE-SVC-2CMXP7HKUVJN7L6M'];
 const env: CommandEnv = {
-  resolveChain: (name, table): ChainRef | null =>
-    name === 'KUBE-SERVICES' ? { family: 'ipv4', table: table ?? 'nat', chain: name } : null,
+  resolveChain: (name, table): ChainRef | null => (CHAINS.includes(name) ? { family: 'ipv4', table: table ?? 'nat', chain: name } : null),
+  resolveService: (id) => (id === 'default/nginx' ? { family: 'ipv4', id } : null),
+  chainNames: () => CHAINS,
+  serviceIds: () => ['default/kubernetes:https', 'default/nginx', 'kube-system/kube-dns:dns'],
+  frontends: () => ['10.32.0.61:80', '10.32.0.10:53'],
   resolveSet: (name) => (name === 'service-ips' ? { table: 'ip kube-proxy', name } : null),
 };
 

@@ -1,6 +1,6 @@
 /** Service detail keys: Enter opens the selected step's chain at its rule; `t` traces the selected entry point. */
 import { handleListKey } from '../keys/common.js';
-import { hostPort } from '../../core/index.js';
+import { hostPort, nftElementText } from '../../core/index.js';
 import { resolveCursor } from '../state/list-window.js';
 import { serviceTreeView } from '../model/views.js';
 import { elementKey } from '../model/service-tree.js';
@@ -11,7 +11,7 @@ import { useScreenKeys } from './use-keys.js';
 export function useServiceKeys({ data, store, active }: ScreenProps, page: number): void {
   useScreenKeys('service', store, active, (k, frame) => {
     const service = data.findService(frame.screen.family, frame.screen.id);
-    const rows = service ? serviceTreeView(data, service, frame.filter) : [];
+    const rows = service ? serviceTreeView(data, service, frame.filter, frame.expanded) : [];
     const keyAt = (i: number) => rows[i]!.key;
     const handled = handleListKey(k, store, {
       count: rows.length,
@@ -19,12 +19,14 @@ export function useServiceKeys({ data, store, active }: ScreenProps, page: numbe
       page,
       onEnter: (cursor) => {
         const row = rows[cursor]!;
+        // An entry point opens and closes its tree (all open while a filter searches them).
+        if (row.kind === 'entry' && frame.filter.trim() === '') return store.dispatch({ type: 'toggleExpand', key: row.key });
         if (row.openSet) {
-          // nftables: the map element that leads into the service, selected in its map.
+          // nftables: a map lookup opens the map at the element that matched.
           const { ref, element } = row.openSet;
-          const index = data.set(ref)?.elements.findIndex((e) => elementKey(e) === element) ?? -1;
-          store.dispatch({ type: 'open', screen: { kind: 'set', ref }, cursor: Math.max(0, index), key: element });
-          return;
+          const elements = data.set(ref)?.elements ?? [];
+          const index = elements.findIndex((e) => nftElementText(e) === element);
+          return store.dispatch({ type: 'open', screen: { kind: 'set', ref }, cursor: Math.max(0, index), key: index < 0 ? null : elementKey(elements[index]!) });
         }
         const open = row.open;
         if (!open) return;
@@ -36,7 +38,12 @@ export function useServiceKeys({ data, store, active }: ScreenProps, page: numbe
         store.dispatch({ type: 'open', screen: { kind: 'chain', ref: open.ref }, cursor: rule - 1, key: open.rule === null ? null : String(rule) });
       },
     });
-    if (handled || k.ctrl || k.name !== null || k.char !== 't' || !service) return;
+    if (handled || k.ctrl || k.name !== null || !service) return;
+    if (k.char === 'o') {
+      const keys = rows.filter((r) => r.kind === 'entry').map((r) => r.key);
+      return store.dispatch({ type: 'toggleExpandAll', keys });
+    }
+    if (k.char !== 't') return;
     const row = rows[resolveCursor(frame.main, rows.length, keyAt)];
     const request = row?.request;
     const form = request

@@ -4,10 +4,10 @@
  * lists the usual list keys work and Enter opens the step's chain.
  */
 import { handleGlobalKey, handleListKey } from '../keys/common.js';
-import { editLine, isCtrlC, type KeyPress } from '../keys/keypress.js';
+import { editLine, isCtrlC, movementOf, type KeyPress } from '../keys/keypress.js';
 import { isProto } from '../state/commands.js';
 import { stepChainRef } from '../model/explorer-data.js';
-import { resolveCursor } from '../state/list-window.js';
+import { moveCursor, resolveCursor } from '../state/list-window.js';
 import { traceRows, traceView } from '../model/views.js';
 import { current, type TraceForm } from '../state.js';
 import type { Store } from '../state.js';
@@ -39,6 +39,30 @@ function handleFieldKey(k: KeyPress, store: Store, form: TraceForm): void {
   if (text !== null) dispatch({ type: 'traceEdit', field, text });
 }
 
+/**
+ * The outcome list and the selected outcome's path move as one list: j past the last outcome
+ * goes on into the path, k above its first step comes back, G reaches the last step. So every
+ * step is one list key away, whichever list has the keyboard. True when `k` was a movement.
+ */
+function moveThrough(k: KeyPress, store: Store, focus: 'outcomes' | 'path', outcomeCount: number, outcomeCursor: number, steps: number, pages: TracePages): boolean {
+  const movement = movementOf(k);
+  if (movement === null || outcomeCount + steps === 0) return false;
+  const frame = current(store.get());
+  const from = focus === 'outcomes' ? outcomeCursor : outcomeCount + resolveCursor(frame.path, steps, String);
+  const page = focus === 'outcomes' ? pages.outcomes : pages.path;
+  let to = moveCursor(from, movement, outcomeCount + steps, page);
+  // Paging down from an outcome stops at the path's first step, not somewhere inside it.
+  if (focus === 'outcomes' && movement === 'pageDown' && to > outcomeCount) to = Math.min(outcomeCount, outcomeCount + steps - 1);
+  if (to < outcomeCount) {
+    if (focus !== 'outcomes') store.dispatch({ type: 'traceFocus', focus: 'outcomes' });
+    store.dispatch({ type: 'select', index: to, key: String(to), page: pages.outcomes, count: outcomeCount });
+  } else {
+    if (focus !== 'path') store.dispatch({ type: 'traceFocus', focus: 'path' });
+    store.dispatch({ type: 'select', list: 'path', index: to - outcomeCount, key: String(to - outcomeCount), page: pages.path, count: steps });
+  }
+  return true;
+}
+
 export function useTraceKeys({ data, store, active }: ScreenProps, pages: TracePages): void {
   useKeys(
     'trace',
@@ -51,6 +75,9 @@ export function useTraceKeys({ data, store, active }: ScreenProps, pages: TraceP
       if (state.input === null && k.name === 'tab') return store.dispatch({ type: 'traceFocus', backwards: k.shift });
       const view = traceView(data, form.submitted);
       const outcomes = traceRows(view, frame.filter);
+      const outcomeCursor = resolveCursor(frame.main, outcomes.length, String);
+      const steps = outcomes[outcomeCursor]?.outcome?.path.length ?? 0;
+      if (state.input === null && moveThrough(k, store, form.focus, outcomes.length, outcomeCursor, steps, pages)) return;
       if (form.focus === 'outcomes') {
         const handled = handleListKey(k, store, {
           count: outcomes.length,

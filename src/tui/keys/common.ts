@@ -5,6 +5,7 @@
 import { resolveCursor } from '../state/list-window.js';
 import { current, type ListName } from '../state.js';
 import type { Action, Store } from '../state.js';
+import type { CompletionSource } from '../state/commands.js';
 import { editLine, filteringMovementOf, isBack, isCtrlC, movementOf, type KeyPress } from './keypress.js';
 
 export interface ListKeys {
@@ -104,13 +105,15 @@ export function handleListKey(k: KeyPress, store: Store, list: ListKeys): boolea
   return false;
 }
 
-/** The `:` line: letters edit it, Esc closes it, Enter runs it. */
-export function handleCommandKey(k: KeyPress, store: Store, run: () => void): void {
+/** The `:` line: letters edit it, Tab completes, Up/Down walk completions or history, Esc closes it, Enter runs it. */
+export function handleCommandKey(k: KeyPress, store: Store, run: () => void, completion: CompletionSource): void {
   const input = store.get().input;
   if (!input) return;
   if (isCtrlC(k)) store.dispatch({ type: 'quit' });
   else if (k.name === 'escape') store.dispatch({ type: 'inputCancel' });
   else if (k.name === 'return') run();
+  else if (k.name === 'tab') store.dispatch({ type: 'commandComplete', env: completion, backwards: k.shift });
+  else if (k.name === 'up' || k.name === 'down') store.dispatch({ type: 'commandHistory', older: k.name === 'up' });
   else if ((k.name === 'backspace' || k.name === 'delete') && input.text === '') store.dispatch({ type: 'inputCancel' });
   else {
     const text = editLine(input.text, k);

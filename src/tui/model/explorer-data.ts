@@ -135,6 +135,12 @@ export interface ExplorerData extends ExplorerInput {
   /** `:chain NAME [TABLE]`: nat first (where kube-proxy's service chains are), then filter, … */
   resolveChain(name: string, table: TableName | null): ChainRef | null;
   findService(family: Family, id: string): ServicePort | undefined;
+  /** `:svc ID`: the service port with exactly this id, IPv4 first. */
+  resolveService(id: string): { readonly family: Family; readonly id: string } | null;
+  /** What Tab completes on the `:` line: chain names, service ids, the addresses services answer on. */
+  chainNames(): readonly string[];
+  serviceIds(): readonly string[];
+  frontends(): readonly string[];
   readonly counts: { readonly chains: number; readonly rules: number };
   /** Parse warnings and iptables' own notes, for the status line. */
   readonly warnings: readonly string[];
@@ -196,6 +202,9 @@ export function buildExplorerData(input: ExplorerInput, model?: KubeModel, befor
     return (findings ??= sortFindings([...countedFindings(), ...unknown]));
   };
   const byFamilyId = new Map(model.services.map((s) => [serviceKey(s), s]));
+  let chainNames: readonly string[] | null = null;
+  let serviceIds: readonly string[] | null = null;
+  let frontends: readonly string[] | null = null;
 
   const chain = (ref: ChainRef) => findChain(display, ref.table, ref.chain, ref.family);
 
@@ -291,6 +300,33 @@ export function buildExplorerData(input: ExplorerInput, model?: KubeModel, befor
     findService(family, id) {
       return byFamilyId.get(`${family} ${id}`);
     },
+    resolveService(id) {
+      for (const family of ['ipv4', 'ipv6'] as const) if (byFamilyId.has(`${family} ${id}`)) return { family, id };
+      return null;
+    },
+    chainNames() {
+      if (!chainNames) {
+        const names = new Set<string>();
+        for (const t of liveTables(display)) for (const c of t.chains) names.add(c.name);
+        chainNames = [...names].sort();
+      }
+      return chainNames;
+    },
+    serviceIds() {
+      return (serviceIds ??= [...new Set(model.services.map((s) => s.id))].sort());
+    },
+    frontends() {
+      if (!frontends) {
+        const set = new Set<string>();
+        for (const s of model.services) {
+          if (s.clusterIP && s.port !== null) set.add(hostPort(s.clusterIP, s.port));
+          for (const ip of [...s.externalIPs, ...s.loadBalancerIPs]) if (s.port !== null) set.add(hostPort(ip, s.port));
+          if (s.nodePort !== null) for (const node of input.nodeAddresses) if (node.includes(':') === (s.family === 'ipv6')) set.add(hostPort(node, s.nodePort));
+        }
+        frontends = [...set];
+      }
+      return frontends;
+    },
     counts: { chains: chainCount, rules: ruleCount },
     findings: allFindings,
     problemCounts() {
@@ -316,11 +352,17 @@ function toServiceRow(s: ServicePort): ServiceRow {
     cluster: s.clusterIP ? `${hostPort(s.clusterIP, s.port)}/${s.protocol}` : `-/${s.protocol}`,
     nodePort: s.nodePort,
     endpointsTotal: s.endpoints.length,
-    endpointsLocal: localKnown ? s.endpoints.filter((e) => e.local === true).length : null,
+    // No endpoints at all: none is local, whatever the policy; else only where the dump tells.
+    endpointsLocal: localKnown ? s.endpoints.filter((e) => e.local === true).length : s.endpoints.length === 0 && localPolicy(s) ? 0 : null,
     policy: external ?? (s.internalTrafficPolicy === 'Local' ? 'int:Local' : '-'),
     packets: s.packets,
     bytes: s.bytes,
   };
+}
+
+/** A traffic policy Local: the one place the number of local endpoints matters. */
+function localPolicy(s: ServicePort): boolean {
+  return s.externalTrafficPolicy === 'Local' || s.internalTrafficPolicy === 'Local';
 }
 
 function sortServices(rows: readonly ServiceRow[], sort: ServiceSort, diff: CounterDiff): readonly ServiceRow[] {

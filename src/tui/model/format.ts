@@ -101,3 +101,43 @@ export function clockTime(ms: number): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
+
+/** "3 more below", "2 more above, 3 below", or '' when the whole list shows. */
+export function moreText({ above, below }: { readonly above: number; readonly below: number }): string {
+  if (above > 0 && below > 0) return `${above} more above, ${below} below`;
+  if (above > 0) return `${above} more above`;
+  if (below > 0) return `${below} more below`;
+  return '';
+}
+
+/**
+ * `raw` (escaped) cut into lines of `width` characters, at most `max` of them: the last one ends
+ * with "…" when the text goes on. Lines break at a space near the edge; when that would take more
+ * than `max` lines, every line is filled to the edge instead, so a text of up to `max * width`
+ * characters is always shown whole.
+ */
+export function wrapText(raw: string, width: number, max: number): string[] {
+  const text = display(raw);
+  if (width <= 0 || max <= 0) return [];
+  if (text.length <= width) return [text];
+  const soft = softWrap(text, width);
+  if (soft.length <= max) return soft;
+  const hard: string[] = [];
+  for (let i = 0; i < text.length && hard.length < max; i += width) hard.push(text.slice(i, i + width));
+  if (text.length > max * width) hard[max - 1] = hard[max - 1]!.slice(0, width - 1) + '…';
+  return hard;
+}
+
+function softWrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    // Break after the last space in the line's second half; a long token is cut where it must be.
+    const space = rest.lastIndexOf(' ', width);
+    const cut = space >= width / 2 ? space + 1 : width;
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut);
+  }
+  if (rest.length > 0) out.push(rest);
+  return out;
+}

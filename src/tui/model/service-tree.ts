@@ -7,8 +7,8 @@
  * it) and after that only the steps that decide something (accept, drop, reject, masquerade),
  * the rest is one click away in the trace screen.
  */
-import { DEFAULT_CLIENT, hostPort, nftTableLabel, planEntryProbes, traceDump } from '../../core/index.js';
-import type { EntryKind, EntryPoint, ServicePort } from '../../core/kube/index.js';
+import { DEFAULT_CLIENT, hostPort, nftTableLabel, planEntryProbes, setsNamedBy, traceDump } from '../../core/index.js';
+import type { Endpoint, EntryKind, EntryPoint, ServicePort } from '../../core/kube/index.js';
 import type { Counters, Family, Rule } from '../../core/parse/index.js';
 import { caseCondition, pathTree, stepKey, traceCases, type PathNode, type Outcome, type PathStep, type TraceProtocol } from '../../core/trace/index.js';
 import type { ChainRef, SetRef, TraceRequest } from '../state.js';
@@ -19,7 +19,8 @@ const DECISIVE = new Set(['ACCEPT', 'DROP', 'REJECT', 'MASQUERADE', 'SNAT', 'KUB
 export interface TreeRow {
   readonly key: string;
   readonly depth: number;
-  readonly kind: 'entry' | 'step' | 'outcome' | 'note';
+  /** endpoint: a row of the endpoint table at the top; entry: an entry point, its tree collapsed until opened. */
+  readonly kind: 'endpoint' | 'entry' | 'step' | 'outcome' | 'note';
   readonly text: string;
   /** Chance a new connection through this entry point passes here; null on entry rows. */
   readonly probability: number | null;
@@ -30,10 +31,36 @@ export interface TreeRow {
   readonly policyOf: ChainRef | null;
   /** Enter opens this chain with this rule (1-based) selected. */
   readonly open: { readonly ref: ChainRef; readonly rule: number | null } | null;
-  /** nftables: Enter opens this map at the element that names the service (entry rows). */
+  /** nftables: a step that looked a packet up in a map; Enter opens the map at the element that matched (as the trace printed it). */
   readonly openSet?: { readonly ref: SetRef; readonly element: string } | null;
   /** Trace request behind this entry point (for `t` on an entry row). */
   readonly request: TraceRequest | null;
+  /**
+   * Why the PKTS column does not show the rule's count: `others`, the rule is not this service's
+   * (PREROUTING, KUBE-MARK-MASQ, KUBE-FORWARD count every service's packets); `shared`, more than
+   * one of its entry points passes the rule (the count is theirs together, not this entry's);
+   * `repeat`, the rule was shown above in this entry's tree. The detail pane still gives the count.
+   */
+  readonly countersNote?: 'shared' | 'others' | 'repeat' | null;
+  /** Endpoint rows: the endpoint, and its share of the service's DNAT packets (null without counters). */
+  readonly endpoint?: Endpoint;
+  readonly share?: number | null;
+  /** Entry rows: how many rows its tree holds (shown when opened). */
+  readonly size?: number;
+}
+
+/** One entry point and its tree. */
+export interface EntryTree {
+  readonly entry: TreeRow;
+  readonly children: readonly TreeRow[];
+}
+
+/** The service screen's rows: the endpoint table, then each entry point with its tree. */
+export interface ServiceTree {
+  readonly endpoints: readonly TreeRow[];
+  readonly entries: readonly EntryTree[];
+  /** Notes about the service as a whole (no entry points). */
+  readonly notes: readonly TreeRow[];
 }
 
 export interface EntryTrace {
@@ -69,17 +96,18 @@ export function toPacket(r: TraceRequest, family: Family = r.dst.includes(':') ?
   return { protocol, src: r.src || DEFAULT_CLIENT[family], dst: r.dst, dport: r.dport };
 }
 
-export function buildServiceTree(data: ExplorerData, service: ServicePort): TreeRow[] {
-  const rows: TreeRow[] = [];
+export function buildServiceTree(data: ExplorerData, service: ServicePort): ServiceTree {
   const family = service.family;
+  const entries: { entry: TreeRow; children: TreeRow[] }[] = [];
   for (const t of traceEntries(data, service)) {
     const { entry, request } = t;
     const isNat = natStage(data, family);
     if (!entry.rule) {
       // nftables mode: the entry is an element of a map (service-ips, service-nodeports).
       const key = `${entry.kind}:${request.dst}:${request.dport}`;
+      const rows: TreeRow[] = [];
       const set = entry.element?.set;
-      rows.push({
+      const head: TreeRow = {
         key,
         depth: 0,
         kind: 'entry',
@@ -89,9 +117,9 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
         rule: null,
         policyOf: null,
         open: null,
-        openSet: set && entry.element ? { ref: { table: nftTableLabel({ family: set.family, name: set.table }), name: set.name }, element: elementKey(entry.element.element) } : null,
         request,
-      });
+      };
+      entries.push({ entry: head, children: rows });
       if (t.error) rows.push(note(`${key}:error`, `cannot trace: ${t.error}`));
       else emitCases(data, family, t.outcomes, key, rows, request, isNat);
       continue;
@@ -99,7 +127,8 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
     const entryRule = entry.rule;
     const entryRef: ChainRef = { family, table: entryRule.table, chain: entryRule.chain };
     const key = `${entry.kind}:${request.dst}:${request.dport}`;
-    rows.push({
+    const rows: TreeRow[] = [];
+    const head: TreeRow = {
       key,
       depth: 0,
       kind: 'entry',
@@ -110,7 +139,8 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
       policyOf: null,
       open: { ref: entryRef, rule: entryRule.index },
       request,
-    });
+    };
+    entries.push({ entry: head, children: rows });
     if (t.error) {
       rows.push(note(`${key}:error`, `cannot trace: ${t.error}`));
       continue;
@@ -124,7 +154,77 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
     }
     emitCases(data, family, t.outcomes, key, rows, request, isNat);
   }
-  if (rows.length === 0) rows.push(note('none', 'no entry points: kube-proxy wrote no rule that leads into this service'));
+  const notes = entries.length === 0 ? [note('none', 'no entry points: kube-proxy wrote no rule that leads into this service')] : [];
+  const own = new Set<string>([...Object.values(service.chains).filter((c): c is string => typeof c === 'string'), ...service.endpoints.map((e) => e.chain)]);
+  return {
+    endpoints: endpointRows(service),
+    entries: entries.map((e) => ({ entry: { ...e.entry, size: e.children.length }, children: markCounters(e.children, entries, own, ruleId(e.entry)) })),
+    notes,
+  };
+}
+
+/** The endpoint table: one row per endpoint, opening its KUBE-SEP at the DNAT rule. */
+function endpointRows(service: ServicePort): TreeRow[] {
+  const total = service.endpoints.reduce((n, e) => n + (e.packets ?? 0), 0);
+  const counted = service.endpoints.some((e) => e.packets !== null);
+  return service.endpoints.map((e) => ({
+    key: `ep:${e.chain}`,
+    depth: 0,
+    kind: 'endpoint',
+    text: e.address ?? '(no DNAT rule)',
+    probability: e.probability,
+    counters: e.packets === null ? null : { packets: e.packets, bytes: e.bytes ?? 0 },
+    rule: e.dnatRule,
+    policyOf: null,
+    open: e.nftDnatRule
+      ? { ref: { family: service.family, table: nftTableLabel({ family: e.nftDnatRule.family, name: e.nftDnatRule.table }), chain: e.chain }, rule: e.nftDnatRule.index }
+      : { ref: { family: service.family, table: 'nat', chain: e.chain }, rule: e.dnatRule?.index ?? null },
+    request: null,
+    endpoint: e,
+    share: counted && total > 0 ? (e.packets ?? 0) / total : null,
+  }));
+}
+
+/** The rule behind a row, as one string. */
+function ruleId(r: TreeRow): string | null {
+  if (r.rule === null || r.open === null) return null;
+  return `${r.open.ref.family} ${r.open.ref.table} ${r.open.ref.chain} ${r.rule.index}`;
+}
+
+/**
+ * A rule's count belongs on one row: not on a rule more than one entry point passes (the cluster
+ * IP's tree would show node-port packets), and in one entry's tree only where the rule is first shown.
+ */
+function markCounters(rows: readonly TreeRow[], entries: readonly { readonly children: readonly TreeRow[] }[], own: ReadonlySet<string>, entryRule: string | null): TreeRow[] {
+  const entriesOf = new Map<string, number>();
+  for (const e of entries) {
+    for (const id of new Set(e.children.map(ruleId).filter((x): x is string => x !== null))) entriesOf.set(id, (entriesOf.get(id) ?? 0) + 1);
+  }
+  const seen = new Set<string>();
+  return rows.map((r) => {
+    const id = ruleId(r);
+    if (id === null || r.counters === null) return r;
+    // Only the entry rule itself and the rules of the service's own chains count this service alone.
+    if (id !== entryRule && !own.has(r.open!.ref.chain)) return { ...r, countersNote: 'others' };
+    if ((entriesOf.get(id) ?? 0) > 1) return { ...r, countersNote: 'shared' };
+    if (seen.has(id)) return { ...r, countersNote: 'repeat' };
+    seen.add(id);
+    return r;
+  });
+}
+
+/**
+ * The rows shown: the endpoint table, then each entry point, its tree only when it is open
+ * (`open` holds entry keys) or a filter is searching the rows.
+ */
+export function flattenTree(tree: ServiceTree, open: ReadonlySet<string>, all: boolean): TreeRow[] {
+  const rows: TreeRow[] = tree.endpoints.length > 0 ? [...tree.endpoints] : [note('no-endpoints', 'no endpoints in this dump')];
+  if (tree.entries.length > 0) rows.push({ ...note('entries', 'entry points · Enter opens a tree, o all of them, t traces'), depth: 0 });
+  for (const e of tree.entries) {
+    rows.push(e.entry);
+    if (all || open.has(e.entry.key)) rows.push(...e.children);
+  }
+  rows.push(...tree.notes);
   return rows;
 }
 
@@ -189,13 +289,14 @@ export function visibleSteps(path: readonly PathStep[], stage: NatStage = (s) =>
 function emit(data: ExplorerData, family: Family, node: PathNode, prefix: string, depth: number, rows: TreeRow[], request: TraceRequest): void {
   const branches = node.children.length + node.outcomes.length;
   const childDepth = branches > 1 ? depth + 1 : depth;
-  node.outcomes.forEach((o, i) => rows.push(outcomeRow(o, `${prefix}|=${i}`, childDepth, family)));
+  node.outcomes.forEach((o, i) => rows.push(outcomeRow(data, o, `${prefix}|=${i}`, childDepth, family)));
   node.children.forEach((c) => {
     const step = c.step!;
     const key = `${prefix}|${stepKey(step)}`;
     const ref = stepChainRef(step, family);
     if (!ref) return;
     const rule = step.rule === null ? null : ruleOf(data, ref, step.rule);
+    const setName = step.element && rule?.nft ? setsNamedBy(rule.nft).find((n) => data.set({ table: ref.table, name: n })?.kind === 'map') : undefined;
     rows.push({
       key,
       depth: childDepth,
@@ -206,6 +307,7 @@ function emit(data: ExplorerData, family: Family, node: PathNode, prefix: string
       rule,
       policyOf: step.rule === null ? ref : null,
       open: { ref, rule: step.rule },
+      ...(setName !== undefined && step.element ? { openSet: { ref: { table: ref.table, name: setName }, element: step.element } } : {}),
       request,
     });
     emit(data, family, c, key, childDepth, rows, request);
@@ -219,7 +321,7 @@ function stepText(s: PathStep): string {
   return `${where} #${s.rule}${element} ${s.goto ? (s.nftFamily === undefined ? '-g' : 'goto') : '→'} ${s.target}`;
 }
 
-function outcomeRow(o: Outcome, key: string, depth: number, family: Family): TreeRow {
+function outcomeRow(data: ExplorerData, o: Outcome, key: string, depth: number, family: Family): TreeRow {
   const parts = [`= ${o.verdict}`];
   if (o.dnat) parts.push(`to ${o.dnat}`);
   if (o.masquerade) parts.push('masquerade');
@@ -227,16 +329,23 @@ function outcomeRow(o: Outcome, key: string, depth: number, family: Family): Tre
   if (o.reason) parts.push(`· ${o.reason}`);
   const last = o.path[o.path.length - 1];
   const sep = o.endpointChain;
-  // The endpoint chain, at its DNAT rule when the path shows it; else the last step.
+  // `= ACCEPT to …` opens the endpoint's chain at the DNAT rule that picked the address (as the path shows it).
   const dnatStep = sep ? [...o.path].reverse().find((s) => s.chain === sep) : undefined;
   const dnatRef = dnatStep ? stepChainRef(dnatStep, family) : null;
   const lastRef = last ? stepChainRef(last, family) : null;
   const open = dnatRef && dnatStep
     ? { ref: dnatRef, rule: dnatStep.rule }
     : sep
-      ? { ref: { family, table: 'nat' as const, chain: sep }, rule: null }
+      ? { ref: { family, table: 'nat' as const, chain: sep }, rule: dnatRuleIndex(data, family, sep) }
       : lastRef && last
         ? { ref: lastRef, rule: last.rule }
         : null;
   return { key, depth, kind: 'outcome', text: parts.join(' '), probability: o.probability, counters: null, rule: null, policyOf: null, open, request: null };
+}
+
+/** The (first) DNAT rule of a KUBE-SEP chain, from 1; null when it has none. */
+function dnatRuleIndex(data: ExplorerData, family: Family, chain: string): number | null {
+  const rules = data.chain({ family, table: 'nat', chain })?.rules ?? [];
+  const i = rules.findIndex((r) => r.target === 'DNAT');
+  return i < 0 ? null : i + 1;
 }

@@ -8,8 +8,11 @@ import { caseCondition, parseAssumption, traceCases, type Outcome, type TraceRes
 import type { ChainRef, Frame, Screen, ServiceSort, SetRef, TraceRequest } from '../state.js';
 import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
 import { resolveCursor } from '../state/list-window.js';
+import { detailHeight, ruleDetail, serviceDetail } from './details.js';
+import { parseServiceFilter, type TermContext } from './filter-terms.js';
+import { display } from './format.js';
 import { createSearcher, type Searcher } from './search.js';
-import { buildServiceTree, elementKey, toPacket, type TreeRow } from './service-tree.js';
+import { buildServiceTree, elementKey, flattenTree, toPacket, type TreeRow } from './service-tree.js';
 
 const caches = new WeakMap<ExplorerData, Map<string, unknown>>();
 const MAX_ENTRIES = 64;
@@ -41,9 +44,26 @@ function filtered<T>(all: readonly T[], ordered: readonly T[], searcher: () => S
 }
 
 export function servicesView(data: ExplorerData, filter: string, sort: ServiceSort): readonly ServiceRow[] {
-  return memo(data, `svc\0${sort}\0${filter}`, () =>
-    filtered(data.serviceRows, data.sortedServices(sort), () => data.serviceSearcher(), filter),
-  );
+  return memo(data, `svc\0${sort}\0${filter}`, () => {
+    const parsed = parseServiceFilter(filter);
+    if (parsed.error !== null) return [];
+    const byText = filtered(data.serviceRows, data.sortedServices(sort), () => data.serviceSearcher(), parsed.text);
+    if (parsed.terms.length === 0) return byText;
+    const context: TermContext = { problemServices: () => problemServices(data) };
+    return byText.filter((r) => parsed.terms.every((t) => t(r, context)));
+  });
+}
+
+/** The services doctor has a finding about, by serviceKey (a finding without a family names both). */
+export function problemServices(data: ExplorerData): ReadonlySet<string> {
+  return memo(data, 'problem-services', () => {
+    const keys = new Set<string>();
+    for (const f of data.findings()) {
+      if (f.service === null) continue;
+      for (const family of f.family ? [f.family] : (['ipv4', 'ipv6'] as const)) keys.add(`${family} ${f.service}`);
+    }
+    return keys;
+  });
 }
 
 export function hooksView(data: ExplorerData, filter: string): readonly HookRow[] {
@@ -107,10 +127,19 @@ export function chainView(data: ExplorerData, ref: ChainRef, filter: string): re
   });
 }
 
-export function serviceTreeView(data: ExplorerData, service: ServicePort, filter: string): readonly TreeRow[] {
-  const all = memo(data, `tree\0${service.family} ${service.id}`, () => buildServiceTree(data, service));
-  if (filter.trim() === '') return all;
+/** Every row of the service screen, every tree open. */
+export function serviceTreeRows(data: ExplorerData, service: ServicePort): readonly TreeRow[] {
   const id = `${service.family} ${service.id}`;
+  return memo(data, `tree\0${id}\0all`, () => flattenTree(memo(data, `tree\0${id}`, () => buildServiceTree(data, service)), new Set(), true));
+}
+
+/** The service screen's rows: the endpoint table and the entry points, the `expanded` ones (keys) with their trees. */
+export function serviceTreeView(data: ExplorerData, service: ServicePort, filter: string, expanded: readonly string[] = []): readonly TreeRow[] {
+  const id = `${service.family} ${service.id}`;
+  const tree = memo(data, `tree\0${id}`, () => buildServiceTree(data, service));
+  if (filter.trim() === '') return memo(data, `tree\0${id}\0open:${expanded.join('\0')}`, () => flattenTree(tree, new Set(expanded), false));
+  // A filter searches every row, the trees of closed entry points too.
+  const all = serviceTreeRows(data, service);
   const searcher = () => memo(data, `tree-search\0${id}`, () => createSearcher(all.map((r) => ({ names: [r.text] }))));
   return memo(data, `tree\0${id}\0${filter}`, () => filtered(all, all, searcher, filter));
 }
@@ -234,11 +263,34 @@ export function selectionKeys(data: ExplorerData, stack: readonly Frame[]): (str
         return keyAt(setView(data, s.ref, f.filter));
       case 'service': {
         const service = data.findService(s.family, s.id);
-        return service ? keyAt(serviceTreeView(data, service, f.filter)) : null;
+        return service ? keyAt(serviceTreeView(data, service, f.filter, f.expanded)) : null;
       }
       case 'trace':
       case 'help':
         return null;
     }
   });
+}
+
+/** The widest id and CLUSTER-IP:PORT/PROTO among the services: what their columns are laid out from. */
+export function serviceContent(data: ExplorerData): { readonly id: number; readonly cluster: number } {
+  return memo(data, 'svc-content', () => {
+    let id = 0;
+    let cluster = 0;
+    for (const r of data.serviceRows) {
+      id = Math.max(id, display(r.service.id).length);
+      cluster = Math.max(cluster, display(r.cluster).length);
+    }
+    return { id, cluster };
+  });
+}
+
+/** Detail lines the services list needs at `width` (its longest row's, at most `max`). */
+export function servicesDetailHeight(data: ExplorerData, width: number, max: number): number {
+  return memo(data, `svc-detail\0${width}\0${max}`, () => detailHeight(data.serviceRows.map(serviceDetail), width, max));
+}
+
+/** Detail lines a chain's list needs at `width`, as written or readable. */
+export function chainDetailHeight(data: ExplorerData, ref: ChainRef, raw: boolean, width: number, max: number): number {
+  return memo(data, `chain-detail\0${refKey(ref)}\0${raw}\0${width}\0${max}`, () => detailHeight(data.ruleRows(ref).map((r) => ruleDetail(r, raw)), width, max));
 }

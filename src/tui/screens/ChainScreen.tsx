@@ -8,7 +8,9 @@ import { useChainKeys } from '../hooks/use-chain-keys.js';
 import type { ExplorerData, RuleRow } from '../model/explorer-data.js';
 import { cell, countedMark, deltaText, humanCount, plural, rateText, rcell } from '../model/format.js';
 import { resolveCursor } from '../state/list-window.js';
-import { chainView } from '../model/views.js';
+import { chainDetailHeight, chainView } from '../model/views.js';
+import { ruleDetail } from '../model/details.js';
+import { Detail } from '../components/Detail.js';
 import type { ChainRef } from '../state.js';
 import { useTheme } from '../theme.js';
 import type { ScreenProps } from '../hooks/screen-props.js';
@@ -31,11 +33,13 @@ export function chainTitle(data: ExplorerData, ref: ChainRef): string {
 }
 
 export function ChainScreen(props: ScreenProps): React.ReactElement {
-  const { data, frame, height, store } = props;
+  const { data, frame, height, store, width } = props;
   const theme = useTheme();
-  const page = Math.max(1, height - 3);
-  useChainKeys(props, page);
   const ref = frame.screen.kind === 'chain' ? frame.screen.ref : null;
+  // The selected rule whole under the list, as many lines as the chain's longest rule needs (4 at most).
+  const detailLines = ref ? chainDetailHeight(data, ref, store.state.raw, width, Math.min(4, Math.max(1, Math.floor(height / 4)))) : 1;
+  const page = Math.max(1, height - 2 - detailLines);
+  useChainKeys(props, page);
   const rows = ref ? chainView(data, ref, frame.filter) : [];
   // Once per list, not per render: KUBE-SERVICES has a rule per service port.
   const targetWidth = useMemo(() => rows.reduce((w, r) => Math.max(w, (r.rule.target ?? '').length), 6), [rows]);
@@ -62,13 +66,13 @@ export function ChainScreen(props: ScreenProps): React.ReactElement {
     ...(raw ? ['RULE (as written; r: readable)'] : [cell('TARGET', Math.min(TARGET_MAX, targetWidth)), 'MATCHES · COMMENT (r: raw)']),
   ].join(' ');
   const selected = rows[cursor];
-  const detail = selected ? `line ${selected.rule.line}: ${raw ? selected.summary : selected.rule.text}` : '';
+  const detail = selected ? ruleDetail(selected, raw) : '';
   return (
     <Box flexDirection="column" height={height}>
       <Line text={chainTitle(data, ref)} style={theme.header} />
       <Line text={`  ${header}`} style={theme.dim} />
       <ListView rows={rows} cursor={cursor} top={frame.main.top} height={page} render={line} empty={frame.filter ? `no rule matches "${frame.filter}"` : 'no rules'} />
-      <Line text={detail} style={theme.dim} />
+      <Detail text={detail} width={width} height={detailLines} style={theme.dim} />
     </Box>
   );
 }

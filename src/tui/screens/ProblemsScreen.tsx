@@ -3,6 +3,7 @@ import React from 'react';
 import { Box } from 'ink';
 import { countBySeverity, type Finding } from '../../core/index.js';
 import { Line } from '../components/Line.js';
+import { Detail } from '../components/Detail.js';
 import { ListView } from '../components/ListView.js';
 import { useProblemsKeys } from '../hooks/use-problems-keys.js';
 import { cell, plural } from '../model/format.js';
@@ -25,10 +26,10 @@ function problemLine(f: Finding): string {
 }
 
 export function ProblemsScreen(props: ScreenProps): React.ReactElement {
-  const { data, frame, height } = props;
+  const { data, frame, height, width } = props;
   const theme = useTheme();
   // Title, column header, the list, then the selection's message and hint.
-  const page = Math.max(1, height - 4);
+  const page = Math.max(1, height - 6);
   useProblemsKeys(props, page);
   const rows = problemsView(data, frame.filter);
   const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
@@ -44,8 +45,8 @@ export function ProblemsScreen(props: ScreenProps): React.ReactElement {
       />
       <Line text={`  ${header}`} style={theme.dim} />
       <ListView rows={rows} cursor={cursor} top={frame.main.top} height={page} render={(r) => problemLine(r.finding)} empty={empty} />
-      <Line text={selected ? `${findingPlace(selected)}: ${selected.message}` : ''} style={theme.dim} />
-      <Line text={selected ? `hint: ${selected.hint}` : ''} style={theme.dim} />
+      <Detail text={selected ? `${findingPlace(selected)}: ${selected.message}` : ''} width={width} height={2} style={theme.dim} />
+      <Detail text={selected ? `hint: ${selected.hint}` : ''} width={width} height={2} style={theme.dim} />
     </Box>
   );
 }

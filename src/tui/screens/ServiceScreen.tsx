@@ -11,10 +11,12 @@ import { ListView } from '../components/ListView.js';
 import { useServiceKeys } from '../hooks/use-service-keys.js';
 import type { ExplorerData } from '../model/explorer-data.js';
 import type { CounterDelta, CounterDiff } from '../../core/counters/index.js';
-import { cell, countedMark, humanCount, percent, plural, rateText, rcell } from '../model/format.js';
+import { cell, countedMark, humanCount, midCell, percent, plural, rateText, rcell } from '../model/format.js';
 import { resolveCursor } from '../state/list-window.js';
 import type { TreeRow } from '../model/service-tree.js';
-import { serviceTreeView } from '../model/views.js';
+import { serviceTreeRows, serviceTreeView } from '../model/views.js';
+import { detailHeight, treeDetail } from '../model/details.js';
+import { Detail } from '../components/Detail.js';
 import { useTheme } from '../theme.js';
 import type { ScreenProps } from '../hooks/screen-props.js';
 
@@ -46,26 +48,56 @@ export function treeDelta(diff: CounterDiff, r: TreeRow): CounterDelta | undefin
   return undefined;
 }
 
-/** `diff` null: no rate column (nothing live). */
-function treeLine(r: TreeRow, width: number, diff: CounterDiff | null): string {
+/** The right-hand columns of every row: chance, packets, and packets/s when live. */
+function rightColumns(r: TreeRow, diff: CounterDiff | null): string {
   const d = diff ? treeDelta(diff, r) : undefined;
   const counted = r.rule !== null || r.policyOf !== null;
-  const right = [
+  // A count that is not this entry's alone: a mark, and the detail pane says whose it is.
+  const blank = r.countersNote === 'shared' || r.countersNote === 'others' ? '*' : r.countersNote === 'repeat' ? '^' : null;
+  return [
     rcell(r.probability === null ? '' : percent(r.probability), 6),
-    rcell(r.counters ? humanCount(r.counters.packets) : '', 5),
-    ...(diff ? [rcell(counted ? rateText(d?.packetRate) : '', 5) + countedMark(d?.countedSinceLast)] : []),
+    rcell(blank ?? (r.counters ? humanCount(r.counters.packets) : ''), 5),
+    ...(diff ? [rcell(counted && blank === null ? rateText(d?.packetRate) : '', 5) + countedMark(d?.countedSinceLast && blank === null)] : []),
   ].join(' ');
-  const left = '  '.repeat(r.depth) + r.text;
+}
+
+/** Widths of the endpoint table's address and KUBE-SEP columns. */
+interface EndpointColumns {
+  readonly address: number;
+  readonly chain: number;
+}
+
+function endpointLeft(r: TreeRow, cols: EndpointColumns): string {
+  const e = r.endpoint!;
+  const local = e.local === null ? '?' : e.local ? 'local' : 'other';
+  const share = r.share === null || r.share === undefined ? '-' : percent(r.share);
+  const problem = e.problem ? ` ${e.problem}` : '';
+  return `${cell(r.text, cols.address)} ${midCell(e.chain, cols.chain)} ${cell(local, 5)} ${rcell(share, 6)}${problem}`;
+}
+
+/** `diff` null: no rate column (nothing live). */
+function treeLine(r: TreeRow, width: number, diff: CounterDiff | null, cols: EndpointColumns, expanded: readonly string[], filtering: boolean): string {
+  const right = rightColumns(r, diff);
+  let left: string;
+  if (r.kind === 'endpoint') left = endpointLeft(r, cols);
+  else if (r.kind === 'entry') {
+    const open = filtering || expanded.includes(r.key);
+    left = `${open ? '▾' : '▸'} ${r.text}${open ? '' : `  (${plural(r.size ?? 0, 'row')})`}`;
+  } else left = '  '.repeat(r.depth) + r.text;
   return `${cell(left, Math.max(10, width - 2 - right.length - 1))} ${right}`;
 }
 
 export function ServiceScreen(props: ScreenProps): React.ReactElement {
   const { data, frame, width, height } = props;
   const theme = useTheme();
-  const page = Math.max(1, height - 3);
+  const service = frame.screen.kind === 'service' ? data.findService(frame.screen.family, frame.screen.id) : undefined;
+  const expanded = frame.expanded ?? [];
+  const rows = service ? serviceTreeView(data, service, frame.filter, expanded) : [];
+  const all = service ? serviceTreeRows(data, service) : [];
+  const detailLines = detailHeight(all.filter((r) => r.kind !== 'endpoint').map(treeDetail), width, 3);
+  const page = Math.max(1, height - 3 - detailLines);
   useServiceKeys(props, page);
   if (frame.screen.kind !== 'service') return <Box />;
-  const service = data.findService(frame.screen.family, frame.screen.id);
   if (!service) {
     return (
       <Box flexDirection="column" height={height}>
@@ -73,22 +105,30 @@ export function ServiceScreen(props: ScreenProps): React.ReactElement {
       </Box>
     );
   }
-  const rows = serviceTreeView(data, service, frame.filter);
   const diff = props.counting ? data.diff : null;
   const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
+  const rightWidth = diff ? 19 : 12;
+  const leftWidth = Math.max(10, width - 2 - rightWidth - 1);
+  const addressWidth = Math.min(24, Math.max(8, ...service.endpoints.map((e) => (e.address ?? '(no DNAT rule)').length)));
+  // Address, SEP, LOCAL, SHARE in the left part: the SEP name gives way first (cut in the middle).
+  const cols: EndpointColumns = { address: addressWidth, chain: Math.max(12, Math.min(25, leftWidth - addressWidth - 1 - 5 - 1 - 6 - 1)) };
+  // nftables mode names endpoint chains endpoint-…, iptables mode KUBE-SEP-….
+  const header = `${cell('ENDPOINT', cols.address)} ${cell(service.mode === 'nftables' ? 'CHAIN' : 'KUBE-SEP', cols.chain)} ${cell('LOCAL', 5)} ${rcell('SHARE', 6)}`;
+  const filtering = frame.filter.trim() !== '';
   return (
     <Box flexDirection="column" height={height}>
       <Line text={serviceSummary(service)} style={theme.header} />
       <Line text={serviceSecondLine(data, service)} />
-      <Line text={`  ${cell('ENTRY → CHAIN #RULE → TARGET (Enter opens)', Math.max(10, width - (diff ? 22 : 15)))} ${rcell('PROB', 6)} ${rcell('PKTS', 5)}${diff ? ` ${rcell('PKT/S', 5)} ` : ''}`} style={theme.dim} />
+      <Line text={`  ${cell(header, leftWidth)} ${rcell('PROB', 6)} ${rcell('PKTS', 5)}${diff ? ` ${rcell('PKT/S', 5)} ` : ''}`} style={theme.dim} />
       <ListView
         rows={rows}
         cursor={cursor}
         top={frame.main.top}
         height={page}
-        render={(r) => (r.kind === 'outcome' ? [{ text: treeLine(r, width, diff), style: theme.verdict(r.text.slice(2).split(' ')[0] ?? '') }] : treeLine(r, width, diff))}
+        render={(r) => (r.kind === 'outcome' ? [{ text: treeLine(r, width, diff, cols, expanded, filtering), style: theme.verdict(r.text.slice(2).split(' ')[0] ?? '') }] : treeLine(r, width, diff, cols, expanded, filtering))}
         empty={`nothing matches "${frame.filter}"`}
       />
+      <Detail text={rows[cursor] ? treeDetail(rows[cursor]!) : ''} width={width} height={detailLines} style={theme.dim} />
     </Box>
   );
 }

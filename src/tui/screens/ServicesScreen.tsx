@@ -13,7 +13,10 @@ import type { ServiceType } from '../../core/kube/index.js';
 import type { ServiceRow } from '../model/explorer-data.js';
 import { cell, countedMark, deltaText, humanCount, midCell, plural, rateText, rcell } from '../model/format.js';
 import { resolveCursor } from '../state/list-window.js';
-import { servicesView } from '../model/views.js';
+import { serviceContent, servicesDetailHeight, servicesView } from '../model/views.js';
+import { serviceDetail } from '../model/details.js';
+import { Detail } from '../components/Detail.js';
+import { FILTER_TERMS_HELP, parseServiceFilter } from '../model/filter-terms.js';
 import { useTheme } from '../theme.js';
 import type { ScreenProps } from '../hooks/screen-props.js';
 
@@ -24,36 +27,60 @@ const TYPE_LABEL: Record<ServiceType, string> = {
   ExternalIP: 'ExtIP',
 };
 
-/** Fixed columns; the id takes what is left (22 at 80 columns). The counted mark sits right after the rate. */
-const W = { type: 9, cluster: 20, nodePort: 5, endpoints: 5, policy: 7, packets: 5, bytes: 5, delta: 5, rate: 5, mark: 1 };
-const FIXED = W.type + W.cluster + W.nodePort + W.endpoints + W.packets + W.rate + W.mark + 6 + 2;
+/** Narrow columns of fixed width. The counted mark sits right after the rate. */
+const W = { type: 9, nodePort: 5, endpoints: 5, policy: 7, packets: 5, bytes: 5, delta: 5, rate: 5, mark: 1 };
+/** The narrow columns, their separators, the id's and the cluster column's separators, and the marker. */
+const FIXED = W.type + W.nodePort + W.endpoints + W.packets + W.rate + W.mark + 6 + 2;
 /**
  * Policy, Δ packets and bytes (in that order) are shown only while the id keeps at least this
  * much room: the id is what a row is found by; the service screen shows the policy too.
  */
 const ID_ROOM = 18;
+/** An id up to this long keeps its whole width before an optional column comes in; a longer one is cut (the detail line shows it). */
+const ID_WANT = 32;
+/** The cluster column keeps an IPv4 address, port and protocol whole at any width; a longer one gives way to the id. */
+const CLUSTER_KEEP = 21;
 
 export interface ServiceColumns {
   readonly id: number;
+  readonly cluster: number;
   readonly policy: boolean;
   readonly delta: boolean;
   readonly bytes: boolean;
 }
 
-export function serviceColumns(width: number): ServiceColumns {
-  let id = width - FIXED;
-  const policy = id - (W.policy + 1) >= ID_ROOM;
-  if (policy) id -= W.policy + 1;
-  const delta = id - (W.delta + 1) >= ID_ROOM;
-  if (delta) id -= W.delta + 1;
-  const bytes = id - (W.bytes + 1) >= ID_ROOM;
-  if (bytes) id -= W.bytes + 1;
-  return { id: Math.max(8, id), policy, delta, bytes };
+/** The widest id and CLUSTER-IP:PORT/PROTO of the rows: what the columns are laid out from. */
+export interface ServiceContent {
+  readonly id: number;
+  readonly cluster: number;
+}
+
+/**
+ * Columns laid out from what they hold: the id and the cluster address get their widest value
+ * when the terminal has room (an IPv6 address is whole at 160 columns), the optional columns
+ * (policy, Δ packets, bytes) come in only while the id keeps its width (up to ID_WANT), and on
+ * a narrow terminal the cluster column gives way to the id down to an IPv4 address's width.
+ */
+export function serviceColumns(width: number, content: ServiceContent = { id: ID_WANT, cluster: 20 }): ServiceColumns {
+  const room = width - FIXED;
+  const idKeep = Math.max(ID_ROOM, Math.min(content.id, ID_WANT));
+  const clusterNeed = Math.max('CLUSTER-IP:PORT'.length, content.cluster);
+  const cluster = Math.min(clusterNeed, Math.max(Math.min(clusterNeed, CLUSTER_KEEP), room - idKeep));
+  let left = room - cluster;
+  const add = (w: number): boolean => {
+    if (left - (w + 1) < idKeep) return false;
+    left -= w + 1;
+    return true;
+  };
+  const policy = add(W.policy);
+  const delta = add(W.delta);
+  const bytes = add(W.bytes);
+  return { id: Math.max(8, left), cluster, policy, delta, bytes };
 }
 
 export function serviceHeader(cols: ServiceColumns): string {
   return [
-    cell('ID', cols.id), cell('TYPE', W.type), cell('CLUSTER-IP:PORT', W.cluster), rcell('NODEP', W.nodePort),
+    cell('ID', cols.id), cell('TYPE', W.type), cell('CLUSTER-IP:PORT', cols.cluster), rcell('NODEP', W.nodePort),
     rcell('EP/LO', W.endpoints), ...(cols.policy ? [cell('POLICY', W.policy)] : []), rcell('PKTS', W.packets),
     ...(cols.bytes ? [rcell('BYTES', W.bytes)] : []),
     ...(cols.delta ? [rcell('ΔPKTS', W.delta)] : []),
@@ -67,7 +94,7 @@ export function serviceLine(r: ServiceRow, cols: ServiceColumns, diff: CounterDi
   return [
     midCell(r.service.id, cols.id),
     cell(TYPE_LABEL[r.type], W.type),
-    cell(r.cluster, W.cluster),
+    midCell(r.cluster, cols.cluster),
     rcell(r.nodePort === null ? '-' : String(r.nodePort), W.nodePort),
     rcell(ep, W.endpoints),
     ...(cols.policy ? [cell(r.policy, W.policy)] : []),
@@ -78,18 +105,28 @@ export function serviceLine(r: ServiceRow, cols: ServiceColumns, diff: CounterDi
   ].join(' ');
 }
 
+/** Why the list is empty: a term that makes no sense, no match (with the terms people reach for), or no services at all. */
+function emptyText(filter: string): string {
+  if (!filter) return 'no kube-proxy services in this dump (try :hooks)';
+  const { error } = parseServiceFilter(filter);
+  if (error) return error;
+  return `no service matches "${filter}" (terms: ${FILTER_TERMS_HELP})`;
+}
+
 export function ServicesScreen(props: ScreenProps): React.ReactElement {
   const { data, frame, width, height } = props;
   const theme = useTheme();
-  const page = Math.max(1, height - 2);
+  // The selected service whole under the list: 2 lines at most (the rest is on its own screen).
+  const detail = servicesDetailHeight(data, width, 2);
+  const page = Math.max(1, height - 2 - detail);
   useServicesKeys(props, page);
   const rows = servicesView(data, frame.filter, frame.sort);
   const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
-  const cols = serviceColumns(width);
+  const cols = serviceColumns(width, serviceContent(data));
   const total = data.serviceRows.length;
   const shown = rows.length === total ? plural(total, 'service port') : `${rows.length} of ${plural(total, 'service port')}`;
-  // The id column is narrow at 80 columns: the selected id is spelled out in full here.
   const position = rows.length > 0 ? ` · ${cursor + 1}/${rows.length} ${rows[cursor]!.service.id}` : '';
+  const selected = rows[cursor];
   return (
     <Box flexDirection="column" height={height}>
       <Line text={`${shown} · sort ${frame.sort}${position}`} style={theme.header} />
@@ -100,8 +137,9 @@ export function ServicesScreen(props: ScreenProps): React.ReactElement {
         top={frame.main.top}
         height={page}
         render={(r) => serviceLine(r, cols, data.diff)}
-        empty={frame.filter ? `no service matches "${frame.filter}"` : 'no kube-proxy services in this dump (try :hooks)'}
+        empty={emptyText(frame.filter)}
       />
+      <Detail text={selected ? serviceDetail(selected) : ''} width={width} height={detail} style={theme.dim} />
     </Box>
   );
 }

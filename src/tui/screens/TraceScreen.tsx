@@ -6,9 +6,10 @@ import { describeStep, type Outcome, type PathStep } from '../../core/trace/inde
 import { Line, type Segment } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useTraceKeys } from '../hooks/use-trace-keys.js';
-import { ruleCounters, stepChainRef } from '../model/explorer-data.js';
-import { cell, humanCount, percent, plural, rcell } from '../model/format.js';
-import { resolveCursor } from '../state/list-window.js';
+import { ruleCounters, ruleOf, stepChainRef } from '../model/explorer-data.js';
+import { Detail } from '../components/Detail.js';
+import { cell, humanCount, moreText, percent, plural, rcell } from '../model/format.js';
+import { hiddenRows, resolveCursor } from '../state/list-window.js';
 import { traceRows, traceView, type TraceRow } from '../model/views.js';
 import type { TraceFocus, TraceForm } from '../state.js';
 import { useTheme, type Theme } from '../theme.js';
@@ -43,10 +44,33 @@ export function outcomeLine(o: Outcome): string {
   return `${rcell(percent(o.probability), 6)} ${cell(o.verdict, 7)} ${cell(o.dnat ?? '-', 21)} ${cell(o.masquerade ? 'yes' : 'no', 4)} ${why}${assumed}`;
 }
 
+/** Lines of the selected outcome or step, whole. */
+const TRACE_DETAIL = 2;
+
+/** The selected path step's rule as written, or the selected outcome's line with its whole reason and assumptions. */
+function traceDetail(step: PathStep | null, row: TraceRow | null, data: ScreenProps['data'], family: 'ipv4' | 'ipv6'): string {
+  if (step) {
+    const ref = stepChainRef(step, family);
+    const rule = step.rule !== null && ref ? ruleOf(data, ref, step.rule) : null;
+    return rule ? `${describeStep(step)} · ${rule.text}` : describeStep(step);
+  }
+  if (row?.outcome) {
+    const o = row.outcome;
+    const parts = [`${percent(o.probability)} ${o.verdict}`];
+    if (o.dnat) parts.push(`DNAT to ${o.dnat}${o.endpointChain ? ` (${o.endpointChain})` : ''}`);
+    parts.push(o.masquerade ? 'masqueraded' : 'not masqueraded');
+    if (o.reason) parts.push(o.reason);
+    if (o.assumptions.length > 0) parts.push(`assumes ${o.assumptions.join('; ')}`);
+    return parts.join(' · ');
+  }
+  return row?.heading ?? '';
+}
+
 export function TraceScreen(props: ScreenProps): React.ReactElement {
   const { data, frame, height, width } = props;
   const theme = useTheme();
-  const available = Math.max(2, height - 5);
+  // Form, info, column header, path title, and the selected outcome or step whole (2 lines).
+  const available = Math.max(2, height - 4 - TRACE_DETAIL);
   const form = frame.screen.kind === 'trace' ? frame.screen.form : null;
   const view = traceView(data, form?.submitted ?? null);
   const outcomes = traceRows(view, frame.filter);
@@ -76,14 +100,20 @@ export function TraceScreen(props: ScreenProps): React.ReactElement {
     return `${cell(describeStep(s), Math.max(10, width - 2 - right.length - 1))} ${right}`;
   };
   const listFocus = form.focus === 'outcomes' || form.focus === 'path';
+  const hiddenOutcomes = moreText(hiddenRows(frame.main.top, cursor, outcomeHeight, outcomes.length));
+  const hiddenSteps = moreText(hiddenRows(frame.path.top, pathCursor, pathHeight, path.length));
+  const pathTitle = selected
+    ? `path of outcome ${selectedNumber}: ${plural(path.length, 'step')}${hiddenSteps ? `, ${hiddenSteps}` : ''} · Enter opens a step's chain`
+    : '';
   return (
     <Box flexDirection="column" height={height}>
       <Line segments={formSegments(form, theme)} />
       <Line segments={[info]} />
-      <Line text={`  ${rcell('PROB', 6)} ${cell('VERDICT', 7)} ${cell('DNAT', 21)} ${cell('MASQ', 4)} WHY`} style={theme.dim} />
+      <Line text={`  ${rcell('PROB', 6)} ${cell('VERDICT', 7)} ${cell('DNAT', 21)} ${cell('MASQ', 4)} WHY${hiddenOutcomes ? `  (${hiddenOutcomes})` : ''}`} style={theme.dim} />
       <ListView rows={outcomes} cursor={cursor} top={frame.main.top} height={outcomeHeight} render={traceRowLine} focused={form.focus === 'outcomes'} empty={form.submitted ? 'no outcome' : ''} />
-      <Line text={selected ? `path of outcome ${selectedNumber} (${plural(path.length, 'step')}; Enter opens a step's chain)` : ''} style={theme.dim} />
+      <Line text={pathTitle} style={theme.dim} />
       <ListView rows={path} cursor={pathCursor} top={frame.path.top} height={pathHeight} render={pathLine} focused={listFocus && form.focus === 'path'} empty="" />
+      <Detail text={traceDetail(form.focus === 'path' ? path[pathCursor] ?? null : null, form.focus === 'outcomes' ? outcomes[cursor] ?? null : null, data, family)} width={width} height={TRACE_DETAIL} style={theme.dim} />
     </Box>
   );
 }

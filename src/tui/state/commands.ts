@@ -1,6 +1,7 @@
 /** The `:` command line: `:svc [FILTER]`, `:hooks`, `:problems`, `:chain NAME [TABLE]`, `:trace IP:PORT [SRC] [PROTO]`, `:help`, `:q`. */
 import { PROTOCOLS, TABLE_NAMES, type Protocol, type TableName } from '../../core/parse/index.js';
 import { parseIp, parsePortNumber, splitHostPort } from '../../core/trace/index.js';
+import { didYouMean } from '../../core/index.js';
 
 export type Command =
   | { readonly kind: 'services'; readonly filter: string }
@@ -80,8 +81,10 @@ export function parseCommand(text: string): CommandResult {
       return ok({ kind: 'quit' });
     case '':
       return fail(COMMAND_HELP);
-    default:
-      return fail(`unknown command :${verb} (${COMMAND_HELP})`);
+    default: {
+      const hint = didYouMean(verb, VERBS, 1);
+      return fail(hint ? `unknown command :${verb}${hint}` : `unknown command :${verb} (${COMMAND_HELP})`);
+    }
   }
 }
 
@@ -121,4 +124,79 @@ function ok(command: Command): CommandResult {
 
 function fail(error: string): CommandResult {
   return { ok: false, error };
+}
+
+/** The commands as Tab completes them and "did you mean" names them. */
+export const VERBS: readonly string[] = ['svc', 'hooks', 'problems', 'chain', 'trace', 'help', 'quit'];
+
+/** What Tab completes arguments from: the snapshot's names. */
+export interface CompletionSource {
+  /** Every chain name in the dump, each once. */
+  chainNames(): readonly string[];
+  /** Every service port id. */
+  serviceIds(): readonly string[];
+  /** Every cluster IP:port (and node address:node port) a service answers on. */
+  frontends(): readonly string[];
+}
+
+export interface Completion {
+  /** The line with its last word completed as far as every choice agrees. */
+  readonly text: string;
+  /** The text before the word being completed. */
+  readonly base: string;
+  /** Every candidate for the word; one means it is complete. */
+  readonly choices: readonly string[];
+}
+
+/** How many completions the palette is given at most (a prefix that keeps more is too short to pick from). */
+export const MAX_CHOICES = 200;
+
+/**
+ * Tab on the `:` line: the command (first word), then its arguments: chain names and a table
+ * for :chain, service ids for :svc, addresses and a protocol for :trace. Candidates start with
+ * the word (any case); when none does, candidates containing it ("kfr23" finds its KUBE-SEP).
+ */
+export function completeCommand(text: string, source: CompletionSource): Completion {
+  const lead = text.match(/^\s*:?\s*/)![0];
+  const body = text.slice(lead.length);
+  const words = body.split(/\s+/);
+  const word = words[words.length - 1]!;
+  const base = text.slice(0, text.length - word.length);
+  const verb = (words[0] ?? '').toLowerCase();
+  const position = words.length - 1;
+  let candidates: readonly string[] = [];
+  let prefix = '';
+  let w = word;
+  if (position === 0) candidates = VERBS;
+  else if (verb === 'chain' || verb === 'ch') {
+    if (position === 1) {
+      // `:chain nat/KUBE-…`: the table stays, the chain after the slash is completed.
+      const slash = word.indexOf('/');
+      if (slash > 0) {
+        prefix = word.slice(0, slash + 1);
+        w = word.slice(slash + 1);
+      }
+      candidates = source.chainNames();
+    } else if (position === 2) candidates = TABLE_NAMES;
+  } else if (['svc', 'svcs', 'service', 'services'].includes(verb)) candidates = source.serviceIds();
+  else if (verb === 'trace' || verb === 'tr') candidates = position === 1 ? source.frontends() : PROTOCOLS;
+  const lower = w.toLowerCase();
+  let matches = candidates.filter((c) => c.toLowerCase().startsWith(lower));
+  if (matches.length === 0 && lower !== '') matches = candidates.filter((c) => c.toLowerCase().includes(lower));
+  matches = [...new Set(matches)].sort().slice(0, MAX_CHOICES).map((m) => prefix + m);
+  if (matches.length === 0) return { text, base, choices: [] };
+  if (matches.length === 1) return { text: base + matches[0]! + ' ', base, choices: matches };
+  const common = commonPrefix(matches);
+  return { text: base + (common.length > word.length ? common : word), base, choices: matches };
+}
+
+/** The longest start all of `texts` share, ignoring case (spelt as the first one spells it). */
+function commonPrefix(texts: readonly string[]): string {
+  let n = texts[0]!.length;
+  for (const t of texts) {
+    let i = 0;
+    while (i < n && i < t.length && t[i]!.toLowerCase() === texts[0]![i]!.toLowerCase()) i++;
+    n = i;
+  }
+  return texts[0]!.slice(0, n);
 }

@@ -51,3 +51,10 @@ export function resolveCursor(pos: ListPos, count: number, keyAt: (index: number
   for (let i = 0; i < count; i++) if (keyAt(i) === pos.key) return i;
   return cursor;
 }
+
+/** Rows of a `count`-row list that a `height`-row window scrolled to show `cursor` leaves out, above and below. */
+export function hiddenRows(top: number, cursor: number, height: number, count: number): { readonly above: number; readonly below: number } {
+  if (count <= 0) return { above: 0, below: 0 };
+  const first = scrollInto(top, cursor, height, count);
+  return { above: first, below: Math.max(0, count - first - Math.max(0, height)) };
+}
