@@ -494,6 +494,7 @@ describe('bad input gives line:column', () => {
     expect(first('table ip t {\n\tchain c {\n\t}\n\twidget w\n}\n')).toBe('4:2 unknown statement "widget" in table t');
     expect(first('add table ip t\nadd chain ip t c\nadd rule ip t nochain accept\n')).toBe('3:15 no chain nochain in table ip t');
     expect(first('add chain ip missing c\n')).toBe('1:11 no table ip missing');
+    expect(first('add table ip t\nadd chain ip t c\nadd rule ip t c\n')).toBe('3:16 a rule needs at least one statement');
     expect(first('add table ip t\nadd set ip t s { type ipv4_addr ; colour blue ; }\n')).toBe('2:35 unknown set property "colour"');
   });
 
