@@ -43,6 +43,8 @@ export interface EvalCtx {
 
 const PORT_PROTOCOLS = new Set([6, 17, 132, 136]);
 const L4_NAMES: Readonly<Record<string, number>> = { tcp: 6, udp: 17, sctp: 132, udplite: 136 };
+/** Transport headers the tracer does not read, by protocol number. */
+const OTHER_L4: Readonly<Record<string, number>> = { icmp: 1, icmpv6: 58, igmp: 2, dccp: 33, esp: 50, ah: 51, comp: 108 };
 
 /** The value of `e` for branch `b`; `notes` gets what the value rests on (an assumed interface). */
 export function evalExpr(ctx: EvalCtx, b: NftBranch, env: NftEnv, e: NftExpr | undefined, notes: string[]): Value {
@@ -72,6 +74,8 @@ export function evalExpr(ctx: EvalCtx, b: NftBranch, env: NftEnv, e: NftExpr | u
         if (f === 'flags' && proto === 'tcp' && b.ctstate === 'NEW') return { t: 'str', s: 'syn' };
         return UNKNOWN;
       }
+      // Another protocol's header (`icmp type …` on a TCP packet) is not there: no match.
+      if (typeof proto === 'string' && proto in OTHER_L4 && OTHER_L4[proto] !== ctx.protocol) return ABSENT;
       return UNKNOWN;
     }
     case 'meta': {
