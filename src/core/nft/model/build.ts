@@ -60,6 +60,7 @@ function sortFromElements(g: Group): void {
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
 function finish(table: NftTable, g: Group): ServicePort {
   sortFromElements(g);
   const chainOf = (name: string | undefined) => (name === undefined ? undefined : table.chainsByName.get(name));

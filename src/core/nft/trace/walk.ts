@@ -100,6 +100,7 @@ function runChain(ctx: NftWalkCtx, table: NftTable, chain: NftChain, start: NftB
   }
   return done;
 }
+
 /**
  * Evaluates the rule's statements from `k` on, pushing each way the branch leaves the rule.
  * `acted` says an earlier statement changed the packet (a mark), worth a path step if no verdict follows.
@@ -183,6 +184,7 @@ function evalRule(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, k: number, acted: 
   if (acted) b.path.push(makeStep(rc, 'MARK'));
   out.push({ b, kind: 'next' });
 }
+
 function takeCase(b: NftBranch, t: UndecidedTest, value: boolean, at: string): void {
   b.decided.push({ name: t.name, value });
   noteOn(b, caseNote(at, t, value));
@@ -208,6 +210,8 @@ function applyVerdict(rc: RuleCtx, b: NftBranch, v: NftVerdict, element: string 
       return void out.push({ b, kind: 'call', goto: v.kind === 'goto', target: v.target! });
   }
 }
+
+/** A vmap lookup: the element's verdict, each numgen value with its chance, or no match for a missing key. */
 function evalVmap(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, stmt: NftStatement, out: RuleResult[]): void {
   const vm = body(stmt, 'vmap');
   const data = field(vm, 'data');
