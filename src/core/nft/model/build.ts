@@ -61,6 +61,7 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** One ServicePort from its group: endpoints, policies and affinity from its chains, ranges from its firewall chain. */
 function finish(table: NftTable, g: Group): ServicePort {
   sortFromElements(g);
   const chainOf = (name: string | undefined) => (name === undefined ? undefined : table.chainsByName.get(name));
