@@ -414,3 +414,22 @@ describe('headers the packet does not have', () => {
     ]);
   });
 });
+
+describe('large numgen moduli', () => {
+  it('numbers missing from the map go on together: one branch, not one per number', () => {
+    const nft = ruleset(`${PRE}add rule ip t pre numgen random mod 60000 vmap { 0 : drop , 1 : drop }
+`);
+    const r = trace(nft, '203.0.113.1', '10.0.0.1');
+    expect(summary(r)).toEqual([['DROP', null, Number((2 / 60000).toFixed(12))], ['ACCEPT', null, Number((59998 / 60000).toFixed(12))]]);
+  });
+
+  it('a modulus beyond any endpoint count is not followed number by number: the rule is a case', () => {
+    const nft = ruleset(`${PRE}add rule ip t pre numgen random mod 1000000 0 drop
+`);
+    const r = trace(nft, '203.0.113.1', '10.0.0.1');
+    expect(r.outcomes.map((o) => [o.verdict, o.case])).toEqual([
+      ['DROP', ['numgen random mod 1000000 0=true']],
+      ['ACCEPT', ['numgen random mod 1000000 0=false']],
+    ]);
+  });
+});

@@ -41,6 +41,9 @@ export interface EvalCtx {
   readonly local: LocalAddresses;
 }
 
+/** Largest `numgen … mod N` followed value by value. */
+export const MAX_NUMGEN_MOD = 65_536;
+
 const PORT_PROTOCOLS = new Set([6, 17, 132, 136]);
 const L4_NAMES: Readonly<Record<string, number>> = { tcp: 6, udp: 17, sctp: 132, udplite: 136 };
 /** Transport headers the tracer does not read, by protocol number. */
@@ -135,7 +138,8 @@ export function evalExpr(ctx: EvalCtx, b: NftBranch, env: NftEnv, e: NftExpr | u
       const mod = numberOf(field(x, 'mod'));
       const offset = numberOf(field(x, 'offset')) ?? 0;
       const mode = field(x, 'mode');
-      if (mod === null || mod <= 0 || (mode !== 'random' && mode !== 'inc')) return UNKNOWN;
+      // A modulus beyond any endpoint count is not kube-proxy's and would be a branch per number.
+      if (mod === null || mod <= 0 || mod > MAX_NUMGEN_MOD || (mode !== 'random' && mode !== 'inc')) return UNKNOWN;
       return { t: 'random', values: Array.from({ length: mod }, (_, i) => offset + i), mode };
     }
     case 'concat': {

@@ -40,17 +40,19 @@ export function evalMatch(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, stmt: NftS
   }
   if (!OPS.has(op) || left.t === 'unknown') return undecided(null);
   if (left.t === 'random') {
-    const each = b.probability / left.values.length;
     if (left.mode !== 'random') noteOn(b, `${where(rc)}: numgen ${left.mode} is a round-robin counter; each value is taken as equally likely`);
-    const random: Array<{ branch: NftBranch; holds: boolean }> = [];
+    // The numbers that match all lead the same way, as do the others: two branches, whatever N.
+    let matching = 0;
     for (const n of left.values) {
       const h = holds({ t: 'num', n }, op, rightExpr, rc);
       if (h === 'unknown' || typeof h === 'object') return undecided(null);
-      const branch = cloneNftBranch(b);
-      branch.probability = each;
-      random.push({ branch, holds: h });
+      if (h) matching++;
     }
-    return { random };
+    const share = matching / left.values.length;
+    const hit = cloneNftBranch(b);
+    hit.probability = b.probability * share;
+    b.probability *= 1 - share;
+    return { random: [{ branch: hit, holds: true }, { branch: b, holds: false }].filter((x) => x.branch.probability > 0) };
   }
   const h = holds(left, op, rightExpr, rc);
   if (h === 'unknown') return undecided(null);

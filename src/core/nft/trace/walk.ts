@@ -248,10 +248,22 @@ function evalVmap(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, stmt: NftStatement
   if (key.t === 'random') {
     if (key.mode !== 'random') noteOn(b, `${where(rc)}: numgen ${key.mode} is a round-robin counter; each value is taken as equally likely`);
     const each = b.probability / key.values.length;
+    // Numbers missing from the map all go on to the next rule: one branch for them together.
+    let missing = 0;
     for (const n of key.values) {
+      const hit = lookup({ t: 'num', n });
+      if (hit === null) {
+        missing++;
+        continue;
+      }
+      ctx.stepsLeft--;
       const br = cloneNftBranch(b);
       br.probability = each;
-      take(br, lookup({ t: 'num', n }));
+      take(br, hit);
+    }
+    if (missing > 0) {
+      b.probability = each * missing;
+      out.push({ b, kind: 'next' });
     }
     return;
   }
