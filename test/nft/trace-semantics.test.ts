@@ -401,3 +401,35 @@ add rule inet q fwd ct status dnat tcp flags syn meta pkttype host drop
     expect(summary(trace(nft, '2001:db8::1', 'fd00::1', 80, { local: ['fd00::9'] }))).toEqual([['ACCEPT', null, 1]]);
   });
 });
+
+describe('headers the packet does not have', () => {
+  it('an ICMP match on a TCP packet does not match; on an ICMP packet it is a case', () => {
+    const nft = ruleset(`${PRE}add rule ip t pre icmp type echo-request drop
+`);
+    expect(trace(nft, '203.0.113.1', '10.0.0.1').outcomes.map((o) => [o.verdict, o.case])).toEqual([['ACCEPT', []]]);
+    const icmp = traceNftPacket(nft, { protocol: 'icmp', src: '203.0.113.1', dst: '10.0.0.1', dport: 0 }, { localAddresses: [NODE_IP] });
+    expect(icmp.outcomes.map((o) => [o.verdict, o.case])).toEqual([
+      ['DROP', ['icmp type echo-request=true']],
+      ['ACCEPT', ['icmp type echo-request=false']],
+    ]);
+  });
+});
+
+describe('large numgen moduli', () => {
+  it('numbers missing from the map go on together: one branch, not one per number', () => {
+    const nft = ruleset(`${PRE}add rule ip t pre numgen random mod 60000 vmap { 0 : drop , 1 : drop }
+`);
+    const r = trace(nft, '203.0.113.1', '10.0.0.1');
+    expect(summary(r)).toEqual([['DROP', null, Number((2 / 60000).toFixed(12))], ['ACCEPT', null, Number((59998 / 60000).toFixed(12))]]);
+  });
+
+  it('a modulus beyond any endpoint count is not followed number by number: the rule is a case', () => {
+    const nft = ruleset(`${PRE}add rule ip t pre numgen random mod 1000000 0 drop
+`);
+    const r = trace(nft, '203.0.113.1', '10.0.0.1');
+    expect(r.outcomes.map((o) => [o.verdict, o.case])).toEqual([
+      ['DROP', ['numgen random mod 1000000 0=true']],
+      ['ACCEPT', ['numgen random mod 1000000 0=false']],
+    ]);
+  });
+});
