@@ -433,3 +433,24 @@ describe('large numgen moduli', () => {
     ]);
   });
 });
+
+describe('rulesets the kernel would refuse still end', () => {
+  it('a jump loop stops at the depth limit, and says so', () => {
+    const nft = ruleset(`${PRE}add chain ip t a
+add rule ip t pre jump a
+add rule ip t a jump a
+`);
+    const r = trace(nft, '203.0.113.1', '10.0.0.1', 80, { maxDepth: 10 });
+    expect(r.outcomes.map((o) => [o.verdict, o.reason])).toEqual([['DROP', 'chains nest deeper than 10']]);
+  });
+
+  it('chains that each jump twice to the next run out of steps instead of hanging', () => {
+    const chains = Array.from({ length: 30 }, (_, i) => `c${i}`);
+    const text = `${PRE}${chains.map((c) => `add chain ip t ${c}\n`).join('')}add rule ip t pre jump c0\n${chains
+      .slice(0, -1)
+      .map((c, i) => `add rule ip t ${c} jump c${i + 1}\nadd rule ip t ${c} jump c${i + 1}\n`)
+      .join('')}`;
+    const r = trace(ruleset(text), '203.0.113.1', '10.0.0.1', 80, { maxSteps: 20_000 });
+    expect(r.outcomes.some((o) => o.verdict === 'DROP' && o.reason?.startsWith('trace stopped after 20000 rule steps'))).toBe(true);
+  });
+});
