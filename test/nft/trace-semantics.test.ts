@@ -136,8 +136,7 @@ add rule ip t out fib saddr type local ip daddr 10.0.0.1 reject
   });
 });
 
-describe('marks and masquerade', () => {
-  const nft = ruleset(`add table ip k
+const TEXT_MARKS = `add table ip k
 add chain ip k nat-prerouting { type nat hook prerouting priority -100 ; }
 add chain ip k nat-postrouting { type nat hook postrouting priority 100 ; }
 add chain ip k mark-for-masquerade
@@ -152,7 +151,10 @@ add rule ip k nat-prerouting ip daddr 10.96.0.2 dnat to 10.1.1.2:8080
 add rule ip k nat-postrouting jump masquerading
 add rule ip k svc ip saddr != 10.0.0.0/8 jump mark-for-masquerade comment "outside the cluster"
 add rule ip k svc dnat to 10.1.1.1:80
-`);
+`;
+
+describe('marks and masquerade', () => {
+  const nft = ruleset(TEXT_MARKS);
 
   it('the mark set on the way in masquerades in nat postrouting, naming who asked', () => {
     const o = trace(nft, '203.0.113.1', '10.96.0.1').outcomes;
@@ -163,6 +165,16 @@ add rule ip k svc dnat to 10.1.1.1:80
       'nat-prerouting#1>svc', 'svc#1>mark-for-masquerade', 'mark-for-masquerade#1>MARK', 'svc#2>DNAT',
       'nat-postrouting#1>masquerading', 'masquerading#2>MARK', 'masquerading#3>MASQUERADE',
     ]);
+  });
+
+  it('a mark bit another table set first does not take the credit', () => {
+    const withOther = ruleset(`${TEXT_MARKS}add table ip other
+add chain ip other early { type filter hook prerouting priority -200 ; }
+add rule ip other early meta mark set 0x1 comment "someone else's bit"
+`);
+    const o = trace(withOther, '203.0.113.1', '10.96.0.1').outcomes[0]!;
+    expect(o).toMatchObject({ masquerade: true, reason: 'masqueraded: svc rule 1 (outside the cluster)' });
+    expect(o.path[0]).toMatchObject({ table: 'other', chain: 'early', target: 'MARK' });
   });
 
   it('without the mark bit, masquerading returns: no masquerade', () => {
