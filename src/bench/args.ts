@@ -1,4 +1,4 @@
-/** `npm run bench -- [--sizes 1000,10000] [--quick] [--runs N] [--out FILE] [--no-write] [--keep]` */
+/** `npm run bench -- [--sizes 1000,10000] [--quick] [--runs N] [--out FILE] [--no-write] [--keep] [--no-nftables]` */
 
 export interface BenchOptions {
   readonly sizes: readonly number[];
@@ -17,13 +17,15 @@ export interface BenchOptions {
   readonly traces: number;
   /** Runs of `iptables-save -c` (about 50 s of CPU each at 10k services here; its ratio to a refresh is far from the target). */
   readonly saveRuns: number;
+  /** Measure nftables mode (its text and JSON listings, jq, JSON.parse) at the detail size. */
+  readonly nftables: boolean;
 }
 
 export const DEFAULT_SIZES = [1000, 10000, 30000];
 export const QUICK_SIZES = [200, 1000];
 export const TARGET_SIZE = 10000;
 
-export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--runs N] [--out FILE | --no-write] [--keep]
+export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--runs N] [--out FILE | --no-write] [--keep] [--no-nftables]
 
   --sizes 1000,10000   services per generated dump (default ${DEFAULT_SIZES.join(',')})
   --quick              a fast smoke run: sizes ${QUICK_SIZES.join(',')}, one run each, report not written
@@ -31,7 +33,8 @@ export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--run
   --save-runs N        repetitions of iptables-save -c for the live-refresh comparison (default 1: ~50 s each at 10k)
   --out FILE           where the report goes (default BENCHMARKS.md in the current directory)
   --no-write           print the table only
-  --keep               keep the generated dumps`;
+  --keep               keep the generated dumps
+  --no-nftables        skip nftables mode (its listings at the detail size, next to jq and JSON.parse)`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error: string } {
   let sizes: number[] | null = null;
@@ -41,6 +44,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
   let outGiven = false;
   let keep = false;
   let saveRuns: number | null = null;
+  let nftables = true;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | null => {
@@ -89,6 +93,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
       case '--keep':
         keep = true;
         break;
+      case '--no-nftables':
+        nftables = false;
+        break;
       case '--help':
       case '-h':
         return { error: USAGE };
@@ -109,5 +116,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
     refreshes: quick ? 2 : 4,
     traces: quick ? 5 : 20,
     saveRuns: saveRuns ?? 1,
+    nftables,
   };
 }

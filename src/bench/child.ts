@@ -4,14 +4,17 @@
  *   node dist-bench/bench/child.js load FILE [TRACES]       parse + model, then TRACES traces
  *   node dist-bench/bench/child.js refresh FIRST NEXT...    live refreshes after loading FIRST
  *   node dist-bench/bench/child.js tui FILE                 search keystrokes and keypress-to-frame
+ *   node dist-bench/bench/child.js nft-load FILE            nftables listing (text or JSON): read + parse + model
+ *   node dist-bench/bench/child.js json-parse FILE          read + JSON.parse, nothing more
  *
  * Prints one line of JSON.
  */
 import { measureLoad, measureRefresh, measureTraces } from './measure.js';
+import { measureJsonParse, measureNftLoad } from './nft.js';
 
 async function main(argv: readonly string[]): Promise<unknown> {
   const [task, file, ...rest] = argv;
-  if (!file) throw new Error('usage: child.js load|refresh|tui FILE ...');
+  if (!file) throw new Error('usage: child.js load|refresh|tui|nft-load|json-parse FILE ...');
   switch (task) {
     case 'load': {
       const { result, ruleset, model } = await measureLoad(file);
@@ -29,6 +32,10 @@ async function main(argv: readonly string[]): Promise<unknown> {
       const frames = await tui.measureKeys(first.data);
       return { load: result, explorerDataMs: first.ms, search, frames };
     }
+    case 'nft-load':
+      return { load: measureNftLoad(file) };
+    case 'json-parse':
+      return { parse: measureJsonParse(file) };
     default:
       throw new Error(`unknown task ${task}`);
   }

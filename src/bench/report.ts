@@ -5,6 +5,7 @@
 import type { BenchDump } from './dumps.js';
 import type { MachineInfo } from './machine.js';
 import type { LatencyResult, LoadResult, RefreshResult } from './measure.js';
+import type { NftBenchResult } from './nft.js';
 import type { ProcResult } from './proc.js';
 import { median } from './stats.js';
 import type { FrameResult, SearchResult } from './tui.js';
@@ -41,6 +42,8 @@ export interface BenchResult {
   readonly runs: number;
   readonly sizes: readonly SizeResult[];
   readonly detail: DetailResult | null;
+  /** nftables mode at the detail size; null: not asked for (--no-nftables). */
+  readonly nft?: NftBenchResult | { readonly error: string } | null;
   /** Why iptables was not measured, null when it was. */
   readonly kernelSkipped: string | null;
   readonly totalSeconds: number;
@@ -55,7 +58,120 @@ export const TARGETS = {
   /** "far less CPU than the iptables-save that feeds it": taken as at most half. */
   refreshRatio: 0.5,
   traceMs: 1000,
+  /** Issue 13: loading `nft -j list ruleset` at most as long as `jq -c '.nftables | length'` on it. */
+  nftJsonVsJq: 1.0,
+  /** ... and the `nft list ruleset` text at most as long as the JSON. */
+  nftTextVsJson: 1.0,
 } as const;
+
+export interface NftSummary {
+  readonly services: number;
+  readonly servicePorts: number;
+  readonly endpoints: number;
+  readonly textMB: number;
+  readonly textLines: number;
+  readonly jsonMB: number;
+  /** Medians: [wall, CPU] of the in-process load (read + parse + model), peak RSS of the process. */
+  readonly json: { readonly wallMs: number; readonly cpuMs: number; readonly parseCpuMs: number; readonly modelCpuMs: number; readonly rssMB: number };
+  readonly text: { readonly wallMs: number; readonly cpuMs: number; readonly parseCpuMs: number; readonly modelCpuMs: number; readonly rssMB: number };
+  readonly jq: { readonly wallMs: number; readonly cpuMs: number; readonly rssMB: number } | null;
+  readonly jsonParse: { readonly wallMs: number; readonly cpuMs: number; readonly rssMB: number };
+  /** Per run (they alternated): JSON load / jq and text load / JSON load, wall time. */
+  readonly jsonVsJq: readonly number[];
+  readonly textVsJson: readonly number[];
+}
+
+export function summarizeNft(n: NftBenchResult): NftSummary {
+  const rss = (x: { proc: { maxRssMB: number }; load: { maxRssMB: number } }) => (Number.isFinite(x.proc.maxRssMB) ? x.proc.maxRssMB : x.load.maxRssMB);
+  const side = (pick: (r: NftBenchResult['runs'][number]) => NftBenchResult['runs'][number]['json']) => ({
+    wallMs: med(n.runs.map((r) => pick(r).load.loadMs)),
+    cpuMs: med(n.runs.map((r) => pick(r).load.loadCpuMs)),
+    parseCpuMs: med(n.runs.map((r) => pick(r).load.parseCpuMs)),
+    modelCpuMs: med(n.runs.map((r) => pick(r).load.modelCpuMs)),
+    rssMB: med(n.runs.map((r) => rss(pick(r)))),
+  });
+  const jqRuns = n.runs.map((r) => r.jq).filter((j): j is NonNullable<typeof j> => j !== null);
+  return {
+    services: n.dumps.services,
+    servicePorts: n.runs[0]?.json.load.servicePorts ?? NaN,
+    endpoints: n.endpointChains,
+    textMB: n.dumps.text.bytes / 1e6,
+    textLines: n.dumps.text.lines,
+    jsonMB: n.dumps.json.bytes / 1e6,
+    json: side((r) => r.json),
+    text: side((r) => r.text),
+    jq: jqRuns.length === 0 ? null : { wallMs: med(jqRuns.map((j) => j.wallMs)), cpuMs: med(jqRuns.map((j) => j.cpuMs)), rssMB: med(jqRuns.map((j) => j.maxRssMB)) },
+    jsonParse: {
+      wallMs: med(n.runs.map((r) => r.jsonParse.parse.ms)),
+      cpuMs: med(n.runs.map((r) => r.jsonParse.parse.cpuMs)),
+      rssMB: med(n.runs.map((r) => (Number.isFinite(r.jsonParse.proc.maxRssMB) ? r.jsonParse.proc.maxRssMB : r.jsonParse.parse.maxRssMB))),
+    },
+    jsonVsJq: n.runs.filter((r) => r.jq !== null).map((r) => r.json.load.loadMs / r.jq!.wallMs),
+    textVsJson: n.runs.map((r) => r.text.load.loadMs / r.json.load.loadMs),
+  };
+}
+
+function nftTargetRows(r: BenchResult): TargetRow[] {
+  if (!r.nft) return [];
+  if ('error' in r.nft) return [{ what: 'nftables mode', target: '–', measured: `not measured: ${r.nft.error}`, ok: null }];
+  const s = summarizeNft(r.nft);
+  const jsonVsJq = s.jq ? s.json.wallMs / s.jq.wallMs : NaN;
+  const textVsJson = s.text.wallMs / s.json.wallMs;
+  return [
+    {
+      what: "nftables: load of `nft -j list ruleset` vs `jq -c '.nftables | length'`",
+      target: `≤ ${TARGETS.nftJsonVsJq.toFixed(1)}`,
+      measured: s.jq ? `${ratio(jsonVsJq)} (${ms(s.json.wallMs)} vs ${ms(s.jq.wallMs)}; CPU ${ms(s.json.cpuMs)} vs ${ms(s.jq.cpuMs)})` : 'jq not installed',
+      ok: s.jq ? jsonVsJq <= TARGETS.nftJsonVsJq : null,
+    },
+    {
+      what: 'nftables: load of `nft list ruleset` text vs the JSON',
+      target: `≤ ${TARGETS.nftTextVsJson.toFixed(1)}`,
+      measured: `${ratio(textVsJson)} (${ms(s.text.wallMs)} vs ${ms(s.json.wallMs)}; CPU ${ms(s.text.cpuMs)} vs ${ms(s.json.cpuMs)})`,
+      ok: textVsJson <= TARGETS.nftTextVsJson,
+    },
+    {
+      what: 'nftables: peak RSS of the load (JSON / text)',
+      target: `≤ ${TARGETS.rssMB} MB`,
+      measured: `${num(s.json.rssMB)} MB / ${num(s.text.rssMB)} MB`,
+      ok: Math.max(s.json.rssMB, s.text.rssMB) <= TARGETS.rssMB,
+    },
+  ];
+}
+
+function nftSection(r: BenchResult): string[] {
+  if (!r.nft) return [];
+  const out: string[] = [`## nftables mode (${num(r.detail?.size ?? NaN)} services)`, ''];
+  if ('error' in r.nft) return [...out, `Not measured: ${r.nft.error}`, ''];
+  const s = summarizeNft(r.nft);
+  out.push(
+    `A generated kube-proxy nftables ruleset (\`randomClusterSpec\`, seed 1, up to 14 endpoints per service: ${num(s.servicePorts)} service ports,`,
+    `${num(s.endpoints)} endpoint chains) in the forms a node gives: \`nft list ruleset\` (${num(s.textMB, 1)} MB, ${num(s.textLines)} lines) and`,
+    `\`nft -j list ruleset\` (${num(s.jsonMB, 1)} MB), rendered as nft 1.0.6 prints them (\`src/gen/nft-listing.ts\`, checked against the`,
+    "kernel's own listings in `test/kernel/nft-listing.test.ts`; loading 10k services into a kernel takes minutes). *load* = read +",
+    '`parseNftables` + `buildNftKubeModel` in a fresh process; jq and a bare `JSON.parse` (read + parse, nothing else) on the same',
+    `JSON file, alternating with the loads run by run. Medians of ${r.nft.runs.length} run${r.nft.runs.length === 1 ? '' : 's'}; peak RSS of the whole process (GNU time).`,
+    '',
+  );
+  out.push(
+    mdTable(
+      ['', 'wall', 'CPU', 'parse CPU', 'model CPU', 'peak RSS'],
+      [
+        ['kubechains, `nft -j` JSON', ms(s.json.wallMs), ms(s.json.cpuMs), ms(s.json.parseCpuMs), ms(s.json.modelCpuMs), `${num(s.json.rssMB)} MB`],
+        ['kubechains, `nft list` text', ms(s.text.wallMs), ms(s.text.cpuMs), ms(s.text.parseCpuMs), ms(s.text.modelCpuMs), `${num(s.text.rssMB)} MB`],
+        s.jq
+          ? [`\`jq -c '.nftables | length'\` (${r.nft.jqVersion ?? 'jq'})`, ms(s.jq.wallMs), ms(s.jq.cpuMs), '–', '–', `${num(s.jq.rssMB)} MB`]
+          : ['jq', 'not installed', '–', '–', '–', '–'],
+        ['`JSON.parse` (Node)', ms(s.jsonParse.wallMs), ms(s.jsonParse.cpuMs), '–', '–', `${num(s.jsonParse.rssMB)} MB`],
+      ],
+      ['l', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  );
+  out.push('');
+  out.push(`Each run, JSON load / jq: ${s.jsonVsJq.map(ratio).join(', ') || '–'}; text load / JSON load: ${s.textVsJson.map(ratio).join(', ')}.`);
+  out.push('');
+  return out;
+}
 
 const med = (xs: readonly number[]) => median(xs);
 
@@ -231,6 +347,7 @@ export function targetRows(r: BenchResult): TargetRow[] {
       });
     }
   }
+  rows.push(...nftTargetRows(r));
   return rows;
 }
 
@@ -405,6 +522,7 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
     }
     out.push('');
   }
+  out.push(...nftSection(r));
   out.push('## How to run');
   out.push('');
   out.push('```');
@@ -412,6 +530,7 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
   out.push('npm run bench -- --sizes 1000,10000    # other sizes (the live refresh and the explorer are measured at the size nearest 10k)');
   out.push('npm run bench -- --quick               # a smoke run in well under a minute; prints, does not write');
   out.push('npm run bench -- --runs 5 --no-write   # more repetitions, print only');
+  out.push('npm run bench -- --no-nftables         # without the nftables listings');
   out.push('```');
   out.push('');
   out.push('Run it as root with `iptables`, `iproute2` and GNU `time` installed to get the `iptables-restore` and `iptables-save`');

@@ -7,6 +7,7 @@
  * warm-up and garbage are its own; load and iptables-restore alternate run by run, so a busy
  * machine slows both alike.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { parseBenchArgs, type BenchOptions } from './args.js';
 import { writeBenchDump, writeRefreshSnapshots, type BenchDump } from './dumps.js';
 import { iptablesVersion, kernelUnavailable, restoreInto, restoreTest, saveCounters, withNamespace } from './kernel.js';
 import { machineInfo } from './machine.js';
+import { countDnatRules, writeNftBenchDumps, type JsonParseResult, type NftBenchResult, type NftBenchRun, type NftLoadResult, type NftProc } from './nft.js';
 import type { LatencyResult, LoadResult, RefreshResult } from './measure.js';
 import { runMeasured, type ProcResult } from './proc.js';
 import { keptPart, markdownReport, ms, summarize, terminalReport, type BenchResult, type DetailResult, type LoadRun, type SizeResult } from './report.js';
@@ -104,6 +106,55 @@ async function measureDetail(dump: BenchDump, opts: BenchOptions, kernelSkipped:
   return { size: dump.services, refresh, saves, tui };
 }
 
+const procFigures = (p: ProcResult): NftProc => ({ wallMs: p.wallMs, cpuMs: p.cpuMs, maxRssMB: p.maxRssMB });
+
+function jqVersion(): string | null {
+  const r = spawnSync('jq', ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/**
+ * nftables mode at the detail size: kubechains loading the `nft -j` and `nft list` listings, jq
+ * and a bare JSON.parse on the JSON, alternating run by run so a busy machine slows all alike.
+ */
+async function measureNft(dir: string, opts: BenchOptions): Promise<NftBenchResult> {
+  const dumps = writeNftBenchDumps(dir, opts.detailSize);
+  const endpointChains = countDnatRules(dumps.transaction.path);
+  log(
+    `nftables, ${opts.detailSize} services (${endpointChains.toLocaleString('en-US')} endpoint chains): nft list ${(dumps.text.bytes / 1e6).toFixed(1)} MB, ` +
+      `nft -j ${(dumps.json.bytes / 1e6).toFixed(1)} MB (generated in ${ms(dumps.generateMs)}, rendered in ${ms(dumps.renderMs)})`,
+  );
+  const jq = jqVersion();
+  if (jq === null) log('  jq figures skipped: jq is not installed');
+  const runs: NftBenchRun[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    const json = await child<{ load: NftLoadResult }>(['nft-load', dumps.json.path]);
+    let jqRun: NftProc | null = null;
+    if (jq !== null) {
+      const r = await runMeasured('jq', ['-c', '.nftables | length', dumps.json.path], { discardStdout: true });
+      if (r.code !== 0) throw new Error(`jq failed on ${dumps.json.path}: ${r.stderr.trim().split('\n')[0]}`);
+      jqRun = procFigures(r);
+    }
+    const text = await child<{ load: NftLoadResult }>(['nft-load', dumps.text.path]);
+    const parse = await child<{ parse: JsonParseResult }>(['json-parse', dumps.json.path]);
+    for (const l of [json.out.load, text.out.load]) {
+      if (l.errors > 0) throw new Error(`the ${l.form} listing read with ${l.errors} errors`);
+      if (l.endpoints !== endpointChains) throw new Error(`the ${l.form} listing's model has ${l.endpoints} endpoints, the ruleset ${endpointChains}`);
+    }
+    runs.push({
+      json: { load: json.out.load, proc: procFigures(json.proc) },
+      text: { load: text.out.load, proc: procFigures(text.proc) },
+      jq: jqRun,
+      jsonParse: { parse: parse.out.parse, proc: procFigures(parse.proc) },
+    });
+    log(
+      `  run ${i + 1}: JSON load ${ms(json.out.load.loadMs)} (${ms(json.out.load.loadCpuMs)} CPU), text load ${ms(text.out.load.loadMs)} (${ms(text.out.load.loadCpuMs)} CPU)` +
+        `${jqRun ? `, jq ${ms(jqRun.wallMs)} (${ms(jqRun.cpuMs)} CPU)` : ''}, JSON.parse ${ms(parse.out.parse.ms)}`,
+    );
+  }
+  return { dumps, endpointChains, jqVersion: jq, runs };
+}
+
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const started = performance.now();
   const machine = machineInfo();
@@ -127,7 +178,17 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         for (const f of readdirSync(dir)) if (f.startsWith(prefix)) rmSync(path.join(dir, f), { force: true });
       }
     }
-    return { machine, iptables, runs: opts.runs, sizes, detail, kernelSkipped, totalSeconds: (performance.now() - started) / 1000 };
+    let nft: BenchResult['nft'] = null;
+    if (opts.nftables) {
+      try {
+        nft = await measureNft(dir, opts);
+      } catch (e) {
+        nft = { error: (e as Error).message };
+        log(`  nftables not measured: ${nft.error}`);
+      }
+      if (!opts.keep) for (const f of readdirSync(dir)) if (/\.nft/.test(f)) rmSync(path.join(dir, f), { force: true });
+    }
+    return { machine, iptables, runs: opts.runs, sizes, detail, nft, kernelSkipped, totalSeconds: (performance.now() - started) / 1000 };
   } finally {
     if (opts.keep) log(`dumps kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });

@@ -22,6 +22,7 @@ import { GenTable, renderRestore, renderSave, type CountersOption } from './tabl
 export * from './spec.js';
 export type { CounterFn, CounterRef, CountersOption, GenTableName } from './tables.js';
 export { randomClusterSpec, type RandomClusterOptions } from './random-spec.js';
+export { generateKubeProxyNftables, hashAndTruncate, type NftGenerateOptions } from './nftables.js';
 
 export interface GenerateOptions {
   /** Default 'current'. */

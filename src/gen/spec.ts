@@ -65,5 +65,11 @@ export interface ClusterSpec {
    */
   readonly clusterCIDR?: string | null;
   readonly masqueradeAll?: boolean;
+  /**
+   * kube-proxy's service CIDRs (--service-cluster-ip-range or the ServiceCIDR objects). The
+   * nftables proxier drops traffic to addresses in them that no Service holds; the iptables
+   * proxier does not use them.
+   */
+  readonly serviceCIDRs?: readonly string[];
   readonly services: readonly ServiceSpec[];
 }

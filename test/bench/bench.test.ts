@@ -2,7 +2,7 @@
  * The benchmark's measurement functions at a tiny size: they run, measure what they say, and
  * return sane structures. No timing thresholds (the bench reports, design.md sets the targets).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,8 +11,9 @@ import { writeBenchDump, writeRefreshSnapshots, type BenchDump } from '../../src
 import { kernelUnavailable, restoreTest, withNamespace } from '../../src/bench/kernel.js';
 import { machineInfo } from '../../src/bench/machine.js';
 import { measureLoad, measureRefresh, measureTraces } from '../../src/bench/measure.js';
+import { countDnatRules, measureJsonParse, measureNftLoad, writeNftBenchDumps, type NftBenchResult } from '../../src/bench/nft.js';
 import { hasGnuTime, runMeasured } from '../../src/bench/proc.js';
-import { KEEP_MARKER, keptPart, markdownReport, summarize, targetRows, terminalReport, type BenchResult } from '../../src/bench/report.js';
+import { KEEP_MARKER, keptPart, markdownReport, summarize, summarizeNft, targetRows, terminalReport, type BenchResult } from '../../src/bench/report.js';
 import { explorerData, measureKeys, measureSearch } from '../../src/bench/tui.js';
 
 let dir: string;
@@ -158,5 +159,60 @@ describe('the report', () => {
     expect(md).toContain('| the same in CPU time, every thread | – | 0.25');
     expect(md.endsWith(`${KEEP_MARKER}\n\n## History\n\nhand-written\n`)).toBe(true);
     expect(keptPart(md)).toBe('\n\n## History\n\nhand-written\n');
+  });
+});
+
+describe('nftables mode', () => {
+  it('writes a generated ruleset as nft list text and nft -j JSON, and loads both to the same services', () => {
+    const nft = writeNftBenchDumps(dir, 20);
+    const chains = countDnatRules(nft.transaction.path);
+    expect(chains).toBeGreaterThan(0);
+    expect(nft.text.lines).toBeGreaterThan(100);
+    const json = measureNftLoad(nft.json.path);
+    const text = measureNftLoad(nft.text.path);
+    expect(json.form).toBe('json');
+    expect(text.form).toBe('text');
+    for (const l of [json, text]) {
+      expect(l.errors).toBe(0);
+      expect(l.endpoints).toBe(chains);
+      expect(l.servicePorts).toBe(nft.servicePorts);
+      expect(l.loadMs).toBeGreaterThan(0);
+      expect(l.maxRssMB).toBeGreaterThan(0);
+    }
+    expect({ chains: text.chains, rules: text.rules }).toEqual({ chains: json.chains, rules: json.rules });
+    const parsed = measureJsonParse(nft.json.path);
+    expect(parsed.items).toBe((JSON.parse(readFileSync(nft.json.path, 'utf8')) as { nftables: unknown[] }).nftables.length);
+  });
+
+  it('reports the three targets next to jq and JSON.parse, and --no-nftables skips it', () => {
+    expect(parseBenchArgs([])).toMatchObject({ nftables: true });
+    expect(parseBenchArgs(['--no-nftables'])).toMatchObject({ nftables: false });
+    const nft = writeNftBenchDumps(dir, 20);
+    const load = measureNftLoad(nft.json.path);
+    const proc = { wallMs: 100, cpuMs: 90, maxRssMB: 50 };
+    const run = {
+      json: { load: { ...load, loadMs: 200, loadCpuMs: 180 }, proc },
+      text: { load: { ...load, form: 'text', loadMs: 150, loadCpuMs: 140 }, proc: { ...proc, maxRssMB: 40 } },
+      jq: { wallMs: 400, cpuMs: 380, maxRssMB: 800 },
+      jsonParse: { parse: { items: 1, ms: 50, cpuMs: 50, maxRssMB: 30 }, proc: { ...proc, maxRssMB: 30 } },
+    };
+    const bench: BenchResult = {
+      machine: machineInfo(),
+      iptables: 'iptables-restore v0 (test)',
+      runs: 1,
+      sizes: [],
+      detail: { size: 20, refresh: { error: 'not run here' }, saves: null, tui: { error: 'not run here' } },
+      nft: { dumps: nft, endpointChains: load.endpoints, jqVersion: 'jq-1.6', runs: [run] },
+      kernelSkipped: null,
+      totalSeconds: 1,
+    };
+    const s = summarizeNft(bench.nft as NftBenchResult);
+    expect(s.jsonVsJq).toEqual([0.5]);
+    expect(s.textVsJson).toEqual([0.75]);
+    const md = markdownReport(bench, null);
+    expect(md).toContain('## nftables mode (20 services)');
+    expect(md).toContain("| kubechains, `nft -j` JSON | 200 ms | 180 ms |");
+    expect(md).toContain("`jq -c '.nftables \\| length'` (jq-1.6) | 400 ms");
+    expect(md).toContain('Each run, JSON load / jq: 0.50; text load / JSON load: 0.75.');
   });
 });

@@ -1,7 +1,8 @@
 // The endpoint pods: listeners in the pod namespace. Each connection (TCP) or datagram (UDP) is
 // answered with the local "ip:port" it reached ("[v6]:port" for IPv6), so the client sees which
 // endpoint answered.
-// Arguments: PORT (TCP on 0.0.0.0), tcp6:PORT (TCP on ::, IPv6 only), udp:IP:PORT or
+// Arguments: PORT (TCP on 0.0.0.0), tcp6:PORT (TCP on ::, IPv6 only), tcp:IPV4:PORT (TCP on one
+// address, e.g. the node's 127.0.0.1), udp:IP:PORT or
 // udp:[V6]:PORT (UDP bound to that one address: a wildcard UDP socket would answer from whatever
 // source the routing picks, not the address the client's datagram was DNATed to, and conntrack
 // would not match the reply).
@@ -17,12 +18,13 @@ const specs = process.argv.slice(2).map((arg) => {
   let m;
   if ((m = /^(\d+)$/.exec(arg))) return { kind: 'tcp', host: '0.0.0.0', port: Number(m[1]) };
   if ((m = /^tcp6:(\d+)$/.exec(arg))) return { kind: 'tcp', host: '::', port: Number(m[1]) };
+  if ((m = /^tcp:(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(arg))) return { kind: 'tcp', host: m[1], port: Number(m[2]) };
   if ((m = /^udp:\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(arg))) return { kind: 'udp', host: m[1], port: Number(m[2]) };
   if ((m = /^udp:(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(arg))) return { kind: 'udp', host: m[1], port: Number(m[2]) };
   return null;
 });
 if (specs.length === 0 || specs.some((s) => s === null || !validPort(s.port))) {
-  console.error('listener: usage: listener.mjs PORT|tcp6:PORT|udp:IP:PORT|udp:[V6]:PORT ...');
+  console.error('listener: usage: listener.mjs PORT|tcp6:PORT|tcp:IP:PORT|udp:IP:PORT|udp:[V6]:PORT ...');
   process.exit(2);
 }
 

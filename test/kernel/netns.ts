@@ -39,11 +39,17 @@ function hasTool(cmd: string, args: string[]): boolean {
   }
 }
 
-/** Why the real-kernel tests cannot run here, or null when they can. */
-export function kernelUnavailableReason(): string | null {
+/** A command and the arguments that show it is installed and working. */
+export type ToolCheck = readonly [cmd: string, args: string[]];
+
+/** nftables mode's tool (nft 1.0.6 or later, `apt-get install nftables`). */
+export const NFT_TOOL: ToolCheck = ['nft', ['--version']];
+
+/** Why the real-kernel tests cannot run here, or null when they can; `extraTools` are what a suite needs beyond the iptables ones. */
+export function kernelUnavailableReason(extraTools: readonly ToolCheck[] = []): string | null {
   if (process.platform !== 'linux') return `needs Linux network namespaces (platform is ${process.platform})`;
   if (process.getuid?.() !== 0) return 'needs root for ip netns and iptables-restore';
-  const tools: Array<[string, string[]]> = [
+  const tools: ToolCheck[] = [
     ['ip', ['-V']],
     ['iptables-restore', ['--version']],
     ['iptables-save', ['--version']],
@@ -52,9 +58,10 @@ export function kernelUnavailableReason(): string | null {
     ['conntrack', ['--version']],
     // sctp-init.pl sends SCTP INITs from raw sockets (perl-base, Essential in Debian).
     ['perl', ['-MSocket', '-e', '1']],
+    ...extraTools,
   ];
   const missing = tools.filter(([cmd, args]) => !hasTool(cmd, args)).map(([cmd]) => cmd);
-  if (missing.length > 0) return `needs ${missing.join(', ')} (apt-get install iptables conntrack iproute2)`;
+  if (missing.length > 0) return `needs ${missing.join(', ')} (apt-get install iptables conntrack iproute2${extraTools.some(([c]) => c === 'nft') ? ' nftables' : ''})`;
   return null;
 }
 
@@ -68,8 +75,8 @@ export interface KernelGate {
   assertAvailable(): void;
 }
 
-export function kernelGate(): KernelGate {
-  const reason = kernelUnavailableReason();
+export function kernelGate(extraTools: readonly ToolCheck[] = []): KernelGate {
+  const reason = kernelUnavailableReason(extraTools);
   const skip = reason !== null && process.env.CI !== 'true';
   return {
     skip,
@@ -203,6 +210,7 @@ export class Topology implements Destroyable {
   private readonly clientRoutes = new Set<string>();
   private readonly podAddresses = new Set<string>();
   private listener: ChildProcess | null = null;
+  private nodeListener: ChildProcess | null = null;
   private listenerPorts: string[] = [];
   private destroyed = false;
 
@@ -260,6 +268,9 @@ export class Topology implements Destroyable {
     // The endpoints' namespace answers SCTP INITs with ICMP protocol unreachable (no SCTP stack
     // here, see sctp-init.pl): no per-host limit there either.
     sysctl(this.podNs, 'net.ipv4.icmp_ratelimit', '0');
+    // ...nor the global limit, which ICMPv6 shares: a dual-stack run sends hundreds of INITs at once.
+    sysctl(this.podNs, 'net.ipv4.icmp_msgs_per_sec', '100000');
+    sysctl(this.podNs, 'net.ipv4.icmp_msgs_burst', '10000');
     // Unmatched traffic is routed back out the client link; a redirect there would use up the
     // ICMP budget that the REJECT after it needs.
     sysctl(this.nodeNs, 'net.ipv4.conf.all.send_redirects', '0');
@@ -435,46 +446,24 @@ export class Topology implements Destroyable {
     ];
     if (this.listener && wanted.every((p) => this.listenerPorts.includes(p))) return;
     this.stopListeners();
-    const child = spawn('ip', ['netns', 'exec', this.podNs, process.execPath, LISTENER, ...wanted], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.listener = child;
+    this.listener = await spawnListener(this.podNs, wanted);
     this.listenerPorts = wanted;
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      let errText = '';
-      const timer = setTimeout(() => reject(new Error(`listeners not ready after 15 s: ${errText}`)), 15_000);
-      child.stdout!.setEncoding('utf8');
-      child.stderr!.setEncoding('utf8');
-      child.stderr!.on('data', (d: string) => (errText += d));
-      child.stdout!.on('data', (d: string) => {
-        out += d;
-        if (out.includes('ready\n')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`listener exited (${code}): ${errText}`));
-      });
-    });
+  }
+
+  /**
+   * Listen in the node namespace itself on these listener.mjs specs (e.g. `tcp:127.0.0.1:30021`:
+   * a node port that nothing DNATs reaches the node's own stack). Replaces the previous node listener.
+   */
+  async startNodeListeners(specs: readonly string[]): Promise<void> {
+    stopListener(this.nodeListener);
+    this.nodeListener = null;
+    if (specs.length > 0) this.nodeListener = await spawnListener(this.nodeNs, specs);
   }
 
   private stopListeners(): void {
-    if (!this.listener) return;
-    const child = this.listener;
+    stopListener(this.listener);
     this.listener = null;
     this.listenerPorts = [];
-    child.removeAllListeners('exit');
-    child.stdin?.destroy();
-    if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
   }
 
   /** The client pod's address (what connections "from a pod" use). */
@@ -521,7 +510,54 @@ export class Topology implements Destroyable {
     this.destroyed = true;
     liveResources.delete(this);
     this.stopListeners();
+    stopListener(this.nodeListener);
+    this.nodeListener = null;
     for (const ns of this.namespaces) deleteNamespace(ns);
+  }
+}
+
+/** Run listener.mjs in a namespace; resolves once everything it was given listens. */
+async function spawnListener(ns: string, specs: readonly string[]): Promise<ChildProcess> {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, LISTENER, ...specs], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      let errText = '';
+      const timer = setTimeout(() => reject(new Error(`listeners not ready after 15 s: ${errText}`)), 15_000);
+      child.stdout!.setEncoding('utf8');
+      child.stderr!.setEncoding('utf8');
+      child.stderr!.on('data', (d: string) => (errText += d));
+      child.stdout!.on('data', (d: string) => {
+        out += d;
+        if (out.includes('ready\n')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`listener exited (${code}): ${errText}`));
+      });
+    });
+  } catch (e) {
+    stopListener(child);
+    throw e;
+  }
+  return child;
+}
+
+function stopListener(child: ChildProcess | null): void {
+  if (!child) return;
+  child.removeAllListeners('exit');
+  child.stdin?.destroy();
+  if (child.pid !== undefined && child.exitCode === null) {
+    try {
+      process.kill(child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
 }
 

@@ -48,7 +48,7 @@ export type TraceFn = (ruleset: Ruleset, packet: Packet, node: NodeContext) => r
 
 /** Who dials: the external client (inside / outside loadBalancerSourceRanges), the node (from its node IP or from 127.0.0.1), a pod. */
 export type SourceKind = 'client' | 'client-outside' | 'node' | 'node-loopback' | 'pod';
-const SOURCES: readonly SourceKind[] = ['client', 'client-outside', 'node', 'node-loopback', 'pod'];
+export const SOURCES: readonly SourceKind[] = ['client', 'client-outside', 'node', 'node-loopback', 'pod'];
 
 export interface RulesetUnderTest {
   readonly name: string;
@@ -75,6 +75,8 @@ export interface Probe {
   readonly service: string;
   readonly entry: EntryKind;
   readonly affinity: boolean;
+  /** What the probe exercises, for per-kind figures ("NodePort", "eTP=Local without local endpoints", …); default its entry kind. */
+  readonly tags?: readonly string[];
 }
 
 export interface RunReport {
@@ -213,10 +215,13 @@ export function arrivalInterface(source: SourceKind): string | null {
 const SHORT_TIMEOUT_MS = 300;
 const LONG_TIMEOUT_MS = 2000;
 
-interface PlannedProbe {
+export interface PlannedProbe {
   readonly probe: Probe;
   readonly src: string;
-  readonly predicted: { restore: Map<string, number>; save: Map<string, number> };
+  /** Per input form ("restore", "save"; "text", "json"): the tracer's outcome keys and their probabilities. */
+  readonly predicted: Readonly<Record<string, Map<string, number>>>;
+  /** The form whose probabilities set the connection count and whose outcomes must all be seen. */
+  readonly planForm: string;
   readonly count: number;
   readonly timeoutMs: number;
 }
@@ -225,7 +230,6 @@ function describeKeys(keys: Map<string, number>): string {
   return [...keys].map(([k, p]) => `${k} p=${p.toFixed(4)}`).join('; ') || '(none)';
 }
 
-/** Load the ruleset into the topology's node, dial every entry, compare with the tracer. */
 /** The node's ruleset as `iptables-save -c` (and `ip6tables-save -c` on a dual-stack topology) print it. */
 export function saveBoth(topo: Topology): string {
   return saveRuleset(topo.nodeNs) + (topo.ipv6 ? saveRuleset(topo.nodeNs, { family: 'ipv6' }) : '');
@@ -279,27 +283,57 @@ export async function installRuleset(topo: Topology, rut: RulesetUnderTest): Pro
   return { restoreRs, saveRs, model, node };
 }
 
-export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, trace: TraceFn): Promise<RunReport> {
-  const { restoreRs, saveRs, model, node } = await installRuleset(topo, rut);
+/** The packet a probe sends, as the tracer takes it. */
+export function probePacket(topo: Topology, probe: Probe): { src: string; packet: Packet } {
+  const src = sourceAddress(topo, probe.source, probe.family);
+  const inInterface = arrivalInterface(probe.source);
+  return { src, packet: { protocol: probe.protocol, src, dst: probe.dst, dport: probe.dport, ...(inInterface ? { inInterface } : {}) } };
+}
 
-  const nodeIP6 = rut.restoreText6 === undefined ? null : (rut.nodeIPs.find(isIPv6) ?? null);
-  const probes = probesFor(model, rut.nodeIPs.find((ip) => !isIPv6(ip))!, nodeIP6);
-  const planned: PlannedProbe[] = probes.map((probe) => {
-    const src = sourceAddress(topo, probe.source, probe.family);
-    const inInterface = arrivalInterface(probe.source);
-    const packet: Packet = { protocol: probe.protocol, src, dst: probe.dst, dport: probe.dport, ...(inInterface ? { inInterface } : {}) };
-    const predicted = { restore: possibleKeys(trace(restoreRs, packet, node)), save: possibleKeys(trace(saveRs, packet, node)) };
-    const keys = [...predicted.save.keys()];
-    const expectsDrop = keys.includes('DROP');
-    let count: number;
-    if (probe.affinity) count = 6; // ClientIP affinity pins a client to one endpoint: no coverage to gain
-    else if (keys.length > 0 && keys.every((k) => !k.startsWith('ACCEPT'))) count = expectsDrop ? 2 : 3;
-    else count = attemptsForCoverage([...predicted.save.values()]);
-    return { probe, src, predicted, count, timeoutMs: expectsDrop ? SHORT_TIMEOUT_MS : LONG_TIMEOUT_MS };
-  });
+/**
+ * How many connections a probe gets and how long each may take, from the tracer's prediction
+ * (outcome key -> probability) in the form that plans the run.
+ */
+export function planProbe(probe: Probe, src: string, predicted: Readonly<Record<string, Map<string, number>>>, planForm: string): PlannedProbe {
+  const plan = predicted[planForm];
+  if (!plan) throw new Error(`no prediction in the ${planForm} form`);
+  const keys = [...plan.keys()];
+  const expectsDrop = keys.includes('DROP');
+  let count: number;
+  if (probe.affinity) count = 6; // ClientIP affinity pins a client to one endpoint: no coverage to gain
+  else if (keys.length > 0 && keys.every((k) => !k.startsWith('ACCEPT'))) count = expectsDrop ? 2 : 3;
+  else count = attemptsForCoverage([...plan.values()]);
+  return { probe, src, predicted, planForm, count, timeoutMs: expectsDrop ? SHORT_TIMEOUT_MS : LONG_TIMEOUT_MS };
+}
 
-  // One connector run per source and family (its source address), and one sctp-init.pl run
-  // for SCTP, all at once.
+/** Per probe kind (a probe's tags, or its entry kind): connections made and those the tracer predicted in every form. */
+export type ProbeKindReport = Record<string, { connections: number; matched: number }>;
+
+/** What dialling the planned probes showed, compared with every form's prediction. */
+export interface DialReport {
+  readonly connections: number;
+  readonly byKind: Record<string, number>;
+  readonly clientResults: Record<string, number>;
+  readonly matched: number;
+  readonly byVerdict: Record<string, number>;
+  readonly endpointsSeen: number;
+  readonly mismatches: string[];
+  readonly uncovered: string[];
+  readonly errors: string[];
+  readonly byProbeKind: ProbeKindReport;
+  /** Connections conntrack shows DNATed, by "service|endpoint". */
+  readonly dnatsPerEndpoint: Map<string, number>;
+  /** SYNs the dialling namespaces sent again during the run. */
+  readonly synRetransmits: number;
+  readonly conntrackLost: number;
+}
+
+/**
+ * Dial every planned probe (one connector run per source and family, one sctp-init.pl run for
+ * SCTP, all at once), read the node's conntrack, and compare each connection's fate with the
+ * tracer's outcomes in every form; every outcome the plan form predicts must show up.
+ */
+export async function dialAndCompare(topo: Topology, name: string, planned: readonly PlannedProbe[], node: NodeContext): Promise<DialReport> {
   const groups = SOURCES.flatMap((source) =>
     (['ipv4', 'ipv6'] as const).flatMap((family) => [false, true].map((sctp) => ({ source, family, sctp }))),
   );
@@ -331,6 +365,7 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
   const byKind: Record<string, number> = {};
   const clientResults: Record<string, number> = {};
   const byVerdict: Record<string, number> = {};
+  const byProbeKind: ProbeKindReport = {};
   const endpointsSeen = new Set<string>();
   const mismatchCounts = new Map<string, number>();
   const errors: string[] = [];
@@ -346,9 +381,11 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
       const kind = `${p.family}/${p.protocol}`;
       byKind[kind] = (byKind[kind] ?? 0) + 1;
       clientResults[`${kind} ${a.result}`] = (clientResults[`${kind} ${a.result}`] ?? 0) + 1;
+      const tags = p.tags ?? [p.entry];
+      for (const t of tags) (byProbeKind[t] ??= { connections: 0, matched: 0 }).connections++;
       const k = kernelOutcome(a, conntrack, nodeAddresses, p.protocol);
       if ('error' in k) {
-        errors.push(`${rut.name}: ${where} sport ${a.sport}: ${k.error}`);
+        errors.push(`${name}: ${where} sport ${a.sport}: ${k.error}`);
         continue;
       }
       const key = outcomeKey(k);
@@ -360,26 +397,58 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
       }
       seenPerProbe[a.target]!.add(key);
       let ok = true;
-      for (const form of ['restore', 'save'] as const) {
-        const keys = plan.predicted[form];
+      for (const [form, keys] of Object.entries(plan.predicted)) {
         if (keys.has(key)) continue;
         ok = false;
-        const msg = `${rut.name}: ${where}: kernel ${key} (${k.evidence}) is not a tracer outcome of the ${form} form: ${describeKeys(keys)}`;
+        const msg = `${name}: ${where}: kernel ${key} (${k.evidence}) is not a tracer outcome of the ${form} form: ${describeKeys(keys)}`;
         mismatchCounts.set(msg, (mismatchCounts.get(msg) ?? 0) + 1);
       }
-      if (ok) matched++;
+      if (ok) {
+        matched++;
+        for (const t of tags) byProbeKind[t]!.matched++;
+      }
     }
     mine.forEach((plan, i) => {
       if (plan.probe.affinity) return;
-      const missing = [...plan.predicted.save.keys()].filter((key) => !seenPerProbe[i]!.has(key));
+      const missing = [...plan.predicted[plan.planForm]!.keys()].filter((key) => !seenPerProbe[i]!.has(key));
       if (missing.length === 0) return;
       const p = plan.probe;
       uncovered.push(
-        `${rut.name}: ${p.source} ${plan.src} -> ${p.dst}:${p.dport} (${p.service} ${p.entry}): predicted ${missing.join(', ')} never seen in ${plan.count} connections (seen: ${[...seenPerProbe[i]!].join(', ') || 'nothing'})`,
+        `${name}: ${p.source} ${plan.src} -> ${p.dst}:${p.dport} (${p.service} ${p.entry}): predicted ${missing.join(', ')} never seen in ${plan.count} connections (seen: ${[...seenPerProbe[i]!].join(', ') || 'nothing'})`,
       );
     });
   }
   const mismatches = [...mismatchCounts].map(([m, n]) => (n > 1 ? `${m} [x${n}]` : m));
+  return {
+    connections,
+    byKind,
+    clientResults,
+    matched,
+    byVerdict,
+    endpointsSeen: endpointsSeen.size,
+    mismatches,
+    uncovered,
+    errors,
+    byProbeKind,
+    dnatsPerEndpoint,
+    synRetransmits: synRetrans,
+    conntrackLost: (stats.insert_failed ?? 0) + (stats.drop ?? 0),
+  };
+}
+
+export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, trace: TraceFn): Promise<RunReport> {
+  const { restoreRs, saveRs, model, node } = await installRuleset(topo, rut);
+
+  const nodeIP6 = rut.restoreText6 === undefined ? null : (rut.nodeIPs.find(isIPv6) ?? null);
+  const probes = probesFor(model, rut.nodeIPs.find((ip) => !isIPv6(ip))!, nodeIP6);
+  const planned = probes.map((probe) => {
+    const { src, packet } = probePacket(topo, probe);
+    const predicted = { restore: possibleKeys(trace(restoreRs, packet, node)), save: possibleKeys(trace(saveRs, packet, node)) };
+    return planProbe(probe, src, predicted, 'save');
+  });
+  const dial = await dialAndCompare(topo, rut.name, planned, node);
+  const dnatsPerEndpoint = dial.dnatsPerEndpoint;
+  const synRetrans = dial.synRetransmits;
 
   // nat sees only a connection's first packet: each endpoint's DNAT rule must have counted
   // exactly the connections conntrack shows DNATed to it through that service, or more by at
@@ -408,20 +477,20 @@ export async function runAgainstKernel(topo: Topology, rut: RulesetUnderTest, tr
   return {
     name: rut.name,
     probes: probes.length,
-    connections,
-    byKind,
-    clientResults,
-    matched,
-    byVerdict,
-    endpointsSeen: endpointsSeen.size,
-    mismatches,
-    uncovered,
-    errors,
+    connections: dial.connections,
+    byKind: dial.byKind,
+    clientResults: dial.clientResults,
+    matched: dial.matched,
+    byVerdict: dial.byVerdict,
+    endpointsSeen: dial.endpointsSeen,
+    mismatches: dial.mismatches,
+    uncovered: dial.uncovered,
+    errors: dial.errors,
     counterMismatches,
     dnatPackets,
     dnatConnections: [...dnatsPerEndpoint.values()].reduce((a, b) => a + b, 0),
     dnatRecounts: excess,
-    conntrackLost: (stats.insert_failed ?? 0) + (stats.drop ?? 0),
+    conntrackLost: dial.conntrackLost,
   };
 }
 

@@ -28,6 +28,7 @@ export function kernelClusterSpec(): ClusterSpec {
     nodeIPs: [NODE_IP],
     podCIDR: NODE_POD_CIDR,
     clusterCIDR: CLUSTER_CIDR,
+    serviceCIDRs: [SERVICE_CIDR],
     services: [
       svc('web', { clusterIP: '10.32.0.11', ports: http, endpoints: eps(3, 11) }),
       svc('api', {
@@ -191,6 +192,7 @@ export function toIPv6Spec(spec: ClusterSpec): ClusterSpec {
     nodeIPs: spec.nodeIPs.map(addr),
     ...(spec.podCIDR ? { podCIDR: cidr(spec.podCIDR) } : {}),
     ...(spec.clusterCIDR ? { clusterCIDR: cidr(spec.clusterCIDR) } : {}),
+    ...(spec.serviceCIDRs ? { serviceCIDRs: spec.serviceCIDRs.map(cidr) } : {}),
     services: spec.services.map((s) => ({
       ...s,
       clusterIP: addr(s.clusterIP),

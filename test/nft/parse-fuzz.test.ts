@@ -82,3 +82,25 @@ describe('nftables reader under random mutations', () => {
     for (let n = 0; n <= json.length; n += 97) check(json.slice(0, n));
   });
 });
+
+describe('nft -j with statements of any shape', () => {
+  it('reads and renders valid JSON of unexpected shapes without throwing', () => {
+    const known = fc.constantFrom('match', 'vmap', 'mangle', 'dnat', 'snat', 'masquerade', 'reject', 'set', 'counter', 'jump', 'goto', 'log', 'limit', 'queue', 'xt', 'payload', 'meta', 'concat', 'prefix', 'range', 'fib', 'numgen', '&', 'elem', 'map');
+    const shaped = fc.tuple(known, fc.jsonValue({ maxDepth: 4 })).map(([k, v]) => ({ [k]: v }));
+    const statement = fc.oneof(shaped, fc.jsonValue({ maxDepth: 3 }));
+    fc.assert(
+      fc.property(fc.array(statement, { maxLength: 4 }), fc.jsonValue({ maxDepth: 3 }), (expr, elem) => {
+        const text = JSON.stringify({
+          nftables: [
+            { table: { family: 'ip', name: 't', handle: 1 } },
+            { chain: { family: 'ip', table: 't', name: 'c', handle: 2, hook: 'input', prio: 'filter', type: 'filter' } },
+            { rule: { family: 'ip', table: 't', chain: 'c', handle: 3, expr } },
+            { map: { family: 'ip', table: 't', name: 'm', handle: 4, type: 'ipv4_addr', map: 'verdict', elem: [elem, [elem, elem]] } },
+          ],
+        });
+        check(text);
+      }),
+      { numRuns: 400, seed: 1206 },
+    );
+  });
+});

@@ -454,6 +454,19 @@ delete table ip other
     expect(r.tables.map((x) => x.name)).toEqual(['kube-proxy']);
   });
 
+  it('warns about what it cannot apply: handles, variables, includes', () => {
+    const r = parseNftables(
+      'add table ip t\nadd chain ip t c\nreplace rule ip t c handle 4 accept\ndelete rule ip t c handle 4\ndefine X = 1\ninclude "other.nft"\nadd rule ip t c accept\n',
+    );
+    expect(r.diagnostics.map((d) => `${d.severity} ${d.line}:${d.column}`)).toEqual([
+      'warning 3:1',
+      'warning 4:8',
+      'warning 5:1',
+      'warning 6:1',
+    ]);
+    expect(table(r, 'ip', 't').chainsByName.get('c')!.rules.map((x) => x.text)).toEqual(['accept']);
+  });
+
   it('reads base chains re-added on the first sync (added, deleted, added again)', () => {
     const r = parseNftables(`add table ip kube-proxy
 add chain ip kube-proxy nat-prerouting { type nat hook prerouting priority -100 ; }
@@ -481,6 +494,7 @@ describe('bad input gives line:column', () => {
     expect(first('table ip t {\n\tchain c {\n\t}\n\twidget w\n}\n')).toBe('4:2 unknown statement "widget" in table t');
     expect(first('add table ip t\nadd chain ip t c\nadd rule ip t nochain accept\n')).toBe('3:15 no chain nochain in table ip t');
     expect(first('add chain ip missing c\n')).toBe('1:11 no table ip missing');
+    expect(first('add table ip t\nadd chain ip t c\nadd rule ip t c\n')).toBe('3:16 a rule needs at least one statement');
     expect(first('add table ip t\nadd set ip t s { type ipv4_addr ; colour blue ; }\n')).toBe('2:35 unknown set property "colour"');
   });
 

@@ -49,7 +49,11 @@ export interface NftRule {
   readonly comment: string | null;
   /** From a `counter packets N bytes M` statement; null when the rule has none (kube-proxy writes none). */
   readonly counters: Counters | null;
-  /** The rule as `nft list ruleset` prints it (rendered from `expr` for JSON input), without handle. */
+  /**
+   * The rule as `nft list ruleset` prints it, without handle: as printed for text input; for JSON
+   * and transaction input rendered from `expr` when first read (a getter: copy it explicitly, a
+   * spread `{...rule}` leaves it out).
+   */
   readonly text: string;
 }
 

@@ -128,7 +128,7 @@ export class RulesetBuilder {
     return true;
   }
 
-  /** Append elements; with `dedupe` (transaction form) an existing key is replaced, as `add element` keeps one. */
+  /** Append elements; with `dedupe` (transaction form) a key already in the set is not added again, as in nft. */
   addElements(set: NftSet, elements: readonly NftElement[], dedupe: boolean): void {
     if (!dedupe) {
       for (const e of elements) set.elements.push(e);

@@ -167,7 +167,7 @@ export class Lexer {
     return word;
   }
 
-  /** Back to the current token's start as remembered by mark() (cheaper than save/restore: no object). */
+  /** Back to a token start (offset, line, line start): cheaper than save/restore, no object. */
   rewind(start: number, line: number, lineStart: number): void {
     this.pos = start;
     this.line = line;

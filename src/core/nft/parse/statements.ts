@@ -153,9 +153,7 @@ function parseStatement(lx: Lexer, family: NftFamily): NftStatement {
     case 'update':
     case 'add':
     case 'delete':
-      if (lx.peekWord()?.startsWith('@')) return parseSetStatement(lx);
-      fail();
-    // eslint-disable-next-line no-fallthrough
+      return lx.peekWord()?.startsWith('@') ? parseSetStatement(lx) : fail();
     case 'log':
       return parseLog(lx);
     case 'limit':

@@ -29,7 +29,7 @@ class TextParser {
 
   constructor(
     src: string,
-    /** Transaction form: rule text is rendered (not what nft prints), `add element` replaces duplicates. */
+    /** Transaction form: rule text is rendered (not what nft prints), a repeated `add element` keeps one element. */
     private readonly transaction: boolean,
   ) {
     this.lx = new Lexer(src);
@@ -190,6 +190,15 @@ class TextParser {
         case 'element':
           // nft accepts `chain …` for `add chain …` in input files
           this.addObject(cmd, at);
+          break;
+        case 'replace':
+          this.b.warning('replace rule names a handle the transaction form does not know; ignored', at);
+          this.skipLine();
+          break;
+        case 'define':
+        case 'include':
+          this.b.warning(`${cmd} is not followed: variables and included files are not read`, at);
+          this.skipLine();
           break;
         default:
           this.b.error(`unknown command "${cmd}"`, at);
@@ -436,11 +445,9 @@ class TextParser {
       handle = Number(lx.text);
       lx.next();
     }
-    if (parsed.expr.length === 0) {
-      if (parsed.comment === null) {
-        this.b.error('empty rule', { line, column: 1 });
-        return;
-      }
+    if (parsed.expr.length === 0 && parsed.comment === null) {
+      this.b.error('a rule needs at least one statement', at);
+      return;
     }
     if (chain === null) return;
     this.b.addRule(chain, handle, at, parsed.expr, parsed.comment, this.transaction ? null : lx.src.slice(start, Math.max(start, end)).trim(), atStart);
