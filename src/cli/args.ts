@@ -28,7 +28,8 @@ export interface CliOptions {
   readonly json: boolean;
   /** --kube-jumps: add kube-proxy's standard jumps from the built-in chains the dump lacks. */
   readonly kubeJumps: boolean;
-  readonly table: TableName | null;
+  /** An iptables table, or an nftables table ("kube-proxy", or with its family: "ip6 kube-proxy"). */
+  readonly table: string | null;
   readonly dst: Destination | null;
   readonly src: string | null;
   readonly proto: Protocol | null;
@@ -292,11 +293,10 @@ function parseProtocol(text: string): Protocol {
   return lower as Protocol;
 }
 
-function parseTable(text: string): TableName {
-  if (!(TABLE_NAMES as readonly string[]).includes(text)) {
-    throw new UsageError(`--table ${quoteArg(text)}: expected one of ${TABLE_NAMES.join(', ')}`);
-  }
-  return text as TableName;
+/** iptables' five, or an nft table's name ([FAMILY ]NAME): nft tables are named by their owners. */
+function parseTable(text: string): string {
+  if ((TABLE_NAMES as readonly string[]).includes(text) || /^((ip|ip6|inet|arp|bridge|netdev) )?[A-Za-z0-9_.-]+$/.test(text)) return text;
+  throw new UsageError(`--table ${quoteArg(text)}: expected one of ${TABLE_NAMES.join(', ')}, or an nftables table ([FAMILY ]NAME)`);
 }
 
 function parseInterval(text: string): number {

@@ -38,6 +38,9 @@ export function serviceJson(s: ServicePort) {
     family: s.family,
     internalTrafficPolicy: s.internalTrafficPolicy,
     loadBalancerSourceRanges: [...s.loadBalancerSourceRanges],
+    // Which kube-proxy mode wrote the rules: both appear on a node mid-migration.
+    mode: s.mode ?? 'iptables',
+    ...(s.affinityClients && s.affinityClients.length > 0 ? { affinityClients: s.affinityClients.map((c) => ({ ...c })) } : {}),
   };
 }
 
@@ -81,7 +84,10 @@ export function outcomeJson(o: Outcome) {
 }
 
 function stepJson(s: PathStep) {
-  return { table: s.table, chain: s.chain, rule: s.rule, target: s.target, line: s.line };
+  const step = { table: s.table, chain: s.chain, rule: s.rule, target: s.target, line: s.line };
+  // nftables mode: the table's family, the rule's handle, and the map element a lookup matched.
+  if (s.nftFamily === undefined) return step;
+  return { ...step, family: s.nftFamily, handle: s.handle ?? null, element: s.element ?? null };
 }
 
 export function traceJson(r: TraceResult) {

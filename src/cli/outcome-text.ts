@@ -1,5 +1,5 @@
 /** How outcomes read in text, shared by `trace` and `which`. */
-import { findChain, isTableName, type Family, type Ruleset } from '../core/parse/index.js';
+import { findChain, isTableName, nftStepText, type Dump, type Family } from '../core/index.js';
 import type { Outcome, PathStep } from '../core/trace/index.js';
 
 /** 1 -> "100%", 0.5 -> "50%", 1/3 -> "33.33%". */
@@ -30,14 +30,16 @@ const DELIVERY: Readonly<Record<NonNullable<Outcome['delivery']>, string>> = {
 };
 
 /** The rule a step took, as written in the dump (`-A CHAIN …`), or the chain's policy. */
-export function stepText(ruleset: Ruleset, family: Family, step: PathStep): string {
+export function stepText(dump: Dump, family: Family, step: PathStep): string {
   if (step.rule === null) return step.target;
-  if (!isTableName(step.table)) return `-j ${step.target}`;
-  const chain = findChain(ruleset, step.table, step.chain, family);
+  if (!isTableName(step.table)) return nftStepText(dump, step) ?? step.target;
+  const chain = findChain(dump.ruleset, step.table, step.chain, family);
   const rule = chain?.rules[step.rule - 1];
   return rule ? rule.text : `-j ${step.target}`;
 }
 
 export function stepLabel(step: PathStep): string {
-  return step.rule === null ? `${step.table} ${step.chain}` : `${step.table} ${step.chain} #${step.rule}`;
+  const table = step.nftFamily === undefined ? step.table : `${step.nftFamily} ${step.table}`;
+  const handle = step.handle === undefined || step.handle === null ? '' : ` handle ${step.handle}`;
+  return step.rule === null ? `${table} ${step.chain}` : `${table} ${step.chain} #${step.rule}${handle}`;
 }

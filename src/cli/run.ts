@@ -1,5 +1,5 @@
 /** The CLI without the process: argv and IO in, exit code out (tests call this in-process). */
-import { parseErrors } from '../core/parse/index.js';
+import { dumpDiagnostics, parseErrors } from '../core/index.js';
 import { loadSnapshot, sourceSpecFor } from '../sources/index.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../sources/poller.js';
 import { SourceError, type Snapshot, type SourceSpec } from '../sources/types.js';
@@ -69,7 +69,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       out,
     );
   }
-  const ctx: CommandContext = { snapshot, options, out, nodeAddresses };
+  const ctx: CommandContext = { snapshot, dump: { ruleset: snapshot.ruleset, nft: snapshot.nft ?? null }, options, out, nodeAddresses };
   return runCommand(options, ctx);
 }
 
@@ -103,7 +103,7 @@ async function loadChecked(spec: SourceSpec, io: CliIO, out: Output, kubeJumps: 
     throw e;
   }
   const label = sourceLabel(snapshot.origin, spec.kind === 'file');
-  const fatal = reportDiagnostics(label, snapshot.ruleset.diagnostics, out);
+  const fatal = reportDiagnostics(label, dumpDiagnostics({ ruleset: snapshot.ruleset, nft: snapshot.nft ?? null }), out);
   if (fatal || parseErrors(snapshot.ruleset).length > 0) return EXIT_USAGE;
   return snapshot;
 }

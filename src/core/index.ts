@@ -12,3 +12,6 @@ export * from './entry-probes.js';
 export * from './which.js';
 export { escapeForTerminal, hasControlCharacters } from './escape.js';
 export * from './doctor/index.js';
+export * from './dump.js';
+export * from './nft-display.js';
+export * from './nft/types.js';

@@ -102,5 +102,7 @@ export function mainLine(steps: readonly PathStep[]): PathStep[] {
 /** "nat PREROUTING #1 > KUBE-SERVICES #6 > … > KUBE-SEP-YVT6EXXEKT4LDXBC #2", "filter INPUT policy ACCEPT". */
 export function formatMainLine(segment: HookSegment): string {
   const parts = mainLine(segment.steps).map((s) => (s.rule === null ? `${s.chain} ${s.target}` : `${s.chain} #${s.rule}`));
-  return `${segment.table} ${parts.join(' > ')}`;
+  // nftables tables are named with their family ("ip kube-proxy"): ip and ip6 tables share names.
+  const family = segment.steps[0]?.nftFamily;
+  return `${family === undefined ? segment.table : `${family} ${segment.table}`} ${parts.join(' > ')}`;
 }

@@ -1,5 +1,5 @@
 /** Loading a dump from wherever it lives: `loadSnapshot(spec)` is what the CLI and the poller call. */
-import { parseIptablesSave } from '../core/parse/index.js';
+import { parseDump } from '../core/index.js';
 import { readDumpCommand } from './command.js';
 import { readDumpFile } from './file.js';
 import { readLocalDump } from './local.js';
@@ -27,12 +27,20 @@ export const STDIN_ORIGIN = '<stdin>';
 /** Reads and parses one dump. Rejects with SourceError when the source cannot be read; parse problems are in ruleset.diagnostics. */
 export async function loadSnapshot(spec: SourceSpec, options: LoadOptions = {}): Promise<Snapshot> {
   const text = await readSource(spec, options);
-  return { ...text, ruleset: parseIptablesSave(text.text, options.kubeJumps ? { kubeJumps: true } : {}) };
+  return { ...text, ...parseSource(text, options.kubeJumps ?? false) };
+}
+
+/** The dump in whichever mode the source gave it (see parseDump). */
+export function parseSource(read: SourceText, kubeJumps: boolean): Pick<Snapshot, 'ruleset' | 'nft'> {
+  const dump = parseDump(read.text, { ...(kubeJumps ? { kubeJumps: true } : {}), ...(read.nftText === undefined ? {} : { nftText: read.nftText }) });
+  return { ruleset: dump.ruleset, nft: dump.nft };
 }
 
 /** What loadSnapshot reads, before the parse: the poller parses after yielding to the keyboard. */
 export interface SourceText {
   readonly text: string;
+  /** The local node's `nft -j list ruleset`, read beside iptables-save (see readLocalDump). */
+  readonly nftText?: string;
   readonly origin: string;
   /** When the read started: the counters are as of about then. */
   readonly takenAt: Date;
@@ -51,7 +59,7 @@ export async function readSource(spec: SourceSpec, options: LoadOptions = {}): P
       return { text: await readDumpCommand(spec.command, { ...run, env: options.env }), origin: spec.command, takenAt, nodeAddresses: [] };
     case 'local': {
       const local = await readLocalDump(options.env ?? process.env, run);
-      return { text: local.text, origin: local.origin, takenAt, nodeAddresses: local.nodeAddresses };
+      return { text: local.text, ...(local.nftText === undefined ? {} : { nftText: local.nftText }), origin: local.origin, takenAt, nodeAddresses: local.nodeAddresses };
     }
   }
 }

@@ -1,7 +1,9 @@
 /**
- * This node's own rules: `iptables-save -c`, plus `ip6tables-save -c` when it prints any.
- * Only these two programs, with fixed arguments, are ever run (kubechains never changes
- * netfilter state); the node's addresses come from os.networkInterfaces(), not from `ip`.
+ * This node's own rules: `iptables-save -c`, plus `ip6tables-save -c` when it prints any, plus
+ * `nft -j list ruleset` when nft is installed (kube-proxy's nftables mode, or both modes on a
+ * node mid-migration). Only these three programs, with fixed arguments, are ever run
+ * (kubechains never changes netfilter state); the node's addresses come from
+ * os.networkInterfaces(), not from `ip`.
  */
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
@@ -15,19 +17,40 @@ const WHAT_TO_PASS = 'pass a dump file (iptables-save -c > FILE), `-` to read st
 
 export interface LocalDump {
   readonly text: string;
+  /** What `nft -j list ruleset` printed; absent when nft is not installed or printed no table. */
+  readonly nftText?: string;
   readonly origin: string;
   readonly nodeAddresses: string[];
 }
 
+/** The arguments nft is run with: JSON, because it is faster to print and to read than the text form. */
+export const NFT_LIST_ARGS = ['-j', 'list', 'ruleset'] as const;
+
 /** `run` adds a timeout or an abort signal to each program; its env is `env`. */
 export async function readLocalDump(env: NodeJS.ProcessEnv = process.env, run: Omit<RunOptions, 'env'> = {}): Promise<LocalDump> {
   const save4 = await findOnPath('iptables-save', env.PATH);
-  if (save4 === null) {
-    throw new SourceError(`no SOURCE given and iptables-save is not on PATH (not a node?): ${WHAT_TO_PASS}`);
+  const nft = await findOnPath('nft', env.PATH);
+  if (save4 === null && nft === null) {
+    throw new SourceError(`no SOURCE given and neither iptables-save nor nft is on PATH (not a node?): ${WHAT_TO_PASS}`);
   }
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new SourceError(`no SOURCE given: reading this node's rules needs root (sudo kubechains ...), or ${WHAT_TO_PASS}`);
   }
+  const iptables = save4 === null ? { text: '', origin: '' } : await readIptables(save4, env, run);
+  const nftText = nft === null ? '' : await readNft(nft, env, run, save4 === null);
+  if (!/"(table)"\s*:/.test(nftText)) return { text: iptables.text, origin: iptables.origin || 'nft -j list ruleset', nodeAddresses: localNodeAddresses() };
+  const origin = [iptables.origin, 'nft -j list ruleset'].filter((o) => o !== '').join(' + ');
+  return { text: iptables.text, nftText, origin, nodeAddresses: localNodeAddresses() };
+}
+
+/** `nft -j list ruleset`; a failure is fatal only when nft is the only way to read the rules. */
+async function readNft(nft: string, env: NodeJS.ProcessEnv, run: Omit<RunOptions, 'env'>, only: boolean): Promise<string> {
+  const r = await runProgram(nft, [...NFT_LIST_ARGS], { ...run, env });
+  if (r.aborted || r.timedOut || (only && !succeeded(r))) throw new SourceError(`nft ${NFT_LIST_ARGS.join(' ')} ${describeFailure(r)}`, describeFailure(r));
+  return succeeded(r) ? decodeDump(r.stdout) : '';
+}
+
+async function readIptables(save4: string, env: NodeJS.ProcessEnv, run: Omit<RunOptions, 'env'>): Promise<{ text: string; origin: string }> {
   const v4 = await runProgram(save4, ['-c'], { ...run, env });
   if (!succeeded(v4)) {
     const detail = describeFailure(v4);
@@ -48,7 +71,7 @@ export async function readLocalDump(env: NodeJS.ProcessEnv = process.env, run: O
       origin += ' + ip6tables-save -c';
     }
   }
-  return { text, origin, nodeAddresses: localNodeAddresses() };
+  return { text, origin };
 }
 
 /** The node's addresses: outward-facing IPv4 first (what `which` uses as "the node"), then IPv6, then loopback. */

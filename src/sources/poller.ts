@@ -14,8 +14,8 @@
  * so keys typed meanwhile are handled first.
  */
 import { stat } from 'node:fs/promises';
-import { parseIptablesSave } from '../core/parse/index.js';
-import { readSource, type LoadOptions } from './index.js';
+import { dumpDiagnostics } from '../core/index.js';
+import { parseSource, readSource, type LoadOptions } from './index.js';
 import { SourceError, type Snapshot, type SourceSpec } from './types.js';
 
 export type PollMode = 'interval' | 'watch' | 'once';
@@ -333,15 +333,15 @@ export class Poller {
       // The read was I/O; the parse is CPU. Keys typed in between go first.
       await yieldToEventLoop();
       if (this.stopped) return;
-      const ruleset = parseIptablesSave(read.text, this.kubeJumps ? { kubeJumps: true } : {});
-      const errors = ruleset.diagnostics.filter((d) => d.severity === 'error');
+      const parsed = parseSource(read, this.kubeJumps);
+      const errors = dumpDiagnostics({ ruleset: parsed.ruleset, nft: parsed.nft ?? null }).filter((d) => d.severity === 'error');
       if (errors.length > 0) {
         const e = errors[0]!;
         const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length === 2 ? '' : 's'})` : '';
         const detail = `output does not parse: line ${e.line}:${e.column}: ${e.message}${more}`;
         throw new SourceError(`${read.origin}: ${detail}`, detail);
       }
-      snapshot = { ...read, ruleset };
+      snapshot = { ...read, ...parsed };
     } catch (e) {
       this.lastRunMs = performance.now() - started;
       if (this.stopped) return;

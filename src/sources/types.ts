@@ -1,5 +1,5 @@
 /** Where a dump comes from, and what loading one gives. Shared by the CLI and the live poller. */
-import type { Ruleset } from '../core/parse/index.js';
+import type { NftRuleset, Ruleset } from '../core/index.js';
 
 export type SourceSpec =
   /** A dump file. */
@@ -13,7 +13,10 @@ export type SourceSpec =
 
 export interface Snapshot {
   readonly text: string;
+  /** The iptables-mode rules (an empty ruleset when the source gave an nftables ruleset only). */
   readonly ruleset: Ruleset;
+  /** The nftables ruleset, when the source gave one (alone, or beside iptables-save's on a local node). */
+  readonly nft?: NftRuleset | null;
   /** What was read: a file path, `<stdin>`, or the command line that printed the dump. */
   readonly origin: string;
   readonly takenAt: Date;

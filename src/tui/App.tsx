@@ -19,6 +19,7 @@ import type { ExplorerData } from './model/explorer-data.js';
 import { problemText, statusView } from './model/live-status.js';
 import { warmSearch } from './model/views.js';
 import { ChainScreen } from './screens/ChainScreen.js';
+import { SetScreen } from './screens/SetScreen.js';
 import { HelpScreen } from './screens/HelpScreen.js';
 import { HooksScreen } from './screens/HooksScreen.js';
 import { ProblemsScreen } from './screens/ProblemsScreen.js';
@@ -45,6 +46,7 @@ const HINTS: Record<Screen['kind'], string> = {
   hooks: 'Enter open chain · / filter · Esc back · : command · ? help · q quit',
   problems: 'Enter open service or rule · / filter · :svc · ? help · q quit',
   chain: 'Enter follow jump · r raw/readable · / filter · Esc back · ? help',
+  set: 'Enter follow verdict · / filter · Esc back · ? help',
   service: 'Enter open chain at rule · t trace · / filter · Esc back · ? help',
   trace: 'Tab next field · Enter trace / open · e edit · Esc back · ? help',
   help: 'Esc or ? back · q quit',
@@ -172,6 +174,7 @@ function renderScreen(kind: Screen['kind'], props: ScreenProps): React.ReactElem
     case 'hooks': return <HooksScreen key={key} {...props} />;
     case 'problems': return <ProblemsScreen key={key} {...props} />;
     case 'chain': return <ChainScreen key={key} {...props} />;
+    case 'set': return <SetScreen key={key} {...props} />;
     case 'service': return <ServiceScreen key={key} {...props} />;
     case 'trace': return <TraceScreen key={key} {...props} />;
     case 'help': return <HelpScreen key={key} {...props} />;

@@ -18,6 +18,12 @@ export interface ChainRef {
   readonly chain: string;
 }
 
+/** An nftables set or map, by its table's label ("ip kube-proxy") and name. */
+export interface SetRef {
+  readonly table: string;
+  readonly name: string;
+}
+
 export type TraceField = 'src' | 'dst' | 'proto' | 'assume';
 export type TraceFocus = TraceField | 'outcomes' | 'path';
 export const TRACE_FOCUS_ORDER: readonly TraceFocus[] = ['src', 'dst', 'proto', 'assume', 'outcomes', 'path'];
@@ -49,6 +55,8 @@ export type Screen =
   /** What `doctor` finds, most severe first. */
   | { readonly kind: 'problems' }
   | { readonly kind: 'chain'; readonly ref: ChainRef }
+  /** An nftables set or map: its elements, Enter following a verdict. */
+  | { readonly kind: 'set'; readonly ref: SetRef }
   | { readonly kind: 'service'; readonly family: Family; readonly id: string }
   | { readonly kind: 'trace'; readonly form: TraceForm }
   | { readonly kind: 'help' };
@@ -87,6 +95,8 @@ export interface State {
 export interface CommandEnv {
   /** The chain called `name` (in `table` when given), preferring nat, then filter. */
   resolveChain(name: string, table: TableName | null): ChainRef | null;
+  /** `:set NAME`: the first nft table holding a set or map of that name. */
+  resolveSet(name: string): SetRef | null;
 }
 
 export type Action =
@@ -272,6 +282,11 @@ function runCommand(state: State, text: string, env: CommandEnv): State {
       const ref = env.resolveChain(c.name, c.table);
       if (!ref) return { ...state, message: { text: `no chain ${c.name}${c.table ? ` in table ${c.table}` : ''}`, error: true } };
       return reducer(state, { type: 'open', screen: { kind: 'chain', ref } });
+    }
+    case 'set': {
+      const ref = env.resolveSet(c.name);
+      if (!ref) return { ...state, message: { text: `no set or map ${c.name}`, error: true } };
+      return reducer(state, { type: 'open', screen: { kind: 'set', ref } });
     }
     case 'trace':
       return reducer(state, { type: 'open', screen: { kind: 'trace', form: traceForm(c.dst, c.src, c.proto) } });

@@ -79,7 +79,7 @@ describe('parseArgs', () => {
     [['which', '--node-ip', '10.0.0.1,x', 'q'], /--node-ip x is not an IP address/],
     [['which'], /needs a QUERY/],
     [['chain'], /needs a chain NAME/],
-    [['chain', 'X', '--table', 'bogus'], /expected one of raw, mangle, nat, filter, security/],
+    [['chain', 'X', '--table', 'bo/gus'], /expected one of raw, mangle, nat, filter, security, or an nftables table/],
     [['services', 'a', 'b'], /unexpected argument b/],
     [['services', 'a', '--source-cmd', 'cat a'], /either a SOURCE/],
     [['services', '--dst', '1.2.3.4:5'], /--dst does not apply to `services`/],

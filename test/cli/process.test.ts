@@ -74,7 +74,7 @@ describe('the built kubechains bin', () => {
 
     const none = await runProcess(['services'], { env: { PATH: path.join(tmp, 'empty') } });
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/^kubechains: no SOURCE given and iptables-save is not on PATH \(not a node\?\): pass a dump file/);
+    expect(none.stderr).toMatch(/^kubechains: no SOURCE given and neither iptables-save nor nft is on PATH \(not a node\?\): pass a dump file/);
   });
 
   it('prints its version and help', async () => {

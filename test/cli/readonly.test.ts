@@ -1,6 +1,7 @@
 /**
  * kubechains never changes netfilter state: with no SOURCE, as root, the only programs it runs
- * are iptables-save and ip6tables-save, each with exactly `-c`. Proved two ways: a PATH whose
+ * are iptables-save and ip6tables-save, each with exactly `-c`, and `nft -j list ruleset`
+ * (kube-proxy's nftables mode). Proved two ways: a PATH whose
  * every likely program is a recording shim, and a hook in the node process that logs every
  * child_process call (which also sees programs started by absolute path).
  */
@@ -16,7 +17,7 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const FORBIDDEN = [
   'iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore', 'iptables-legacy', 'iptables-nft',
   'iptables-legacy-save', 'iptables-nft-save', 'iptables-legacy-restore', 'iptables-nft-restore',
-  'ip', 'nft', 'conntrack', 'ipset', 'ss', 'netstat', 'ifconfig', 'hostname', 'sysctl', 'modprobe',
+  'ip', 'conntrack', 'ipset', 'ss', 'netstat', 'ifconfig', 'hostname', 'sysctl', 'modprobe',
   'sh', 'bash', 'dash', 'env', 'sudo', 'which', 'cat', 'kubectl', 'crictl', 'tc',
 ];
 
@@ -41,6 +42,8 @@ describe.skipIf(!isRoot && process.env.CI !== 'true')('read-only (skipped: needs
     mkdirSync(bin);
     shim('iptables-save', `/bin/cat '${fixture('seed-nodeport-cluster.save')}'`);
     shim('ip6tables-save', 'exit 0');
+    // nft answers only a listing, with an empty ruleset: anything else it is asked fails.
+    shim('nft', `[ "$*" = "-j list ruleset" ] || exit 1\nprintf '%s\\n' '{"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}}]}'`);
     for (const name of FORBIDDEN) shim(name, 'exit 1');
 
     hook = path.join(dir, 'spawn-hook.mjs');
@@ -65,7 +68,7 @@ syncBuiltinESMExports();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs only iptables-save -c and ip6tables-save -c, for every command', async () => {
+  it('runs only iptables-save -c, ip6tables-save -c and nft -j list ruleset, for every command', async () => {
     const env = { PATH: path.join(dir, 'bin'), NODE_OPTIONS: `--import=${hook}`, HOME: dir };
     const commands = [
       ['services'],
@@ -82,7 +85,7 @@ syncBuiltinESMExports();
       expect(r.code, `${argv.join(' ')}: ${r.stderr}`).toBe(argv.length === 0 ? 2 : 0);
       if (argv[0] === 'services' && argv.length === 1) expect(r.stdout).toMatch(/^default\/nginx\s+NodePort/m);
 
-      expect(readFileSync(shimLog, 'utf8'), argv.join(' ')).toBe('iptables-save -c\nip6tables-save -c\n');
+      expect(readFileSync(shimLog, 'utf8'), argv.join(' ')).toBe('iptables-save -c\nip6tables-save -c\nnft -j list ruleset\n');
       const spawns = readFileSync(spawnLog, 'utf8')
         .trim()
         .split('\n')
@@ -90,6 +93,7 @@ syncBuiltinESMExports();
       expect(spawns.map(([fn, file, args]) => [fn, path.basename(file), args]), argv.join(' ')).toEqual([
         ['spawn', 'iptables-save', ['-c']],
         ['spawn', 'ip6tables-save', ['-c']],
+        ['spawn', 'nft', ['-j', 'list', 'ruleset']],
       ]);
       // Found on PATH (the shims), by absolute path: no shell, no lookup by another program.
       for (const [, file] of spawns) expect(path.dirname(file)).toBe(path.join(dir, 'bin'));

@@ -97,10 +97,10 @@ describe('command source', () => {
 });
 
 describe('local source', () => {
-  it('says what to pass when iptables-save is not on PATH', async () => {
+  it('says what to pass when neither iptables-save nor nft is on PATH', async () => {
     const empty = mkdtempSync(path.join(tmp, 'empty-'));
     const m = await sourceError(loadSnapshot({ kind: 'local' }, { env: { PATH: empty } }));
-    expect(m).toMatch(/iptables-save is not on PATH/);
+    expect(m).toMatch(/neither iptables-save nor nft is on PATH/);
     expect(m).toMatch(/dump file.*standard input.*--source-cmd/);
   });
 

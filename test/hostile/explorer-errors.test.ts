@@ -54,7 +54,7 @@ describe.skipIf(skipNoScript)(inTerminal('the explorer on a broken dump (in a te
     add('HTML', 'page.html', '<!doctype html>\n<html></html>\n', '1:1', 'this looks like HTML, not an iptables-save dump');
     add('gzip', 'dump.save.gz', gzipSync(seed), '1:1', 'binary data (gzip-compressed), not an iptables-save dump: decompress it first (zcat FILE)');
     add('truncated', 'truncated.save', truncated, `${truncated.split('\n').length - 1}:1`, `truncated dump: table nat (line ${seed.split('\n').indexOf('*nat') + 1}) has no COMMIT`);
-    add('nftables', 'ruleset.nft', 'table ip nat {\n}\n', '1:1', 'this is an nftables ruleset (`nft list ruleset`), not an iptables-save dump: run `iptables-save -c` instead');
+    add('nftables cut short', 'ruleset.nft', 'table ip nat {\n', '1:14', 'unbalanced braces: the "{" at 1:14 is never closed (truncated input?)');
     const dir = path.join(tmp, 'a-directory');
     mkdirSync(dir);
     const unreadable = [

@@ -136,12 +136,12 @@ describe('not a dump at all: exit 2, FILE:LINE:COL first', () => {
     await expectRefusedByAll(write('listing-limit.txt', listing), 3, row.indexOf('limit:') + 1, /^cannot read "limit: avg" in this `iptables -L` listing/);
   });
 
-  it('an `nft list ruleset` text, also after iptables-nft\'s warning comment', async () => {
-    const nft = 'table ip nat {\n\tchain PREROUTING {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\tcounter packets 0 bytes 0 jump KUBE-SERVICES\n\t}\n}\n';
-    const message = /^this is an nftables ruleset \(`nft list ruleset`\), not an iptables-save dump: run `iptables-save -c` instead$/;
-    await expectRefusedByAll(write('ruleset.nft', nft), 1, 1, message);
+  it('an `nft list ruleset` text cut short (a table never closed), also after iptables-nft\'s warning comment: refused at the open brace', async () => {
+    const nft = 'table ip nat {\n\tchain PREROUTING {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\tcounter packets 0 bytes 0 jump KUBE-SERVICES\n\t}\n';
+    const message = /^unbalanced braces: the "\{" at 1:14 is never closed \(truncated input\?\)$/;
+    await expectRefusedByAll(write('ruleset.nft', nft), 1, 14, message);
     const warned = '# Warning: iptables-legacy tables present, use iptables-legacy to see them\n' + nft;
-    await expectRefusedByAll(write('warned.nft', warned), 2, 1, message);
+    await expectRefusedByAll(write('warned.nft', warned), 2, 14, /^unbalanced braces: the "\{" at 2:14 is never closed \(truncated input\?\)$/);
   });
 });
 

@@ -7,8 +7,9 @@
  * `nft list ruleset` and `nft -j list ruleset` are read back and traced; each connection's fate,
  * as conntrack and the client saw it, must be among traceNftPacket's outcomes in BOTH forms (and
  * among those the cluster spec gives by nftables.md §4), every predicted outcome must show up,
- * and the two forms' `trace --json` must be identical but for line numbers; so must the whole
- * trace (every path step, map element and handle) of `nft -a list ruleset` and the JSON.
+ * and the two forms' `trace --json` must be identical but for line numbers (and handles, which
+ * the plain listing does not show); so must the whole trace (every path step, map element and
+ * handle) of `nft -a list ruleset` and the JSON.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomClusterSpec, type ClusterSpec } from '../../src/gen/kubeproxy.js';
@@ -28,14 +29,17 @@ import {
 
 const gate = kernelGate([NFT_TOOL]);
 
-/** A JSON value with every `line` field removed (the two forms put a rule on different lines). */
-function withoutLines(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutLines);
+/** A JSON value with every `line` field (and the other `drop` fields) removed: the two forms put a rule on different lines. */
+function withoutLines(v: unknown, drop: readonly string[] = ['line']): unknown {
+  if (Array.isArray(v)) return v.map((x) => withoutLines(x, drop));
   if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'line').map(([k, x]) => [k, withoutLines(x)]));
+    return Object.fromEntries(Object.entries(v).filter(([k]) => !drop.includes(k)).map(([k, x]) => [k, withoutLines(x, drop)]));
   }
   return v;
 }
+
+/** `nft list ruleset` without -a shows no handles: trace --json says null there, the JSON form's numbers. */
+const LINES_AND_HANDLES = ['line', 'handle'];
 
 function summary(r: NftRunReport): string {
   return `${r.name}: ${r.probes} probes, ${r.connections} connections ${JSON.stringify(r.byKind)}, ${r.matched} matched, verdicts ${JSON.stringify(r.byVerdict)}, client results ${JSON.stringify(r.clientResults)}, ${r.endpointsSeen} endpoints seen, conntrack lost ${r.conntrackLost}\n${probeKindTable(r)}`;
@@ -109,8 +113,8 @@ async function agreeWithKernel(topo: Topology, cut: NftClusterUnderTest): Promis
       const json = traceNftPacket(forms.json, packet, installed.node);
       for (const r of [text, json]) if (r.error) throw new Error(`${probe.service}: ${r.error}`);
       traced++;
-      const a = JSON.stringify(withoutLines(traceJson(text)));
-      const b = JSON.stringify(withoutLines(traceJson(json)));
+      const a = JSON.stringify(withoutLines(traceJson(text), LINES_AND_HANDLES));
+      const b = JSON.stringify(withoutLines(traceJson(json), LINES_AND_HANDLES));
       if (a !== b) formDifferences.push(`${probe.source} ${packet.src} -> ${probe.dst}:${probe.dport} (${probe.service}):\n  text ${a}\n  json ${b}`);
       // Beyond the CLI's JSON: every step's element, comment, goto and handle (nft -a shows handles).
       const full = JSON.stringify(withoutLines(traceNftPacket(forms.textHandles, packet, installed.node)));

@@ -61,7 +61,7 @@ describe('TestOverallNFTablesRules.nft', () => {
       externalTrafficPolicy: null, sessionAffinitySeconds: null,
       chains: { svc: 'service-ULMVA6XW-ns1/svc1/tcp/p80' },
       endpoints: [{ address: '10.180.0.1:80', chain: 'endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80', probability: 1, local: null, packets: null, bytes: null, problem: null }],
-      packets: null, bytes: null, type: 'ClusterIP', family: 'ipv4', internalTrafficPolicy: 'Cluster', loadBalancerSourceRanges: [],
+      packets: null, bytes: null, type: 'ClusterIP', family: 'ipv4', internalTrafficPolicy: 'Cluster', loadBalancerSourceRanges: [], mode: 'nftables',
     });
   });
 

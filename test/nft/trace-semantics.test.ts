@@ -136,8 +136,7 @@ add rule ip t out fib saddr type local ip daddr 10.0.0.1 reject
   });
 });
 
-describe('marks and masquerade', () => {
-  const nft = ruleset(`add table ip k
+const TEXT_MARKS = `add table ip k
 add chain ip k nat-prerouting { type nat hook prerouting priority -100 ; }
 add chain ip k nat-postrouting { type nat hook postrouting priority 100 ; }
 add chain ip k mark-for-masquerade
@@ -152,7 +151,10 @@ add rule ip k nat-prerouting ip daddr 10.96.0.2 dnat to 10.1.1.2:8080
 add rule ip k nat-postrouting jump masquerading
 add rule ip k svc ip saddr != 10.0.0.0/8 jump mark-for-masquerade comment "outside the cluster"
 add rule ip k svc dnat to 10.1.1.1:80
-`);
+`;
+
+describe('marks and masquerade', () => {
+  const nft = ruleset(TEXT_MARKS);
 
   it('the mark set on the way in masquerades in nat postrouting, naming who asked', () => {
     const o = trace(nft, '203.0.113.1', '10.96.0.1').outcomes;
@@ -163,6 +165,16 @@ add rule ip k svc dnat to 10.1.1.1:80
       'nat-prerouting#1>svc', 'svc#1>mark-for-masquerade', 'mark-for-masquerade#1>MARK', 'svc#2>DNAT',
       'nat-postrouting#1>masquerading', 'masquerading#2>MARK', 'masquerading#3>MASQUERADE',
     ]);
+  });
+
+  it('a mark bit another table set first does not take the credit', () => {
+    const withOther = ruleset(`${TEXT_MARKS}add table ip other
+add chain ip other early { type filter hook prerouting priority -200 ; }
+add rule ip other early meta mark set 0x1 comment "someone else's bit"
+`);
+    const o = trace(withOther, '203.0.113.1', '10.96.0.1').outcomes[0]!;
+    expect(o).toMatchObject({ masquerade: true, reason: 'masqueraded: svc rule 1 (outside the cluster)' });
+    expect(o.path[0]).toMatchObject({ table: 'other', chain: 'early', target: 'MARK' });
   });
 
   it('without the mark bit, masquerading returns: no masquerade', () => {
@@ -309,23 +321,26 @@ add rule ip t ep drop
 add rule ip t pre limit rate 10/second accept
 `);
 
-  it('a dynamic set (session affinity) is split into cases, never a coin flip', () => {
-    const r = trace(nft, '203.0.113.1', '10.96.0.1');
-    expect(r.outcomes.map((o) => [o.verdict, o.probability, o.case])).toEqual([
-      ['DROP', 1, ['ip saddr @affinity-X=true']],
-      ['REJECT', 1, ['ip saddr @affinity-X=false']],
-    ]);
-    expect(traceCases(r.outcomes).map((c) => c.assumes)).toEqual([['ip saddr @affinity-X=true'], ['ip saddr @affinity-X=false']]);
-    expect(r.outcomes[0]!.assumptions.some((a) => a.includes('@affinity-X is filled by traffic (timeout 10800s)'))).toBe(true);
+  it('a dynamic set (session affinity) is read as the dump shows it: a client it holds is pinned, any other is new; both said', () => {
+    const fresh = trace(nft, '203.0.113.1', '10.96.0.1');
+    expect(fresh.outcomes.map((o) => [o.verdict, o.probability, o.case])).toEqual([['REJECT', 1, []]]);
+    expect(fresh.outcomes[0]!.assumptions).toContainEqual(expect.stringMatching(/session affinity as the dump shows it: the client is not in @affinity-X \(0 pinned there\), so it is taken as a new client/));
+    const pinnedSet = ruleset(`${PRE}add set ip t affinity-X { type ipv4_addr ; flags dynamic,timeout ; timeout 10800s ; }
+add element ip t affinity-X { 203.0.113.7 expires 2h59m59s776ms }
+add chain ip t ep
+add rule ip t pre ip saddr @affinity-X goto ep
+add rule ip t ep drop
+`);
+    const pinned = trace(pinnedSet, '203.0.113.7', '10.96.0.1');
+    expect(pinned.outcomes.map((o) => [o.verdict, o.probability, o.case])).toEqual([['DROP', 1, []]]);
+    expect(pinned.outcomes[0]!.assumptions).toContainEqual(expect.stringMatching(/session affinity as the dump shows it: 203\.0\.113\.7 is in @affinity-X \(expires in 10799\.776s\)/));
   });
 
-  it('--assume answers it (with or without the @), and says when an answer named nothing', () => {
-    const yes = trace(nft, '203.0.113.1', '10.96.0.1', 80, { assume: [assumption('affinity-X=true'), assumption('KUBE-LOOP-BACK=false')] });
-    expect(yes.outcomes.map((o) => o.verdict)).toEqual(['DROP']);
-    expect(yes.outcomes[0]!.case).toEqual([]);
-    expect(yes.unusedAssumptions).toEqual(['KUBE-LOOP-BACK=false']);
-    const no = trace(nft, '203.0.113.1', '10.96.0.1', 80, { assume: [assumption('ip saddr @affinity-X=false')] });
-    expect(no.outcomes.map((o) => o.verdict)).toEqual(['REJECT']);
+  it('--assume says when an answer named no match the packet met', () => {
+    const r = trace(nft, '203.0.113.1', '10.96.0.2', 80, { assume: [assumption('limit rate 10/second=true'), assumption('KUBE-LOOP-BACK=false')] });
+    expect(r.outcomes.map((o) => o.verdict)).toEqual(['ACCEPT']);
+    expect(r.outcomes[0]!.case).toEqual([]);
+    expect(r.unusedAssumptions).toEqual(['KUBE-LOOP-BACK=false']);
   });
 
   it('a static set is decided by its elements', () => {
@@ -431,5 +446,26 @@ describe('large numgen moduli', () => {
       ['DROP', ['numgen random mod 1000000 0=true']],
       ['ACCEPT', ['numgen random mod 1000000 0=false']],
     ]);
+  });
+});
+
+describe('rulesets the kernel would refuse still end', () => {
+  it('a jump loop stops at the depth limit, and says so', () => {
+    const nft = ruleset(`${PRE}add chain ip t a
+add rule ip t pre jump a
+add rule ip t a jump a
+`);
+    const r = trace(nft, '203.0.113.1', '10.0.0.1', 80, { maxDepth: 10 });
+    expect(r.outcomes.map((o) => [o.verdict, o.reason])).toEqual([['DROP', 'chains nest deeper than 10']]);
+  });
+
+  it('chains that each jump twice to the next run out of steps instead of hanging', () => {
+    const chains = Array.from({ length: 30 }, (_, i) => `c${i}`);
+    const text = `${PRE}${chains.map((c) => `add chain ip t ${c}\n`).join('')}add rule ip t pre jump c0\n${chains
+      .slice(0, -1)
+      .map((c, i) => `add rule ip t ${c} jump c${i + 1}\nadd rule ip t ${c} jump c${i + 1}\n`)
+      .join('')}`;
+    const r = trace(ruleset(text), '203.0.113.1', '10.0.0.1', 80, { maxSteps: 20_000 });
+    expect(r.outcomes.some((o) => o.verdict === 'DROP' && o.reason?.startsWith('trace stopped after 20000 rule steps'))).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
  * traceNftPacket, split by hook with the ruleset's own base chains; and the chain listing.
  */
 import { describe, expect, it } from 'vitest';
-import { formatMainLine, pathByHook, whichService } from '../../src/core/index.js';
+import { describeStep, formatMainLine, pathByHook, whichService } from '../../src/core/index.js';
 import { buildNftKubeModel, findNftChains, nftBaseChainTest, nftChainListing, traceNftPacket } from '../../src/core/nft/index.js';
 import { loadNftCorpus } from './nft-corpus.js';
 
@@ -21,12 +21,9 @@ describe('which on nftables', () => {
     ]);
     for (const p of w.probes) {
       expect(p.entry?.element?.set.name).toBe(p.kind === 'nodePort' ? 'service-nodeports' : 'service-ips');
-      // The affinity set is a case: pinned or not, the one endpoint gets the packet.
-      for (const o of p.result.outcomes) expect([o.verdict, o.dnat, o.endpointChain]).toEqual(['ACCEPT', '10.180.0.3:80', 'endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80']);
-      expect(p.result.outcomes.map((o) => o.case)).toEqual([
-        ['ip saddr @affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80=true'],
-        ['ip saddr @affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80=false'],
-      ]);
+      // The affinity set as the dump shows it (empty): a new client, and the one endpoint gets it.
+      expect(p.result.outcomes.map((o) => [o.verdict, o.dnat, o.endpointChain, o.case])).toEqual([['ACCEPT', '10.180.0.3:80', 'endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80', []]]);
+      expect(p.result.outcomes[0]!.assumptions).toContainEqual(expect.stringMatching(/the client is not in @affinity-GTK6MW7G-ns5\/svc5\/tcp\/p80__10\.180\.0\.3\/80 \(0 pinned there\), so it is taken as a new client/));
     }
   });
 
@@ -45,7 +42,12 @@ describe('which on nftables', () => {
     expect(o.map((x) => [x.verdict, x.reason])).toEqual([['REJECT', 'ns6/svc6:p80 has no endpoints']]);
     const segments = pathByHook(o[0]!.path, nftBaseChainTest(nft));
     expect(segments.map((s) => s.hook)).toEqual(['filter-prerouting-pre-dnat', 'nat-prerouting', 'filter-forward']);
-    expect(formatMainLine(segments[2]!)).toBe('kube-proxy filter-forward #1 > service-endpoints-check #1 > reject-chain #1');
+    expect(formatMainLine(segments[2]!)).toBe('ip kube-proxy filter-forward #1 > service-endpoints-check #1 > reject-chain #1');
+    expect(segments[2]!.steps.map(describeStep)).toEqual([
+      'ip kube-proxy filter-forward rule 1 -> service-endpoints-check',
+      'ip kube-proxy service-endpoints-check rule 1 [172.30.0.46 . tcp . 80 comment "ns6/svc6:p80" : goto reject-chain] goto reject-chain',
+      'ip kube-proxy reject-chain rule 1 -> REJECT',
+    ]);
   });
 
   it('an unserved port of a cluster IP is rejected, an unallocated service address dropped (cluster-ips-check)', () => {

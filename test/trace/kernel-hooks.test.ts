@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_CHAINS, parseIptablesSave, type TableName } from '../../src/core/parse/index.js';
+import { builtinChains, parseIptablesSave, type TableName } from '../../src/core/parse/index.js';
 import { tracePacket } from '../../src/core/trace/index.js';
 
 const TABLES: TableName[] = ['raw', 'mangle', 'nat', 'filter'];
@@ -37,7 +37,7 @@ const skip = reason !== null && process.env.CI !== 'true';
 /** Every built-in chain jumps to CNT-<chain> for the test ports; two DNATs for the NAT cases. */
 function countingRuleset(): string {
   return TABLES.map((t) => {
-    const chains = BUILTIN_CHAINS[t];
+    const chains = builtinChains(t);
     const lines = [`*${t}`, ...chains.map((c) => `:${c} ACCEPT [0:0]`), ...chains.map((c) => `:CNT-${c} - [0:0]`)];
     for (const c of chains) lines.push(`-A ${c} -p tcp -m multiport --dports 8080,9090 -j CNT-${c}`);
     if (t === 'nat') {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { render } from 'ink';
 import { parseIptablesSave } from '../../src/core/parse/index.js';
+import { parseDump } from '../../src/core/index.js';
 import { App, type AppProps } from '../../src/tui/App.js';
 import { buildExplorerData, type ExplorerData } from '../../src/tui/model/explorer-data.js';
 import { fixturesDir } from '../helpers/paths.js';
@@ -117,9 +118,11 @@ export async function renderApp(props: AppProps, size: { columns?: number; rows?
   };
 }
 
+/** A bundled fixture in either mode (fixtures/NAME.save, fixtures/nftables/NAME.nft or .json). */
 export function fixtureData(name: string, nodeAddresses: readonly string[] = []): ExplorerData {
   const text = readFileSync(path.join(fixturesDir, name), 'utf8');
-  return buildExplorerData({ ruleset: parseIptablesSave(text), source: `fixtures/${name}`, takenAt: null, nodeAddresses });
+  const dump = parseDump(text);
+  return buildExplorerData({ ruleset: dump.ruleset, nft: dump.nft, source: `fixtures/${name}`, takenAt: null, nodeAddresses });
 }
 
 export function textData(text: string, source = 'test.save', nodeAddresses: readonly string[] = []): ExplorerData {

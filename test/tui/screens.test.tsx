@@ -124,10 +124,11 @@ describe('explorer at 80x24', () => {
     expect(a.frame()).toContain(':hooks_');
     await a.press(KEY.enter);
     let f = await a.waitFor((x) => x.includes('Hooks ·'));
-    const order = lines(f).filter((l) => /^[> ] (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) /.test(l)).map((l) => l.slice(2, 21).trim().replace(/\s+/g, ' '));
+    // HOOK, PRIO, TABLE: the priority column shows the kernel's order within a hook.
+    const order = lines(f).filter((l) => /^[> ] (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) /.test(l)).map((l) => l.slice(2).split(/\s+/).slice(0, 3).join(' '));
     expect(order).toEqual([
-      'PREROUTING mangle', 'PREROUTING nat', 'INPUT mangle', 'INPUT filter', 'INPUT nat', 'FORWARD mangle', 'FORWARD filter',
-      'OUTPUT mangle', 'OUTPUT nat', 'OUTPUT filter', 'POSTROUTING mangle', 'POSTROUTING nat',
+      'PREROUTING -150 mangle', 'PREROUTING -100 nat', 'INPUT -150 mangle', 'INPUT 0 filter', 'INPUT 100 nat', 'FORWARD -150 mangle', 'FORWARD 0 filter',
+      'OUTPUT -150 mangle', 'OUTPUT -100 nat', 'OUTPUT 0 filter', 'POSTROUTING -150 mangle', 'POSTROUTING 100 nat',
     ]);
     await a.press('j', KEY.enter);
     f = await a.waitFor((x) => x.includes('Hooks > nat PREROUTING'));

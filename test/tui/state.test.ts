@@ -6,6 +6,7 @@ import { current, initialState, reducer, traceForm, type Action, type ChainRef, 
 const env: CommandEnv = {
   resolveChain: (name, table): ChainRef | null =>
     name === 'KUBE-SERVICES' ? { family: 'ipv4', table: table ?? 'nat', chain: name } : null,
+  resolveSet: (name) => (name === 'service-ips' ? { table: 'ip kube-proxy', name } : null),
 };
 
 const keys = Array.from({ length: 100 }, (_, i) => `row${i}`);

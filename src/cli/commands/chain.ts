@@ -1,5 +1,5 @@
 /** `kubechains chain NAME`: one chain's rules with counters, like `iptables -L -v -n --line-numbers`. */
-import { chainReferences, humanCount, listingColumns, listingOptions } from '../../core/index.js';
+import { chainReferences, findNftChains, humanCount, isTableName, listingColumns, listingOptions, nftChainListing, type NftChain, type NftChainListing, type NftRuleset } from '../../core/index.js';
 import { ASSUMED_LINE, liveTables, type Chain, type Family, type Ruleset, type TableName } from '../../core/parse/index.js';
 import { EXIT_NO_ANSWER, EXIT_OK } from '../io.js';
 import { renderTable, type Column } from '../table.js';
@@ -9,12 +9,18 @@ import type { CommandContext } from './context.js';
 export const CHAIN_SEARCH_ORDER: readonly TableName[] = ['nat', 'filter', 'mangle', 'raw', 'security'];
 
 export function chainCommand(ctx: CommandContext): number {
-  const { snapshot, options, out } = ctx;
+  const { snapshot, options, out, dump } = ctx;
   const name = options.chainName ?? '';
-  const found = lookupChain(snapshot.ruleset, name, options.table);
+  const iptablesTable = options.table === null || isTableName(options.table) ? options.table : undefined;
+  const found = iptablesTable === undefined ? { chains: [], alsoIn: [], suggestions: [] } : lookupChain(snapshot.ruleset, name, iptablesTable);
+  if (found.chains.length === 0 && dump.nft) {
+    const nft = lookupNftChain(dump.nft, name, options.table);
+    if (nft.chains.length > 0) return printNftChains(nft.chains, dump.nft, ctx);
+    found.suggestions.push(...nft.suggestions);
+  }
   if (found.chains.length === 0) {
-    const where = options.table ? `table ${options.table}` : 'nat, filter, mangle, raw or security';
-    const hint = found.suggestions.length > 0 ? ` (did you mean ${found.suggestions.join(', ')}?)` : '';
+    const where = options.table ? `table ${options.table}` : dump.nft ? 'any table' : 'nat, filter, mangle, raw or security';
+    const hint = found.suggestions.length > 0 ? ` (did you mean ${found.suggestions.slice(0, 3).join(', ')}?)` : '';
     out.error(`kubechains: no chain ${quote(name)} in ${where}${hint}`);
     return EXIT_NO_ANSWER;
   }
@@ -156,4 +162,68 @@ function chainJson(ruleset: Ruleset, chain: Chain) {
 
 function quote(s: string): string {
   return /^[\w.:/-]+$/.test(s) ? s : JSON.stringify(s);
+}
+
+/** nftables: the chains of that name (exact, then any case) in the tables --table names, every table without it. */
+function lookupNftChain(nft: NftRuleset, name: string, table: string | null): { chains: NftChain[]; suggestions: string[] } {
+  const inTable = (c: NftChain) => table === null || c.table === table || `${c.family} ${c.table}` === table;
+  const exact = findNftChains(nft, name).filter(inTable);
+  if (exact.length > 0) return { chains: exact, suggestions: [] };
+  const all = nft.tables.flatMap((t) => t.chains).filter(inTable);
+  const anyCase = all.filter((c) => c.name.toLowerCase() === name.toLowerCase());
+  if (anyCase.length > 0) return { chains: anyCase, suggestions: [] };
+  const needle = name.toLowerCase();
+  const suggestions = needle.length < 3 ? [] : all.filter((c) => c.name.toLowerCase().includes(needle)).map((c) => c.name);
+  return { chains: [], suggestions: [...new Set(suggestions)].slice(0, 3) };
+}
+
+/** Like `nft -a list chain`: the rules in order with their handles, as nft prints them. */
+function printNftChains(chains: readonly NftChain[], nft: NftRuleset, { options, out }: CommandContext): number {
+  const listings = chains.map((c) => nftChainListing(nft, c));
+  if (options.json) {
+    out.json({ chains: listings.map(nftChainJson) });
+    return EXIT_OK;
+  }
+  listings.forEach((chain, i) => {
+    if (i > 0) out.line();
+    out.line(`# table ${chain.family} ${chain.table}, line ${chain.line}`);
+    const b = chain.base;
+    const n = chain.references;
+    out.line(b ? `chain ${chain.name} (type ${b.type} hook ${b.hook} priority ${b.priority}; policy ${b.policy})` : `chain ${chain.name} (${n} reference${n === 1 ? '' : 's'})`);
+    const counted = chain.rules.some((r) => r.packets !== null);
+    const columns: Column[] = [
+      { header: 'num', align: 'left' },
+      { header: 'handle', align: 'right' },
+      ...(counted ? [{ header: 'pkts', align: 'right' as const }, { header: 'bytes', align: 'right' as const }] : []),
+      { header: 'rule' },
+    ];
+    const rows = chain.rules.map((r) => [
+      String(r.number),
+      r.handle === null ? '-' : String(r.handle),
+      ...(counted ? [humanCount(r.packets), humanCount(r.bytes)] : []),
+      r.text,
+    ]);
+    for (const line of renderTable(columns, rows, null)) out.line(line);
+    if (chain.rules.length === 0) out.line('(no rules)');
+    else if (!counted) out.line('(no counters: no counter statement in this chain; kube-proxy writes none)');
+  });
+  return EXIT_OK;
+}
+
+/** The iptables chain JSON's fields where they mean the same, plus nft's own (handle, base, comment). */
+function nftChainJson(chain: NftChainListing) {
+  return {
+    table: chain.table,
+    family: chain.family,
+    name: chain.name,
+    builtin: chain.base !== null,
+    base: chain.base,
+    policy: chain.base ? chain.base.policy.toUpperCase() : null,
+    packets: null,
+    bytes: null,
+    references: chain.references,
+    line: chain.line,
+    handle: chain.handle,
+    rules: chain.rules,
+  };
 }

@@ -1,10 +1,13 @@
 /** What every command gets: the loaded dump, the parsed flags and somewhere to write. */
+import type { Dump } from '../../core/index.js';
 import type { Snapshot } from '../../sources/types.js';
 import type { CliOptions } from '../args.js';
 import type { Output } from '../io.js';
 
 export interface CommandContext {
   readonly snapshot: Snapshot;
+  /** The snapshot's rules in whichever kube-proxy mode they are (iptables, nftables or both). */
+  readonly dump: Dump;
   readonly options: CliOptions;
   readonly out: Output;
   /** --node-ip, else the local node's addresses, else []. */

@@ -1,11 +1,11 @@
 /** `kubechains doctor`: what is wrong on this node, most severe first; exit 1 when anything is an error. */
-import { buildKubeModel, countBySeverity, diagnose, type Finding } from '../../core/index.js';
+import { buildDumpModel, countBySeverity, diagnoseDump, type Finding } from '../../core/index.js';
 import { EXIT_NO_ANSWER, EXIT_OK } from '../io.js';
 import { findingJson } from '../json.js';
 import type { CommandContext } from './context.js';
 
-export function doctorCommand({ snapshot, options, out, nodeAddresses }: CommandContext): number {
-  const findings = diagnose(snapshot.ruleset, buildKubeModel(snapshot.ruleset), { nodeAddresses });
+export function doctorCommand({ dump, options, out, nodeAddresses }: CommandContext): number {
+  const findings = diagnoseDump(dump, buildDumpModel(dump), { nodeAddresses });
   const counts = countBySeverity(findings);
   if (options.json) out.json({ findings: findings.map(findingJson) });
   else printFindings(findings, counts, out.line.bind(out));

@@ -1,6 +1,6 @@
 /** `kubechains services`: every service port, as a table for people or {"services": [...]}. */
-import { buildKubeModel, serviceType, type ServicePort } from '../../core/kube/index.js';
-import { humanCount } from '../../core/index.js';
+import { serviceType, type ServicePort } from '../../core/kube/index.js';
+import { buildDumpModel, humanCount } from '../../core/index.js';
 import { hostPort } from '../../core/trace/index.js';
 import { EXIT_OK } from '../io.js';
 import { serviceJson } from '../json.js';
@@ -17,14 +17,14 @@ const COLUMNS: readonly Column[] = [
   { header: 'PACKETS', narrowHeader: 'PKTS', align: 'right' },
 ];
 
-export function servicesCommand({ snapshot, options, out }: CommandContext): number {
-  const model = buildKubeModel(snapshot.ruleset);
+export function servicesCommand({ dump, options, out }: CommandContext): number {
+  const model = buildDumpModel(dump);
   if (options.json) {
     out.json({ services: model.services.map(serviceJson) });
     return EXIT_OK;
   }
   if (model.services.length === 0) {
-    out.line(model.layout === 'none' ? 'no kube-proxy services in this dump (no KUBE-SERVICES rules)' : 'no service ports found');
+    out.line(model.layout === 'none' ? 'no kube-proxy services in this dump (no KUBE-SERVICES rules, no kube-proxy nftables table)' : 'no service ports found');
     return EXIT_OK;
   }
   for (const line of renderTable(COLUMNS, model.services.map(serviceRow), out.tableWidth)) out.line(line);

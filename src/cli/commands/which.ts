@@ -1,7 +1,7 @@
 /** `kubechains which QUERY`: each entry point of the matched service ports and every outcome of a packet to it. */
-import { buildKubeModel, findServices, serviceType, type EntryKind } from '../../core/kube/index.js';
-import { caseCondition, tracePacket, traceCases, type Assumption, type Outcome } from '../../core/trace/index.js';
-import { entryLabel, formatMainLine, mainLine, missingServiceJumps, pathByHook, whichService, type EntryProbe, type ServiceWhich, type Tracer } from '../../core/index.js';
+import { findServices, serviceType, type EntryKind } from '../../core/kube/index.js';
+import { caseCondition, traceCases, type Assumption, type Outcome, type PathStep } from '../../core/trace/index.js';
+import { buildDumpModel, isBuiltinChainStep, nftBaseChainTest, traceDump, entryLabel, formatMainLine, mainLine, missingServiceJumps, pathByHook, whichService, type EntryProbe, type ServiceWhich, type Tracer } from '../../core/index.js';
 import { fuzzyServices } from '../fuzzy.js';
 import { EXIT_NO_ANSWER, EXIT_OK, type Output } from '../io.js';
 import { casesJson, outcomeJson, packetJson, serviceJson } from '../json.js';
@@ -15,9 +15,9 @@ const KIND_LABEL: Readonly<Record<EntryKind, string>> = {
   loadBalancer: 'load-balancer IP',
 };
 
-export function whichCommand({ snapshot, options, out, nodeAddresses }: CommandContext): number {
+export function whichCommand({ snapshot, dump, options, out, nodeAddresses }: CommandContext): number {
   const query = options.query ?? '';
-  const model = buildKubeModel(snapshot.ruleset);
+  const model = buildDumpModel(dump);
   let services = findServices(model, query);
   const fuzzy = services.length === 0;
   if (fuzzy) services = fuzzyServices(model, query);
@@ -26,7 +26,8 @@ export function whichCommand({ snapshot, options, out, nodeAddresses }: CommandC
     out.error(`kubechains: no service matches ${JSON.stringify(query)} (${total} service port${total === 1 ? '' : 's'} in ${snapshot.origin}; see kubechains services)`);
     return EXIT_NO_ANSWER;
   }
-  const trace: Tracer = (rs, packet, node) => tracePacket(rs, packet, node, { assume: options.assume });
+  // The dump's own tracer (nftables or iptables mode): the ruleset argument is the iptables part only.
+  const trace: Tracer = (_rs, packet, node) => traceDump(dump, packet, node, { assume: options.assume });
   const results = services.map((s) => whichService(snapshot.ruleset, s, { nodeAddresses, client: options.src }, trace));
   const notes = [...missingServiceJumps(snapshot.ruleset), ...unusedAssumeNotes(options.assume, results)];
   if (options.json) {
@@ -39,9 +40,10 @@ export function whichCommand({ snapshot, options, out, nodeAddresses }: CommandC
     return EXIT_OK;
   }
   if (fuzzy) out.line(`no exact match for ${JSON.stringify(query)}; closest service ports:`);
+  const isBase = dump.nft ? nftBaseChainTest(dump.nft) : isBuiltinChainStep;
   results.forEach((r, i) => {
     if (i > 0 || fuzzy) out.line();
-    printService(r, out);
+    printService(r, out, isBase);
   });
   for (const note of notes) out.line(`note: ${note}`);
   return EXIT_OK;
@@ -69,7 +71,7 @@ function whichJson(r: ServiceWhich) {
   };
 }
 
-function printService(r: ServiceWhich, out: Output): void {
+function printService(r: ServiceWhich, out: Output, isBase: (step: PathStep) => boolean): void {
   const s = r.service;
   const facts: string[] = [serviceType(s), s.protocol];
   if (s.externalTrafficPolicy) facts.push(`externalTrafficPolicy ${s.externalTrafficPolicy}`);
@@ -82,11 +84,11 @@ function printService(r: ServiceWhich, out: Output): void {
     const problem = e.problem === 'empty-endpoint-chain' ? '  (no DNAT rule: the chain holds none)' : e.problem === 'missing-endpoint-chain' ? '  (no DNAT rule: the chain is not in the dump)' : '';
     out.line(`  endpoint ${e.address ?? 'no DNAT rule'}  ${e.chain}  ${percent(e.probability)}${local}${counted}${problem}`);
   }
-  for (const probe of r.probes) printProbe(probe, out);
+  for (const probe of r.probes) printProbe(probe, out, isBase);
   for (const note of r.notes) out.line(`  note: ${note}`);
 }
 
-function printProbe(p: EntryProbe, out: Output): void {
+function printProbe(p: EntryProbe, out: Output, isBase: (step: PathStep) => boolean): void {
   out.line();
   out.line(`  ${KIND_LABEL[p.kind]} ${entryLabel(p.address, p.port, p.protocol)}, from ${p.packet.src}`);
   if (p.result.error) out.line(`    cannot trace: ${p.result.error}`);
@@ -94,13 +96,13 @@ function printProbe(p: EntryProbe, out: Output): void {
   for (const c of cases) {
     // Undecided matches: each case on its own, its chances summing to 1.
     if (cases.length > 1) out.line(`    ${caseCondition(c)}:`);
-    for (const o of c.outcomes) printOutcome(o, out, cases.length > 1 ? '  ' : '');
+    for (const o of c.outcomes) printOutcome(o, out, cases.length > 1 ? '  ' : '', isBase);
   }
 }
 
-function printOutcome(o: Outcome, out: Output, indent: string): void {
+function printOutcome(o: Outcome, out: Output, indent: string, isBase: (step: PathStep) => boolean): void {
   out.line(`${indent}    ${percent(o.probability)}  ${outcomeHeadline(o)}`);
-  const segments = pathByHook(o.path);
+  const segments = pathByHook(o.path, isBase);
   let shown = 0;
   segments.forEach((seg, i) => {
     // A hook whose rules all returned (its policy accepted) says nothing; the one that dropped does.

@@ -12,6 +12,7 @@ export const FINDING_KINDS = [
   'missing-dport',
   'no-masquerade',
   'both-backends',
+  'both-modes',
   'unreachable-kube-services',
   'duplicate-frontend',
   'unknown-match',

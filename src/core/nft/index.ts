@@ -3,6 +3,7 @@ export * from './types.js';
 export * from './parse/index.js';
 export { buildNftKubeModel, isKubeProxyTable } from './model/build.js';
 export { traceNftPacket, hookChains, type NftHook, type HookChain } from './trace/tracer.js';
-export { nftChainListing, nftChainReferences, findNftChains, type NftChainListing, type NftRuleListing } from './listing.js';
+export { nftChainListing, nftChainReferences, nftRuleTarget, findNftChains, type NftChainListing, type NftRuleListing } from './listing.js';
+export { verdictOf as nftVerdictOf, type NftVerdict } from './expr.js';
 export { nftBaseChainTest } from './path.js';
 export { parseServiceChainName, parseEndpointChainName, type NftServiceChainName } from './names.js';

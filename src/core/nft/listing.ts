@@ -34,7 +34,8 @@ export interface NftChainListing {
 
 const NAT_TARGETS: Readonly<Record<string, string>> = { dnat: 'DNAT', snat: 'SNAT', masquerade: 'MASQUERADE', redirect: 'REDIRECT', reject: 'REJECT' };
 
-function ruleTarget(rule: NftRule): { target: string | null; goto: boolean } {
+/** The verdict a rule ends in, as listings name targets. */
+export function nftRuleTarget(rule: NftRule): { target: string | null; goto: boolean } {
   for (const s of rule.expr) {
     const v = verdictOf(s);
     if (v) return { target: v.target ?? v.kind.toUpperCase(), goto: v.kind === 'goto' };
@@ -62,7 +63,7 @@ export function nftChainListing(nft: NftRuleset, chain: NftChain): NftChainListi
       handle: r.handle,
       line: r.line,
       text: r.text,
-      ...ruleTarget(r),
+      ...nftRuleTarget(r),
       comment: r.comment,
       packets: r.counters?.packets ?? null,
       bytes: r.counters?.bytes ?? null,

@@ -11,7 +11,7 @@ import { readListing } from './listing.js';
 import { ASSUMED_LINE, KUBE_PROXY_JUMPS, jumpEnds } from './kube-jumps.js';
 import { ParsedChain, ParsedTable, RuleStore } from './rule.js';
 import {
-  BUILTIN_CHAINS,
+  builtinChains,
   TABLE_NAMES,
   type Counters,
   type Diagnostic,
@@ -459,7 +459,7 @@ class Parser {
   }
 
   private addChain(table: ParsedTable, name: string, policy: string | null, counters: Counters | null, lineNo: number): ParsedChain {
-    const chain = new ParsedChain(this.store, table.family, table.name, name, BUILTIN_CHAINS[table.name].includes(name), policy, counters, lineNo);
+    const chain = new ParsedChain(this.store, table.family, table.name, name, builtinChains(table.name).includes(name), policy, counters, lineNo);
     table.addChain(chain);
     return chain;
   }
@@ -677,7 +677,7 @@ class Parser {
     let chain = table.chainNamed(chainTok.text);
     if (!chain) {
       // In grep output a chain's declaration may be cut away: the table's warning said so.
-      if (BUILTIN_CHAINS[table.name].includes(chainTok.text) || this.implicitTables.has(table)) {
+      if (builtinChains(table.name).includes(chainTok.text) || this.implicitTables.has(table)) {
         chain = this.addChain(table, chainTok.text, null, null, lineNo);
       } else {
         this.error(lineNo, chainTok.column, `rule for chain ${chainTok.text}, which is not declared in table ${table.name}`);

@@ -3,6 +3,8 @@
  * with the position of everything so that every later answer can point at a line.
  */
 
+import type { NftBaseChain, NftRule } from '../nft/types.js';
+
 export type Family = 'ipv4' | 'ipv6';
 
 /** The transport protocols kube-proxy writes service rules for. */
@@ -11,21 +13,34 @@ export type Protocol = (typeof PROTOCOLS)[number];
 
 /** The five tables iptables knows. Anything else is an error in the dump. */
 export const TABLE_NAMES = ['raw', 'mangle', 'nat', 'filter', 'security'] as const;
-export type TableName = (typeof TABLE_NAMES)[number];
+/** iptables' own five tables. */
+export type IptablesTableName = (typeof TABLE_NAMES)[number];
+/**
+ * An nftables table as the explorer and the chain views name it: its family and name
+ * ("ip kube-proxy", "inet firewalld"). Rulesets from nftables are shown through the same
+ * Table/Chain/Rule views as iptables' (see core/nft-display), under these names.
+ */
+export type NftTableLabel = `${'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev'} ${string}`;
+export type TableName = IptablesTableName | NftTableLabel;
 
 /** Whether a table name (a trace step's, which may be an nft table's) is one of iptables' five. */
-export function isTableName(name: string): name is TableName {
+export function isTableName(name: string): name is IptablesTableName {
   return (TABLE_NAMES as readonly string[]).includes(name);
 }
 
 /** Built-in chains per table, in the order iptables-save prints them. */
-export const BUILTIN_CHAINS: Readonly<Record<TableName, readonly string[]>> = {
+export const BUILTIN_CHAINS: Readonly<Record<IptablesTableName, readonly string[]>> = {
   raw: ['PREROUTING', 'OUTPUT'],
   mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
   nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
   filter: ['INPUT', 'FORWARD', 'OUTPUT'],
   security: ['INPUT', 'FORWARD', 'OUTPUT'],
 };
+
+/** The built-in chains of an iptables table; none for an nftables table (its base chains say so themselves). */
+export function builtinChains(table: TableName): readonly string[] {
+  return isTableName(table) ? BUILTIN_CHAINS[table] : [];
+}
 
 export interface Counters {
   readonly packets: number;
@@ -69,6 +84,8 @@ export interface Rule {
   readonly goto: boolean;
   /** The rule as written after the counters, from `-A`. */
   readonly text: string;
+  /** nftables rules shown through this view (core/nft-display): the rule they show. */
+  readonly nft?: NftRule;
 }
 
 export interface Chain {
@@ -80,6 +97,8 @@ export interface Chain {
   readonly policy: string | null;
   /** The chain's own counters from `:NAME POLICY [p:b]` (the policy's count on built-ins). */
   readonly counters: Counters | null;
+  /** nftables base chains shown through this view: type, hook and priority (the kernel's order). */
+  readonly nftBase?: NftBaseChain | null;
   /** Line of the declaration, or of the first rule when the chain was never declared. */
   readonly line: number;
   readonly rules: Rule[];

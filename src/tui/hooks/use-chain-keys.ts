@@ -14,6 +14,7 @@ export function useChainKeys({ data, store, active }: ScreenProps, page: number)
       onEnter: (cursor) => {
         const row = rows[cursor]!;
         if (row.into) store.dispatch({ type: 'open', screen: { kind: 'chain', ref: row.into } });
+        else if (row.intoSet) store.dispatch({ type: 'open', screen: { kind: 'set', ref: row.intoSet } });
         else store.dispatch({ type: 'message', text: row.rule.target ? `${row.rule.target} is a target, not a chain` : 'this rule only counts (no target)' });
       },
     });

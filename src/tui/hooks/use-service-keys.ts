@@ -3,6 +3,7 @@ import { handleListKey } from '../keys/common.js';
 import { hostPort } from '../../core/index.js';
 import { resolveCursor } from '../state/list-window.js';
 import { serviceTreeView } from '../model/views.js';
+import { elementKey } from '../model/service-tree.js';
 import { traceForm } from '../state.js';
 import type { ScreenProps } from './screen-props.js';
 import { useScreenKeys } from './use-keys.js';
@@ -17,7 +18,15 @@ export function useServiceKeys({ data, store, active }: ScreenProps, page: numbe
       keyAt,
       page,
       onEnter: (cursor) => {
-        const open = rows[cursor]!.open;
+        const row = rows[cursor]!;
+        if (row.openSet) {
+          // nftables: the map element that leads into the service, selected in its map.
+          const { ref, element } = row.openSet;
+          const index = data.set(ref)?.elements.findIndex((e) => elementKey(e) === element) ?? -1;
+          store.dispatch({ type: 'open', screen: { kind: 'set', ref }, cursor: Math.max(0, index), key: element });
+          return;
+        }
+        const open = row.open;
         if (!open) return;
         if (!data.chain(open.ref)) {
           store.dispatch({ type: 'message', text: `${open.ref.chain} is not in this dump`, error: true });

@@ -6,7 +6,7 @@
 import { handleGlobalKey, handleListKey } from '../keys/common.js';
 import { editLine, isCtrlC, type KeyPress } from '../keys/keypress.js';
 import { isProto } from '../state/commands.js';
-import { isTableName } from '../../core/index.js';
+import { stepChainRef } from '../model/explorer-data.js';
 import { resolveCursor } from '../state/list-window.js';
 import { traceRows, traceView } from '../model/views.js';
 import { current, type TraceForm } from '../state.js';
@@ -71,9 +71,8 @@ export function useTraceKeys({ data, store, active }: ScreenProps, pages: TraceP
         filterable: false,
         onEnter: (cursor) => {
           const step = path[cursor]!;
-          if (!isTableName(step.table)) return store.dispatch({ type: 'message', text: `${step.table} ${step.chain} is an nftables chain`, error: true });
-          const ref = { family: view.result?.packet.family ?? 'ipv4', table: step.table, chain: step.chain } as const;
-          if (!data.chain(ref)) return store.dispatch({ type: 'message', text: `${step.chain} is not in this dump`, error: true });
+          const ref = stepChainRef(step, view.result?.packet.family ?? 'ipv4');
+          if (!ref || !data.chain(ref)) return store.dispatch({ type: 'message', text: `${step.chain} is not in this dump`, error: true });
           const rule = step.rule ?? data.chain(ref)!.rules.length;
           store.dispatch({ type: 'open', screen: { kind: 'chain', ref }, cursor: Math.max(0, rule - 1), key: step.rule === null ? null : String(rule) });
         },

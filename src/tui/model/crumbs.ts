@@ -1,5 +1,5 @@
 /** Breadcrumb labels and how they fit one line: hashed kube-proxy chain names shrink first. */
-import { BUILTIN_CHAINS } from '../../core/parse/index.js';
+import { builtinChains } from '../../core/parse/index.js';
 import type { Frame } from '../state.js';
 import { display, keepEnd } from './format.js';
 
@@ -12,10 +12,11 @@ export function crumbLabel(frame: Frame): string {
     case 'hooks': return 'Hooks';
     case 'problems': return 'Problems';
     case 'chain': {
-      const builtin = BUILTIN_CHAINS[s.ref.table].includes(s.ref.chain);
+      const builtin = builtinChains(s.ref.table).includes(s.ref.chain);
       const v6 = s.ref.family === 'ipv6' ? ' (v6)' : '';
       return (builtin ? `${s.ref.table} ${s.ref.chain}` : s.ref.chain) + v6;
     }
+    case 'set': return `@${s.ref.name}`;
     case 'service': return s.id;
     case 'trace': return 'Trace';
     case 'help': return 'Help';

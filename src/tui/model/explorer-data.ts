@@ -5,8 +5,36 @@
  * snapshot gets a new ExplorerData and the views keep their selection by row key.
  */
 import { compareRates, diffSnapshots, type CounterDiff, type Snapshot as CounterSnapshot } from '../../core/counters/index.js';
-import { chainKey, chainReferenceCounts, counterFindings, countBySeverity, HOOK_TABLES, hostPort, missingServiceJumps, ruleFindings, sortFindings, unknownMatchFindings, type Finding } from '../../core/index.js';
-import { buildKubeModel, serviceType, type KubeModel, type ServicePort, type ServiceType } from '../../core/kube/index.js';
+import {
+  buildDumpModel,
+  chainKey,
+  chainReferenceCounts,
+  counterFindings,
+  countBySeverity,
+  dumpDiagnostics,
+  findNftSet,
+  HOOK_TABLES,
+  hostPort,
+  isTableName,
+  kubeProxyModes,
+  missingServiceJumps,
+  nftChainReferences,
+  nftDisplayTables,
+  nftTableLabel,
+  nftViewFamily,
+  ruleFindings,
+  setsNamedBy,
+  sortFindings,
+  unknownMatchFindings,
+  type Dump,
+  type Finding,
+  type KubeProxyMode,
+  type NftFamily,
+  type NftRuleset,
+  type NftSet,
+  type PathStep,
+} from '../../core/index.js';
+import { serviceType, type KubeModel, type ServicePort, type ServiceType } from '../../core/kube/index.js';
 import {
   chainRows,
   findChain,
@@ -20,13 +48,16 @@ import {
   type Ruleset,
   type TableName,
 } from '../../core/parse/index.js';
-import type { ChainRef, ServiceSort } from '../state.js';
+import type { ChainRef, ServiceSort, SetRef } from '../state.js';
 import { ruleSummary } from './rule-summary.js';
 import { createSearcher, type Searcher, type SearchRow } from './search.js';
 
 /** What the explorer is given: a loaded dump and where it came from. */
 export interface ExplorerInput {
+  /** The iptables-mode rules (empty for an nftables ruleset alone). */
   readonly ruleset: Ruleset;
+  /** The nftables ruleset, when the source gave one. */
+  readonly nft?: NftRuleset | null;
   /** The source as the user named it: a path, `<stdin>`, a command. */
   readonly source: string;
   readonly takenAt: Date | null;
@@ -56,6 +87,8 @@ export interface HookRow {
   readonly key: string;
   readonly ref: ChainRef;
   readonly hook: string;
+  /** The kernel's order within a hook: iptables' fixed table priorities, an nft base chain's own. */
+  readonly priority: number;
   readonly chain: Chain;
   /** User chains the hook jumps to, in rule order. */
   readonly jumps: readonly string[];
@@ -67,6 +100,8 @@ export interface RuleRow {
   readonly summary: string;
   /** The chain the rule jumps or goes to, when it is a chain of the same table. */
   readonly into: ChainRef | null;
+  /** nftables: the named set or map the rule looks up (`vmap @service-ips`), which Enter opens when no chain is. */
+  readonly intoSet: SetRef | null;
 }
 
 export interface ExplorerData extends ExplorerInput {
@@ -90,6 +125,13 @@ export interface ExplorerData extends ExplorerInput {
   ruleSearcher(ref: ChainRef): Searcher;
   /** The search indexes, shared with the next snapshot when it holds the same rules. */
   readonly searchIndexes: SearchIndexes;
+  /** The snapshot's rules in whichever kube-proxy mode(s) they are: what traces run through. */
+  readonly dump: Dump;
+  /** The kube-proxy modes whose rules the snapshot holds (both, mid-migration). */
+  readonly modes: readonly KubeProxyMode[];
+  /** An nftables set or map of the snapshot. */
+  set(ref: SetRef): NftSet | undefined;
+  resolveSet(name: string): SetRef | null;
   /** `:chain NAME [TABLE]`: nat first (where kube-proxy's service chains are), then filter, … */
   resolveChain(name: string, table: TableName | null): ChainRef | null;
   findService(family: Family, id: string): ServicePort | undefined;
@@ -127,15 +169,19 @@ export function serviceKey(s: ServicePort): string {
 }
 
 /** `before`: the data on screen until now; its search indexes carry over when the rules are the same. */
-export function buildExplorerData(input: ExplorerInput, model: KubeModel = buildKubeModel(input.ruleset), before: ExplorerData | null = null): ExplorerData {
+export function buildExplorerData(input: ExplorerInput, model?: KubeModel, before: ExplorerData | null = null): ExplorerData {
   const { ruleset } = input;
-  const sameRows = before !== null && holdSameRules(before.ruleset, ruleset) && sameServices(before.model, model);
+  const dump: Dump = { ruleset, nft: input.nft ?? null };
+  model ??= buildDumpModel(dump);
+  // The views read iptables and nft tables alike (core/nft-display); findings and counters stay iptables'.
+  const display: Ruleset = dump.nft ? { ...ruleset, tables: [...ruleset.tables, ...nftDisplayTables(dump.nft)] } : ruleset;
+  const sameRows = before !== null && holdSameRules(before.ruleset, ruleset) && sameNft(before.nft ?? null, dump.nft) && sameServices(before.model, model);
   const searchIndexes: SearchIndexes = sameRows ? before.searchIndexes : { services: null, hooks: null, rules: new Map(), ruleFindings: null, unknownMatches: null };
   const counterSnapshot: CounterSnapshot = { ruleset, takenAtMs: input.takenAt?.getTime() ?? 0, model };
   const diff = diffSnapshots(input.previous ?? null, counterSnapshot);
   const serviceRows = model.services.map(toServiceRow);
   const sorted = new Map<ServiceSort, readonly ServiceRow[]>([['id', serviceRows]]);
-  const hookRows = buildHookRows(ruleset);
+  const hookRows = buildHookRows(display);
   const ruleRowCache = new Map<string, readonly RuleRow[]>();
   let referenceCounts: Map<string, number> | null = null;
   let counted: readonly Finding[] | null = null;
@@ -151,7 +197,7 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
   };
   const byFamilyId = new Map(model.services.map((s) => [serviceKey(s), s]));
 
-  const chain = (ref: ChainRef) => findChain(ruleset, ref.table, ref.chain, ref.family);
+  const chain = (ref: ChainRef) => findChain(display, ref.table, ref.chain, ref.family);
 
   const ruleRows = (ref: ChainRef): readonly RuleRow[] => {
     const key = refKey(ref);
@@ -163,11 +209,13 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
       const seen = new Map<string, number>();
       rows = (c?.rules ?? []).map((rule) => {
         const target = rule.target;
-        const into = target && findChain(ruleset, ref.table, target, ref.family) ? { family: ref.family, table: ref.table, chain: target } : null;
+        const into = target && findChain(display, ref.table, target, ref.family) ? { family: ref.family, table: ref.table, chain: target } : null;
+        const setName = rule.nft ? setsNamedBy(rule.nft)[0] : undefined;
+        const intoSet = setName === undefined ? null : { table: ref.table, name: setName };
         const text = rule.text;
         const n = (seen.get(text) ?? 0) + 1;
         seen.set(text, n);
-        return { key: `${n}\0${text}`, rule, summary: ruleSummary(rule), into };
+        return { key: `${n}\0${text}`, rule, summary: rule.nft ? rule.text : ruleSummary(rule), into, intoSet };
       });
       ruleRowCache.set(key, rows);
     }
@@ -176,7 +224,7 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
 
   let chainCount = 0;
   let ruleCount = 0;
-  for (const t of liveTables(ruleset)) {
+  for (const t of liveTables(display)) {
     chainCount += t.chains.length;
     ruleCount += tableRows(t).ruleTotal(); // t.rules.length would make a Rule object per rule
   }
@@ -199,8 +247,22 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
     chain,
     ruleRows,
     references(ref) {
+      if (!isTableName(ref.table)) {
+        const table = dump.nft?.tables.find((t) => nftTableLabel(t) === ref.table);
+        const chain = table?.chainsByName.get(ref.chain);
+        return dump.nft && chain ? nftChainReferences(dump.nft, chain) : 0;
+      }
       if (!referenceCounts) referenceCounts = chainReferenceCounts(ruleset);
       return referenceCounts.get(refKey(ref)) ?? 0;
+    },
+    dump,
+    modes: kubeProxyModes(dump),
+    set(ref) {
+      return dump.nft ? findNftSet(dump.nft, ref.table, ref.name) : undefined;
+    },
+    resolveSet(name) {
+      const table = dump.nft?.tables.find((t) => t.setsByName.has(name));
+      return table ? { table: nftTableLabel(table), name } : null;
     },
     serviceSearcher() {
       return (searchIndexes.services ??= createSearcher(serviceRows.map((r) => serviceSearchFields(r.service))));
@@ -219,9 +281,10 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
     },
     searchIndexes,
     resolveChain(name, table) {
-      const tables = table ? [table] : TABLE_PREFERENCE;
+      const nftLabels = dump.nft ? dump.nft.tables.map(nftTableLabel) : [];
+      const tables: readonly TableName[] = table ? [table] : [...TABLE_PREFERENCE, ...nftLabels];
       for (const fam of ['ipv4', 'ipv6'] as const) {
-        for (const t of tables) if (findChain(ruleset, t, name, fam)) return { family: fam, table: t, chain: name };
+        for (const t of tables) if (findChain(display, t, name, fam)) return { family: fam, table: t, chain: name };
       }
       return null;
     },
@@ -235,7 +298,7 @@ export function buildExplorerData(input: ExplorerInput, model: KubeModel = build
       return { error, warning };
     },
     warnings: [
-      ...ruleset.diagnostics.map((d) => `line ${d.line}:${d.column}: ${d.message}`),
+      ...dumpDiagnostics(dump).map((d) => `line ${d.line}:${d.column}: ${d.message}`),
       ...ruleset.info.notes,
       // Hooks that never reach KUBE-SERVICES: the note suggests --kube-jumps.
       ...missingServiceJumps(ruleset),
@@ -288,23 +351,74 @@ function serviceSearchFields(s: ServicePort): SearchRow {
   return { names: [s.id], keys };
 }
 
+/**
+ * The hooks in the kernel's order: by hook, then priority, iptables' tables (at their fixed
+ * priorities) and nft base chains (at their own) together, as the kernel runs them.
+ */
 function buildHookRows(ruleset: Ruleset): HookRow[] {
   const rows: HookRow[] = [];
+  const jumpsOf = (chain: Chain, table: TableName, family: Family): string[] => {
+    const jumps: string[] = [];
+    for (const r of chain.rules) {
+      if (r.target && !jumps.includes(r.target) && findChain(ruleset, table, r.target, family)) jumps.push(r.target);
+    }
+    return jumps;
+  };
   for (const family of ['ipv4', 'ipv6'] as const) {
     for (const [hook, tables] of HOOK_TABLES) {
       for (const table of tables) {
         const chain = findChain(ruleset, table, hook, family);
         if (!chain) continue;
-        const jumps: string[] = [];
-        for (const r of chain.rules) {
-          if (r.target && !jumps.includes(r.target) && findChain(ruleset, table, r.target, family)) jumps.push(r.target);
-        }
         const ref = { family, table, chain: hook };
-        rows.push({ key: refKey(ref), ref, hook, chain, jumps });
+        rows.push({ key: refKey(ref), ref, hook, priority: iptablesPriority(table, hook), chain, jumps: jumpsOf(chain, table, family) });
       }
     }
   }
-  return rows;
+  for (const t of liveTables(ruleset)) {
+    for (const chain of t.chains) {
+      if (!chain.nftBase) continue;
+      const ref = { family: t.family, table: t.name, chain: chain.name };
+      rows.push({ key: refKey(ref), ref, hook: chain.nftBase.hook.toUpperCase(), priority: chain.nftBase.priority, chain, jumps: jumpsOf(chain, t.name, t.family) });
+    }
+  }
+  const hookOrder = (h: string) => {
+    const i = HOOK_ORDER.indexOf(h);
+    return i < 0 ? HOOK_ORDER.length : i;
+  };
+  const familyOrder = (f: Family) => (f === 'ipv4' ? 0 : 1);
+  // A stable sort: within one hook and priority, the order the dump lists them.
+  return rows.sort((a, b) => familyOrder(a.ref.family) - familyOrder(b.ref.family) || hookOrder(a.hook) - hookOrder(b.hook) || a.priority - b.priority);
+}
+
+const HOOK_ORDER: readonly string[] = ['INGRESS', 'PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING', 'EGRESS'];
+
+/** The priorities iptables registers its tables at (NF_IP_PRI_*): nat is -100 before routing (DNAT) and 100 after (SNAT). */
+function iptablesPriority(table: TableName, hook: string): number {
+  switch (table) {
+    case 'raw':
+      return -300;
+    case 'mangle':
+      return -150;
+    case 'nat':
+      return hook === 'PREROUTING' || hook === 'OUTPUT' ? -100 : 100;
+    case 'security':
+      return 50;
+    default:
+      return 0;
+  }
+}
+
+/** The same nft tables, chains and rules (a live refresh that brought new counts or nothing new). */
+function sameNft(a: NftRuleset | null, b: NftRuleset | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.tables.length !== b.tables.length) return false;
+  return a.tables.every((t, i) => {
+    const u = b.tables[i]!;
+    return t.family === u.family && t.name === u.name && t.chains.length === u.chains.length && t.chains.every((c, j) => {
+      const d = u.chains[j]!;
+      return c.name === d.name && c.rules.length === d.rules.length && c.rules.every((r, k) => r.text === d.rules[k]!.text);
+    });
+  });
 }
 
 /** The same service ports in the same order (a carried-over model, or one built from the same rules). */
@@ -327,4 +441,16 @@ export function ruleOf(data: ExplorerData, ref: ChainRef, ruleNumber: number): R
 export function ruleCounters(data: ExplorerData, ref: ChainRef, ruleNumber: number): Counters | null {
   const chain = data.chain(ref);
   return chain && ruleNumber >= 1 && ruleNumber <= chainRows(chain).size ? chainRows(chain).countersAt(ruleNumber - 1) : null;
+}
+
+/**
+ * The chain view a trace step was taken in: an iptables table, or an nft table by its label
+ * ("ip kube-proxy"); null for a step naming neither.
+ */
+export function stepChainRef(step: PathStep, family: Family): ChainRef | null {
+  if (step.nftFamily !== undefined) {
+    const table = { family: step.nftFamily as NftFamily, name: step.table };
+    return { family: nftViewFamily(table), table: nftTableLabel(table), chain: step.chain };
+  }
+  return isTableName(step.table) ? { family, table: step.table, chain: step.chain } : null;
 }

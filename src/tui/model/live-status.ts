@@ -60,9 +60,11 @@ export function problemText(status: PollerStatus | null): string | null {
  */
 export function statusView(data: ExplorerData, status: PollerStatus | null, width: number, now: number): StatusView {
   const size = [plural(data.counts.chains, 'chain'), plural(data.counts.rules, 'rule')];
-  const noCounters = data.ruleset.info.hasCounters ? [] : ['no counters (iptables-save -c)'];
+  const mode = modeText(data);
+  const noCounters = countersNote(data);
   if (status === null || status.mode === 'once') {
-    const rest = [data.ruleset.info.generatedAt ?? 'undated dump', ...size, ...noCounters];
+    const dated = data.dump.nft !== null && data.ruleset.tables.length === 0 ? [] : [data.ruleset.info.generatedAt ?? 'undated dump'];
+    const rest = [...mode, ...dated, ...size, ...noCounters];
     return { alerts: [], parts: [fitSource(data.source, true, width - used([], rest)), ...rest] };
   }
   const alerts: string[] = [];
@@ -76,7 +78,20 @@ export function statusView(data: ExplorerData, status: PollerStatus | null, widt
     head.push(`reading for ${Math.floor((now - status.runningSince) / 1000)} s`);
   }
   const source = fitSource(status.source, status.mode === 'watch', width - used(alerts, head));
-  return { alerts, parts: [...head, source, ...noCounters, ...size] };
+  return { alerts, parts: [...head, ...mode, source, ...noCounters, ...size] };
+}
+
+/** Which kube-proxy mode the rules are in: said for nftables, and loudly for both (a half-done migration). */
+function modeText(data: ExplorerData): string[] {
+  if (data.modes.length === 2) return ['BOTH MODES: iptables + nftables rules (see :problems)'];
+  return data.dump.nft !== null && data.modes[0] !== 'iptables' ? ['nftables'] : [];
+}
+
+/** Why packet columns are empty: iptables-save without -c, or an nft ruleset without `counter` statements (kube-proxy writes none). */
+function countersNote(data: ExplorerData): string[] {
+  const nft = data.dump.nft;
+  if (nft !== null && data.ruleset.tables.length === 0) return nft.hasCounters ? [] : ['no counters (kube-proxy nftables writes none)'];
+  return data.ruleset.info.hasCounters ? [] : ['no counters (iptables-save -c)'];
 }
 
 /**

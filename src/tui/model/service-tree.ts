@@ -7,12 +7,12 @@
  * it) and after that only the steps that decide something (accept, drop, reject, masquerade),
  * the rest is one click away in the trace screen.
  */
-import { DEFAULT_CLIENT, hostPort, isTableName, planEntryProbes } from '../../core/index.js';
+import { DEFAULT_CLIENT, hostPort, nftTableLabel, planEntryProbes, traceDump } from '../../core/index.js';
 import type { EntryKind, EntryPoint, ServicePort } from '../../core/kube/index.js';
 import type { Counters, Family, Rule } from '../../core/parse/index.js';
-import { caseCondition, pathTree, stepKey, traceCases, tracePacket, type PathNode, type Outcome, type PathStep, type TraceProtocol } from '../../core/trace/index.js';
-import type { ChainRef, TraceRequest } from '../state.js';
-import { ruleCounters, ruleOf, type ExplorerData } from './explorer-data.js';
+import { caseCondition, pathTree, stepKey, traceCases, type PathNode, type Outcome, type PathStep, type TraceProtocol } from '../../core/trace/index.js';
+import type { ChainRef, SetRef, TraceRequest } from '../state.js';
+import { ruleCounters, ruleOf, stepChainRef, type ExplorerData } from './explorer-data.js';
 
 const DECISIVE = new Set(['ACCEPT', 'DROP', 'REJECT', 'MASQUERADE', 'SNAT', 'KUBE-MARK-DROP']);
 
@@ -30,6 +30,8 @@ export interface TreeRow {
   readonly policyOf: ChainRef | null;
   /** Enter opens this chain with this rule (1-based) selected. */
   readonly open: { readonly ref: ChainRef; readonly rule: number | null } | null;
+  /** nftables: Enter opens this map at the element that names the service (entry rows). */
+  readonly openSet?: { readonly ref: SetRef; readonly element: string } | null;
   /** Trace request behind this entry point (for `t` on an entry row). */
   readonly request: TraceRequest | null;
 }
@@ -56,7 +58,7 @@ export function traceEntries(data: ExplorerData, service: ServicePort): EntryTra
     if (probe.entry === null) continue;
     const { packet, node } = probe;
     const request: TraceRequest = { src: packet.src, dst: packet.dst, dport: packet.dport, proto: probe.protocol };
-    const result = tracePacket(data.ruleset, packet, node);
+    const result = traceDump(data.dump, packet, node);
     traces.push({ entry: probe.entry, request, outcomes: result.outcomes, localAddresses: node.localAddresses, error: result.error ?? null });
   }
   return traces;
@@ -72,8 +74,28 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
   const family = service.family;
   for (const t of traceEntries(data, service)) {
     const { entry, request } = t;
-    // nftables-mode entries are map elements, not rules: their tree is drawn elsewhere.
-    if (!entry.rule) continue;
+    const isNat = natStage(data, family);
+    if (!entry.rule) {
+      // nftables mode: the entry is an element of a map (service-ips, service-nodeports).
+      const key = `${entry.kind}:${request.dst}:${request.dport}`;
+      const set = entry.element?.set;
+      rows.push({
+        key,
+        depth: 0,
+        kind: 'entry',
+        text: `${ENTRY_LABEL[entry.kind]} ${hostPort(request.dst, request.dport)}/${entry.protocol}  from ${request.src}${set ? `  (@${set.name})` : ''}`,
+        probability: null,
+        counters: null,
+        rule: null,
+        policyOf: null,
+        open: null,
+        openSet: set && entry.element ? { ref: { table: nftTableLabel({ family: set.family, name: set.table }), name: set.name }, element: elementKey(entry.element.element) } : null,
+        request,
+      });
+      if (t.error) rows.push(note(`${key}:error`, `cannot trace: ${t.error}`));
+      else emitCases(data, family, t.outcomes, key, rows, request, isNat);
+      continue;
+    }
     const entryRule = entry.rule;
     const entryRef: ChainRef = { family, table: entryRule.table, chain: entryRule.chain };
     const key = `${entry.kind}:${request.dst}:${request.dport}`;
@@ -100,20 +122,47 @@ export function buildServiceTree(data: ExplorerData, service: ServicePort): Tree
       // kube-proxy's own test dumps (restore form) lack the built-in chains' jumps, for one.
       rows.push(note(`${key}:unreached`, `the hooks never reach ${entryRule.chain} #${entryRule.index} in this dump (no jump leads there)`));
     }
-    const cases = traceCases(t.outcomes);
-    if (cases.length === 1) {
-      emit(data, family, pathTree(t.outcomes, visibleSteps), key, 1, rows, request);
-      continue;
-    }
-    // Matches the dump cannot decide: one tree per case, each summing to 100%, never one tree across them.
-    for (const c of cases) {
-      const caseKey = `${key}|case:${c.assumes.join(';')}`;
-      rows.push(note(caseKey, `${caseCondition(c)}:`));
-      emit(data, family, pathTree(c.outcomes, visibleSteps), caseKey, 2, rows, request);
-    }
+    emitCases(data, family, t.outcomes, key, rows, request, isNat);
   }
   if (rows.length === 0) rows.push(note('none', 'no entry points: kube-proxy wrote no rule that leads into this service'));
   return rows;
+}
+
+function emitCases(data: ExplorerData, family: Family, outcomes: readonly Outcome[], key: string, rows: TreeRow[], request: TraceRequest, isNat: NatStage): void {
+  const visible = (path: readonly PathStep[]) => visibleSteps(path, isNat);
+  const cases = traceCases(outcomes);
+  if (cases.length === 1) {
+    emit(data, family, pathTree(outcomes, visible), key, 1, rows, request);
+    return;
+  }
+  // Matches the dump cannot decide: one tree per case, each summing to 100%, never one tree across them.
+  for (const c of cases) {
+    const caseKey = `${key}|case:${c.assumes.join(';')}`;
+    rows.push(note(caseKey, `${caseCondition(c)}:`));
+    emit(data, family, pathTree(c.outcomes, visible), caseKey, 2, rows, request);
+  }
+}
+
+/** How an element is known on the set screen: its key as the parser keeps it. */
+export function elementKey(element: { readonly key: unknown }): string {
+  return JSON.stringify(element.key);
+}
+
+/**
+ * Where a path's steps sit: 'nat' for the chain that starts the DNAT stage (iptables' nat
+ * table; nftables' base chain of type nat), 'base' for another hook's chain, 'inner' for a chain
+ * reached by a jump. The nat stage runs from its first step to the next hook.
+ */
+type NatStage = (step: PathStep) => 'nat' | 'base' | 'inner';
+
+function natStage(data: ExplorerData, family: Family): NatStage {
+  return (step) => {
+    if (step.nftFamily === undefined) return step.table === 'nat' ? 'nat' : 'base';
+    const ref = stepChainRef(step, family);
+    const base = ref ? data.chain(ref)?.nftBase : null;
+    if (!base) return 'inner';
+    return base.type === 'nat' ? 'nat' : 'base';
+  };
 }
 
 function note(key: string, text: string): TreeRow {
@@ -121,10 +170,14 @@ function note(key: string, text: string): TreeRow {
 }
 
 /** All of the first nat stage (where the endpoint is picked); elsewhere only what decides. */
-export function visibleSteps(path: readonly PathStep[]): PathStep[] {
-  const firstNat = path.findIndex((s) => s.table === 'nat');
+export function visibleSteps(path: readonly PathStep[], stage: NatStage = (s) => (s.table === 'nat' ? 'nat' : 'base')): PathStep[] {
+  const firstNat = path.findIndex((s) => stage(s) === 'nat');
   let endNat = firstNat;
-  if (firstNat >= 0) while (endNat < path.length && path[endNat]!.table === 'nat') endNat++;
+  if (firstNat >= 0) {
+    const natChain = path[firstNat]!.chain;
+    // iptables: every nat step; nftables: the nat base chain and the chains it reaches.
+    while (endNat < path.length && (stage(path[endNat]!) === 'inner' || (stage(path[endNat]!) === 'nat' && (path[endNat]!.nftFamily === undefined || path[endNat]!.chain === natChain)))) endNat++;
+  }
   return path.filter((s, i) => {
     if (s.rule === null) return s.target !== 'policy ACCEPT' && !(i >= firstNat && i < endNat);
     if (i >= firstNat && i < endNat) return true;
@@ -140,8 +193,8 @@ function emit(data: ExplorerData, family: Family, node: PathNode, prefix: string
   node.children.forEach((c) => {
     const step = c.step!;
     const key = `${prefix}|${stepKey(step)}`;
-    if (!isTableName(step.table)) return;
-    const ref: ChainRef = { family, table: step.table, chain: step.chain };
+    const ref = stepChainRef(step, family);
+    if (!ref) return;
     const rule = step.rule === null ? null : ruleOf(data, ref, step.rule);
     rows.push({
       key,
@@ -160,9 +213,10 @@ function emit(data: ExplorerData, family: Family, node: PathNode, prefix: string
 }
 
 function stepText(s: PathStep): string {
-  const where = s.table === 'nat' ? s.chain : `${s.table} ${s.chain}`;
+  const where = s.table === 'nat' || s.nftFamily !== undefined ? s.chain : `${s.table} ${s.chain}`;
   if (s.rule === null) return `${where} ${s.target}`;
-  return `${where} #${s.rule} ${s.goto ? '-g' : '→'} ${s.target}`;
+  const element = s.element ? ` [${s.element}]` : '';
+  return `${where} #${s.rule}${element} ${s.goto ? (s.nftFamily === undefined ? '-g' : 'goto') : '→'} ${s.target}`;
 }
 
 function outcomeRow(o: Outcome, key: string, depth: number, family: Family): TreeRow {
@@ -173,10 +227,16 @@ function outcomeRow(o: Outcome, key: string, depth: number, family: Family): Tre
   if (o.reason) parts.push(`· ${o.reason}`);
   const last = o.path[o.path.length - 1];
   const sep = o.endpointChain;
-  const open = sep
-    ? { ref: { family, table: 'nat' as const, chain: sep }, rule: null }
-    : last
-      ? isTableName(last.table) ? { ref: { family, table: last.table, chain: last.chain }, rule: last.rule } : null
-      : null;
+  // The endpoint chain, at its DNAT rule when the path shows it; else the last step.
+  const dnatStep = sep ? [...o.path].reverse().find((s) => s.chain === sep) : undefined;
+  const dnatRef = dnatStep ? stepChainRef(dnatStep, family) : null;
+  const lastRef = last ? stepChainRef(last, family) : null;
+  const open = dnatRef && dnatStep
+    ? { ref: dnatRef, rule: dnatStep.rule }
+    : sep
+      ? { ref: { family, table: 'nat' as const, chain: sep }, rule: null }
+      : lastRef && last
+        ? { ref: lastRef, rule: last.rule }
+        : null;
   return { key, depth, kind: 'outcome', text: parts.join(' '), probability: o.probability, counters: null, rule: null, policyOf: null, open, request: null };
 }

@@ -15,6 +15,7 @@ export function snapshotData(
 ): ExplorerData {
   const input = {
     ruleset: snapshot.ruleset,
+    nft: snapshot.nft ?? null,
     source: snapshot.origin,
     takenAt: snapshot.takenAt,
     nodeAddresses: nodeAddresses ?? snapshot.nodeAddresses,

@@ -2,14 +2,14 @@
  * What each screen lists for a frame (filter and sort applied), memoised per snapshot so the
  * render and the key handlers (which read the newest state) share one computation.
  */
-import { probeNode, type Finding } from '../../core/index.js';
+import { nftVerdictOf, nftElementText, nftViewFamily, probeNode, traceDump, type Finding, type NftElement, type TableName } from '../../core/index.js';
 import type { ServicePort } from '../../core/kube/index.js';
-import { caseCondition, parseAssumption, traceCases, tracePacket, type Outcome, type TraceResult } from '../../core/trace/index.js';
-import type { ChainRef, Frame, Screen, ServiceSort, TraceRequest } from '../state.js';
+import { caseCondition, parseAssumption, traceCases, type Outcome, type TraceResult } from '../../core/trace/index.js';
+import type { ChainRef, Frame, Screen, ServiceSort, SetRef, TraceRequest } from '../state.js';
 import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
 import { resolveCursor } from '../state/list-window.js';
 import { createSearcher, type Searcher } from './search.js';
-import { buildServiceTree, toPacket, type TreeRow } from './service-tree.js';
+import { buildServiceTree, elementKey, toPacket, type TreeRow } from './service-tree.js';
 
 const caches = new WeakMap<ExplorerData, Map<string, unknown>>();
 const MAX_ENTRIES = 64;
@@ -71,6 +71,35 @@ export function problemsView(data: ExplorerData, filter: string): readonly Probl
   });
 }
 
+/** An element of an nftables set or map, as the set screen lists it. */
+export interface ElementRow {
+  readonly key: string;
+  readonly element: NftElement;
+  /** As nft prints it: `10.96.0.10 . tcp . 53 : goto service-…`. */
+  readonly text: string;
+  /** The chain the element's verdict jumps or goes to (Enter opens it). */
+  readonly into: ChainRef | null;
+}
+
+/** A set's or map's elements that hold every word of `filter`, in the dump's order. */
+export function setView(data: ExplorerData, ref: SetRef, filter: string): readonly ElementRow[] {
+  return memo(data, `set\0${ref.table}\0${ref.name}\0${filter}`, () => {
+    const set = data.set(ref);
+    if (!set) return [];
+    const family = nftViewFamily(set);
+    const all = memo(data, `set\0${ref.table}\0${ref.name}`, () =>
+      set.elements.map((element) => {
+        const target = element.data === null ? null : (nftVerdictOf(element.data)?.target ?? null);
+        const into = target === null ? null : { family, table: ref.table as TableName, chain: target };
+        return { key: elementKey(element), element, text: nftElementText(element), into };
+      }),
+    );
+    const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return all;
+    return all.filter((r) => words.every((w) => r.text.toLowerCase().includes(w)));
+  });
+}
+
 export function chainView(data: ExplorerData, ref: ChainRef, filter: string): readonly RuleRow[] {
   return memo(data, `chain\0${refKey(ref)}\0${filter}`, () => {
     const rows = data.ruleRows(ref);
@@ -120,7 +149,7 @@ export function traceView(data: ExplorerData, request: TraceRequest | null): Tra
     return 'error' in a ? [] : [a]; // validated by the form already
   });
   const key = `trace\0${request.src}\0${request.dst}\0${request.dport}\0${request.proto}\0${assume.map((a) => a.text).join('\0')}`;
-  const result = memo(data, key, () => tracePacket(data.ruleset, toPacket(request, family), { localAddresses }, { assume }));
+  const result = memo(data, key, () => traceDump(data.dump, toPacket(request, family), { localAddresses }, { assume }));
   return { result, localAddresses };
 }
 
@@ -201,6 +230,8 @@ export function selectionKeys(data: ExplorerData, stack: readonly Frame[]): (str
         return keyAt(problemsView(data, f.filter));
       case 'chain':
         return keyAt(chainView(data, s.ref, f.filter));
+      case 'set':
+        return keyAt(setView(data, s.ref, f.filter));
       case 'service': {
         const service = data.findService(s.family, s.id);
         return service ? keyAt(serviceTreeView(data, service, f.filter)) : null;

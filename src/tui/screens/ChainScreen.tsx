@@ -1,7 +1,7 @@
 /** One chain's rules: counters as `iptables -v` prints them, target, and a readable summary or the rule as written. */
 import React, { useMemo } from 'react';
 import { Box } from 'ink';
-import { BUILTIN_CHAINS } from '../../core/parse/index.js';
+import { builtinChains } from '../../core/parse/index.js';
 import { Line } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useChainKeys } from '../hooks/use-chain-keys.js';
@@ -26,7 +26,7 @@ export function chainTitle(data: ExplorerData, ref: ChainRef): string {
     parts.push(`policy ${chain.policy}${c ? ` ${humanCount(c.packets)} pkts ${humanCount(c.bytes)} bytes` : ''}${rate !== null ? ` ${rateText(rate)} pkt/s` : ''}`);
   }
   parts.push(plural(chain.rules.length, 'rule'));
-  if (!BUILTIN_CHAINS[ref.table].includes(ref.chain)) parts.push(plural(data.references(ref), 'reference'));
+  if (!builtinChains(ref.table).includes(ref.chain)) parts.push(plural(data.references(ref), 'reference'));
   return parts.join(' · ');
 }
 

@@ -1,12 +1,12 @@
 /** A packet form, every outcome of the packet (probability, verdict, DNAT, masquerade, why) and the selected outcome's path. */
 import React from 'react';
 import { Box } from 'ink';
-import { DEFAULT_CLIENT, isTableName } from '../../core/index.js';
+import { DEFAULT_CLIENT } from '../../core/index.js';
 import { describeStep, type Outcome, type PathStep } from '../../core/trace/index.js';
 import { Line, type Segment } from '../components/Line.js';
 import { ListView } from '../components/ListView.js';
 import { useTraceKeys } from '../hooks/use-trace-keys.js';
-import { ruleCounters } from '../model/explorer-data.js';
+import { ruleCounters, stepChainRef } from '../model/explorer-data.js';
 import { cell, humanCount, percent, plural, rcell } from '../model/format.js';
 import { resolveCursor } from '../state/list-window.js';
 import { traceRows, traceView, type TraceRow } from '../model/views.js';
@@ -70,7 +70,8 @@ export function TraceScreen(props: ScreenProps): React.ReactElement {
     info = { text: `${p.protocol} ${p.src}:${p.sport} → ${p.dst}:${p.dport} · ${p.origin === 'local' ? 'from this node' : `from the network via ${p.inInterface}`} · ${node} · ${plural(new Set(outcomes.map((r) => r.outcome).filter((o) => o !== null)).size, 'outcome')}${cases > 1 ? ` in ${cases} cases` : ''}` };
   } else info = { text: 'Enter a destination IP:PORT and press Enter (Tab moves between fields, e edits again)', style: theme.dim };
   const pathLine = (s: PathStep) => {
-    const c = s.rule === null || !isTableName(s.table) ? null : ruleCounters(data, { family, table: s.table, chain: s.chain }, s.rule);
+    const ref = stepChainRef(s, family);
+    const c = s.rule === null || ref === null ? null : ruleCounters(data, ref, s.rule);
     const right = rcell(c ? humanCount(c.packets) : '', 5);
     return `${cell(describeStep(s), Math.max(10, width - 2 - right.length - 1))} ${right}`;
   };

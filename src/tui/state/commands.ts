@@ -7,13 +7,15 @@ export type Command =
   | { readonly kind: 'hooks' }
   | { readonly kind: 'problems' }
   | { readonly kind: 'chain'; readonly name: string; readonly table: TableName | null }
+  /** nftables: a named set or map (`:set service-ips`, `:map service-ips`). */
+  | { readonly kind: 'set'; readonly name: string }
   | { readonly kind: 'trace'; readonly dst: string; readonly src: string; readonly proto: Protocol }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' };
 
 export type CommandResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly error: string };
 
-export const COMMAND_HELP = ':svc [filter]  :hooks  :problems  :chain NAME [table]  :trace IP:PORT [src] [proto]  :help  :q';
+export const COMMAND_HELP = ':svc [filter]  :hooks  :problems  :chain NAME [table]  :set NAME  :trace IP:PORT [src] [proto]  :help  :q';
 
 export function parseCommand(text: string): CommandResult {
   const words = text.trim().replace(/^:/, '').trim().split(/\s+/).filter(Boolean);
@@ -36,12 +38,20 @@ export function parseCommand(text: string): CommandResult {
     case 'ch': {
       const [name, tableWord] = rest;
       if (!name) return fail('usage: :chain NAME [table]');
-      // `:chain nat/KUBE-SERVICES` and `:chain KUBE-SERVICES nat` both name the table.
+      // `:chain nat/KUBE-SERVICES` and `:chain KUBE-SERVICES nat` both name the table; nft
+      // chain names hold slashes of their own (service-…-ns/name/tcp/port).
       const slash = name.indexOf('/');
-      const tableText = slash > 0 ? name.slice(0, slash) : tableWord;
-      const chainName = slash > 0 ? name.slice(slash + 1) : name;
+      const prefixed = slash > 0 && isTable(name.slice(0, slash));
+      const tableText = prefixed ? name.slice(0, slash) : tableWord;
+      const chainName = prefixed ? name.slice(slash + 1) : name;
       if (tableText !== undefined && !isTable(tableText)) return fail(`unknown table ${tableText}`);
       return ok({ kind: 'chain', name: chainName, table: tableText ?? null });
+    }
+    case 'set':
+    case 'map': {
+      const [name] = rest;
+      if (!name) return fail('usage: :set NAME (an nftables set or map)');
+      return ok({ kind: 'set', name: name.replace(/^@/, '') });
     }
     case 'trace':
     case 'tr': {

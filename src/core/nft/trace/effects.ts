@@ -68,11 +68,12 @@ export function applyMangle(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, stmt: Nf
     b.ctmark = v.n;
     return true;
   }
-  const newBits = v.n & ~b.mark;
-  if (newBits !== 0 && b.markedBy === null) {
-    // kube-proxy's mark-for-masquerade is jumped to: who asked is the rule that jumped.
-    b.markedBy = rc.entry ?? makeStep(rc, 'MARK');
-  }
+  const newBits = (v.n & ~b.mark) >>> 0;
+  const unset = b.markSetters.reduce((all, s) => (all | s.bits) >>> 0, 0);
+  const firstSet = (newBits & ~unset) >>> 0;
+  // kube-proxy's mark-for-masquerade is jumped to: who asked is the rule that jumped.
+  if (firstSet !== 0) b.markSetters = [...b.markSetters, { bits: firstSet, by: rc.entry ?? makeStep(rc, 'MARK') }];
+  b.clearedBits = (b.mark & ~v.n) >>> 0;
   b.mark = v.n;
   return true;
 }

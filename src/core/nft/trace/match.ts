@@ -56,6 +56,10 @@ export function evalMatch(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, stmt: NftS
   }
   const h = holds(left, op, rightExpr, rc);
   if (h === 'unknown') return undecided(null);
+  if (typeof h === 'object' && 'value' in h) {
+    for (const n of [...notes, h.note]) noteOn(b, n);
+    return h.value;
+  }
   if (typeof h === 'object') return undecided(h.note);
   for (const n of notes) noteOn(b, n);
   return h;
@@ -76,18 +80,25 @@ function randomChance(left: NftExpr | undefined, op: string, right: NftExpr | un
   return Math.min(1, t / (mask + 1));
 }
 
-/** The truth of `left op right`; a dynamic named set (affinity) is undecided, with what the dump shows of it. */
-function holds(left: Value, op: string, right: NftExpr | undefined, rc: RuleCtx): boolean | 'unknown' | { note: string | null } {
+/**
+ * The truth of `left op right`. A dynamic named set (session affinity) is read as the dump shows
+ * it, and says so: the clients it holds are pinned until they expire; any other client is a new
+ * one, as iptables mode takes a client with no `recent` entry yet.
+ */
+function holds(left: Value, op: string, right: NftExpr | undefined, rc: RuleCtx): boolean | 'unknown' | { note: string | null } | { value: boolean; note: string } {
   const setName = setRef(right);
   let inSet: boolean | 'unknown';
   if (setName !== null) {
     const set = rc.table.setsByName.get(setName);
     if (!set) return { note: `@${setName} is not in the dump` };
     if (isDynamic(set)) {
-      // Filled by the traffic (session affinity): what it holds for this client is a case.
       const hit = lookupNamed(set, left);
-      const shown = hit !== null && hit !== 'unknown' ? `; the dump shows ${exprText(hit.key)} in @${setName}${hit.expires !== null ? ` (expires in ${hit.expires}s)` : ''}` : '';
-      return { note: `@${setName} is filled by traffic (${set.timeout !== null ? `timeout ${set.timeout}s` : 'dynamic'})${shown}` };
+      if (hit === 'unknown') return { note: `@${setName} is filled by traffic (${set.timeout !== null ? `timeout ${set.timeout}s` : 'dynamic'})` };
+      const pinned = hit !== null && (hit.expires === null || hit.expires > 0);
+      const note = pinned
+        ? `${where(rc)}: session affinity as the dump shows it: ${exprText(hit.key)} is in @${setName}${hit.expires !== null ? ` (expires in ${hit.expires}s)` : ''}`
+        : `${where(rc)}: session affinity as the dump shows it: the client is not in @${setName} (${set.elements.length} pinned there), so it is taken as a new client`;
+      return { value: op === '!=' ? !pinned : pinned, note };
     }
     const hit = lookupNamed(set, left);
     inSet = hit === 'unknown' ? 'unknown' : hit !== null;

@@ -256,7 +256,8 @@ function evalVmap(ctx: NftWalkCtx, rc: RuleCtx, b: NftBranch, stmt: NftStatement
         missing++;
         continue;
       }
-      ctx.stepsLeft--;
+      // Copying the branch costs what it carries: splits inside splits must run out of steps too.
+      ctx.stepsLeft -= 1 + b.path.length + b.assumptions.length;
       const br = cloneNftBranch(b);
       br.probability = each;
       take(br, hit);

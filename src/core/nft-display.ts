@@ -1,0 +1,91 @@
+/**
+ * nftables rulesets through the views iptables rulesets have: each nft table becomes a Table
+ * named "FAMILY NAME" ("ip kube-proxy"), its chains Chains (base chains carry their type, hook
+ * and priority), its rules Rules with nft's own text and the verdict they end in as target.
+ * The explorer's chain, hook and search screens then work on either mode. Only the views use
+ * this: the nft model and tracer read the NftRuleset itself.
+ */
+import { nftRuleTarget } from './nft/listing.js';
+import type { NftChain, NftExpr, NftRule, NftRuleset, NftSet, NftTable } from './nft/types.js';
+import type { Chain, Family, NftTableLabel, Rule, Table } from './parse/types.js';
+
+export function nftTableLabel(table: Pick<NftTable, 'family' | 'name'>): NftTableLabel {
+  return `${table.family} ${table.name}`;
+}
+
+/** ip6 tables hold IPv6 rules; ip, inet and the others are listed with IPv4 (their label tells them apart). */
+export function nftViewFamily(table: Pick<NftTable, 'family'>): Family {
+  return table.family === 'ip6' ? 'ipv6' : 'ipv4';
+}
+
+/** Every nft table as a Table of the views, in the ruleset's order. */
+export function nftDisplayTables(nft: NftRuleset): Table[] {
+  return nft.tables.map(displayTable);
+}
+
+function displayTable(t: NftTable): Table {
+  const label = nftTableLabel(t);
+  const family = nftViewFamily(t);
+  const chains = t.chains.map((c) => displayChain(c, label, family));
+  return {
+    family,
+    name: label,
+    line: t.line,
+    commitLine: null,
+    chains,
+    chainsByName: new Map(chains.map((c) => [c.name, c])),
+    rules: chains.flatMap((c) => c.rules),
+    leadingLines: [],
+    deletedChains: [],
+  };
+}
+
+function displayChain(c: NftChain, table: NftTableLabel, family: Family): Chain {
+  return {
+    family,
+    table,
+    name: c.name,
+    builtin: c.base !== null,
+    policy: c.base ? c.base.policy.toUpperCase() : null,
+    counters: null,
+    line: c.line,
+    rules: c.rules.map((r) => displayRule(r, table, family)),
+    nftBase: c.base,
+  };
+}
+
+function displayRule(r: NftRule, table: NftTableLabel, family: Family): Rule {
+  const verdict = nftRuleTarget(r);
+  return {
+    family,
+    table,
+    chain: r.chain,
+    index: r.index,
+    line: r.line,
+    counters: r.counters,
+    args: [],
+    target: verdict.target,
+    goto: verdict.goto,
+    text: r.text,
+    nft: r,
+  };
+}
+
+/** The named set or map a rule looks up ("@service-ips" in `vmap @service-ips`, `ip daddr @cluster-ips`), first one first. */
+export function setsNamedBy(rule: NftRule): string[] {
+  const names: string[] = [];
+  const visit = (e: NftExpr): void => {
+    if (typeof e === 'string') {
+      if (e.startsWith('@') && !names.includes(e.slice(1))) names.push(e.slice(1));
+      return;
+    }
+    if (e === null || typeof e !== 'object') return;
+    for (const v of Array.isArray(e) ? e : Object.values(e as { readonly [k: string]: NftExpr })) visit(v);
+  };
+  for (const s of rule.expr) visit(s);
+  return names;
+}
+
+export function findNftSet(nft: NftRuleset, label: string, name: string): NftSet | undefined {
+  return nft.tables.find((t) => nftTableLabel(t) === label)?.setsByName.get(name);
+}
