@@ -499,6 +499,18 @@ export class Topology implements Destroyable {
     this.podClientIP6 = ip;
   }
 
+  /**
+   * Keep unanswered SCTP conntrack entries while a run lasts. An INIT's entry waits in
+   * COOKIE_WAIT (3 s by default), and once the endpoint's ICMP comes back (no SCTP stack there)
+   * in CLOSED (10 s): a run that reads conntrack later than that (dual-stack, a busy machine)
+   * would find nothing. Call once rules are loaded (the sysctls exist once conntrack is in the kernel).
+   */
+  keepSctpEntries(seconds = 600): void {
+    for (const state of ['cookie_wait', 'cookie_echoed', 'closed']) {
+      inNs(this.nodeNs, 'sysctl', ['-qw', `net.netfilter.nf_conntrack_sctp_timeout_${state}=${seconds}`]);
+    }
+  }
+
   /** Every address of the node namespace (IPv6 ones too when dual-stack): what addrtype LOCAL matches there. */
   nodeLocalAddresses(): string[] {
     return [...namespaceAddresses(this.nodeNs), ...(this.ipv6 ? namespaceAddresses6(this.nodeNs) : [])];

@@ -286,6 +286,7 @@ export async function installNftRuleset(topo: Topology, cut: NftClusterUnderTest
   topo.routeFromClient([...new Set(serviceAddresses)].map((ip) => `${ip}/${isIPv6(ip) ? 128 : 32}`));
   const transactions = cut.specs.map((spec) => generateKubeProxyNftables(spec, cut.options));
   for (const t of transactions) nftLoad(topo.nodeNs, t);
+  topo.keepSctpEntries();
   return {
     transactions,
     listing: {

@@ -278,6 +278,7 @@ export async function installRuleset(topo: Topology, rut: RulesetUnderTest): Pro
   );
   loadRuleset(topo.nodeNs, rut.restoreText);
   if (rut.restoreText6 !== undefined) loadRuleset(topo.nodeNs, rut.restoreText6, { family: 'ipv6' });
+  topo.keepSctpEntries();
   const saveRs = parseCleanly(saveBoth(topo), `${rut.name} (iptables-save -c)`);
   const node: NodeContext = { localAddresses: topo.nodeLocalAddresses() };
   return { restoreRs, saveRs, model, node };

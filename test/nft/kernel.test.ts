@@ -7,8 +7,9 @@
  * - real TCP SYNs show in which order the kernel runs filter and nat chains of one hook: nat chains
  *   run at the NAT core's priority (-100 at prerouting) whatever their own, so a filter chain at
  *   -150 sees the address before DNAT even when the nat chain says -190, and one at -50 sees it
- *   after DNAT even when the nat chain says 50. Rule counters say which rules saw the packet, and
- *   the trace must take exactly those.
+ *   after DNAT even when the nat chain says 50; and once one nat chain has DNATed, the next nat
+ *   chain of the hook is not called at all. Rule counters say which rules saw the packet, and the
+ *   trace must take exactly those.
  *
  * Needs root, ip, nft (skipped outside CI only, and says why).
  */
@@ -113,6 +114,35 @@ ${['before -150', 'after -50', 'after2 60'].map((c) => {
 }
 `;
 
+/** Once one nat chain binds the connection, the NAT core calls no further nat chain of the hook. */
+const BINDING_RULESET = `table ip n {
+	chain one {
+		type nat hook prerouting priority -100; policy accept;
+		ip daddr 10.96.0.1 counter dnat to 10.1.1.1
+	}
+	chain two {
+		type nat hook prerouting priority -90; policy accept;
+		counter meta mark set meta mark | 0x1
+		ip daddr 10.96.0.2 counter dnat to 10.1.1.2
+	}
+}
+`;
+
+/** The rules with a counter that the kernel counted, and the rules the trace took, as "chain#rule". */
+async function countedAndTaken(topo: Topology, ruleset: string, table: string, dst: string): Promise<{ counted: string[]; taken: string[] }> {
+  // Fresh counters for each packet.
+  inNs(topo.nodeNs, 'nft', ['flush', 'ruleset']);
+  inNs(topo.nodeNs, 'nft', ['-f', '-'], ruleset);
+  await connect(topo.clientNs, dst, 80, { count: 1, timeoutMs: 1500 });
+  const listed = parseNftables(inNs(topo.nodeNs, 'nft', ['-j', 'list', 'table', 'ip', table]));
+  const counted = listed.tables[0]!.chains.flatMap((c) => c.rules.filter((r) => (r.counters?.packets ?? 0) > 0).map((r) => `${c.name}#${r.index}`));
+  const nft = parseNftables(inNs(topo.nodeNs, 'nft', ['list', 'ruleset']));
+  const r = traceNftPacket(nft, { protocol: 'tcp', src: topo.clientAddresses[0]!, dst, dport: 80 }, { localAddresses: topo.nodeLocalAddresses() });
+  expect(r.outcomes).toHaveLength(1);
+  const taken = r.outcomes[0]!.path.filter((s) => s.table === table && s.rule !== null).map((s) => `${s.chain}#${s.rule}`);
+  return { counted, taken };
+}
+
 describe.skipIf(skip)(title('nftables tracer: filter and nat chain order at one hook, by real SYNs'), () => {
   let topo: Topology;
 
@@ -125,20 +155,17 @@ describe.skipIf(skip)(title('nftables tracer: filter and nat chain order at one 
   afterAll(() => topo?.destroy());
 
   for (const dst of ['10.96.0.1', '10.96.0.2']) {
-    it(`a SYN to ${dst}: the rules the trace takes are the rules the kernel counted`, async () => {
-      // Fresh counters for each packet.
-      inNs(topo.nodeNs, 'nft', ['flush', 'ruleset']);
-      inNs(topo.nodeNs, 'nft', ['-f', '-'], ORDER_RULESET);
-      await connect(topo.clientNs, dst, 80, { count: 1, timeoutMs: 1500 });
-      const listed = parseNftables(inNs(topo.nodeNs, 'nft', ['-j', 'list', 'table', 'ip', 'f']));
-      const counted = listed.tables[0]!.chains.flatMap((c) => c.rules.filter((r) => (r.counters?.packets ?? 0) > 0).map((r) => `${c.name}#${r.index}`));
+    it(`a SYN to ${dst}: the filter rules the trace takes are the ones the kernel counted`, async () => {
+      const { counted, taken } = await countedAndTaken(topo, ORDER_RULESET, 'f', dst);
       expect(counted).toHaveLength(3);
-
-      const nft = parseNftables(inNs(topo.nodeNs, 'nft', ['list', 'ruleset']));
-      const r = traceNftPacket(nft, { protocol: 'tcp', src: topo.clientAddresses[0]!, dst, dport: 80 }, { localAddresses: topo.nodeLocalAddresses() });
-      expect(r.outcomes).toHaveLength(1);
-      const taken = r.outcomes[0]!.path.filter((s) => s.table === 'f' && s.target === 'MARK').map((s) => `${s.chain}#${s.rule}`);
       expect(taken).toEqual(counted);
     });
   }
+
+  it('a nat chain after the one that DNATed is not called; without that DNAT it is', async () => {
+    const bound = await countedAndTaken(topo, BINDING_RULESET, 'n', '10.96.0.1');
+    expect(bound).toEqual({ counted: ['one#1'], taken: ['one#1'] });
+    const unbound = await countedAndTaken(topo, BINDING_RULESET, 'n', '10.96.0.2');
+    expect(unbound).toEqual({ counted: ['two#1', 'two#2'], taken: ['two#1', 'two#2'] });
+  });
 });

@@ -136,8 +136,7 @@ add rule ip t out fib saddr type local ip daddr 10.0.0.1 reject
   });
 });
 
-describe('marks and masquerade', () => {
-  const nft = ruleset(`add table ip k
+const TEXT_MARKS = `add table ip k
 add chain ip k nat-prerouting { type nat hook prerouting priority -100 ; }
 add chain ip k nat-postrouting { type nat hook postrouting priority 100 ; }
 add chain ip k mark-for-masquerade
@@ -152,7 +151,10 @@ add rule ip k nat-prerouting ip daddr 10.96.0.2 dnat to 10.1.1.2:8080
 add rule ip k nat-postrouting jump masquerading
 add rule ip k svc ip saddr != 10.0.0.0/8 jump mark-for-masquerade comment "outside the cluster"
 add rule ip k svc dnat to 10.1.1.1:80
-`);
+`;
+
+describe('marks and masquerade', () => {
+  const nft = ruleset(TEXT_MARKS);
 
   it('the mark set on the way in masquerades in nat postrouting, naming who asked', () => {
     const o = trace(nft, '203.0.113.1', '10.96.0.1').outcomes;
@@ -163,6 +165,16 @@ add rule ip k svc dnat to 10.1.1.1:80
       'nat-prerouting#1>svc', 'svc#1>mark-for-masquerade', 'mark-for-masquerade#1>MARK', 'svc#2>DNAT',
       'nat-postrouting#1>masquerading', 'masquerading#2>MARK', 'masquerading#3>MASQUERADE',
     ]);
+  });
+
+  it('a mark bit another table set first does not take the credit', () => {
+    const withOther = ruleset(`${TEXT_MARKS}add table ip other
+add chain ip other early { type filter hook prerouting priority -200 ; }
+add rule ip other early meta mark set 0x1 comment "someone else's bit"
+`);
+    const o = trace(withOther, '203.0.113.1', '10.96.0.1').outcomes[0]!;
+    expect(o).toMatchObject({ masquerade: true, reason: 'masqueraded: svc rule 1 (outside the cluster)' });
+    expect(o.path[0]).toMatchObject({ table: 'other', chain: 'early', target: 'MARK' });
   });
 
   it('without the mark bit, masquerading returns: no masquerade', () => {
@@ -402,5 +414,58 @@ add rule inet q fwd ct status dnat tcp flags syn meta pkttype host drop
 `);
     expect(summary(trace(nft, '203.0.113.1', '10.0.0.1'))).toEqual([['DROP', '10.180.0.1:80', 1]]);
     expect(summary(trace(nft, '2001:db8::1', 'fd00::1', 80, { local: ['fd00::9'] }))).toEqual([['ACCEPT', null, 1]]);
+  });
+});
+
+describe('headers the packet does not have', () => {
+  it('an ICMP match on a TCP packet does not match; on an ICMP packet it is a case', () => {
+    const nft = ruleset(`${PRE}add rule ip t pre icmp type echo-request drop
+`);
+    expect(trace(nft, '203.0.113.1', '10.0.0.1').outcomes.map((o) => [o.verdict, o.case])).toEqual([['ACCEPT', []]]);
+    const icmp = traceNftPacket(nft, { protocol: 'icmp', src: '203.0.113.1', dst: '10.0.0.1', dport: 0 }, { localAddresses: [NODE_IP] });
+    expect(icmp.outcomes.map((o) => [o.verdict, o.case])).toEqual([
+      ['DROP', ['icmp type echo-request=true']],
+      ['ACCEPT', ['icmp type echo-request=false']],
+    ]);
+  });
+});
+
+describe('large numgen moduli', () => {
+  it('numbers missing from the map go on together: one branch, not one per number', () => {
+    const nft = ruleset(`${PRE}add rule ip t pre numgen random mod 60000 vmap { 0 : drop , 1 : drop }
+`);
+    const r = trace(nft, '203.0.113.1', '10.0.0.1');
+    expect(summary(r)).toEqual([['DROP', null, Number((2 / 60000).toFixed(12))], ['ACCEPT', null, Number((59998 / 60000).toFixed(12))]]);
+  });
+
+  it('a modulus beyond any endpoint count is not followed number by number: the rule is a case', () => {
+    const nft = ruleset(`${PRE}add rule ip t pre numgen random mod 1000000 0 drop
+`);
+    const r = trace(nft, '203.0.113.1', '10.0.0.1');
+    expect(r.outcomes.map((o) => [o.verdict, o.case])).toEqual([
+      ['DROP', ['numgen random mod 1000000 0=true']],
+      ['ACCEPT', ['numgen random mod 1000000 0=false']],
+    ]);
+  });
+});
+
+describe('rulesets the kernel would refuse still end', () => {
+  it('a jump loop stops at the depth limit, and says so', () => {
+    const nft = ruleset(`${PRE}add chain ip t a
+add rule ip t pre jump a
+add rule ip t a jump a
+`);
+    const r = trace(nft, '203.0.113.1', '10.0.0.1', 80, { maxDepth: 10 });
+    expect(r.outcomes.map((o) => [o.verdict, o.reason])).toEqual([['DROP', 'chains nest deeper than 10']]);
+  });
+
+  it('chains that each jump twice to the next run out of steps instead of hanging', () => {
+    const chains = Array.from({ length: 30 }, (_, i) => `c${i}`);
+    const text = `${PRE}${chains.map((c) => `add chain ip t ${c}\n`).join('')}add rule ip t pre jump c0\n${chains
+      .slice(0, -1)
+      .map((c, i) => `add rule ip t ${c} jump c${i + 1}\nadd rule ip t ${c} jump c${i + 1}\n`)
+      .join('')}`;
+    const r = trace(ruleset(text), '203.0.113.1', '10.0.0.1', 80, { maxSteps: 20_000 });
+    expect(r.outcomes.some((o) => o.verdict === 'DROP' && o.reason?.startsWith('trace stopped after 20000 rule steps'))).toBe(true);
   });
 });

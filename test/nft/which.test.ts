@@ -3,7 +3,7 @@
  * traceNftPacket, split by hook with the ruleset's own base chains; and the chain listing.
  */
 import { describe, expect, it } from 'vitest';
-import { formatMainLine, pathByHook, whichService } from '../../src/core/index.js';
+import { describeStep, formatMainLine, pathByHook, whichService } from '../../src/core/index.js';
 import { buildNftKubeModel, findNftChains, nftBaseChainTest, nftChainListing, traceNftPacket } from '../../src/core/nft/index.js';
 import { loadNftCorpus } from './nft-corpus.js';
 
@@ -43,6 +43,11 @@ describe('which on nftables', () => {
     const segments = pathByHook(o[0]!.path, nftBaseChainTest(nft));
     expect(segments.map((s) => s.hook)).toEqual(['filter-prerouting-pre-dnat', 'nat-prerouting', 'filter-forward']);
     expect(formatMainLine(segments[2]!)).toBe('ip kube-proxy filter-forward #1 > service-endpoints-check #1 > reject-chain #1');
+    expect(segments[2]!.steps.map(describeStep)).toEqual([
+      'ip kube-proxy filter-forward rule 1 -> service-endpoints-check',
+      'ip kube-proxy service-endpoints-check rule 1 [172.30.0.46 . tcp . 80 comment "ns6/svc6:p80" : goto reject-chain] goto reject-chain',
+      'ip kube-proxy reject-chain rule 1 -> REJECT',
+    ]);
   });
 
   it('an unserved port of a cluster IP is rejected, an unallocated service address dropped (cluster-ips-check)', () => {

@@ -8,29 +8,21 @@ import { LocalAddresses, hostPort, parseIp, splitHostPort } from './addr.js';
 import { assume, cloneBranch, ruleRef, type Branch, type RuleRef } from './branch.js';
 import type { CompiledRule, HookEnv, MatchCtx } from './compile.js';
 import { verdictReason } from './reasons.js';
-import type { Assumption } from './types.js';
-import { caseNote, decideUndecided, type UndecidedTest } from './undecided.js';
+import { caseNote, decideUndecided, type UndecidedPolicy, type UndecidedTest } from './undecided.js';
 import { passesPrefilter, type RulesetIndex } from './ruleset-index.js';
 
-export interface WalkCtx {
+/** The undecided-match policy (the user's --assume answers, the cases so far) comes from UndecidedPolicy. */
+export interface WalkCtx extends UndecidedPolicy {
   readonly index: RulesetIndex;
   readonly match: MatchCtx;
   readonly family: Family;
   readonly localAddresses: readonly string[];
-  readonly unknownMatches: 'split' | 'match' | 'nomatch';
-  readonly maxUnknownSplits: number;
-  /** The user's --assume answers. */
-  readonly assume: readonly Assumption[];
-  /** The --assume answers that named a match met in this trace (by their text). */
-  readonly usedAssumptions: Set<string>;
   readonly maxDepth: number;
   /** The work limit (TraceOptions.maxSteps) and what is left of it. */
   readonly maxSteps: number;
   stepsLeft: number;
   readonly masqBit: number;
   readonly dropBit: number;
-  /** The undecided matches split into cases so far in this trace (by name). */
-  readonly splitTests: Set<string>;
   /** Reused buffer for the notes of one rule's evaluation. */
   readonly scratch: string[];
 }

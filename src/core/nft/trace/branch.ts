@@ -24,8 +24,13 @@ export interface NftBranch {
   /** The NAT rule that masqueraded or SNATed, and what it did. */
   natStep: PathStep | null;
   natAction: string | null;
-  /** The rule that asked for masquerade: the one whose chain first set a mark bit (the jump into mark-for-masquerade). */
-  markedBy: PathStep | null;
+  /**
+   * Who set each mark bit first: the rule whose chain set it (the jump into mark-for-masquerade),
+   * so that a masquerade can name the rule that asked for it. Only ever appended to.
+   */
+  markSetters: ReadonlyArray<{ readonly bits: number; readonly by: PathStep }>;
+  /** The mark bits the last mark change cleared (kube-proxy's masquerading clears its bit just before masquerading). */
+  clearedBits: number;
   /**
    * The last map element with a service comment ("ns/svc:p") this branch went through: whether it
    * dropped at once, else the chain it went to (a drop or reject there is the element's doing).

@@ -41,8 +41,13 @@ export interface EvalCtx {
   readonly local: LocalAddresses;
 }
 
+/** Largest `numgen … mod N` followed value by value. */
+export const MAX_NUMGEN_MOD = 65_536;
+
 const PORT_PROTOCOLS = new Set([6, 17, 132, 136]);
 const L4_NAMES: Readonly<Record<string, number>> = { tcp: 6, udp: 17, sctp: 132, udplite: 136 };
+/** Transport headers the tracer does not read, by protocol number. */
+const OTHER_L4: Readonly<Record<string, number>> = { icmp: 1, icmpv6: 58, igmp: 2, dccp: 33, esp: 50, ah: 51, comp: 108 };
 
 /** The value of `e` for branch `b`; `notes` gets what the value rests on (an assumed interface). */
 export function evalExpr(ctx: EvalCtx, b: NftBranch, env: NftEnv, e: NftExpr | undefined, notes: string[]): Value {
@@ -72,6 +77,8 @@ export function evalExpr(ctx: EvalCtx, b: NftBranch, env: NftEnv, e: NftExpr | u
         if (f === 'flags' && proto === 'tcp' && b.ctstate === 'NEW') return { t: 'str', s: 'syn' };
         return UNKNOWN;
       }
+      // Another protocol's header (`icmp type …` on a TCP packet) is not there: no match.
+      if (typeof proto === 'string' && proto in OTHER_L4 && OTHER_L4[proto] !== ctx.protocol) return ABSENT;
       return UNKNOWN;
     }
     case 'meta': {
@@ -131,7 +138,8 @@ export function evalExpr(ctx: EvalCtx, b: NftBranch, env: NftEnv, e: NftExpr | u
       const mod = numberOf(field(x, 'mod'));
       const offset = numberOf(field(x, 'offset')) ?? 0;
       const mode = field(x, 'mode');
-      if (mod === null || mod <= 0 || (mode !== 'random' && mode !== 'inc')) return UNKNOWN;
+      // A modulus beyond any endpoint count is not kube-proxy's and would be a branch per number.
+      if (mod === null || mod <= 0 || mod > MAX_NUMGEN_MOD || (mode !== 'random' && mode !== 'inc')) return UNKNOWN;
       return { t: 'random', values: Array.from({ length: mod }, (_, i) => offset + i), mode };
     }
     case 'concat': {

@@ -29,9 +29,16 @@ export function dropReason(at: RuleAt, b: NftBranch, verdict: 'drop' | 'reject')
   return at.rule.comment !== null ? `${did} by ${where} (${at.rule.comment})` : `${did} by ${where}`;
 }
 
-/** "masqueraded: external-… rule 2 (masquerade local traffic)": who asked for it, else the NAT rule. */
+/**
+ * "masqueraded: external-… rule 2 (masquerade local traffic)": who asked for it (the setter of
+ * the mark bit the masquerading chain cleared, else of a bit still set), else the NAT rule.
+ */
 export function natReason(b: NftBranch): string | null {
   if (b.natStep === null || b.natAction === null) return null;
-  const who = b.natAction === 'masqueraded' && b.markedBy !== null ? b.markedBy : b.natStep;
+  let who = b.natStep;
+  if (b.natAction === 'masqueraded') {
+    const bits = b.clearedBits !== 0 ? b.clearedBits : b.mark;
+    who = b.markSetters.find((s) => (s.bits & bits) !== 0)?.by ?? who;
+  }
   return `${b.natAction}: ${stepRef(who)}`;
 }
