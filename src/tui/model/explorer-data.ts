@@ -173,11 +173,12 @@ export function buildExplorerData(input: ExplorerInput, model?: KubeModel, befor
   const { ruleset } = input;
   const dump: Dump = { ruleset, nft: input.nft ?? null };
   model ??= buildDumpModel(dump);
-  // The views read iptables and nft tables alike (core/nft-display); findings and counters stay iptables'.
+  // The views read iptables and nft tables alike (core/nft-display), and so do the counters (the
+  // snapshot carries the nft ruleset: its display tables are the same objects); findings stay iptables'.
   const display: Ruleset = dump.nft ? { ...ruleset, tables: [...ruleset.tables, ...nftDisplayTables(dump.nft)] } : ruleset;
   const sameRows = before !== null && holdSameRules(before.ruleset, ruleset) && sameNft(before.nft ?? null, dump.nft) && sameServices(before.model, model);
   const searchIndexes: SearchIndexes = sameRows ? before.searchIndexes : { services: null, hooks: null, rules: new Map(), ruleFindings: null, unknownMatches: null };
-  const counterSnapshot: CounterSnapshot = { ruleset, takenAtMs: input.takenAt?.getTime() ?? 0, model };
+  const counterSnapshot: CounterSnapshot = { ruleset, nft: dump.nft, takenAtMs: input.takenAt?.getTime() ?? 0, model };
   const diff = diffSnapshots(input.previous ?? null, counterSnapshot);
   const serviceRows = model.services.map(toServiceRow);
   const sorted = new Map<ServiceSort, readonly ServiceRow[]>([['id', serviceRows]]);
