@@ -20,6 +20,7 @@ import {
   missingServiceJumps,
   nftChainReferences,
   nftDisplayTables,
+  nftRuleTextWithoutCounts,
   nftTableLabel,
   nftViewFamily,
   ruleFindings,
@@ -417,7 +418,8 @@ function sameNft(a: NftRuleset | null, b: NftRuleset | null): boolean {
     const u = b.tables[i]!;
     return t.family === u.family && t.name === u.name && t.chains.length === u.chains.length && t.chains.every((c, j) => {
       const d = u.chains[j]!;
-      return c.name === d.name && c.rules.length === d.rules.length && c.rules.every((r, k) => r.text === d.rules[k]!.text);
+      // Counter values are not the rules: a refresh that only counted keeps the search indexes.
+      return c.name === d.name && c.rules.length === d.rules.length && c.rules.every((r, k) => nftRuleTextWithoutCounts(r) === nftRuleTextWithoutCounts(d.rules[k]!));
     });
   });
 }
