@@ -18,10 +18,32 @@ export function nftViewFamily(table: Pick<NftTable, 'family'>): Family {
   return table.family === 'ip6' ? 'ipv6' : 'ipv4';
 }
 
-/** Every nft table as a Table of the views, in the ruleset's order. */
-export function nftDisplayTables(nft: NftRuleset): Table[] {
-  return nft.tables.map(displayTable);
+/**
+ * Every nft table as a Table of the views, in the ruleset's order. Made once per NftRuleset: the
+ * views and the counters diff (core/counters) hold the same Rule objects, so a rule a view shows
+ * is found in the diff by identity. Treat the result as read-only.
+ */
+export function nftDisplayTables(nft: NftRuleset): readonly Table[] {
+  let tables = displayed.get(nft);
+  if (!tables) {
+    tables = nft.tables.map(displayTable);
+    displayed.set(nft, tables);
+  }
+  return tables;
 }
+
+const displayed = new WeakMap<NftRuleset, readonly Table[]>();
+
+/**
+ * A rule's text with `counter packets N bytes M` as `counter`: the numbers are the counters'
+ * (the views' PKTS/BYTES columns), and the text is the rule's identity across snapshots
+ * (core/counters/identity.ts), as iptables' rule text leaves out `[p:b]`.
+ */
+export function nftRuleTextWithoutCounts(rule: Pick<NftRule, 'text' | 'counters'>): string {
+  return rule.counters === null ? rule.text : rule.text.replace(COUNTER_VALUES, 'counter');
+}
+
+const COUNTER_VALUES = /\bcounter packets \d+ bytes \d+/g;
 
 function displayTable(t: NftTable): Table {
   const label = nftTableLabel(t);
@@ -66,7 +88,7 @@ function displayRule(r: NftRule, table: NftTableLabel, family: Family): Rule {
     args: [],
     target: verdict.target,
     goto: verdict.goto,
-    text: r.text,
+    text: nftRuleTextWithoutCounts(r),
     nft: r,
   };
 }

@@ -243,6 +243,8 @@ export interface NftClusterUnderTest {
   /** The client pod (inside the node's pod CIDR), and its IPv6 twin for an IPv6 spec. */
   readonly podClientAddress: string;
   readonly podClientAddress6?: string;
+  /** Changes each generated transaction before `nft -f` (a test adding `counter` statements); as generated without. */
+  readonly edit?: (transaction: string) => string;
 }
 
 export interface NftInstalled {
@@ -284,7 +286,7 @@ export async function installNftRuleset(topo: Topology, cut: NftClusterUnderTest
     ...cut.specs.flatMap(unallocatedAddresses),
   ];
   topo.routeFromClient([...new Set(serviceAddresses)].map((ip) => `${ip}/${isIPv6(ip) ? 128 : 32}`));
-  const transactions = cut.specs.map((spec) => generateKubeProxyNftables(spec, cut.options));
+  const transactions = cut.specs.map((spec) => generateKubeProxyNftables(spec, cut.options)).map((t) => (cut.edit ? cut.edit(t) : t));
   for (const t of transactions) nftLoad(topo.nodeNs, t);
   topo.keepSctpEntries();
   return {

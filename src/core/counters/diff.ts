@@ -6,7 +6,10 @@
  *
  * A diff keeps both rulesets alive until it is dropped.
  */
+import { buildDumpModel } from '../dump.js';
 import { buildKubeModel, ModelEndpoint } from '../kube/model.js';
+import { nftDisplayTables, nftTableLabel, nftViewFamily } from '../nft-display.js';
+import type { NftRule, NftRuleset } from '../nft/types.js';
 import { chainRows, type ChainRows } from '../parse/rule.js';
 import { holdSameRules } from '../parse/same.js';
 import type { Endpoint, KubeModel, Protocol, ServicePort } from '../kube/types.js';
@@ -23,9 +26,35 @@ import type {
   Snapshot,
 } from './types.js';
 
-/** Per-Ruleset caches: the current snapshot of one diff is the previous one of the next. */
-const indexes = new WeakMap<Ruleset, SnapshotIndex>();
-const models = new WeakMap<Ruleset, KubeModel>();
+/** A cache per snapshot: by its Ruleset, and by its NftRuleset too when it has one (an nft source's Ruleset may be shared). */
+class SnapshotCache<V> {
+  private readonly byRuleset = new WeakMap<Ruleset, V>();
+  private readonly byNft = new WeakMap<NftRuleset, WeakMap<Ruleset, V>>();
+
+  get(s: Snapshot): V | undefined {
+    return s.nft ? this.byNft.get(s.nft)?.get(s.ruleset) : this.byRuleset.get(s.ruleset);
+  }
+
+  set(s: Snapshot, v: V): void {
+    if (!s.nft) {
+      this.byRuleset.set(s.ruleset, v);
+      return;
+    }
+    let m = this.byNft.get(s.nft);
+    if (!m) {
+      m = new WeakMap();
+      this.byNft.set(s.nft, m);
+    }
+    m.set(s.ruleset, v);
+  }
+}
+
+/**
+ * Per-snapshot caches, by its Ruleset (and its NftRuleset when it has one): the current
+ * snapshot of one diff is the previous one of the next.
+ */
+const indexes = new SnapshotCache<SnapshotIndex>();
+const models = new SnapshotCache<KubeModel>();
 const serviceIndexes = new WeakMap<KubeModel, Map<string, ServicePort[]>>();
 
 /**
@@ -36,26 +65,31 @@ export function diffSnapshots(prev: Snapshot | null, cur: Snapshot): CounterDiff
   return new Diff(prev, cur);
 }
 
-function indexOf(ruleset: Ruleset): SnapshotIndex {
-  let idx = indexes.get(ruleset);
+function indexOf(s: Snapshot): SnapshotIndex {
+  let idx = indexes.get(s);
   if (!idx) {
-    idx = new SnapshotIndex(ruleset);
-    indexes.set(ruleset, idx);
+    idx = new SnapshotIndex(s.ruleset, s.nft ? nftDisplayTables(s.nft) : undefined);
+    indexes.set(s, idx);
   }
   return idx;
 }
 
 function snapshotModel(s: Snapshot): KubeModel {
   if (s.model) {
-    models.set(s.ruleset, s.model);
+    models.set(s, s.model);
     return s.model;
   }
-  let m = models.get(s.ruleset);
+  let m = models.get(s);
   if (!m) {
-    m = buildKubeModel(s.ruleset);
-    models.set(s.ruleset, m);
+    m = s.nft ? buildDumpModel({ ruleset: s.ruleset, nft: s.nft }) : buildKubeModel(s.ruleset);
+    models.set(s, m);
   }
   return m;
+}
+
+/** Whether a snapshot carries counters: iptables-save -c, or nft `counter packets N bytes M`. */
+function counted(s: Snapshot): boolean {
+  return s.ruleset.info.hasCounters || (s.nft?.hasCounters ?? false);
 }
 
 function servicesById(model: KubeModel): Map<string, ServicePort[]> {
@@ -103,7 +137,7 @@ class Diff implements CounterDiff {
   private readonly prevCounted: boolean;
   /** intervalSeconds when > 0, else null (no rates). */
   private readonly seconds: number | null;
-  /** Per table slot: chain name -> its rule deltas (null: no such chain). */
+  /** Per table slot: chain name -> its rule deltas (null: no such chain). nft tables' slots are added on use. */
   private readonly chainDiffs: Map<string, ChainDiff | null>[] = Array.from({ length: TABLE_SLOTS }, () => new Map());
   private readonly chainDeltas: Map<string, ChainDelta | null>[] = Array.from({ length: TABLE_SLOTS }, () => new Map());
   private readonly serviceDeltas = new Map<ServicePort, ServiceDelta>();
@@ -115,9 +149,9 @@ class Diff implements CounterDiff {
     readonly previous: Snapshot | null,
     readonly current: Snapshot,
   ) {
-    this.cur = indexOf(current.ruleset);
-    this.prevIdx = previous ? indexOf(previous.ruleset) : null;
-    this.prevCounted = previous !== null && previous.ruleset.info.hasCounters;
+    this.cur = indexOf(current);
+    this.prevIdx = previous ? indexOf(previous) : null;
+    this.prevCounted = previous !== null && counted(previous);
     let interval: number | null = null;
     if (previous) {
       const seconds = (current.takenAtMs - previous.takenAtMs) / 1000;
@@ -161,7 +195,7 @@ class Diff implements CounterDiff {
 
   chain(table: TableName, family: Family, name: string): ChainDelta | undefined {
     const slot = tableSlot(family, table);
-    const cache = this.chainDeltas[slot]!;
+    const cache = (this.chainDeltas[slot] ??= new Map());
     let d = cache.get(name);
     if (d === undefined) {
       const chain = this.cur.chainInSlot(slot, name);
@@ -215,7 +249,7 @@ class Diff implements CounterDiff {
   }
 
   private chainDiff(slot: number, name: string): ChainDiff | undefined {
-    const cache = this.chainDiffs[slot]!;
+    const cache = (this.chainDiffs[slot] ??= new Map());
     const cached = cache.get(name);
     if (cached !== undefined) return cached ?? undefined;
     const chain = this.cur.chainInSlot(slot, name);
@@ -339,11 +373,32 @@ class Diff implements CounterDiff {
     };
   }
 
-  /** None of the service's own chains (SVC/EXT/SVL/FW/XLB) was in the previous nat table. */
+  /** The delta of an nft rule of the current snapshot, through the rule the views show for it (core/nft-display). */
+  private nftRule(rule: NftRule): RuleDelta | undefined {
+    const table = { family: rule.family, name: rule.table };
+    const cd = this.chainDiff(tableSlot(nftViewFamily(table), nftTableLabel(table)), rule.chain);
+    if (!cd) return undefined;
+    const at = rule.index - 1;
+    if (at >= 0 && at < cd.size && cd.rows.ruleAt(at).nft === rule) return this.ruleDelta(cd, at);
+    // Not where its index says: a rule of another snapshot's ruleset, or none at all.
+    for (let i = 0; i < cd.size; i++) if (cd.rows.ruleAt(i).nft === rule) return this.ruleDelta(cd, i);
+    return undefined;
+  }
+
+  /**
+   * None of the service's own chains (SVC/EXT/SVL/FW/XLB; in nftables mode service-, external-,
+   * local-, firewall-) was in the previous snapshot's table that holds them (nat; the service's
+   * nft table).
+   */
   private serviceIsNew(service: ServicePort): boolean {
     const prev = this.prevIdx;
     if (!prev) return true;
-    const slot = tableSlot(service.family, 'nat');
+    let slot = tableSlot(service.family, 'nat');
+    if (service.mode === 'nftables') {
+      const table = nftServiceTable(service);
+      if (table === null) return false; // nothing tells where its chains are: not new
+      slot = tableSlot(nftViewFamily(table), nftTableLabel(table));
+    }
     let named = false;
     for (const role of ['svc', 'ext', 'svl', 'fw', 'xlb'] as const) {
       const c = service.chains[role];
@@ -373,7 +428,7 @@ class Diff implements CounterDiff {
   private endpointDelta(service: ServicePort, endpoint: Endpoint): EndpointDelta {
     const fast = this.endpointCounters(endpoint);
     if (fast !== null) return { endpoint, service, ...fast };
-    const rd = endpoint.dnatRule ? this.rule(endpoint.dnatRule) : undefined;
+    const rd = endpoint.dnatRule ? this.rule(endpoint.dnatRule) : endpoint.nftDnatRule ? this.nftRule(endpoint.nftDnatRule) : undefined;
     if (!rd) {
       // No DNAT rule (a SEP chain missing from a partial dump), or a model of another ruleset.
       return { endpoint, service, ...UNCOUNTED };
@@ -406,3 +461,11 @@ const UNCOUNTED: CounterDelta = {
   byteRate: null,
   countedSinceLast: false,
 };
+
+/** The nft table (family and name) a service of the nftables model was read from: where its endpoint rules or map elements are. */
+function nftServiceTable(service: ServicePort): { family: NftRule['family']; name: string } | null {
+  for (const e of service.endpoints) if (e.nftDnatRule) return { family: e.nftDnatRule.family, name: e.nftDnatRule.table };
+  for (const p of service.entryPoints) if (p.element) return { family: p.element.set.family, name: p.element.set.table };
+  for (const b of service.blockingElements ?? []) return { family: b.set.family, name: b.set.table };
+  return null;
+}

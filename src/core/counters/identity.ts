@@ -1,32 +1,64 @@
 /**
  * Rule identity across snapshots. kube-proxy rewrites whole chains on every sync, so a rule is
  * known by (family, table, chain, its text without counters, which occurrence of that text in the
- * chain), never by its position. A chain whose texts are unchanged (the common case) is matched
+ * chain), never by its position. nftables rules the same way, by (table label, chain, the rule as
+ * `nft list` prints it without counter values or handle, occurrence): handles change when
+ * kube-proxy rewrites a chain, texts do not. A chain whose texts are unchanged (the common case) is matched
  * position by position without building anything.
  */
 import { ruleArgsText } from '../parse/serialize.js';
 import { liveTables } from '../parse/live-tables.js';
 import { TABLE_NAMES, type Chain, type Family, type Rule, type Ruleset, type Table, type TableName } from '../parse/types.js';
 
-/** Slot of a (family, table) pair: 0..9, for arrays instead of string-keyed maps on hot paths. */
+/**
+ * Slot of a (family, table) pair, for arrays instead of string-keyed maps on hot paths: 0..9 for
+ * iptables' five tables per family; an nft table shown through the views (core/nft-display,
+ * named by its label, "ip kube-proxy") gets the next free slot from 10 on, the same one for
+ * every snapshot, so two snapshots of one nft table meet in one slot.
+ */
 export function tableSlot(family: Family, table: TableName): number {
-  return (family === 'ipv6' ? TABLE_NAMES.length : 0) + TABLE_INDEX[table];
+  const i = TABLE_INDEX[table];
+  if (i !== undefined) return (family === 'ipv6' ? TABLE_NAMES.length : 0) + i;
+  return nftTableSlot(family, table);
 }
 
+/** iptables' slots: five tables, two families. */
 export const TABLE_SLOTS = TABLE_NAMES.length * 2;
 
-const TABLE_INDEX = Object.fromEntries(TABLE_NAMES.map((t, i) => [t, i])) as Record<TableName, number>;
+// Labels contain a space, so no label is a key of Object.prototype.
+const TABLE_INDEX = Object.fromEntries(TABLE_NAMES.map((t, i) => [t, i])) as Record<string, number | undefined>;
 
 /**
- * Where a snapshot's chains are: built once per Ruleset (≤ 10 tables, no per-rule work), from the
- * tables the kernel holds (parse/live-tables.ts: of a table given twice, the last).
+ * nft table slots by view family and label, shared by all snapshots of the process. It grows
+ * with the distinct nft tables ever read (a node has a handful), never per snapshot.
+ */
+const nftSlots = new Map<string, number>();
+
+function nftTableSlot(family: Family, label: string): number {
+  const key = (family === 'ipv6' ? '6 ' : '4 ') + label;
+  let slot = nftSlots.get(key);
+  if (slot === undefined) {
+    slot = TABLE_SLOTS + nftSlots.size;
+    nftSlots.set(key, slot);
+  }
+  return slot;
+}
+
+/**
+ * Where a snapshot's chains are: built once per snapshot (a few tables, no per-rule work), from
+ * the tables the kernel holds (parse/live-tables.ts: of a table given twice, the last) and the
+ * nft tables as the views show them (`nftTables`, core/nft-display: the same Table objects the
+ * views hold, so a Rule a view shows is found by identity).
  */
 export class SnapshotIndex {
   private readonly tables: (Table | undefined)[] = new Array<Table | undefined>(TABLE_SLOTS);
   private readonly live: Table[];
 
-  constructor(readonly ruleset: Ruleset) {
-    this.live = liveTables(ruleset);
+  constructor(
+    readonly ruleset: Ruleset,
+    nftTables: readonly Table[] = [],
+  ) {
+    this.live = nftTables.length === 0 ? liveTables(ruleset) : [...liveTables(ruleset), ...nftTables];
     for (const t of this.live) this.tables[tableSlot(t.family, t.name)] = t;
   }
 
@@ -39,7 +71,7 @@ export class SnapshotIndex {
     return this.tables[slot]?.chainsByName.get(name);
   }
 
-  /** Every chain, in dump order. */
+  /** Every chain, in dump order (iptables' tables, then nft's). */
   *chains(): IterableIterator<Chain> {
     for (const t of this.live) yield* t.chains;
   }

@@ -4,10 +4,16 @@
  */
 import type { Chain, Family, Rule, Ruleset, TableName } from '../parse/types.js';
 import type { Endpoint, KubeModel, Protocol, ServicePort } from '../kube/types.js';
+import type { NftRuleset } from '../nft/types.js';
 
 /** One dump and when it was taken (ms, any clock, as long as both snapshots use the same one). */
 export interface Snapshot {
   readonly ruleset: Ruleset;
+  /**
+   * The nftables ruleset of the same reading, when the source gave one: its rules are counted
+   * (`counter packets N bytes M`) as the views show them (core/nft-display), by table label.
+   */
+  readonly nft?: NftRuleset | null;
   readonly takenAtMs: number;
   /** The kube model of `ruleset`, when the caller built it already (it is then reused, never rebuilt). */
   readonly model?: KubeModel;

@@ -70,8 +70,10 @@ export function useLive(initial: ExplorerData, live: LiveProps | undefined, stor
         .then(async () => {
           await yieldToEventLoop();
           if (closed) return;
-          // The same rules with new counts (the usual refresh): the services carry over.
-          const model = refreshKubeModel(snapshot.ruleset, dataRef.current);
+          // The same rules with new counts (the usual refresh): the services carry over. The
+          // carry-over knows iptables' rules only: with an nftables ruleset the model is the
+          // whole dump's, built anew (snapshotData), or its nftables services would be lost.
+          const model = snapshot.nft ? undefined : refreshKubeModel(snapshot.ruleset, dataRef.current);
           await yieldToEventLoop();
           if (closed) return;
           const before = dataRef.current;

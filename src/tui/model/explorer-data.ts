@@ -20,6 +20,7 @@ import {
   missingServiceJumps,
   nftChainReferences,
   nftDisplayTables,
+  nftRuleTextWithoutCounts,
   nftTableLabel,
   nftViewFamily,
   ruleFindings,
@@ -179,11 +180,12 @@ export function buildExplorerData(input: ExplorerInput, model?: KubeModel, befor
   const { ruleset } = input;
   const dump: Dump = { ruleset, nft: input.nft ?? null };
   model ??= buildDumpModel(dump);
-  // The views read iptables and nft tables alike (core/nft-display); findings and counters stay iptables'.
+  // The views read iptables and nft tables alike (core/nft-display), and so do the counters (the
+  // snapshot carries the nft ruleset: its display tables are the same objects); findings stay iptables'.
   const display: Ruleset = dump.nft ? { ...ruleset, tables: [...ruleset.tables, ...nftDisplayTables(dump.nft)] } : ruleset;
   const sameRows = before !== null && holdSameRules(before.ruleset, ruleset) && sameNft(before.nft ?? null, dump.nft) && sameServices(before.model, model);
   const searchIndexes: SearchIndexes = sameRows ? before.searchIndexes : { services: null, hooks: null, rules: new Map(), ruleFindings: null, unknownMatches: null };
-  const counterSnapshot: CounterSnapshot = { ruleset, takenAtMs: input.takenAt?.getTime() ?? 0, model };
+  const counterSnapshot: CounterSnapshot = { ruleset, nft: dump.nft, takenAtMs: input.takenAt?.getTime() ?? 0, model };
   const diff = diffSnapshots(input.previous ?? null, counterSnapshot);
   const serviceRows = model.services.map(toServiceRow);
   const sorted = new Map<ServiceSort, readonly ServiceRow[]>([['id', serviceRows]]);
@@ -458,7 +460,8 @@ function sameNft(a: NftRuleset | null, b: NftRuleset | null): boolean {
     const u = b.tables[i]!;
     return t.family === u.family && t.name === u.name && t.chains.length === u.chains.length && t.chains.every((c, j) => {
       const d = u.chains[j]!;
-      return c.name === d.name && c.rules.length === d.rules.length && c.rules.every((r, k) => r.text === d.rules[k]!.text);
+      // Counter values are not the rules: a refresh that only counted keeps the search indexes.
+      return c.name === d.name && c.rules.length === d.rules.length && c.rules.every((r, k) => nftRuleTextWithoutCounts(r) === nftRuleTextWithoutCounts(d.rules[k]!));
     });
   });
 }
