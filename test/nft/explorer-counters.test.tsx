@@ -47,7 +47,7 @@ function row(frame: string, id: string): string {
   return l;
 }
 
-/** PKTS, BYTES, ΔPKTS, PKT/S and the mark at the end of a services row at 100 columns. */
+/** PKTS, BYTES, ΔPKTS, PKT/S and the mark at the end of a services row at 120 columns. */
 function counters(line: string): { packets: string; bytes: string; delta: string; rate: string; mark: string } {
   const m = /(\S+) +(\S+) +(\S+) +([^\s•]+)(•?)$/.exec(line);
   if (!m) throw new Error(`no counters in ${line}`);
@@ -85,17 +85,17 @@ function fakeFeed(): LiveFeed & { emit(s: Snapshot): void } {
   };
 }
 
-describe('explorer: nftables counters against the previous snapshot (100x24)', () => {
+describe('explorer: nftables counters against the previous snapshot (120x24)', () => {
   it('services list: packets, Δ packets, packets/s and the mark; s sorts by rate', async () => {
     const { second } = twoSnapshots();
-    const a = (app = await renderApp({ data: second, color: false }, { columns: 100, rows: 24 }));
+    const a = (app = await renderApp({ data: second, color: false }, { columns: 120, rows: 24 }));
     const f = await a.waitFor((x) => x.includes('service ports · sort'), 'the services screen');
     expect(lines(f)[2]).toMatch(/ PKTS +BYTES +ΔPKTS +PKT\/S$/);
     // 15 + 20 + 41 packets, 16 more in 2 s.
     expect(counters(row(f, 'default/web'))).toEqual({ packets: '76', bytes: '4560', delta: '+16', rate: '8', mark: '•' });
     expect(counters(row(f, 'shop/api:https'))).toEqual({ packets: '0', bytes: '0', delta: '0', rate: '0', mark: ' ' });
     expect(lines(f).at(-1)).not.toContain('no counters');
-    for (const l of lines(f)) expect(l.length).toBeLessThanOrEqual(100);
+    for (const l of lines(f)) expect(l.length).toBeLessThanOrEqual(120);
 
     await a.press('s', 's');
     const sorted = await a.waitFor((x) => x.includes('sort rate'), 'sort rate');
@@ -107,7 +107,7 @@ describe('explorer: nftables counters against the previous snapshot (100x24)', (
     const { second } = twoSnapshots();
     const web = second.findService('ipv4', 'default/web')!;
     const chain = web.endpoints[2]!.chain;
-    const a = (app = await renderApp({ data: second, color: false }, { columns: 100, rows: 24 }));
+    const a = (app = await renderApp({ data: second, color: false }, { columns: 120, rows: 40 }));
     await a.waitFor((x) => x.includes('service ports · sort'), 'the services screen');
     await a.press(':', ...`chain ${chain}`, KEY.enter);
     let f = await a.waitFor((x) => x.includes(`ip kube-proxy ${chain} · `), 'the endpoint chain');
@@ -124,6 +124,7 @@ describe('explorer: nftables counters against the previous snapshot (100x24)', (
     await a.press('/', ...'default/web', KEY.enter);
     f = await a.waitFor((x) => x.includes('Services > default/web') && x.includes('PKT/S'), 'the service tree');
     expect(lines(f)[2]).toMatch(/76 pkts 4560 bytes 8 pkt\/s/);
+    await a.press('o'); // open every entry point's tree
     // Two of the three endpoints counted since the previous snapshot: their dnat steps are marked.
     f = await a.waitFor((x) => lines(x).filter((l) => /→ DNAT .*•$/.test(l)).length === 2, 'two dnat steps marked');
     expect(lines(f).find((l) => l.includes('__10.244.3.9/8080 #2 → DNAT'))).toMatch(/ 41 +5\.5•$/);
@@ -133,7 +134,7 @@ describe('explorer: nftables counters against the previous snapshot (100x24)', (
   it('a live refresh keeps every nftables service and brings its rates', async () => {
     const feed = fakeFeed();
     const first = snapshotData(snapshot(counted([10, 20, 30]), T0));
-    const a = (app = await renderApp({ data: first, color: false, live: { feed } }, { columns: 100, rows: 24 }));
+    const a = (app = await renderApp({ data: first, color: false, live: { feed } }, { columns: 120, rows: 24 }));
     let f = await a.waitFor((x) => x.includes('service ports · sort'), 'the services screen');
     const services = first.serviceRows.length;
     expect(f).toContain(`${services} service ports`);
