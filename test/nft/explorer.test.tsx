@@ -4,7 +4,12 @@
  * service screen's tree from the map element to the endpoint, and a status line that says the
  * mode and why the packet columns are empty.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseDump } from '../../src/core/index.js';
+import { buildExplorerData } from '../../src/tui/model/explorer-data.js';
+import { fixturesDir } from '../helpers/paths.js';
 import { KEY, fixtureData, lines, renderApp, type Rendered } from '../tui/harness.js';
 
 let app: Rendered | null = null;
@@ -101,5 +106,29 @@ describe('explorer on an nftables ruleset (80x24)', () => {
     const f = await a.waitFor((x) => /outcome/.test(x) && x.includes('ACCEPT'), 'a trace');
     expect(f).toContain('10.64.2.4:80');
     expect(f).toMatch(/ip kube-proxy (nat-prerouting|services|filter-prerouting-pre-dnat)/);
+  });
+});
+
+describe('session affinity in nftables mode (80x24)', () => {
+  it('an endpoint\'s pinned clients, with their expiry, are in its detail; a pinned client is traced to it', async () => {
+    const text = readFileSync(path.join(fixturesDir, 'nftables/session-affinity.nft'), 'utf8').replace(
+      /(set affinity-M3O2WX2O-default\/web-sticky\/tcp\/__10\.244\.1\.6\/8080 \{\n(?:\t\t.*\n)*?\t\ttimeout 3h\n)/,
+      '$1\t\telements = { 203.0.113.10 expires 2h59m59s776ms }\n',
+    );
+    expect(text).toContain('203.0.113.10 expires');
+    const dump = parseDump(text);
+    const data = buildExplorerData({ ruleset: dump.ruleset, nft: dump.nft, source: 'pinned.nft', takenAt: null, nodeAddresses: ['192.168.10.11'] });
+    app = await renderApp({ data, color: false });
+    const a = app;
+    await a.waitFor((f) => f.includes('service ports · sort'), 'the services screen');
+    await a.press('/', ...'web-sticky'.split(''), KEY.enter);
+    const f = await a.waitFor((x) => x.includes('Services > default/web-sticky'), 'the web-sticky service');
+    // The first endpoint row is selected: its detail names the pinned client.
+    expect(f).toMatch(/pinned 203\.0\.113\.10 \(expires in 10800 s\)/);
+    await command(a, 'trace 10.96.12.50:80 203.0.113.10');
+    const t = await a.waitFor((x) => /outcome/.test(x) && x.includes('10.244.1.6:8080'), 'the pinned trace');
+    // One outcome, to the pinned endpoint, with certainty.
+    expect(t).toMatch(/>   100% ACCEPT  10\.244\.1\.6:8080/);
+    expect(lines(t).filter((l) => /^[> ] +\d+(\.\d+)?% (ACCEPT|DROP|REJECT)/.test(l))).toHaveLength(1);
   });
 });

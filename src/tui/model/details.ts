@@ -24,7 +24,8 @@ export function serviceDetail(r: ServiceRow): string {
 
 /** The rule as written when the list shows readable summaries, and the summary when it shows rules as written. */
 export function ruleDetail(r: RuleRow, raw: boolean): string {
-  return `#${r.rule.index} line ${r.rule.line}: ${raw ? r.summary : r.rule.text}`;
+  const handle = r.rule.nft?.handle != null ? ` handle ${r.rule.nft.handle}` : '';
+  return `#${r.rule.index}${handle} line ${r.rule.line}: ${raw ? r.summary : r.rule.text}`;
 }
 
 /** A tree row whole: an endpoint with its chain and counts, an outcome with its reason, a step with its rule as written and its count. */
@@ -34,6 +35,8 @@ export function treeDetail(r: TreeRow): string {
     const parts = [r.text, e.chain, `chance ${percent(e.probability)}`, e.local === null ? 'locality unknown' : e.local ? 'on this node' : 'on another node'];
     if (e.packets !== null) parts.push(`${humanCount(e.packets)} pkts${r.share === null || r.share === undefined ? '' : ` (${percent(r.share)} of the service's)`}`);
     if (e.problem) parts.push(e.problem);
+    // nftables session affinity: the clients its set pins to this endpoint, with their expiry.
+    for (const c of r.pinned ?? []) parts.push(`pinned ${c.client}${c.expiresInSeconds === null ? '' : ` (expires in ${Math.round(c.expiresInSeconds)} s)`}`);
     const dnat = r.rule ?? e.nftDnatRule ?? null;
     parts.push(dnat ? `Enter opens its DNAT rule #${dnat.index}` : 'no DNAT rule');
     return parts.join(' · ');

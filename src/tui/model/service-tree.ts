@@ -8,7 +8,7 @@
  * the rest is one click away in the trace screen.
  */
 import { DEFAULT_CLIENT, hostPort, nftTableLabel, planEntryProbes, setsNamedBy, traceDump } from '../../core/index.js';
-import type { Endpoint, EntryKind, EntryPoint, ServicePort } from '../../core/kube/index.js';
+import type { AffinityClient, Endpoint, EntryKind, EntryPoint, ServicePort } from '../../core/kube/index.js';
 import type { Counters, Family, Rule } from '../../core/parse/index.js';
 import { caseCondition, pathTree, stepKey, traceCases, type PathNode, type Outcome, type PathStep, type TraceProtocol } from '../../core/trace/index.js';
 import type { ChainRef, SetRef, TraceRequest } from '../state.js';
@@ -45,6 +45,8 @@ export interface TreeRow {
   /** Endpoint rows: the endpoint, and its share of the service's DNAT packets (null without counters). */
   readonly endpoint?: Endpoint;
   readonly share?: number | null;
+  /** nftables session affinity: the clients pinned to this endpoint, as its affinity set shows them. */
+  readonly pinned?: readonly AffinityClient[];
   /** Entry rows: how many rows its tree holds (shown when opened). */
   readonly size?: number;
 }
@@ -182,6 +184,7 @@ function endpointRows(service: ServicePort): TreeRow[] {
     request: null,
     endpoint: e,
     share: counted && total > 0 ? (e.packets ?? 0) / total : null,
+    pinned: (service.affinityClients ?? []).filter((c) => c.endpoint === e.address),
   }));
 }
 

@@ -47,6 +47,9 @@ export function ChainScreen(props: ScreenProps): React.ReactElement {
   const raw = store.state.raw;
   const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
   const numWidth = Math.max(2, String(data.chain(ref)?.rules.length ?? 0).length);
+  // nftables rules have handles (`nft -a`, the JSON form): a column, where the listing shows them.
+  const handleWidth = useMemo(() => rows.reduce((w, r) => (r.rule.nft?.handle != null ? Math.max(w, String(r.rule.nft.handle).length) : w), 0), [rows]);
+  const showHandles = handleWidth > 0;
   // Live: packets/s and the counted mark, Δ packets too where the summary keeps room.
   const showRate = props.counting === true;
   const showDelta = showRate && props.width >= 100;
@@ -54,6 +57,7 @@ export function ChainScreen(props: ScreenProps): React.ReactElement {
     const d = showRate ? data.diff.rule(r.rule) : undefined;
     return [
       rcell(String(r.rule.index), numWidth),
+      ...(showHandles ? [rcell(r.rule.nft?.handle == null ? '-' : String(r.rule.nft.handle), Math.max(6, handleWidth))] : []),
       rcell(humanCount(r.rule.counters?.packets), 5),
       rcell(humanCount(r.rule.counters?.bytes), 5),
       ...(showDelta ? [rcell(deltaText(d?.deltaPackets), 5)] : []),
@@ -62,7 +66,7 @@ export function ChainScreen(props: ScreenProps): React.ReactElement {
     ].join(' ');
   };
   const header = [
-    rcell('#', numWidth), rcell('PKTS', 5), rcell('BYTES', 5), ...(showDelta ? [rcell('ΔPKTS', 5)] : []), ...(showRate ? [rcell('PKT/S', 5) + ' '] : []),
+    rcell('#', numWidth), ...(showHandles ? [rcell('HANDLE', Math.max(6, handleWidth))] : []), rcell('PKTS', 5), rcell('BYTES', 5), ...(showDelta ? [rcell('ΔPKTS', 5)] : []), ...(showRate ? [rcell('PKT/S', 5) + ' '] : []),
     ...(raw ? ['RULE (as written; r: readable)'] : [cell('TARGET', Math.min(TARGET_MAX, targetWidth)), 'MATCHES · COMMENT (r: raw)']),
   ].join(' ');
   const selected = rows[cursor];
