@@ -67,6 +67,10 @@ describe('explorer on an nftables ruleset (80x24)', () => {
     await command(a, 'chain services');
     let f = await a.waitFor((x) => x.includes('ip kube-proxy services'), 'chain services');
     expect(f).toContain('ip daddr . meta l4proto . th dport vmap @service-ips');
+    // The JSON form has handles: a column of them, and the detail line names the selected rule's.
+    expect(f).toMatch(/# +HANDLE +PKTS +BYTES/);
+    expect(f).toMatch(/^> +1 +\d+ +- +- /m);
+    expect(f).toMatch(/#1 handle \d+ line 1:/);
     await a.press(KEY.enter);
     f = await a.waitFor((x) => x.includes('map ip kube-proxy service-ips'), 'the service-ips map');
     expect(f).toContain('map ip kube-proxy service-ips · 5 elements · ipv4_addr . inet_proto');
