@@ -17,10 +17,10 @@ import { hookStages, type Stage } from './hooks.js';
 import { assume, type Branch } from './branch.js';
 import type { HookEnv, MatchCtx } from './compile.js';
 import { natReason } from './reasons.js';
-import { decisionText } from './undecided.js';
 import { indexRuleset } from './ruleset-index.js';
 import type { NodeContext, Outcome, Packet, TraceOptions, TraceResult, Verdict } from './types.js';
 import { runHook, type WalkCtx } from './walk.js';
+import { deliver, outcomeOf, type Final as Finals } from './finals.js';
 
 /** Source port used when the packet does not give one (start of Linux's ephemeral range is 32768). */
 export const DEFAULT_SOURCE_PORT = 40000;
@@ -176,11 +176,7 @@ export function tracePacket(ruleset: Ruleset, packet: Packet, node: NodeContext,
   return { packet: echo, outcomes, unusedAssumptions };
 }
 
-interface Final {
-  readonly b: Branch;
-  readonly verdict: Verdict;
-  readonly delivery: Outcome['delivery'];
-}
+type Final = Finals<Branch>;
 
 function runStages(
   ctx: WalkCtx,
@@ -208,24 +204,8 @@ function runStages(
   return live;
 }
 
-function deliver(branches: Branch[], delivery: 'local' | 'forward' | 'output', finals: Final[]): void {
-  for (const b of branches) finals.push({ b, verdict: 'ACCEPT', delivery });
-}
-
 function toOutcome(f: Final): Outcome {
-  const b = f.b;
-  return {
-    probability: b.probability,
-    verdict: f.verdict,
-    dnat: b.dnat,
-    masquerade: b.masquerade,
-    path: b.path,
-    assumptions: b.assumptions,
-    case: b.decided.map((d) => decisionText(d.name, d.value)),
-    reason: f.verdict === 'ACCEPT' ? natReason(b) : b.reason,
-    delivery: f.delivery,
-    endpointChain: b.endpointChain,
-  };
+  return outcomeOf(f, natReason);
 }
 
 /** Outcomes that ended the same way along the same path are one outcome: probabilities add up. */

@@ -15,7 +15,6 @@
  */
 import { LocalAddresses, parseIp } from '../../trace/addr.js';
 import { checkPacket, DEFAULT_INTERFACE, DEFAULT_MAX_STEPS, DEFAULT_SOURCE_PORT, mergeOutcomes } from '../../trace/tracer.js';
-import { decisionText } from '../../trace/undecided.js';
 import type { Family } from '../../parse/types.js';
 import type { NodeContext, Outcome, Packet, TraceOptions, TraceResult, Verdict } from '../../trace/types.js';
 import type { NftChain, NftRuleset, NftTable } from '../types.js';
@@ -23,6 +22,7 @@ import { noteOn, type NftBranch } from './branch.js';
 import type { EvalCtx, NftEnv } from './eval.js';
 import { natReason } from './reasons.js';
 import { runBaseChain, type NftWalkCtx } from './walk.js';
+import { deliver, outcomeOf, type Final as Finals } from '../../trace/finals.js';
 
 export type NftHook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
 
@@ -94,11 +94,7 @@ function findHookChains(nft: NftRuleset, family: Family, hook: NftHook): { chain
   return { chains, notes };
 }
 
-interface Final {
-  readonly b: NftBranch;
-  readonly verdict: Verdict;
-  readonly delivery: Outcome['delivery'];
-}
+type Final = Finals<NftBranch>;
 
 export function traceNftPacket(nft: NftRuleset, packet: Packet, node: NodeContext, options: TraceOptions = {}): TraceResult {
   const problem = checkPacket(packet);
@@ -243,22 +239,6 @@ function runHook(
   return live;
 }
 
-function deliver(branches: NftBranch[], delivery: 'local' | 'forward' | 'output', finals: Final[]): void {
-  for (const b of branches) finals.push({ b, verdict: 'ACCEPT', delivery });
-}
-
 function toOutcome(f: Final): Outcome {
-  const b = f.b;
-  return {
-    probability: b.probability,
-    verdict: f.verdict,
-    dnat: b.dnat,
-    masquerade: b.masquerade,
-    path: b.path,
-    assumptions: b.assumptions,
-    case: b.decided.map((d) => decisionText(d.name, d.value)),
-    reason: f.verdict === 'ACCEPT' ? natReason(b) : b.reason,
-    delivery: f.delivery,
-    endpointChain: b.endpointChain,
-  };
+  return outcomeOf(f, natReason);
 }
