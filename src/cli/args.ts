@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { didYouMean } from '../core/index.js';
-import { TABLE_NAMES, type TableName } from '../core/parse/index.js';
+import { TABLE_NAMES } from '../core/parse/index.js';
 import { parseAssumption, splitHostPort, type Assumption } from '../core/trace/index.js';
 import type { Protocol } from '../core/kube/index.js';
 

@@ -18,7 +18,7 @@ import { assume, type Branch } from './branch.js';
 import type { HookEnv, MatchCtx } from './compile.js';
 import { natReason } from './reasons.js';
 import { indexRuleset } from './ruleset-index.js';
-import type { NodeContext, Outcome, Packet, TraceOptions, TraceResult, Verdict } from './types.js';
+import type { NodeContext, Outcome, Packet, TraceOptions, TraceResult } from './types.js';
 import { runHook, type WalkCtx } from './walk.js';
 import { deliver, outcomeOf, type Final as Finals } from './finals.js';
 

@@ -16,7 +16,7 @@
 import { LocalAddresses, parseIp } from '../../trace/addr.js';
 import { checkPacket, DEFAULT_INTERFACE, DEFAULT_MAX_STEPS, DEFAULT_SOURCE_PORT, mergeOutcomes } from '../../trace/tracer.js';
 import type { Family } from '../../parse/types.js';
-import type { NodeContext, Outcome, Packet, TraceOptions, TraceResult, Verdict } from '../../trace/types.js';
+import type { NodeContext, Outcome, Packet, TraceOptions, TraceResult } from '../../trace/types.js';
 import type { NftChain, NftRuleset, NftTable } from '../types.js';
 import { noteOn, type NftBranch } from './branch.js';
 import type { EvalCtx, NftEnv } from './eval.js';
