@@ -18,6 +18,7 @@ import { canonicalCidr, cidrContains, familyOf, joinHostPort, parseCidr, type Ip
 import { kubeProxyProbability } from './probability.js';
 import type { ClusterSpec, Protocol, ServiceSpec } from './spec.js';
 import { GenTable, renderRestore, renderSave, type CountersOption } from './tables.js';
+import { categorizeEndpoints } from './categorize.js';
 
 export * from './spec.js';
 export type { CounterFn, CounterRef, CountersOption, GenTableName } from './tables.js';
@@ -170,19 +171,8 @@ function portMatch(p: PortView, dst: string, port: string): string[] {
 
 function writeCurrentService(k: Ctx, p: PortView): void {
   const { filter, nat } = k;
-  // proxy.CategorizeEndpoints with every endpoint ready.
-  const usesClusterEndpoints = !p.iTPLocal || p.externallyAccessible;
-  const usesLocalEndpoints = p.iTPLocal || p.eTPLocal;
-  const clusterEps = usesClusterEndpoints ? p.endpoints : [];
-  const localEps = usesLocalEndpoints ? p.endpoints.filter((e) => e.local) : [];
+  const { usesClusterEndpoints, usesLocalEndpoints, clusterEps, localEps, reachable } = categorizeEndpoints(p, p.endpoints, (e) => e.address);
   const hasEndpoints = p.endpoints.length > 0;
-  let reachable: readonly EndpointView[];
-  if (!usesLocalEndpoints) reachable = clusterEps;
-  else if (!usesClusterEndpoints) reachable = localEps;
-  else {
-    const seen = new Set(clusterEps.map((e) => e.address));
-    reachable = [...clusterEps, ...localEps.filter((e) => !seen.has(e.address))];
-  }
 
   const usesClusterPolicyChain = clusterEps.length > 0 && usesClusterEndpoints;
   const usesLocalPolicyChain = localEps.length > 0 && usesLocalEndpoints;

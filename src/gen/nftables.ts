@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { base32 } from '../core/kube/index.js';
 import { canonicalCidr, cidrContains, familyOf, parseCidr, type IpFamily } from './addr.js';
 import type { ClusterSpec, Protocol, ServiceSpec } from './spec.js';
+import { categorizeEndpoints } from './categorize.js';
 
 export interface NftGenerateOptions {
   /**
@@ -257,19 +258,8 @@ function writeServiceToEndpointRules(k: Ctx, p: PortView, chain: string, eps: re
 /** One service port, in syncProxyRules' order. */
 function writeService(k: Ctx, p: PortView): void {
   const { tx, ipX } = k;
-  // proxy.CategorizeEndpoints with every endpoint ready and no topology hints.
-  const usesClusterEndpoints = !p.iTPLocal || p.externallyAccessible;
-  const usesLocalEndpoints = p.iTPLocal || p.eTPLocal;
-  const clusterEps = usesClusterEndpoints ? p.endpoints : [];
-  const localEps = usesLocalEndpoints ? p.endpoints.filter((e) => e.local) : [];
+  const { usesClusterEndpoints, usesLocalEndpoints, clusterEps, localEps, reachable } = categorizeEndpoints(p, p.endpoints, (e) => e.chain);
   const hasEndpoints = p.endpoints.length > 0;
-  let reachable: readonly EndpointView[];
-  if (!usesLocalEndpoints) reachable = clusterEps;
-  else if (!usesClusterEndpoints) reachable = localEps;
-  else {
-    const seen = new Set(clusterEps.map((e) => e.chain));
-    reachable = [...clusterEps, ...localEps.filter((e) => !seen.has(e.chain))];
-  }
 
   for (const e of reachable) tx.chain(e.chain);
   const usesClusterPolicyChain = clusterEps.length > 0 && usesClusterEndpoints;

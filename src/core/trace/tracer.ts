@@ -55,7 +55,20 @@ export function checkPacket(packet: Packet): string | null {
   return null;
 }
 
-export function tracePacket(ruleset: Ruleset, packet: Packet, node: NodeContext, options: TraceOptions = {}): TraceResult {
+/** A packet as both tracers take it: defaults filled in, its family and origin, its addresses as bytes. */
+export interface PreparedPacket {
+  readonly echo: TraceResult['packet'];
+  readonly family: Family;
+  readonly local: LocalAddresses;
+  readonly srcBytes: Uint8Array;
+  readonly dstBytes: Uint8Array;
+  readonly origin: 'network' | 'local';
+  readonly sport: number;
+  readonly ctstate: NonNullable<Packet['ctstate']>;
+}
+
+/** The packet ready to trace, or the TraceResult that says why it cannot be. */
+export function preparePacket(packet: Packet, node: NodeContext): PreparedPacket | TraceResult {
   const problem = checkPacket(packet);
   const srcBytes = parseIp(packet.src);
   const dstBytes = parseIp(packet.dst);
@@ -73,6 +86,13 @@ export function tracePacket(ruleset: Ruleset, packet: Packet, node: NodeContext,
     origin,
   };
   if (problem !== null || !srcBytes || !dstBytes) return { packet: echo, outcomes: [], error: problem ?? 'bad packet' };
+  return { echo, family, local, srcBytes, dstBytes, origin, sport, ctstate };
+}
+
+export function tracePacket(ruleset: Ruleset, packet: Packet, node: NodeContext, options: TraceOptions = {}): TraceResult {
+  const prepared = preparePacket(packet, node);
+  if ('outcomes' in prepared) return prepared;
+  const { echo, family, local, srcBytes, dstBytes, origin, sport, ctstate } = prepared;
 
   const index = indexRuleset(ruleset);
   const match: MatchCtx = {

@@ -13,8 +13,7 @@
  * hook (-100 at prerouting and output, 100 at postrouting and input), in their priority order,
  * only for a connection's first packet, and stops at the first one that sets a binding.
  */
-import { LocalAddresses, parseIp } from '../../trace/addr.js';
-import { checkPacket, DEFAULT_INTERFACE, DEFAULT_MAX_STEPS, DEFAULT_SOURCE_PORT, mergeOutcomes } from '../../trace/tracer.js';
+import { DEFAULT_INTERFACE, DEFAULT_MAX_STEPS, mergeOutcomes, preparePacket } from '../../trace/tracer.js';
 import type { Family } from '../../parse/types.js';
 import type { NodeContext, Outcome, Packet, TraceOptions, TraceResult } from '../../trace/types.js';
 import type { NftChain, NftRuleset, NftTable } from '../types.js';
@@ -97,23 +96,9 @@ function findHookChains(nft: NftRuleset, family: Family, hook: NftHook): { chain
 type Final = Finals<NftBranch>;
 
 export function traceNftPacket(nft: NftRuleset, packet: Packet, node: NodeContext, options: TraceOptions = {}): TraceResult {
-  const problem = checkPacket(packet);
-  const srcBytes = parseIp(packet.src);
-  const dstBytes = parseIp(packet.dst);
-  const family: Family = (dstBytes ?? srcBytes)?.length === 16 ? 'ipv6' : 'ipv4';
-  const local = new LocalAddresses(node.localAddresses);
-  const origin = srcBytes && local.has(srcBytes) ? 'local' : 'network';
-  const sport = packet.sport ?? DEFAULT_SOURCE_PORT;
-  const ctstate = packet.ctstate ?? 'NEW';
-  const echo: TraceResult['packet'] = {
-    ...packet,
-    sport,
-    ctstate,
-    ...(origin === 'network' ? { inInterface: packet.inInterface ?? DEFAULT_INTERFACE } : {}),
-    family,
-    origin,
-  };
-  if (problem !== null || !srcBytes || !dstBytes) return { packet: echo, outcomes: [], error: problem ?? 'bad packet' };
+  const prepared = preparePacket(packet, node);
+  if ('outcomes' in prepared) return prepared;
+  const { echo, family, local, srcBytes, dstBytes, origin, sport, ctstate } = prepared;
 
   const v6 = family === 'ipv6';
   const protocol = packet.protocol === 'icmp' ? (v6 ? 58 : 1) : packet.protocol === 'tcp' ? 6 : packet.protocol === 'udp' ? 17 : 132;
