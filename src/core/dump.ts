@@ -104,10 +104,12 @@ export function traceDump(dump: Dump, packet: Packet, node: NodeContext, options
 
 /** doctor over the dump: the iptables findings, and `both-modes` when both kube-proxy modes wrote rules. */
 export function diagnoseDump(dump: Dump, model: KubeModel, context: DoctorContext): Finding[] {
-  const findings = diagnose(dump.ruleset, model, context);
-  const modes = kubeProxyModes(dump);
-  if (modes.length === 2) findings.push(bothModesFinding(dump, model));
-  return sortFindings(findings);
+  return sortFindings([...diagnose(dump.ruleset, model, context), ...modeFindings(dump, model)]);
+}
+
+/** What the dump's modes say: `both-modes` when kube-proxy rules of both are there. */
+export function modeFindings(dump: Dump, model: KubeModel): Finding[] {
+  return kubeProxyModes(dump).length === 2 ? [bothModesFinding(dump, model)] : [];
 }
 
 function bothModesFinding(dump: Dump, model: KubeModel): Finding {

@@ -136,3 +136,20 @@ describe('session affinity in nftables mode (80x24)', () => {
     expect(lines(t).filter((l) => /^[> ] +\d+(\.\d+)?% (ACCEPT|DROP|REJECT)/.test(l))).toHaveLength(1);
   });
 });
+
+describe('both kube-proxy modes on one node (80x24)', () => {
+  it('the status line says BOTH MODES, :problems lists both-modes, and the services of each mode are listed', async () => {
+    const save = parseDump(readFileSync(path.join(fixturesDir, 'seed-nodeport-cluster.save'), 'utf8'));
+    const nft = parseDump(readFileSync(path.join(fixturesDir, 'nftables/seed-nodeport-cluster.json'), 'utf8'));
+    const data = buildExplorerData({ ruleset: save.ruleset, nft: nft.nft, source: 'node', takenAt: null, nodeAddresses: ['172.16.1.10'] });
+    expect(data.modes).toEqual(['iptables', 'nftables']);
+    app = await renderApp({ data, color: false });
+    const a = app;
+    let f = await a.waitFor((x) => x.includes('service ports · sort'), 'the services screen');
+    expect(f).toContain('10 service ports');
+    expect(lines(f).at(-1)).toContain('BOTH MODES');
+    await command(a, 'problems');
+    f = await a.waitFor((x) => x.includes('both-modes'), 'the problems screen');
+    expect(f).toMatch(/both kube-proxy modes have rules here/);
+  });
+});

@@ -18,6 +18,7 @@ import {
   isTableName,
   kubeProxyModes,
   missingServiceJumps,
+  modeFindings,
   nftChainReferences,
   nftDisplayTables,
   nftRuleTextWithoutCounts,
@@ -196,7 +197,7 @@ export function buildExplorerData(input: ExplorerInput, model?: KubeModel, befor
   let findings: readonly Finding[] | null = null;
   // What the status line counts: errors and warnings only, so without unknown-match (info).
   const countedFindings = (): readonly Finding[] => {
-    const byRules = (searchIndexes.ruleFindings ??= ruleFindings(ruleset, model, { nodeAddresses: input.nodeAddresses }));
+    const byRules = (searchIndexes.ruleFindings ??= [...ruleFindings(ruleset, model, { nodeAddresses: input.nodeAddresses }), ...modeFindings(dump, model)]);
     return (counted ??= [...byRules, ...counterFindings(ruleset, model)]);
   };
   const allFindings = (): readonly Finding[] => {
