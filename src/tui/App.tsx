@@ -7,7 +7,7 @@ import React, { useEffect, useMemo } from 'react';
 import { Box, useApp, useInput } from 'ink';
 import { Breadcrumbs } from './components/Breadcrumbs.js';
 import { CommandLine } from './components/CommandLine.js';
-import { Line } from './components/Line.js';
+import { Line, LineWidthContext } from './components/Line.js';
 import { Palette, paletteHeight } from './components/Palette.js';
 import { StatusLine } from './components/StatusLine.js';
 import { useCommandKeys } from './hooks/use-command-keys.js';
@@ -32,8 +32,10 @@ import { makeTheme, ThemeContext } from './theme.js';
 
 export interface AppProps {
   readonly data: ExplorerData;
-  /** False for NO_COLOR: no colour or other SGR attribute at all. */
+  /** False for NO_COLOR: no colour (the selection keeps reverse video). */
   readonly color?: boolean;
+  /** True when the terminal's locale is not UTF-8 (LANG=C): ASCII only. */
+  readonly ascii?: boolean;
   readonly initialScreen?: Screen;
   /** Called once when the user quits (q, :q, Ctrl-C). */
   readonly onQuit?: () => void;
@@ -69,9 +71,9 @@ export const CHROME_ROWS = 3;
 /** Quiet time before indexing the shown list for the filter: keys that come in a burst go first. */
 const WARM_AFTER_MS = 150;
 
-export function App({ data, color = true, initialScreen, onQuit, live }: AppProps): React.ReactElement {
+export function App({ data, color = true, ascii = false, initialScreen, onQuit, live }: AppProps): React.ReactElement {
   const store = useStore(() => initialState(initialScreen));
-  const theme = useMemo(() => makeTheme(color), [color]);
+  const theme = useMemo(() => makeTheme(color, ascii), [color, ascii]);
   const queue = useMemo<KeyQueue>(() => ({ pending: [], owner: () => keyOwner(store.get()) }), [store.get]);
   return (
     <ThemeContext.Provider value={theme}>
@@ -135,15 +137,19 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
     counting: live !== undefined || data.diff.previous !== null,
   };
 
+  // Every line is cut at the terminal's width (ASCII terminals: by the Line itself).
   if (tooSmall) {
     return (
+      <LineWidthContext.Provider value={columns}>
       <Box width={columns} height={height}>
         <Line text={`kubechains needs at least 40x8 (now ${columns}x${rows}); q quits`} />
       </Box>
+      </LineWidthContext.Provider>
     );
   }
 
   return (
+    <LineWidthContext.Provider value={columns}>
     <Box flexDirection="column" width={columns} height={height} overflow="hidden">
       <Breadcrumbs crumbs={crumbs} width={columns} />
       <Box height={bodyHeight} flexDirection="column" overflow="hidden">
@@ -161,6 +167,7 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
         problemsAt={status !== null && status.mode !== 'once' ? LIVE_LEAD_PARTS : 0}
       />
     </Box>
+    </LineWidthContext.Provider>
   );
 }
 

@@ -259,7 +259,7 @@ function emit(data: ExplorerData, family: Family, node: PathNode, prefix: string
 function stepText(s: PathStep): string {
   const where = s.table === 'nat' ? s.chain : `${s.table} ${s.chain}`;
   if (s.rule === null) return `${where} ${s.target}`;
-  return `${where} #${s.rule} ${s.goto ? '-g' : '→'} ${s.target}`;
+  return `${where} #${s.rule} ${s.goto ? '-g' : '->'} ${s.target}`;
 }
 
 function outcomeRow(data: ExplorerData, o: Outcome, key: string, depth: number, family: Family): TreeRow {

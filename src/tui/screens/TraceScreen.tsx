@@ -90,7 +90,7 @@ export function TraceScreen(props: ScreenProps): React.ReactElement {
     const p = view.result.packet;
     const cases = outcomes.filter((r) => r.heading !== null).length || 1;
     const node = data.nodeAddresses.length > 0 ? `node ${view.localAddresses.join(',')}` : `node ${view.localAddresses.join(',')} (assumed; --node-ip)`;
-    info = { text: `${p.protocol} ${p.src}:${p.sport} → ${p.dst}:${p.dport} · ${p.origin === 'local' ? 'from this node' : `from the network via ${p.inInterface}`} · ${node} · ${plural(new Set(outcomes.map((r) => r.outcome).filter((o) => o !== null)).size, 'outcome')}${cases > 1 ? ` in ${cases} cases` : ''}` };
+    info = { text: `${p.protocol} ${p.src}:${p.sport} -> ${p.dst}:${p.dport} · ${p.origin === 'local' ? 'from this node' : `from the network via ${p.inInterface}`} · ${node} · ${plural(new Set(outcomes.map((r) => r.outcome).filter((o) => o !== null)).size, 'outcome')}${cases > 1 ? ` in ${cases} cases` : ''}` };
   } else info = { text: 'Enter a destination IP:PORT and press Enter (Tab moves between fields, e edits again)', style: theme.dim };
   const pathLine = (s: PathStep) => {
     const c = s.rule === null || !isTableName(s.table) ? null : ruleCounters(data, { family, table: s.table, chain: s.chain }, s.rule);
