@@ -26,6 +26,7 @@ import { ProblemsScreen } from './screens/ProblemsScreen.js';
 import { ServiceScreen } from './screens/ServiceScreen.js';
 import { ServicesScreen } from './screens/ServicesScreen.js';
 import { TraceScreen } from './screens/TraceScreen.js';
+import { TopScreen } from './screens/TopScreen.js';
 import type { ScreenProps } from './hooks/screen-props.js';
 import { current, initialState, type Screen, type State, type Store } from './state.js';
 import { makeTheme, ThemeContext } from './theme.js';
@@ -47,7 +48,8 @@ const HINTS: Record<Screen['kind'], string> = {
   services: 'Enter open · / filter · s sort · t trace · :hooks · ? help · q quit',
   hooks: 'Enter open chain · / filter · Esc back · : command · ? help · q quit',
   problems: 'Enter open service or rule · / filter · :svc · ? help · q quit',
-  chain: 'Enter follow jump · r raw/readable · / filter · Esc back · ? help',
+  top: 'Enter open rule · / filter · R refresh now · :svc · ? help · q quit',
+  chain: 'Enter follow jump · r raw · s sort · / filter · Esc back · ? help',
   service: 'Enter open chain at rule · t trace · / filter · Esc back · ? help',
   trace: 'Tab next field · Enter trace / open · e edit · Esc back · ? help',
   help: 'Esc or ? back · q quit',
@@ -183,6 +185,7 @@ function renderScreen(kind: Screen['kind'], props: ScreenProps): React.ReactElem
     case 'services': return <ServicesScreen key={key} {...props} />;
     case 'hooks': return <HooksScreen key={key} {...props} />;
     case 'problems': return <ProblemsScreen key={key} {...props} />;
+    case 'top': return <TopScreen key={key} {...props} />;
     case 'chain': return <ChainScreen key={key} {...props} />;
     case 'service': return <ServiceScreen key={key} {...props} />;
     case 'trace': return <TraceScreen key={key} {...props} />;

@@ -5,7 +5,9 @@
 import { probeNode, type Finding } from '../../core/index.js';
 import type { ServicePort } from '../../core/kube/index.js';
 import { caseCondition, parseAssumption, traceCases, tracePacket, type Outcome, type TraceResult } from '../../core/trace/index.js';
-import type { ChainRef, Frame, Screen, ServiceSort, TraceRequest } from '../state.js';
+import type { ChainRef, Frame, RuleSort, Screen, ServiceSort, TraceRequest } from '../state.js';
+import { compareRates } from '../../core/counters/index.js';
+import { chainRows, liveTables, type Rule } from '../../core/parse/index.js';
 import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
 import { resolveCursor } from '../state/list-window.js';
 import { detailHeight, ruleDetail, serviceDetail } from './details.js';
@@ -91,11 +93,51 @@ export function problemsView(data: ExplorerData, filter: string): readonly Probl
   });
 }
 
-export function chainView(data: ExplorerData, ref: ChainRef, filter: string): readonly RuleRow[] {
-  return memo(data, `chain\0${refKey(ref)}\0${filter}`, () => {
+export function chainView(data: ExplorerData, ref: ChainRef, filter: string, sort: RuleSort = 'order'): readonly RuleRow[] {
+  return memo(data, `chain\0${refKey(ref)}\0${filter}\0${sort}`, () => {
     const rows = data.ruleRows(ref);
-    return filtered(rows, rows, () => data.ruleSearcher(ref), filter);
+    const kept = filtered(rows, rows, () => data.ruleSearcher(ref), filter);
+    if (sort === 'order') return kept;
+    // Busiest first: by packets/s (then packets), or by packets; the kernel's order breaks ties.
+    const packets = (r: RuleRow) => r.rule.counters?.packets ?? -1;
+    const byPackets = (a: RuleRow, b: RuleRow) => packets(b) - packets(a) || a.rule.index - b.rule.index;
+    if (sort === 'packets') return kept.slice().sort(byPackets);
+    const rate = new Map(kept.map((r) => [r, data.diff.rule(r.rule)?.packetRate ?? null]));
+    return kept.slice().sort((a, b) => compareRates(rate.get(a), rate.get(b)) || byPackets(a, b));
   });
+}
+
+/** A rule of the `:top` list: where it is, its counts, and its rate since the last snapshot. */
+export interface TopRow {
+  readonly key: string;
+  readonly ref: ChainRef;
+  readonly rule: Rule;
+  readonly packets: number;
+  readonly bytes: number;
+  readonly rate: number | null;
+}
+
+/** `:top`: every rule that counted, across all chains, busiest first (packets/s, then packets), like htop. */
+export function topView(data: ExplorerData, filter: string): readonly TopRow[] {
+  const all = memo(data, 'top', () => {
+    const rows: TopRow[] = [];
+    for (const t of liveTables(data.ruleset)) {
+      for (const chain of t.chains) {
+        const cr = chainRows(chain);
+        for (let i = 0; i < cr.size; i++) {
+          const c = cr.countersAt(i);
+          if (c === null || c.packets === 0) continue;
+          const rule = cr.ruleAt(i);
+          const ref = { family: t.family, table: t.name, chain: chain.name };
+          rows.push({ key: `${refKey(ref)}\0${i}\0${rule.text}`, ref, rule, packets: c.packets, bytes: c.bytes, rate: data.diff.rule(rule)?.packetRate ?? null });
+        }
+      }
+    }
+    return rows.sort((a, b) => compareRates(a.rate, b.rate) || b.packets - a.packets || (a.key < b.key ? -1 : 1));
+  });
+  if (filter.trim() === '') return all;
+  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+  return memo(data, `top\0${filter}`, () => all.filter((r) => words.every((w) => `${r.ref.table} ${r.ref.chain} ${r.rule.text}`.toLowerCase().includes(w))));
 }
 
 /** Every row of the service screen, every tree open. */
@@ -229,7 +271,9 @@ export function selectionKeys(data: ExplorerData, stack: readonly Frame[]): (str
       case 'problems':
         return keyAt(problemsView(data, f.filter));
       case 'chain':
-        return keyAt(chainView(data, s.ref, f.filter));
+        return keyAt(chainView(data, s.ref, f.filter, f.ruleSort));
+      case 'top':
+        return keyAt(topView(data, f.filter));
       case 'service': {
         const service = data.findService(s.family, s.id);
         return service ? keyAt(serviceTreeView(data, service, f.filter, f.expanded)) : null;
