@@ -51,7 +51,7 @@ const HINTS: Record<Screen['kind'], string> = {
   top: 'Enter open rule · / filter · R refresh now · :svc · ? help · q quit',
   chain: 'Enter follow jump · r raw · s sort · / filter · Esc back · ? help',
   service: 'Enter open chain at rule · t trace · / filter · Esc back · ? help',
-  trace: 'Tab next field · Enter trace / open · e edit · Esc back · ? help',
+  trace: 'Tab next field · Enter trace / open · e edit · f from… · Esc back · ? help',
   help: 'Esc or ? back · q quit',
 };
 
@@ -62,7 +62,9 @@ const LIVE_SERVICES_HINTS = 'Enter open · / filter · s sort · p pause · t tr
 export function keyOwner(state: State): string {
   if (state.quit) return 'quit';
   if (state.input?.kind === 'command') return 'command';
-  return current(state).screen.kind;
+  const screen = current(state).screen;
+  if (screen.kind === 'trace' && screen.form.presets) return 'presets';
+  return screen.kind;
 }
 
 /** A live status line's parts before doctor's count: the cadence and the refresh time. */

@@ -44,6 +44,8 @@ export interface TraceForm {
   readonly focus: TraceFocus;
   readonly submitted: TraceRequest | null;
   readonly error: string | null;
+  /** `f`: the menu of sources (a pod, the node, outside) is open and has the keyboard. */
+  readonly presets?: boolean;
 }
 
 export type Screen =
@@ -163,7 +165,9 @@ export type Action =
   | { readonly type: 'traceEdit'; readonly field: 'src' | 'dst' | 'assume'; readonly text: string }
   | { readonly type: 'traceProto'; readonly proto?: Protocol }
   | { readonly type: 'traceFocus'; readonly focus?: TraceFocus; readonly backwards?: boolean }
-  | { readonly type: 'traceSubmit' };
+  | { readonly type: 'traceSubmit' }
+  /** `f` on the trace screen opens the sources menu; a pick (src) or Esc (no src) closes it. */
+  | { readonly type: 'tracePresets'; readonly open: boolean; readonly src?: string };
 
 export function frame(screen: Screen, filter = ''): Frame {
   return { screen, main: START, path: START, filter, sort: 'id' };
@@ -328,6 +332,12 @@ export function reducer(state: State, action: Action): State {
         const n = TRACE_FOCUS_ORDER.length;
         return { ...form, focus: TRACE_FOCUS_ORDER[(i + (action.backwards ? n - 1 : 1)) % n]! };
       });
+    case 'tracePresets': {
+      const opened = updateForm(state, (form) => ({ ...form, presets: action.open }));
+      if (action.open || action.src === undefined) return opened;
+      // A source picked: trace from it at once.
+      return reducer(updateForm(opened, (form) => ({ ...form, src: action.src! })), { type: 'traceSubmit' });
+    }
     case 'traceSubmit': {
       const next = updateForm(state, submitTrace);
       // A new packet: its outcomes start from the first one.

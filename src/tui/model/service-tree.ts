@@ -7,7 +7,7 @@
  * it) and after that only the steps that decide something (accept, drop, reject, masquerade),
  * the rest is one click away in the trace screen.
  */
-import { DEFAULT_CLIENT, hostPort, isTableName, planEntryProbes } from '../../core/index.js';
+import { defaultSource, hostPort, isTableName, planEntryProbes } from '../../core/index.js';
 import type { Endpoint, EntryKind, EntryPoint, ServicePort } from '../../core/kube/index.js';
 import type { Counters, Family, Rule } from '../../core/parse/index.js';
 import { caseCondition, pathTree, stepKey, traceCases, tracePacket, type PathNode, type Outcome, type PathStep, type TraceProtocol } from '../../core/trace/index.js';
@@ -91,7 +91,7 @@ export function traceEntries(data: ExplorerData, service: ServicePort): EntryTra
 
 export function toPacket(r: TraceRequest, family: Family = r.dst.includes(':') ? 'ipv6' : 'ipv4') {
   const protocol: TraceProtocol = r.proto;
-  return { protocol, src: r.src || DEFAULT_CLIENT[family], dst: r.dst, dport: r.dport };
+  return { protocol, src: r.src || defaultSource(r.dst, family), dst: r.dst, dport: r.dport };
 }
 
 export function buildServiceTree(data: ExplorerData, service: ServicePort): ServiceTree {

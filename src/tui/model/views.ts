@@ -2,7 +2,7 @@
  * What each screen lists for a frame (filter and sort applied), memoised per snapshot so the
  * render and the key handlers (which read the newest state) share one computation.
  */
-import { probeNode, type Finding } from '../../core/index.js';
+import { DEFAULT_CLIENT, type Finding } from '../../core/index.js';
 import type { ServicePort } from '../../core/kube/index.js';
 import { caseCondition, parseAssumption, traceCases, tracePacket, type Outcome, type TraceResult } from '../../core/trace/index.js';
 import type { ChainRef, Frame, RuleSort, Screen, ServiceSort, TraceRequest } from '../state.js';
@@ -185,7 +185,8 @@ export interface TraceView {
 export function traceView(data: ExplorerData, request: TraceRequest | null): TraceView {
   if (!request) return { result: null, localAddresses: data.nodeAddresses };
   const family = request.dst.includes(':') ? 'ipv6' : 'ipv4';
-  const localAddresses = probeNode(data.nodeAddresses, family).node.localAddresses;
+  // The node's addresses as known, and no stand-in: the packet is the user's own, as `trace` takes it.
+  const localAddresses = data.nodeAddresses;
   const assume = (request.assume ?? []).flatMap((text) => {
     const a = parseAssumption(text);
     return 'error' in a ? [] : [a]; // validated by the form already
@@ -306,4 +307,35 @@ export function servicesDetailHeight(data: ExplorerData, width: number, max: num
 /** Detail lines a chain's list needs at `width`, as written or readable. */
 export function chainDetailHeight(data: ExplorerData, ref: ChainRef, raw: boolean, width: number, max: number): number {
   return memo(data, `chain-detail\0${refKey(ref)}\0${raw}\0${width}\0${max}`, () => detailHeight(data.ruleRows(ref).map((r) => ruleDetail(r, raw)), width, max));
+}
+
+/** A source the trace form offers: from a pod, from the node, from outside. */
+export interface TracePreset {
+  readonly label: string;
+  readonly src: string;
+}
+
+/**
+ * Where a packet to `dst` may come from: a pod (an endpoint of the service that answers on `dst`,
+ * else of any service), the node (its address as known, else loopback, which is always the
+ * node's), a client outside the cluster. Only addresses of `dst`'s family.
+ */
+export function tracePresets(data: ExplorerData, dst: string): readonly TracePreset[] {
+  const family = dst.includes(':') && !/^[\d.]+:\d+$/.test(dst) ? 'ipv6' : 'ipv4';
+  const host = (a: string) => (a.startsWith('[') ? a.slice(1, a.indexOf(']')) : a.replace(/:\d+$/, ''));
+  const sameFamily = (a: string) => (a.includes(':') ? 'ipv6' : 'ipv4') === family;
+  const presets: TracePreset[] = [];
+  const target = data.model.services.find((s) => s.clusterIP !== null && s.port !== null && dst === (family === 'ipv6' ? `[${s.clusterIP}]:${s.port}` : `${s.clusterIP}:${s.port}`));
+  const services = target ? [target, ...data.model.services] : data.model.services;
+  for (const s of services) {
+    const e = s.endpoints.find((x) => x.address !== null && sameFamily(host(x.address)));
+    if (e) {
+      presets.push({ label: `from a pod: ${host(e.address!)} (an endpoint of ${s.id})`, src: host(e.address!) });
+      break;
+    }
+  }
+  const node = data.nodeAddresses.find(sameFamily);
+  presets.push(node ? { label: `from the node: ${node}`, src: node } : { label: `from the node: ${family === 'ipv6' ? '::1' : '127.0.0.1'} (no node address known: --node-ip)`, src: family === 'ipv6' ? '::1' : '127.0.0.1' });
+  presets.push({ label: `from outside: ${DEFAULT_CLIENT[family]} (a client off the node)`, src: DEFAULT_CLIENT[family] });
+  return presets;
 }
