@@ -12,6 +12,15 @@ import type { NodeContext, Packet } from './trace/types.js';
 
 /** Documentation addresses (RFC 5737 / RFC 3849): an outside client and a stand-in node. */
 export const DEFAULT_CLIENT: Readonly<Record<Family, string>> = { ipv4: '203.0.113.10', ipv6: '2001:db8:ffff::10' };
+
+/**
+ * The source of a packet to `dst` when none is given, for `trace`, `which` and the explorer alike:
+ * a loopback destination (a localhost node port) is reached only from the node itself, so from
+ * `dst`; anything else from a client off the node.
+ */
+export function defaultSource(dst: string, family: Family): string {
+  return isLoopbackText(dst) ? dst : DEFAULT_CLIENT[family];
+}
 export const DEFAULT_NODE: Readonly<Record<Family, string>> = { ipv4: '192.0.2.1', ipv6: '2001:db8:ffff::1' };
 
 export interface ProbeOptions {

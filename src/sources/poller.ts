@@ -264,6 +264,19 @@ export class Poller {
     if (this.started && this.running === null && this.mode !== 'once') this.schedule(held ? this.intervalMs : 0);
   }
 
+  /**
+   * Reads the source now rather than at the next tick (the explorer's refresh key), a watched
+   * file even when it looks unchanged. False when there is nothing to do: paused, stopped, read
+   * once, or a read is going on already.
+   */
+  refreshNow(): boolean {
+    if (!this.started || this.stopped || this.paused || this.running !== null || this.mode === 'once') return false;
+    this.seen = null;
+    this.failedSig = null;
+    this.schedule(0);
+    return true;
+  }
+
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

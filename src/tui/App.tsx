@@ -7,7 +7,7 @@ import React, { useEffect, useMemo } from 'react';
 import { Box, useApp, useInput } from 'ink';
 import { Breadcrumbs } from './components/Breadcrumbs.js';
 import { CommandLine } from './components/CommandLine.js';
-import { Line } from './components/Line.js';
+import { Line, LineWidthContext } from './components/Line.js';
 import { Palette, paletteHeight } from './components/Palette.js';
 import { StatusLine } from './components/StatusLine.js';
 import { useCommandKeys } from './hooks/use-command-keys.js';
@@ -27,14 +27,17 @@ import { ProblemsScreen } from './screens/ProblemsScreen.js';
 import { ServiceScreen } from './screens/ServiceScreen.js';
 import { ServicesScreen } from './screens/ServicesScreen.js';
 import { TraceScreen } from './screens/TraceScreen.js';
+import { TopScreen } from './screens/TopScreen.js';
 import type { ScreenProps } from './hooks/screen-props.js';
 import { current, initialState, type Screen, type State, type Store } from './state.js';
 import { makeTheme, ThemeContext } from './theme.js';
 
 export interface AppProps {
   readonly data: ExplorerData;
-  /** False for NO_COLOR: no colour or other SGR attribute at all. */
+  /** False for NO_COLOR: no colour (the selection keeps reverse video). */
   readonly color?: boolean;
+  /** True when the terminal's locale is not UTF-8 (LANG=C): ASCII only. */
+  readonly ascii?: boolean;
   readonly initialScreen?: Screen;
   /** Called once when the user quits (q, :q, Ctrl-C). */
   readonly onQuit?: () => void;
@@ -46,10 +49,11 @@ const HINTS: Record<Screen['kind'], string> = {
   services: 'Enter open · / filter · s sort · t trace · :hooks · ? help · q quit',
   hooks: 'Enter open chain · / filter · Esc back · : command · ? help · q quit',
   problems: 'Enter open service or rule · / filter · :svc · ? help · q quit',
-  chain: 'Enter follow jump · r raw/readable · / filter · Esc back · ? help',
+  top: 'Enter open rule · / filter · R refresh now · :svc · ? help · q quit',
+  chain: 'Enter follow jump · r raw · s sort · / filter · Esc back · ? help',
   set: 'Enter follow verdict · / filter · Esc back · ? help',
   service: 'Enter open chain at rule · t trace · / filter · Esc back · ? help',
-  trace: 'Tab next field · Enter trace / open · e edit · Esc back · ? help',
+  trace: 'Tab next field · Enter trace / open · e edit · f from… · Esc back · ? help',
   help: 'Esc or ? back · q quit',
 };
 
@@ -60,7 +64,9 @@ const LIVE_SERVICES_HINTS = 'Enter open · / filter · s sort · p pause · t tr
 export function keyOwner(state: State): string {
   if (state.quit) return 'quit';
   if (state.input?.kind === 'command') return 'command';
-  return current(state).screen.kind;
+  const screen = current(state).screen;
+  if (screen.kind === 'trace' && screen.form.presets) return 'presets';
+  return screen.kind;
 }
 
 /** A live status line's parts before doctor's count: the cadence and the refresh time. */
@@ -71,9 +77,9 @@ export const CHROME_ROWS = 3;
 /** Quiet time before indexing the shown list for the filter: keys that come in a burst go first. */
 const WARM_AFTER_MS = 150;
 
-export function App({ data, color = true, initialScreen, onQuit, live }: AppProps): React.ReactElement {
+export function App({ data, color = true, ascii = false, initialScreen, onQuit, live }: AppProps): React.ReactElement {
   const store = useStore(() => initialState(initialScreen));
-  const theme = useMemo(() => makeTheme(color), [color]);
+  const theme = useMemo(() => makeTheme(color, ascii), [color, ascii]);
   const queue = useMemo<KeyQueue>(() => ({ pending: [], owner: () => keyOwner(store.get()) }), [store.get]);
   return (
     <ThemeContext.Provider value={theme}>
@@ -137,15 +143,19 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
     counting: live !== undefined || data.diff.previous !== null,
   };
 
+  // Every line is cut at the terminal's width (ASCII terminals: by the Line itself).
   if (tooSmall) {
     return (
+      <LineWidthContext.Provider value={columns}>
       <Box width={columns} height={height}>
         <Line text={`kubechains needs at least 40x8 (now ${columns}x${rows}); q quits`} />
       </Box>
+      </LineWidthContext.Provider>
     );
   }
 
   return (
+    <LineWidthContext.Provider value={columns}>
     <Box flexDirection="column" width={columns} height={height} overflow="hidden">
       <Breadcrumbs crumbs={crumbs} width={columns} />
       <Box height={bodyHeight} flexDirection="column" overflow="hidden">
@@ -163,6 +173,7 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
         problemsAt={status !== null && status.mode !== 'once' ? LIVE_LEAD_PARTS : 0}
       />
     </Box>
+    </LineWidthContext.Provider>
   );
 }
 
@@ -178,6 +189,7 @@ function renderScreen(kind: Screen['kind'], props: ScreenProps): React.ReactElem
     case 'services': return <ServicesScreen key={key} {...props} />;
     case 'hooks': return <HooksScreen key={key} {...props} />;
     case 'problems': return <ProblemsScreen key={key} {...props} />;
+    case 'top': return <TopScreen key={key} {...props} />;
     case 'chain': return <ChainScreen key={key} {...props} />;
     case 'set': return <SetScreen key={key} {...props} />;
     case 'service': return <ServiceScreen key={key} {...props} />;

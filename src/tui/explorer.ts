@@ -13,7 +13,7 @@ import type { LiveProps } from './hooks/use-live.js';
 import type { ExplorerData } from './model/explorer-data.js';
 import { snapshotData } from './model/snapshot-data.js';
 import { AltScreen, openKeyboard } from './terminal.js';
-import { colorWanted } from './theme.js';
+import { colorWanted, unicodeWanted } from './theme.js';
 
 export interface ExplorerOptions {
   readonly snapshot: Snapshot;
@@ -93,9 +93,10 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
 
   screen.enter();
   const color = colorWanted(env);
+  const ascii = !unicodeWanted(env);
   // Each snapshot shown becomes the App's `data`: no prop holds the first one all session.
-  const live: LiveProps | undefined = poller ? { feed: poller, nodeAddresses, shown: (d) => instance.rerender(createElement(App, { data: d, color, live })) } : undefined;
-  const instance = render(createElement(App, { data, color, live }), {
+  const live: LiveProps | undefined = poller ? { feed: poller, nodeAddresses, shown: (d) => instance.rerender(createElement(App, { data: d, color, ascii, live })) } : undefined;
+  const instance = render(createElement(App, { data, color, ascii, live }), {
     stdin: keyboard.stream,
     stdout,
     stderr,

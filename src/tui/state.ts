@@ -11,6 +11,8 @@ import { completeCommand, parseCommand, parseHostPort, isAddress, type Completio
 import { moveCursor, scrollInto, START, type ListPos, type Movement } from './state/list-window.js';
 
 export type ServiceSort = 'id' | 'packets' | 'rate' | 'endpoints';
+export type RuleSort = 'order' | 'packets' | 'rate';
+export const RULE_SORTS: readonly RuleSort[] = ['order', 'packets', 'rate'];
 export const SERVICE_SORTS: readonly ServiceSort[] = ['id', 'packets', 'rate', 'endpoints'];
 
 export interface ChainRef {
@@ -48,6 +50,8 @@ export interface TraceForm {
   readonly focus: TraceFocus;
   readonly submitted: TraceRequest | null;
   readonly error: string | null;
+  /** `f`: the menu of sources (a pod, the node, outside) is open and has the keyboard. */
+  readonly presets?: boolean;
 }
 
 export type Screen =
@@ -55,6 +59,8 @@ export type Screen =
   | { readonly kind: 'hooks' }
   /** What `doctor` finds, most severe first. */
   | { readonly kind: 'problems' }
+  /** `:top`: the rules that counted, across every chain, busiest first. */
+  | { readonly kind: 'top' }
   | { readonly kind: 'chain'; readonly ref: ChainRef }
   /** An nftables set or map: its elements, Enter following a verdict. */
   | { readonly kind: 'set'; readonly ref: SetRef }
@@ -73,6 +79,8 @@ export interface Frame {
   readonly sort: ServiceSort;
   /** The service screen's entry points whose trees are open (their row keys). */
   readonly expanded?: readonly string[];
+  /** The chain screen's order (`s`): as the kernel runs them, or busiest first. */
+  readonly ruleSort?: RuleSort;
 }
 
 export interface InputLine {
@@ -104,6 +112,8 @@ export interface State {
   readonly quit: boolean;
   /** `:` commands run this session, oldest first (Up/Down on the `:` line). */
   readonly history: readonly string[];
+  /** How many times the refresh key was pressed: the live source reads again at each. */
+  readonly refreshRequests: number;
 }
 
 /** What the reducer needs to know about the data to run a command. */
@@ -149,6 +159,10 @@ export type Action =
   | { readonly type: 'toggleExpandAll'; readonly keys: readonly string[] }
   | { readonly type: 'toggleRaw' }
   | { readonly type: 'togglePause' }
+  /** `R`: read the live source now. */
+  | { readonly type: 'refreshNow' }
+  /** `s` on a chain or the top list: rule order, packets, rate. */
+  | { readonly type: 'ruleSort' }
   /**
    * A new snapshot is about to replace the data: each frame whose selection is known only by
    * position gets the key of the row it shows now (`keys[i]` for `stack[i]`, null: leave it), so
@@ -161,14 +175,16 @@ export type Action =
   | { readonly type: 'traceEdit'; readonly field: 'src' | 'dst' | 'assume'; readonly text: string }
   | { readonly type: 'traceProto'; readonly proto?: Protocol }
   | { readonly type: 'traceFocus'; readonly focus?: TraceFocus; readonly backwards?: boolean }
-  | { readonly type: 'traceSubmit' };
+  | { readonly type: 'traceSubmit' }
+  /** `f` on the trace screen opens the sources menu; a pick (src) or Esc (no src) closes it. */
+  | { readonly type: 'tracePresets'; readonly open: boolean; readonly src?: string };
 
 export function frame(screen: Screen, filter = ''): Frame {
   return { screen, main: START, path: START, filter, sort: 'id' };
 }
 
 export function initialState(screen: Screen = { kind: 'services' }): State {
-  return { stack: [frame(screen)], input: null, raw: false, paused: false, message: null, quit: false, history: [] };
+  return { stack: [frame(screen)], input: null, raw: false, paused: false, message: null, quit: false, history: [], refreshRequests: 0 };
 }
 
 export function current(state: State): Frame {
@@ -288,6 +304,13 @@ export function reducer(state: State, action: Action): State {
       return { ...state, raw: !state.raw };
     case 'togglePause':
       return { ...state, paused: !state.paused };
+    case 'refreshNow':
+      return { ...state, refreshRequests: state.refreshRequests + 1 };
+    case 'ruleSort':
+      return updateTop(state, (f) => {
+        const i = RULE_SORTS.indexOf(f.ruleSort ?? 'order');
+        return { ...f, ruleSort: RULE_SORTS[(i + 1) % RULE_SORTS.length]! };
+      });
     case 'pin': {
       let changed = false;
       const stack = state.stack.map((f, i) => {
@@ -319,6 +342,12 @@ export function reducer(state: State, action: Action): State {
         const n = TRACE_FOCUS_ORDER.length;
         return { ...form, focus: TRACE_FOCUS_ORDER[(i + (action.backwards ? n - 1 : 1)) % n]! };
       });
+    case 'tracePresets': {
+      const opened = updateForm(state, (form) => ({ ...form, presets: action.open }));
+      if (action.open || action.src === undefined) return opened;
+      // A source picked: trace from it at once.
+      return reducer(updateForm(opened, (form) => ({ ...form, src: action.src! })), { type: 'traceSubmit' });
+    }
     case 'traceSubmit': {
       const next = updateForm(state, submitTrace);
       // A new packet: its outcomes start from the first one.
@@ -355,6 +384,8 @@ function runCommand(state: State, text: string, env: CommandEnv): State {
       return reducer(state, { type: 'root', screen: { kind: 'hooks' } });
     case 'problems':
       return reducer(state, { type: 'root', screen: { kind: 'problems' } });
+    case 'top':
+      return reducer(state, { type: 'root', screen: { kind: 'top' } });
     case 'chain': {
       // `:chain kube-sep-kfr23…`: chain names are case-sensitive, but one that differs only in case is surely meant.
       const exact = env.resolveChain(c.name, c.table);

@@ -1,6 +1,8 @@
 /**
- * Styles by role. With NO_COLOR every role is plain: no colour and no other SGR attribute, and
- * the selection still shows by its ">" marker, so nothing relies on colour alone.
+ * Styles by role. With NO_COLOR no role has a colour: the selection is in reverse video (an
+ * attribute, not a colour, which NO_COLOR leaves alone) besides its ">" marker, and a row that
+ * needs attention is bold besides its "!" marker, so nothing relies on colour alone. Without a
+ * UTF-8 locale (LANG=C) the explorer draws ASCII only.
  */
 import { createContext, useContext } from 'react';
 
@@ -13,6 +15,10 @@ export interface TextStyle {
 
 export interface Theme {
   readonly color: boolean;
+  /** Draw ASCII only: the terminal's locale is not UTF-8. */
+  readonly ascii: boolean;
+  /** A row that needs attention: no endpoints, or none on this node under a Local policy. */
+  readonly flagged: TextStyle;
   readonly selected: TextStyle;
   readonly header: TextStyle;
   readonly crumbs: TextStyle;
@@ -24,12 +30,14 @@ export interface Theme {
 
 const PLAIN: TextStyle = {};
 
-export function makeTheme(color: boolean): Theme {
+export function makeTheme(color: boolean, ascii = false): Theme {
   if (!color) {
-    return { color, selected: PLAIN, header: PLAIN, crumbs: PLAIN, dim: PLAIN, error: PLAIN, input: PLAIN, verdict: () => PLAIN };
+    return { color, ascii, selected: { inverse: true }, flagged: { bold: true }, header: PLAIN, crumbs: PLAIN, dim: PLAIN, error: PLAIN, input: PLAIN, verdict: () => PLAIN };
   }
   return {
     color,
+    ascii,
+    flagged: { color: 'yellow', bold: true },
     selected: { inverse: true },
     header: { bold: true, color: 'cyan' },
     crumbs: { color: 'yellow' },
@@ -44,6 +52,15 @@ export function makeTheme(color: boolean): Theme {
 export function colorWanted(env: Readonly<Record<string, string | undefined>>): boolean {
   const v = env['NO_COLOR'];
   return v === undefined || v === '';
+}
+
+/**
+ * The terminal takes UTF-8 when the locale says so: the first of LC_ALL, LC_CTYPE and LANG that
+ * is set names a UTF-8 codeset. LANG=C, POSIX or nothing at all: ASCII.
+ */
+export function unicodeWanted(env: Readonly<Record<string, string | undefined>>): boolean {
+  const locale = env['LC_ALL'] || env['LC_CTYPE'] || env['LANG'] || '';
+  return /utf-?8/i.test(locale);
 }
 
 export const ThemeContext = createContext<Theme>(makeTheme(false));

@@ -96,7 +96,7 @@ describe.skipIf(skipNoScript)(inTerminal('the explorer on hostile dumps it can l
     s.send('j');
     await s.waitFor((t) => /2\/5 default\/ngi\\x1b/.test(t), 'the evil row selected');
     s.send('\r');
-    await s.waitFor((t) => t.includes('KUBE-SEP-YVT6EXXEKT4LDXBC #2'), 'the service detail');
+    await s.waitFor((t) => t.includes('KUBE-SEP-YVT6EXXEKT4LDXBC') && t.includes('entry points · Enter opens a tree'), 'the service detail');
     s.send('q');
     expect(await s.exit()).toBe(0);
     const text = s.text();

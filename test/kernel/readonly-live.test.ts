@@ -20,7 +20,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtMain, fixture } from '../cli/harness.js';
 import { repoRoot } from '../helpers/paths.js';
-import { TmuxServer, expectShellBack, hasTmux, rows, save } from '../helpers/tmux.js';
+import { TmuxServer, expectShellBack, hasTmux, rows, save, type TmuxSession } from '../helpers/tmux.js';
 import { inNs } from './exec.js';
 import { ScratchNamespace, kernelGate, loadRuleset, saveRuleset } from './netns.js';
 
@@ -111,6 +111,16 @@ describe.skipIf(skip)(skip ? `the rules are unchanged by a live session (skipped
     if (hasNft) expect(before['nft list ruleset']).toMatch(/counter packets 366 bytes 21960 .*KUBE-NODEPORTS/);
   });
 
+  /** j until the selected row matches `row` (at most 20 rows down). */
+  async function selectRow(term: TmuxSession, row: RegExp, what: string): Promise<void> {
+    for (let i = 0; i < 20; i++) {
+      if (row.test(selected(term.capture()))) return;
+      term.keys('j');
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await term.waitFor((x) => row.test(selected(x)), what);
+  }
+
   it('is byte-identical before and after a live session that refreshed all along', async () => {
     const name = ns!.name;
     const source = `echo x >> ${log}; ip netns exec ${name} iptables-save -c; ip netns exec ${name} ip6tables-legacy-save -c`;
@@ -131,6 +141,9 @@ describe.skipIf(skip)(skip ? `the rules are unchanged by a live session (skipped
     term.keys('Enter');
     s = await term.waitFor((x) => line0(x) === 'Services > default/nginx', 'the nginx service');
     expect(s).toContain('KUBE-SEP-YVT6EXXEKT4LDXBC');
+    // The endpoint table comes first: open the entry points' trees, go down to the cluster IP's KUBE-SERVICES rule.
+    term.keys('o');
+    await selectRow(term, /KUBE-SERVICES #5 -> KUBE-SVC-2CMXP7HKUVJN7L6M/, 'the KUBE-SERVICES step');
     term.keys('Enter');
     s = await term.waitFor((x) => line0(x) === 'Services > default/nginx > KUBE-SERVICES', 'KUBE-SERVICES');
     expect(s).toMatch(/^ {3}6 +366 +21960 .*KUBE-NODEPORTS/m);
@@ -169,7 +182,9 @@ describe.skipIf(skip)(skip ? `the rules are unchanged by a live session (skipped
     term.type('/fd00:10:96::c22');
     await term.waitFor((x) => selected(x).startsWith('> default/web '), 'default/web selected');
     term.keys('Enter');
-    s = await term.waitFor((x) => line0(x) === 'Services > default/web' && x.includes('KUBE-SVC-LOLE4ISW44XBNF3G'), 'the IPv6 service');
+    s = await term.waitFor((x) => line0(x) === 'Services > default/web' && x.includes('▸ cluster IP'), 'the IPv6 service');
+    term.keys('o');
+    await selectRow(term, /KUBE-SERVICES #1 -> KUBE-SVC-LOLE4ISW44XBNF3G/, 'the IPv6 KUBE-SERVICES step');
     term.keys('Enter');
     s = await term.waitFor((x) => line0(x) === 'Services > default/web > KUBE-SERVICES (v6)' && /^> +1 +700 +42000 .*KUBE-SVC-LOLE4ISW44XBNF3G/m.test(x), 'the IPv6 KUBE-SERVICES');
     await refreshes(2, 'IPv6 KUBE-SERVICES');

@@ -92,9 +92,11 @@ describe('status line', () => {
   it('a watched file, and a dump read once', () => {
     expect(statusView(data, status({ mode: 'watch', source: '/var/tmp/node.save' }), 200, T0).parts.slice(0, 3)).toEqual([
       'watched every 2 s',
-      'refreshed 12:00:00 (0 s ago)',
+      'unchanged since 12:00:00',
       '/var/tmp/node.save',
     ]);
+    // An hour on, a file that has not changed is still "unchanged since", not an age that keeps growing (issue 14 point 8).
+    expect(statusView(data, status({ mode: 'watch', source: '/var/tmp/node.save' }), 200, T0 + 3_600_000).parts[1]).toBe('unchanged since 12:00:00');
     const once = statusView(data, null, 200, T0);
     expect(once.parts[0]).toBe("'/srv/x/source.sh'");
     expect(once.parts[1]).toBe(data.ruleset.info.generatedAt);

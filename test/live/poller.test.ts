@@ -440,3 +440,25 @@ describe('poller: standard input', () => {
     expect(rec.snapshots()).toHaveLength(1);
   });
 });
+
+describe('poller: refresh now (issue 14 point 6)', () => {
+  it('runs the command at once instead of an interval later, and not while a run goes on or paused', async () => {
+    fake = createFakeSource();
+    poller = createPoller({ spec: { kind: 'command', command: fake.command }, intervalSeconds: 600 });
+    const rec = record(poller);
+    expect(poller.refreshNow()).toBe(false); // not started
+    poller.start();
+    await rec.next('snapshot');
+    await runEnded(rec, 1);
+    // The next run is ten minutes away: R brings it now.
+    expect(poller.refreshNow()).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    await until(() => poller!.status.running, 'the run to start');
+    expect(poller.refreshNow()).toBe(false); // a run goes on
+    await rec.next('snapshot');
+    expect(fake.runs()).toBe(2);
+    await runEnded(rec, 2);
+    poller.pause();
+    expect(poller.refreshNow()).toBe(false);
+  });
+});

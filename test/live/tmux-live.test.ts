@@ -112,7 +112,12 @@ describe.skipIf(skip)(skip ? `live explorer in tmux on a real node (skipped outs
       }
       expect(first.rate).toBeGreaterThan(0);
       // Still counting a refresh later: the packet total keeps rising with the traffic.
-      const total = (x: string) => Number(/\s(\d+)\s+\S+$/.exec(serviceRow(x, 'kc/web'))![1]);
+      // The PKTS column, where the header puts it (short ids leave room for BYTES and ΔPKTS after it).
+      const total = (x: string) => {
+        const header = rows(x).find((l) => / PKTS /.test(l) && /PKT\/S\s*$/.test(l))!;
+        const end = header.indexOf(' PKTS ') + ' PKTS'.length;
+        return Number(/(\d+)$/.exec(serviceRow(x, 'kc/web').slice(0, end))![1]);
+      };
       const before = total(s);
       s = await term.waitFor((x) => total(x) > before && rateOf(serviceRow(x, 'kc/web')).rate > 0, 'kc/web still rising');
     } finally {

@@ -126,9 +126,9 @@ describe('explorer: nftables counters against the previous snapshot (120x24)', (
     expect(lines(f)[2]).toMatch(/76 pkts 4560 bytes 8 pkt\/s/);
     await a.press('o'); // open every entry point's tree
     // Two of the three endpoints counted since the previous snapshot: their dnat steps are marked.
-    f = await a.waitFor((x) => lines(x).filter((l) => /→ DNAT .*•$/.test(l)).length === 2, 'two dnat steps marked');
-    expect(lines(f).find((l) => l.includes('__10.244.3.9/8080 #2 → DNAT'))).toMatch(/ 41 +5\.5•$/);
-    expect(lines(f).find((l) => l.includes('__10.244.2.7/8080 #2 → DNAT'))).toMatch(/ 20 +0$/);
+    f = await a.waitFor((x) => lines(x).filter((l) => /-> DNAT .*•$/.test(l)).length === 2, 'two dnat steps marked');
+    expect(lines(f).find((l) => l.includes('__10.244.3.9/8080 #2 -> DNAT'))).toMatch(/ 41 +5\.5•$/);
+    expect(lines(f).find((l) => l.includes('__10.244.2.7/8080 #2 -> DNAT'))).toMatch(/ 20 +0$/);
   });
 
   it('a live refresh keeps every nftables service and brings its rates', async () => {

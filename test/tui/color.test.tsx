@@ -20,6 +20,9 @@ afterEach(() => {
 });
 
 const ESC = '\x1b';
+/** SGR codes that are not colour: reverse video and bold (and their ends), which NO_COLOR allows. */
+const ATTRIBUTES = /\x1b\[(?:7|27|1|22|0)?m/g;
+const plain = (frame: string) => frame.replace(ATTRIBUTES, '');
 
 // A comment that tries to clear the screen and ring the bell, in a service name and a rule.
 const HOSTILE = [
@@ -50,13 +53,19 @@ describe('NO_COLOR', () => {
     expect(a.frame()).toContain(`${ESC}[`);
   });
 
-  it('colour off: no escape sequence at all, and the selection still shows by its marker', async () => {
+  it('colour off: no colour at all; the selection shows by its marker and in reverse video', async () => {
     const a = await h.renderApp({ data: h.fixtureData('seed-nodeport-cluster.save'), color: false });
     unmount = a.unmount;
     await a.waitFor((f) => f.includes('· sort '));
     await a.press('j', '/', 'd', 'n', 's');
-    for (const f of a.stdout.frames) expect(f).not.toContain(ESC);
-    expect(h.lines(a.frame()).filter((l) => l.startsWith('> '))).toHaveLength(1);
+    // Reverse video and bold are attributes, not colours: every other escape sequence is absent.
+    for (const f of a.stdout.frames) expect(plain(f)).not.toContain(ESC);
+    const selected = h.lines(plain(a.frame())).filter((l) => l.startsWith('> '));
+    expect(selected).toHaveLength(1);
+    // More than the ">" marker: the selected row (and only it) is in reverse video.
+    const reversed = h.lines(a.frame()).filter((l) => l.includes('\x1b[7m'));
+    expect(reversed).toHaveLength(1);
+    expect(plain(reversed[0]!)).toBe(selected[0]);
   });
 });
 
@@ -64,7 +73,7 @@ describe('control characters from the dump', () => {
   it('are shown as \\xNN on every screen, never sent raw', async () => {
     const a = await h.renderApp({ data: h.textData(HOSTILE), color: false }, { columns: 120, rows: 30 });
     unmount = a.unmount;
-    let f = await a.waitFor((x) => x.includes('· sort '));
+    let f = plain(await a.waitFor((x) => x.includes('· sort ')));
     // Escaped before the columns are cut, so the TYPE column stays where the header says.
     const [header, row] = h.lines(f).slice(2, 4);
     expect(row).toContain('> default/ev\\x1b]0;pwned\\x07il ');
@@ -79,7 +88,7 @@ describe('control characters from the dump', () => {
     f = await a.waitFor((x) => x.includes('-A PREROUTING'));
     expect(f).toContain('\\x1b[2J');
     for (const frame of a.stdout.frames) {
-      expect(frame).not.toContain(ESC);
+      expect(plain(frame)).not.toContain(ESC);
       expect(frame).not.toContain('\x07');
     }
   });

@@ -55,7 +55,7 @@ describe('rule summaries', () => {
       'tcp to 10.32.0.61:80 · default/nginx cluster IP',
     );
     expect(ruleSummary(rule('-A X -s 10.64.2.4/32 -m comment --comment default/nginx -j KUBE-MARK-MASQ'))).toBe('from 10.64.2.4 · default/nginx');
-    expect(ruleSummary(rule('-A X -p tcp -m comment --comment default/nginx -m tcp -j DNAT --to-destination 10.64.2.4:80'))).toBe('tcp → 10.64.2.4:80 · default/nginx');
+    expect(ruleSummary(rule('-A X -p tcp -m comment --comment default/nginx -m tcp -j DNAT --to-destination 10.64.2.4:80'))).toBe('tcp -> 10.64.2.4:80 · default/nginx');
     expect(ruleSummary(rule('-A X -j MARK --set-xmark 0x4000/0x4000'))).toBe('mark or 0x4000');
     expect(ruleSummary(rule('-A X -m mark ! --mark 0x4000/0x4000 -j RETURN'))).toBe('mark not 0x4000/0x4000');
     expect(ruleSummary(rule('-A X -m comment --comment "kubernetes service portals" -j KUBE-MARK-MASQ'))).toBe('all · kubernetes service portals');

@@ -87,7 +87,7 @@ describe('explorer at 80x24', () => {
     expect(f).toMatch(/▸ node port 172\.16\.1\.10:30783\/tcp/);
     await a.press('o');
     f = a.frame();
-    expect(f).toContain('KUBE-EXT-2CMXP7HKUVJN7L6M #1 → KUBE-MARK-MASQ');
+    expect(f).toContain('KUBE-EXT-2CMXP7HKUVJN7L6M #1 -> KUBE-MARK-MASQ');
     // The masquerade step is the tree's last part, under the selected row's detail pane.
     await a.press('G');
     expect(a.frame()).toContain('MASQUERADE');
@@ -147,7 +147,7 @@ describe('explorer at 80x24', () => {
     await a.press(KEY.enter);
     f = await a.waitFor((x) => x.includes('nat KUBE-SEP-YVT6EXXEKT4LDXBC · 2 rules'));
     expect(lines(f)[0]).toBe('Hooks > nat PREROUTING > KUBE-SERVICES > KUBE-SVC-… > KUBE-SEP-YVT6EXXEKT4LDXBC');
-    expect(f).toContain('DNAT           tcp → 10.64.2.4:80 · default/nginx');
+    expect(f).toContain('DNAT           tcp -> 10.64.2.4:80 · default/nginx');
     await a.press(KEY.esc, KEY.esc);
     f = await a.waitFor((x) => lines(x)[0] === 'Hooks > nat PREROUTING > KUBE-SERVICES');
     expect(lines(f).find((l) => l.startsWith('> '))).toContain('KUBE-SVC-2CMXP7HKUVJN7L6M');
@@ -221,7 +221,7 @@ describe('explorer at 80x24', () => {
     await a.waitFor((x) => x.includes('Services > default/nginx'));
     await a.press('o');
     const f = a.frame();
-    expect(f).toMatch(/filter KUBE-EXTERNAL-SERVICES #1 → DROP +100%/);
+    expect(f).toMatch(/filter KUBE-EXTERNAL-SERVICES #1 -> DROP +100%/);
     expect(f).toContain('= DROP · default/nginx has no local endpoints');
     // The cluster IP still reaches the (remote) endpoint.
     expect(f).toContain('= ACCEPT to 10.64.2.4:80 forwarded');

@@ -62,20 +62,20 @@ describe('service screen (issue 14 point 3)', () => {
     const data = fixtureData('seed-nodeport-cluster.save', ['172.16.1.10']);
     const rows = serviceTreeRows(data, data.findService('ipv4', 'default/nginx')!);
     // The DNAT rule counted the node-port packet: under both entries it is "shared", never shown as the cluster IP's.
-    const dnat = rows.filter((r) => r.text === 'KUBE-SEP-YVT6EXXEKT4LDXBC #2 → DNAT');
+    const dnat = rows.filter((r) => r.text === 'KUBE-SEP-YVT6EXXEKT4LDXBC #2 -> DNAT');
     expect(dnat).toHaveLength(2);
     for (const r of dnat) expect(r.countersNote).toBe('shared');
     // PREROUTING's jump counts every service's packets.
-    expect(rows.filter((r) => r.text === 'PREROUTING #1 → KUBE-SERVICES').every((r) => r.countersNote === 'others')).toBe(true);
+    expect(rows.filter((r) => r.text === 'PREROUTING #1 -> KUBE-SERVICES').every((r) => r.countersNote === 'others')).toBe(true);
     // Each entry rule counts its own.
     expect(rows.filter((r) => r.kind === 'entry').every((r) => !r.countersNote)).toBe(true);
     const a = await openService('seed-nodeport-cluster.save', '172.16.1.10', 'default/nginx');
     await a.press('o');
     const f = a.frame();
-    expect(lines(f).filter((l) => /KUBE-SEP-YVT6EXXEKT4LDXBC #2 → DNAT/.test(l)).every((l) => /\*$/.test(l))).toBe(true);
+    expect(lines(f).filter((l) => /KUBE-SEP-YVT6EXXEKT4LDXBC #2 -> DNAT/.test(l)).every((l) => /\*$/.test(l))).toBe(true);
     expect(f).toMatch(/^> 10\.64\.2\.4:80 +KUBE-SEP-YVT6EXXEKT4LDXBC .* 1$/m);
     // The detail pane says whose count it is.
-    for (let i = 0; i < 30 && !/KUBE-SEP-YVT6EXXEKT4LDXBC #2 → DNAT/.test(selected(a.frame())); i++) await a.press('j');
+    for (let i = 0; i < 30 && !/KUBE-SEP-YVT6EXXEKT4LDXBC #2 -> DNAT/.test(selected(a.frame())); i++) await a.press('j');
     expect(lines(a.frame()).slice(-5, -2).join(' ')).toContain('every entry point of this service that passes it');
   });
 });

@@ -73,7 +73,7 @@ describe('explorer in tmux (80x24)', () => {
     term.keys('Enter');
     s = await term.waitFor(has('nat KUBE-SEP-YVT6EXXEKT4LDXBC · 2 rules'), 'KUBE-SEP');
     expect(line0(s)).toBe('Hooks > nat PREROUTING > KUBE-SERVICES > KUBE-SVC-… > KUBE-SEP-YVT6EXXEKT4LDXBC');
-    expect(s).toMatch(/DNAT +tcp → 10\.64\.2\.4:80 · default\/nginx/);
+    expect(s).toMatch(/DNAT +tcp -> 10\.64\.2\.4:80 · default\/nginx/);
     save('chain', s);
 
     // Back up the trail, each screen on the row it was left on.

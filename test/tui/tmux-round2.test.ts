@@ -143,4 +143,35 @@ describe('explorer in tmux, second round (80x24)', () => {
     s = await term.waitFor(has('exit=0'), 'the shell again');
     expectShellBack(s, 0);
   });
+
+  it.skipIf(skipNoTmux)(inTmux('point 8: LANG=C draws ASCII only; NO_COLOR keeps the selection in reverse video; a watched file is "unchanged since"'), async () => {
+    startShell();
+    await term.waitFor(has('$'), 'the shell prompt');
+    term.type(`LC_ALL=C LANG=C NO_COLOR=1 node '${CLI}' fixtures/loadbalancer-source-ranges.save; echo "exit=$?"`);
+    term.keys('Enter');
+    let s = await term.waitFor(has('service ports | sort id'), 'the services screen in ASCII');
+    save('services-ascii', s);
+    // The watched file has not changed: no growing age.
+    expect(rows(s).at(-2)).toMatch(/^watched every 2 s \| unchanged since \d\d:\d\d:\d\d \| /);
+    expect(s).toMatch(/^>!default\/broken-lb /m);
+    term.type('/broken');
+    term.keys('Enter');
+    s = await term.waitFor(has('Services > default/broken-lb'), 'the service');
+    term.keys('o');
+    await new Promise((r) => setTimeout(r, 300));
+    term.type('?');
+    await term.waitFor(has('Help |'), 'help');
+    for (const screen of [s, term.capture()]) expect([...screen].filter((c) => c.codePointAt(0)! >= 0x80)).toEqual([]);
+    term.type('?');
+    await term.waitFor((x) => x.split('\n')[0] === 'Services > default/broken-lb', 'back');
+    // With its escapes: the selected row in reverse video, and no colour anywhere.
+    const raw = server.tmux('capture-pane', '-p', '-e', '-t', term.name);
+    expect(raw).toMatch(/\x1b\[7m> /);
+    // Colour parameters: 30-38, 40-48, 90-97, 100-107 (39 and 49, "default colour", are tmux's own resets).
+    const colours = [...raw.matchAll(/\x1b\[([\d;]*)m/g)].flatMap((m) => m[1]!.split(';')).filter((p) => /^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$/.test(p));
+    expect(colours).toEqual([]);
+    term.type('q');
+    s = await term.waitFor(has('exit=0'), 'the shell again');
+    expectShellBack(s, 0);
+  });
 });

@@ -1,6 +1,6 @@
 /** `kubechains trace --dst IP:PORT`: every outcome of one new connection, rule by rule. */
 import { traceCases, caseCondition, familyOfIp, hostPort, type Outcome, type Packet, type TraceResult } from '../../core/trace/index.js';
-import { DEFAULT_CLIENT, missingServiceJumps, traceDump } from '../../core/index.js';
+import { defaultSource, missingServiceJumps, traceDump } from '../../core/index.js';
 import { EXIT_OK, EXIT_USAGE } from '../io.js';
 import { traceJson } from '../json.js';
 import { outcomeHeadline, percent, stepLabel, stepText } from '../outcome-text.js';
@@ -12,7 +12,7 @@ export function traceCommand(ctx: CommandContext): number {
   const family = familyOfIp(dst.address) ?? 'ipv4';
   const packet: Packet = {
     protocol: options.proto ?? 'tcp',
-    src: options.src ?? DEFAULT_CLIENT[family],
+    src: options.src ?? defaultSource(dst.address, family),
     dst: dst.address,
     dport: dst.port,
   };

@@ -22,6 +22,8 @@ export interface ListViewProps<T> {
   readonly empty?: string;
   /** False for a list that does not have the keyboard: no marker, no highlight. */
   readonly focused?: boolean;
+  /** Rows that need attention: a "!" after the marker, and the theme's flagged style. */
+  readonly flagged?: (row: T) => boolean;
 }
 
 /** The first row a list of `count` rows shows, for a selection at `cursor`. */
@@ -29,7 +31,7 @@ export function visibleTop(top: number, cursor: number, height: number, count: n
   return scrollInto(top, cursor, height, count);
 }
 
-export function ListView<T>({ rows, cursor, top, height, render, empty, focused = true }: ListViewProps<T>): React.ReactElement {
+export function ListView<T>({ rows, cursor, top, height, render, empty, focused = true, flagged }: ListViewProps<T>): React.ReactElement {
   const theme = useTheme();
   const first = visibleTop(top, cursor, height, rows.length);
   const lines: React.ReactElement[] = [];
@@ -37,9 +39,11 @@ export function ListView<T>({ rows, cursor, top, height, render, empty, focused 
   for (let i = first; i < Math.min(rows.length, first + height); i++) {
     const selected = focused && i === cursor;
     const content = render(rows[i]!, i);
-    const prefix = selected ? MARKER : NO_MARKER;
+    const flag = flagged?.(rows[i]!) === true;
+    const prefix = (selected ? MARKER : NO_MARKER).slice(0, 1) + (flag ? '!' : ' ');
     const segments: Segment[] = typeof content === 'string' ? [{ text: prefix + content }] : [{ text: prefix }, ...content];
-    lines.push(<Line key={i} segments={segments} style={selected ? theme.selected : undefined} />);
+    const style = selected ? { ...(flag ? theme.flagged : {}), ...theme.selected } : flag ? theme.flagged : undefined;
+    lines.push(<Line key={i} segments={segments} style={style} />);
   }
   while (lines.length < height) lines.push(<Line key={`pad${lines.length}`} text="" />);
   return (

@@ -3,12 +3,12 @@
  * PALETTE_ROWS items show, the window follows the pick). The keyboard stays with the `:` line
  * (Tab, ↑/↓ pick, typing refines), so the menu only draws: it is remounted at each pick.
  */
-import React from 'react';
+import React, { useContext } from 'react';
 import { Box } from 'ink';
 import SelectInput from 'ink-select-input';
 import { plural } from '../model/format.js';
 import { useTheme } from '../theme.js';
-import { Line } from './Line.js';
+import { Line, LineWidthContext } from './Line.js';
 import { MARKER } from './ListView.js';
 
 /** Completions shown at once. */
@@ -29,10 +29,11 @@ export interface PaletteProps {
 
 export function Palette({ choices, choice, height }: PaletteProps): React.ReactElement {
   const theme = useTheme();
+  const room = useContext(LineWidthContext) - MARKER.length;
   const items = choices.map((c) => ({ label: c, value: c }));
   const Indicator = ({ isSelected }: { isSelected?: boolean }) => <Line text={isSelected && choice >= 0 ? MARKER : '  '} />;
   const Item = ({ label, isSelected }: { label: string; isSelected?: boolean }) => (
-    <Line text={label} style={isSelected && choice >= 0 ? theme.selected : undefined} />
+    <Line text={label} width={room} style={isSelected && choice >= 0 ? theme.selected : undefined} />
   );
   return (
     <Box flexDirection="column" height={height} overflow="hidden">

@@ -6,8 +6,8 @@ import { useScreenKeys } from './use-keys.js';
 
 export function useChainKeys({ data, store, active }: ScreenProps, page: number): void {
   useScreenKeys('chain', store, active, (k, frame) => {
-    const rows = chainView(data, frame.screen.ref, frame.filter);
-    handleListKey(k, store, {
+    const rows = chainView(data, frame.screen.ref, frame.filter, frame.ruleSort);
+    const handled = handleListKey(k, store, {
       count: rows.length,
       keyAt: (i) => rows[i]!.key,
       page,
@@ -18,5 +18,6 @@ export function useChainKeys({ data, store, active }: ScreenProps, page: number)
         else store.dispatch({ type: 'message', text: row.rule.target ? `${row.rule.target} is a target, not a chain` : 'this rule only counts (no target)' });
       },
     });
+    if (!handled && !k.ctrl && k.name === null && k.char === 's') store.dispatch({ type: 'ruleSort' });
   });
 }

@@ -21,6 +21,8 @@ export interface LiveFeed {
   subscribe(listener: PollerListener): () => void;
   pause(): void;
   resume(): void;
+  /** Read the source now (the refresh key); false when it cannot (paused, read once, reading already). */
+  refreshNow?(): boolean;
 }
 
 export interface LiveProps {
@@ -97,6 +99,18 @@ export function useLive(initial: ExplorerData, live: LiveProps | undefined, stor
       clearInterval(clock);
     };
   }, [feed]);
+
+  // The refresh key: each press asks the feed for a read now.
+  const refreshes = store.state.refreshRequests;
+  useEffect(() => {
+    if (refreshes === 0) return;
+    if (!feed) {
+      store.dispatch({ type: 'message', text: 'nothing to refresh: this dump was read once (live sources: --source-cmd, the local node, a file)' });
+      return;
+    }
+    const started = feed.refreshNow?.() ?? false;
+    store.dispatch({ type: 'message', text: started ? 'refreshing now…' : feed.status.paused ? 'paused: p resumes, and reads at once' : 'a read is going on already' });
+  }, [refreshes]);
 
   const paused = store.state.paused;
   useEffect(() => {

@@ -86,6 +86,7 @@ export function useTraceKeys({ data, store, active }: ScreenProps, pages: TraceP
           onEnter: () => store.dispatch({ type: 'traceFocus', focus: 'path' }),
         });
         if (!handled && k.char === 'e' && !k.ctrl) store.dispatch({ type: 'traceFocus', focus: 'dst' });
+        if (!handled && k.char === 'f' && !k.ctrl) store.dispatch({ type: 'tracePresets', open: true });
         return;
       }
       const outcome = outcomes[resolveCursor(frame.main, outcomes.length, String)]?.outcome;
@@ -104,7 +105,21 @@ export function useTraceKeys({ data, store, active }: ScreenProps, pages: TraceP
           store.dispatch({ type: 'open', screen: { kind: 'chain', ref }, cursor: Math.max(0, rule - 1), key: step.rule === null ? null : String(rule) });
         },
       });
-      if (!handled && !handleGlobalKey(k, store, false) && k.char === 'e') store.dispatch({ type: 'traceFocus', focus: 'dst' });
+      if (handled || handleGlobalKey(k, store, false) || k.ctrl) return;
+      if (k.char === 'e') store.dispatch({ type: 'traceFocus', focus: 'dst' });
+      if (k.char === 'f') store.dispatch({ type: 'tracePresets', open: true });
+    },
+    active,
+  );
+}
+
+/** While the sources menu is open (ink-select-input takes ↑/↓, j/k, digits and Enter): Esc closes it, Ctrl-C quits. */
+export function usePresetsKeys(store: Store, active: boolean): void {
+  useKeys(
+    'presets',
+    (k) => {
+      if (isCtrlC(k)) store.dispatch({ type: 'quit' });
+      else if (k.name === 'escape' || k.char === 'q') store.dispatch({ type: 'tracePresets', open: false });
     },
     active,
   );

@@ -28,6 +28,7 @@ const GLOBAL_CHARS: ReadonlyMap<string, Action> = new Map<string, Action>([
   ['/', { type: 'openInput', kind: 'filter' }],
   ['r', { type: 'toggleRaw' }],
   ['p', { type: 'togglePause' }],
+  ['R', { type: 'refreshNow' }],
 ]);
 
 /** Ctrl-C, q, ?, :, /, r, p and Esc/Backspace; true when the key was one of them. */

@@ -11,6 +11,7 @@ export function crumbLabel(frame: Frame): string {
     case 'services': return 'Services';
     case 'hooks': return 'Hooks';
     case 'problems': return 'Problems';
+    case 'top': return 'Top';
     case 'chain': {
       const builtin = builtinChains(s.ref.table).includes(s.ref.chain);
       const v6 = s.ref.family === 'ipv6' ? ' (v6)' : '';

@@ -62,3 +62,13 @@ export function detailHeight(texts: Iterable<string>, width: number, max: number
   // wrapText fills lines to the edge when breaking at spaces would need more: this many always do.
   return Math.max(1, Math.min(max, Math.ceil(longest / width)));
 }
+
+/**
+ * A service row that stands out in the list: no endpoints (kube-proxy rejects its traffic), or
+ * none on this node under a Local policy (traffic that must stay on the node is dropped).
+ */
+export function needsAttention(r: ServiceRow): boolean {
+  if (r.endpointsTotal === 0) return true;
+  const local = r.service.externalTrafficPolicy === 'Local' || r.service.internalTrafficPolicy === 'Local';
+  return local && r.endpointsLocal === 0;
+}

@@ -129,6 +129,8 @@ export interface ExplorerData extends ExplorerInput {
   readonly searchIndexes: SearchIndexes;
   /** The snapshot's rules in whichever kube-proxy mode(s) they are: what traces run through. */
   readonly dump: Dump;
+  /** Every table as the views show it: iptables' and the nft tables under their labels. */
+  readonly display: Ruleset;
   /** The kube-proxy modes whose rules the snapshot holds (both, mid-migration). */
   readonly modes: readonly KubeProxyMode[];
   /** An nftables set or map of the snapshot. */
@@ -268,6 +270,7 @@ export function buildExplorerData(input: ExplorerInput, model?: KubeModel, befor
       return referenceCounts.get(refKey(ref)) ?? 0;
     },
     dump,
+    display,
     modes: kubeProxyModes(dump),
     set(ref) {
       return dump.nft ? findNftSet(dump.nft, ref.table, ref.name) : undefined;

@@ -141,3 +141,22 @@ function softWrap(text: string, width: number): string[] {
   if (rest.length > 0) out.push(rest);
   return out;
 }
+
+/** The explorer's own glyphs in ASCII, one character for one so that columns stay aligned. */
+const ASCII_GLYPHS: Readonly<Record<string, string>> = {
+  '·': '|', '…': '~', '•': '+', '▸': '+', '▾': '-', '→': '>', '←': '<', '↑': '^', '↓': 'v',
+  'Δ': 'd', '⌫': '<', '❯': '>', '─': '-', '×': 'x', '–': '-', '—': '-', '“': '"', '”': '"', '‘': "'", '’': "'",
+};
+
+/**
+ * `text` (already escaped) for a terminal without UTF-8: the explorer's glyphs as ASCII look-alikes,
+ * anything else outside ASCII (a dump's own UTF-8) as "?", one column for one.
+ */
+export function toAscii(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    out += code < 0x80 ? ch : ASCII_GLYPHS[ch] ?? '?';
+  }
+  return out;
+}

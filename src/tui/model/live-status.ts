@@ -71,7 +71,15 @@ export function statusView(data: ExplorerData, status: PollerStatus | null, widt
   if (status.paused) alerts.push('PAUSED (p resumes)');
   if (status.error) alerts.push(`refresh failed ${ago(status.error.at, now)}`);
   const taken = data.takenAt ? data.takenAt.getTime() : status.lastGoodAt;
-  const when = taken === null ? 'not read yet' : `${status.error ? 'last good' : 'refreshed'} ${clockTime(taken)} (${ago(taken, now)})`;
+  // A watched file is read again only when it changes: until then it is unchanged since it was read, not ever older.
+  const when =
+    taken === null
+      ? 'not read yet'
+      : status.error
+        ? `last good ${clockTime(taken)} (${ago(taken, now)})`
+        : status.mode === 'watch'
+          ? `unchanged since ${clockTime(taken)}`
+          : `refreshed ${clockTime(taken)} (${ago(taken, now)})`;
   const head = [cadence(status)!, when];
   // A source slower than the interval: say that a read is under way, and for how long.
   if (status.runningSince !== null && now - status.runningSince > status.intervalSeconds * 1000) {

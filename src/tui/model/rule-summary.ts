@@ -89,11 +89,11 @@ function targetSummary(rule: Rule, take: (name: string, module?: string) => Rule
   switch (rule.target) {
     case 'DNAT': {
       const to = take('--to-destination', 'DNAT');
-      return to ? `→ ${to.values.join(' ')}` : null;
+      return to ? `-> ${to.values.join(' ')}` : null;
     }
     case 'SNAT': {
       const to = take('--to-source', 'SNAT');
-      return to ? `→ from ${to.values.join(' ')}` : null;
+      return to ? `-> from ${to.values.join(' ')}` : null;
     }
     case 'MARK': {
       const xmark = take('--set-xmark', 'MARK');

@@ -7,7 +7,7 @@
  * it) and after that only the steps that decide something (accept, drop, reject, masquerade),
  * the rest is one click away in the trace screen.
  */
-import { DEFAULT_CLIENT, hostPort, nftTableLabel, planEntryProbes, setsNamedBy, traceDump } from '../../core/index.js';
+import { defaultSource, hostPort, nftTableLabel, planEntryProbes, setsNamedBy, traceDump } from '../../core/index.js';
 import type { AffinityClient, Endpoint, EntryKind, EntryPoint, ServicePort } from '../../core/kube/index.js';
 import type { Counters, Family, Rule } from '../../core/parse/index.js';
 import { caseCondition, pathTree, stepKey, traceCases, type PathNode, type Outcome, type PathStep, type TraceProtocol } from '../../core/trace/index.js';
@@ -95,7 +95,7 @@ export function traceEntries(data: ExplorerData, service: ServicePort): EntryTra
 
 export function toPacket(r: TraceRequest, family: Family = r.dst.includes(':') ? 'ipv6' : 'ipv4') {
   const protocol: TraceProtocol = r.proto;
-  return { protocol, src: r.src || DEFAULT_CLIENT[family], dst: r.dst, dport: r.dport };
+  return { protocol, src: r.src || defaultSource(r.dst, family), dst: r.dst, dport: r.dport };
 }
 
 export function buildServiceTree(data: ExplorerData, service: ServicePort): ServiceTree {
@@ -321,7 +321,7 @@ function stepText(s: PathStep): string {
   const where = s.table === 'nat' || s.nftFamily !== undefined ? s.chain : `${s.table} ${s.chain}`;
   if (s.rule === null) return `${where} ${s.target}`;
   const element = s.element ? ` [${s.element}]` : '';
-  return `${where} #${s.rule}${element} ${s.goto ? (s.nftFamily === undefined ? '-g' : 'goto') : '→'} ${s.target}`;
+  return `${where} #${s.rule}${element} ${s.goto ? (s.nftFamily === undefined ? '-g' : 'goto') : '->'} ${s.target}`;
 }
 
 function outcomeRow(data: ExplorerData, o: Outcome, key: string, depth: number, family: Family): TreeRow {

@@ -2,10 +2,12 @@
  * What each screen lists for a frame (filter and sort applied), memoised per snapshot so the
  * render and the key handlers (which read the newest state) share one computation.
  */
-import { nftVerdictOf, nftElementText, nftViewFamily, probeNode, traceDump, type Finding, type NftElement, type TableName } from '../../core/index.js';
+import { DEFAULT_CLIENT, nftVerdictOf, nftElementText, nftViewFamily, traceDump, type Finding, type NftElement, type TableName } from '../../core/index.js';
 import type { ServicePort } from '../../core/kube/index.js';
 import { caseCondition, parseAssumption, traceCases, type Outcome, type TraceResult } from '../../core/trace/index.js';
-import type { ChainRef, Frame, Screen, ServiceSort, SetRef, TraceRequest } from '../state.js';
+import type { ChainRef, Frame, RuleSort, Screen, ServiceSort, SetRef, TraceRequest } from '../state.js';
+import { compareRates } from '../../core/counters/index.js';
+import { chainRows, liveTables, type Rule } from '../../core/parse/index.js';
 import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
 import { resolveCursor } from '../state/list-window.js';
 import { detailHeight, ruleDetail, serviceDetail } from './details.js';
@@ -120,11 +122,51 @@ export function setView(data: ExplorerData, ref: SetRef, filter: string): readon
   });
 }
 
-export function chainView(data: ExplorerData, ref: ChainRef, filter: string): readonly RuleRow[] {
-  return memo(data, `chain\0${refKey(ref)}\0${filter}`, () => {
+export function chainView(data: ExplorerData, ref: ChainRef, filter: string, sort: RuleSort = 'order'): readonly RuleRow[] {
+  return memo(data, `chain\0${refKey(ref)}\0${filter}\0${sort}`, () => {
     const rows = data.ruleRows(ref);
-    return filtered(rows, rows, () => data.ruleSearcher(ref), filter);
+    const kept = filtered(rows, rows, () => data.ruleSearcher(ref), filter);
+    if (sort === 'order') return kept;
+    // Busiest first: by packets/s (then packets), or by packets; the kernel's order breaks ties.
+    const packets = (r: RuleRow) => r.rule.counters?.packets ?? -1;
+    const byPackets = (a: RuleRow, b: RuleRow) => packets(b) - packets(a) || a.rule.index - b.rule.index;
+    if (sort === 'packets') return kept.slice().sort(byPackets);
+    const rate = new Map(kept.map((r) => [r, data.diff.rule(r.rule)?.packetRate ?? null]));
+    return kept.slice().sort((a, b) => compareRates(rate.get(a), rate.get(b)) || byPackets(a, b));
   });
+}
+
+/** A rule of the `:top` list: where it is, its counts, and its rate since the last snapshot. */
+export interface TopRow {
+  readonly key: string;
+  readonly ref: ChainRef;
+  readonly rule: Rule;
+  readonly packets: number;
+  readonly bytes: number;
+  readonly rate: number | null;
+}
+
+/** `:top`: every rule that counted, across all chains, busiest first (packets/s, then packets), like htop. */
+export function topView(data: ExplorerData, filter: string): readonly TopRow[] {
+  const all = memo(data, 'top', () => {
+    const rows: TopRow[] = [];
+    for (const t of liveTables(data.display)) {
+      for (const chain of t.chains) {
+        const cr = chainRows(chain);
+        for (let i = 0; i < cr.size; i++) {
+          const c = cr.countersAt(i);
+          if (c === null || c.packets === 0) continue;
+          const rule = cr.ruleAt(i);
+          const ref = { family: t.family, table: t.name, chain: chain.name };
+          rows.push({ key: `${refKey(ref)}\0${i}\0${rule.text}`, ref, rule, packets: c.packets, bytes: c.bytes, rate: data.diff.rule(rule)?.packetRate ?? null });
+        }
+      }
+    }
+    return rows.sort((a, b) => compareRates(a.rate, b.rate) || b.packets - a.packets || (a.key < b.key ? -1 : 1));
+  });
+  if (filter.trim() === '') return all;
+  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+  return memo(data, `top\0${filter}`, () => all.filter((r) => words.every((w) => `${r.ref.table} ${r.ref.chain} ${r.rule.text}`.toLowerCase().includes(w))));
 }
 
 /** Every row of the service screen, every tree open. */
@@ -172,7 +214,8 @@ export interface TraceView {
 export function traceView(data: ExplorerData, request: TraceRequest | null): TraceView {
   if (!request) return { result: null, localAddresses: data.nodeAddresses };
   const family = request.dst.includes(':') ? 'ipv6' : 'ipv4';
-  const localAddresses = probeNode(data.nodeAddresses, family).node.localAddresses;
+  // The node's addresses as known, and no stand-in: the packet is the user's own, as `trace` takes it.
+  const localAddresses = data.nodeAddresses;
   const assume = (request.assume ?? []).flatMap((text) => {
     const a = parseAssumption(text);
     return 'error' in a ? [] : [a]; // validated by the form already
@@ -258,9 +301,11 @@ export function selectionKeys(data: ExplorerData, stack: readonly Frame[]): (str
       case 'problems':
         return keyAt(problemsView(data, f.filter));
       case 'chain':
-        return keyAt(chainView(data, s.ref, f.filter));
+        return keyAt(chainView(data, s.ref, f.filter, f.ruleSort));
       case 'set':
         return keyAt(setView(data, s.ref, f.filter));
+      case 'top':
+        return keyAt(topView(data, f.filter));
       case 'service': {
         const service = data.findService(s.family, s.id);
         return service ? keyAt(serviceTreeView(data, service, f.filter, f.expanded)) : null;
@@ -293,4 +338,35 @@ export function servicesDetailHeight(data: ExplorerData, width: number, max: num
 /** Detail lines a chain's list needs at `width`, as written or readable. */
 export function chainDetailHeight(data: ExplorerData, ref: ChainRef, raw: boolean, width: number, max: number): number {
   return memo(data, `chain-detail\0${refKey(ref)}\0${raw}\0${width}\0${max}`, () => detailHeight(data.ruleRows(ref).map((r) => ruleDetail(r, raw)), width, max));
+}
+
+/** A source the trace form offers: from a pod, from the node, from outside. */
+export interface TracePreset {
+  readonly label: string;
+  readonly src: string;
+}
+
+/**
+ * Where a packet to `dst` may come from: a pod (an endpoint of the service that answers on `dst`,
+ * else of any service), the node (its address as known, else loopback, which is always the
+ * node's), a client outside the cluster. Only addresses of `dst`'s family.
+ */
+export function tracePresets(data: ExplorerData, dst: string): readonly TracePreset[] {
+  const family = dst.includes(':') && !/^[\d.]+:\d+$/.test(dst) ? 'ipv6' : 'ipv4';
+  const host = (a: string) => (a.startsWith('[') ? a.slice(1, a.indexOf(']')) : a.replace(/:\d+$/, ''));
+  const sameFamily = (a: string) => (a.includes(':') ? 'ipv6' : 'ipv4') === family;
+  const presets: TracePreset[] = [];
+  const target = data.model.services.find((s) => s.clusterIP !== null && s.port !== null && dst === (family === 'ipv6' ? `[${s.clusterIP}]:${s.port}` : `${s.clusterIP}:${s.port}`));
+  const services = target ? [target, ...data.model.services] : data.model.services;
+  for (const s of services) {
+    const e = s.endpoints.find((x) => x.address !== null && sameFamily(host(x.address)));
+    if (e) {
+      presets.push({ label: `from a pod: ${host(e.address!)} (an endpoint of ${s.id})`, src: host(e.address!) });
+      break;
+    }
+  }
+  const node = data.nodeAddresses.find(sameFamily);
+  presets.push(node ? { label: `from the node: ${node}`, src: node } : { label: `from the node: ${family === 'ipv6' ? '::1' : '127.0.0.1'} (no node address known: --node-ip)`, src: family === 'ipv6' ? '::1' : '127.0.0.1' });
+  presets.push({ label: `from outside: ${DEFAULT_CLIENT[family]} (a client off the node)`, src: DEFAULT_CLIENT[family] });
+  return presets;
 }

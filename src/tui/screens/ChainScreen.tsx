@@ -40,7 +40,8 @@ export function ChainScreen(props: ScreenProps): React.ReactElement {
   const detailLines = ref ? chainDetailHeight(data, ref, store.state.raw, width, Math.min(4, Math.max(1, Math.floor(height / 4)))) : 1;
   const page = Math.max(1, height - 2 - detailLines);
   useChainKeys(props, page);
-  const rows = ref ? chainView(data, ref, frame.filter) : [];
+  const sort = frame.ruleSort ?? 'order';
+  const rows = ref ? chainView(data, ref, frame.filter, sort) : [];
   // Once per list, not per render: KUBE-SERVICES has a rule per service port.
   const targetWidth = useMemo(() => rows.reduce((w, r) => Math.max(w, (r.rule.target ?? '').length), 6), [rows]);
   if (!ref) return <Box />;
@@ -73,7 +74,7 @@ export function ChainScreen(props: ScreenProps): React.ReactElement {
   const detail = selected ? ruleDetail(selected, raw) : '';
   return (
     <Box flexDirection="column" height={height}>
-      <Line text={chainTitle(data, ref)} style={theme.header} />
+      <Line text={`${chainTitle(data, ref)}${sort === 'order' ? '' : ` · sort ${sort} (s)`}`} style={theme.header} />
       <Line text={`  ${header}`} style={theme.dim} />
       <ListView rows={rows} cursor={cursor} top={frame.main.top} height={page} render={line} empty={frame.filter ? `no rule matches "${frame.filter}"` : 'no rules'} />
       <Detail text={detail} width={width} height={detailLines} style={theme.dim} />

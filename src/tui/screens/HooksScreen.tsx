@@ -25,7 +25,7 @@ function hookLine(h: HookRow, showFamily: boolean, tableWidth: number): string {
     rcell(String(h.chain.rules.length), 5),
     rcell(humanCount(c?.packets), 5),
     rcell(humanCount(c?.bytes), 5),
-    h.jumps.length > 0 ? `→ ${h.jumps.join(', ')}` : '',
+    h.jumps.length > 0 ? `-> ${h.jumps.join(', ')}` : '',
   ].join(' ');
 }
 

@@ -14,7 +14,7 @@ import type { ServiceRow } from '../model/explorer-data.js';
 import { cell, countedMark, deltaText, humanCount, midCell, plural, rateText, rcell } from '../model/format.js';
 import { resolveCursor } from '../state/list-window.js';
 import { serviceContent, servicesDetailHeight, servicesView } from '../model/views.js';
-import { serviceDetail } from '../model/details.js';
+import { needsAttention, serviceDetail } from '../model/details.js';
 import { Detail } from '../components/Detail.js';
 import { FILTER_TERMS_HELP, parseServiceFilter } from '../model/filter-terms.js';
 import { useTheme } from '../theme.js';
@@ -137,6 +137,7 @@ export function ServicesScreen(props: ScreenProps): React.ReactElement {
         top={frame.main.top}
         height={page}
         render={(r) => serviceLine(r, cols, data.diff)}
+        flagged={needsAttention}
         empty={emptyText(frame.filter)}
       />
       <Detail text={selected ? serviceDetail(selected) : ''} width={width} height={detail} style={theme.dim} />

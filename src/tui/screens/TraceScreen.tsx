@@ -4,16 +4,26 @@ import { Box } from 'ink';
 import { DEFAULT_CLIENT } from '../../core/index.js';
 import { describeStep, type Outcome, type PathStep } from '../../core/trace/index.js';
 import { Line, type Segment } from '../components/Line.js';
-import { ListView } from '../components/ListView.js';
+import { ListView, MARKER } from '../components/ListView.js';
+import SelectInput from 'ink-select-input';
+import { usePresetsKeys } from '../hooks/use-trace-keys.js';
 import { useTraceKeys } from '../hooks/use-trace-keys.js';
 import { ruleCounters, ruleOf, stepChainRef } from '../model/explorer-data.js';
 import { Detail } from '../components/Detail.js';
 import { cell, humanCount, moreText, percent, plural, rcell } from '../model/format.js';
 import { hiddenRows, resolveCursor } from '../state/list-window.js';
-import { traceRows, traceView, type TraceRow } from '../model/views.js';
+import { tracePresets, traceRows, traceView, type TraceRow } from '../model/views.js';
 import type { TraceFocus, TraceForm } from '../state.js';
+import { parseHostPort } from '../state/commands.js';
 import { useTheme, type Theme } from '../theme.js';
 import type { ScreenProps } from '../hooks/screen-props.js';
+
+/** What an empty source means: the node itself for a loopback destination, else a client off the node (f offers others). */
+function srcPlaceholder(dst: string): string {
+  const hp = parseHostPort(dst);
+  if (hp && /^(127\.|::1$)/.test(hp.address)) return `(${hp.address}, on the node)`;
+  return `(${DEFAULT_CLIENT[dst.includes('[') ? 'ipv6' : 'ipv4']}, off-node; f: from…)`;
+}
 
 function formSegments(form: TraceForm, theme: Theme): Segment[] {
   const field = (focus: TraceFocus, label: string, value: string, placeholder: string): Segment[] => {
@@ -26,7 +36,7 @@ function formSegments(form: TraceForm, theme: Theme): Segment[] {
     ];
   };
   return [
-    ...field('src', 'src', form.src, `(${DEFAULT_CLIENT[form.dst.includes('[') ? 'ipv6' : 'ipv4']}, off-node client)`),
+    ...field('src', 'src', form.src, srcPlaceholder(form.dst)),
     ...field('dst', 'dst', form.dst, '(IP:PORT)'),
     ...field('proto', 'proto', form.proto, form.proto),
     ...field('assume', 'assume', form.assume, '(EXPR=true|false; …)'),
@@ -42,6 +52,20 @@ export function outcomeLine(o: Outcome): string {
   const why = o.reason ?? (o.delivery ? (o.delivery === 'forward' ? 'forwarded' : o.delivery) : '');
   const assumed = o.assumptions.length > 0 ? ` · assumes ${o.assumptions.join('; ')}` : '';
   return `${rcell(percent(o.probability), 6)} ${cell(o.verdict, 7)} ${cell(o.dnat ?? '-', 21)} ${cell(o.masquerade ? 'yes' : 'no', 4)} ${why}${assumed}`;
+}
+
+/** `f`: where the packet comes from, a short menu (ink-select-input: ↑/↓ or j/k, Enter or 1-3; Esc closes). */
+function PresetsMenu({ data, dst, height, focused, onPick }: { data: ScreenProps['data']; dst: string; height: number; focused: boolean; onPick: (src: string) => void }): React.ReactElement {
+  const theme = useTheme();
+  const items = tracePresets(data, dst).map((p, i) => ({ key: String(i), label: `${i + 1} ${p.label}`, value: p.src }));
+  const Indicator = ({ isSelected }: { isSelected?: boolean }) => <Line text={isSelected ? MARKER : '  '} />;
+  const Item = ({ label, isSelected }: { label: string; isSelected?: boolean }) => <Line text={label} style={isSelected ? theme.selected : undefined} />;
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      <Line text="trace from (Enter picks, Esc closes):" style={theme.header} />
+      <SelectInput items={items} isFocused={focused} limit={Math.max(1, height - 1)} indicatorComponent={Indicator} itemComponent={Item} onSelect={(item) => onPick(item.value)} />
+    </Box>
+  );
 }
 
 /** Lines of the selected outcome or step, whole. */
@@ -77,6 +101,8 @@ export function TraceScreen(props: ScreenProps): React.ReactElement {
   const outcomeHeight = Math.min(Math.max(1, outcomes.length), Math.max(2, Math.floor(available * 0.35)));
   const pathHeight = Math.max(1, available - outcomeHeight);
   useTraceKeys(props, { outcomes: outcomeHeight, path: pathHeight });
+  const menuOpen = form?.presets === true;
+  usePresetsKeys(props.store, menuOpen && props.store.state.input === null);
   if (!form) return <Box />;
   const cursor = resolveCursor(frame.main, outcomes.length, String);
   const selected = outcomes[cursor]?.outcome ?? null;
@@ -90,8 +116,9 @@ export function TraceScreen(props: ScreenProps): React.ReactElement {
   else if (view.result) {
     const p = view.result.packet;
     const cases = outcomes.filter((r) => r.heading !== null).length || 1;
-    const node = data.nodeAddresses.length > 0 ? `node ${view.localAddresses.join(',')}` : `node ${view.localAddresses.join(',')} (assumed; --node-ip)`;
-    info = { text: `${p.protocol} ${p.src}:${p.sport} → ${p.dst}:${p.dport} · ${p.origin === 'local' ? 'from this node' : `from the network via ${p.inInterface}`} · ${node} · ${plural(new Set(outcomes.map((r) => r.outcome).filter((o) => o !== null)).size, 'outcome')}${cases > 1 ? ` in ${cases} cases` : ''}` };
+    const node = data.nodeAddresses.length > 0 ? `node ${view.localAddresses.join(',')}` : 'node address unknown (--node-ip); loopback is local';
+    const count = `${plural(new Set(outcomes.map((r) => r.outcome).filter((o) => o !== null)).size, 'outcome')}${cases > 1 ? ` in ${cases} cases` : ''}`;
+    info = { text: `${p.protocol} ${p.src}:${p.sport} -> ${p.dst}:${p.dport} · ${p.origin === 'local' ? 'from this node' : `from the network via ${p.inInterface}`} · ${count} · ${node}` };
   } else info = { text: 'Enter a destination IP:PORT and press Enter (Tab moves between fields, e edits again)', style: theme.dim };
   const pathLine = (s: PathStep) => {
     const ref = stepChainRef(s, family);
@@ -112,7 +139,11 @@ export function TraceScreen(props: ScreenProps): React.ReactElement {
       <Line text={`  ${rcell('PROB', 6)} ${cell('VERDICT', 7)} ${cell('DNAT', 21)} ${cell('MASQ', 4)} WHY${hiddenOutcomes ? `  (${hiddenOutcomes})` : ''}`} style={theme.dim} />
       <ListView rows={outcomes} cursor={cursor} top={frame.main.top} height={outcomeHeight} render={traceRowLine} focused={form.focus === 'outcomes'} empty={form.submitted ? 'no outcome' : ''} />
       <Line text={pathTitle} style={theme.dim} />
-      <ListView rows={path} cursor={pathCursor} top={frame.path.top} height={pathHeight} render={pathLine} focused={listFocus && form.focus === 'path'} empty="" />
+      {menuOpen ? (
+        <PresetsMenu data={data} dst={form.dst} height={pathHeight} focused={props.store.state.input === null} onPick={(src) => props.store.dispatch({ type: 'tracePresets', open: false, src })} />
+      ) : (
+        <ListView rows={path} cursor={pathCursor} top={frame.path.top} height={pathHeight} render={pathLine} focused={listFocus && form.focus === 'path'} empty="" />
+      )}
       <Detail text={traceDetail(form.focus === 'path' ? path[pathCursor] ?? null : null, form.focus === 'outcomes' ? outcomes[cursor] ?? null : null, data, family)} width={width} height={TRACE_DETAIL} style={theme.dim} />
     </Box>
   );

@@ -7,6 +7,7 @@ export type Command =
   | { readonly kind: 'services'; readonly filter: string }
   | { readonly kind: 'hooks' }
   | { readonly kind: 'problems' }
+  | { readonly kind: 'top' }
   | { readonly kind: 'chain'; readonly name: string; readonly table: TableName | null }
   /** nftables: a named set or map (`:set service-ips`, `:map service-ips`). */
   | { readonly kind: 'set'; readonly name: string }
@@ -16,7 +17,7 @@ export type Command =
 
 export type CommandResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly error: string };
 
-export const COMMAND_HELP = ':svc [filter]  :hooks  :problems  :chain NAME [table]  :set NAME  :trace IP:PORT [src] [proto]  :help  :q';
+export const COMMAND_HELP = ':svc [filter]  :hooks  :problems  :top  :chain NAME [table]  :set NAME  :trace IP:PORT [src] [proto]  :help  :q';
 
 export function parseCommand(text: string): CommandResult {
   const words = text.trim().replace(/^:/, '').trim().split(/\s+/).filter(Boolean);
@@ -35,6 +36,8 @@ export function parseCommand(text: string): CommandResult {
     case 'prob':
     case 'doctor':
       return ok({ kind: 'problems' });
+    case 'top':
+      return ok({ kind: 'top' });
     case 'chain':
     case 'ch': {
       const [name, tableWord] = rest;
@@ -127,7 +130,7 @@ function fail(error: string): CommandResult {
 }
 
 /** The commands as Tab completes them and "did you mean" names them. */
-export const VERBS: readonly string[] = ['svc', 'hooks', 'problems', 'chain', 'trace', 'help', 'quit'];
+export const VERBS: readonly string[] = ['svc', 'hooks', 'problems', 'top', 'chain', 'trace', 'help', 'quit'];
 
 /** What Tab completes arguments from: the snapshot's names. */
 export interface CompletionSource {
