@@ -4,10 +4,9 @@
  * with iptables-save and nft). The faces load, model and trace through here, so that every
  * command and screen answers for whichever mode the dump holds.
  */
-import { diagnose } from './doctor/doctor.js';
+import { diagnose, sortFindings } from './doctor/doctor.js';
 import { finding } from './doctor/place.js';
 import type { DoctorContext, Finding } from './doctor/types.js';
-import { sortFindings } from './doctor/doctor.js';
 import { modelFromServices, buildKubeModel } from './kube/model.js';
 import type { KubeModel, ServicePort } from './kube/types.js';
 import { buildNftKubeModel, isKubeProxyTable, looksLikeNftables, parseNftables, traceNftPacket } from './nft/index.js';
