@@ -4,6 +4,7 @@
  *   node dist-bench/bench/child.js load FILE [TRACES]       parse + model, then TRACES traces
  *   node dist-bench/bench/child.js refresh FIRST NEXT...    live refreshes after loading FIRST
  *   node dist-bench/bench/child.js tui FILE                 search keystrokes and keypress-to-frame
+ *   node dist-bench/bench/child.js tui-live WATCHED SNAPSHOT... keypress-to-frame while a live file refreshes every second
  *   node dist-bench/bench/child.js nft-load FILE            nftables listing (text or JSON): read + parse + model
  *   node dist-bench/bench/child.js json-parse FILE          read + JSON.parse, nothing more
  *
@@ -31,6 +32,10 @@ async function main(argv: readonly string[]): Promise<unknown> {
       const search = tui.measureSearch(() => tui.explorerData(ruleset, model, file).data);
       const frames = await tui.measureKeys(first.data);
       return { load: result, explorerDataMs: first.ms, search, frames };
+    }
+    case 'tui-live': {
+      const tui = await import('./tui.js');
+      return { frames: await tui.measureKeysDuringRefreshes(file, rest) };
     }
     case 'nft-load':
       return { load: measureNftLoad(file) };

@@ -20,7 +20,7 @@ import { countDnatRules, writeNftBenchDumps, type JsonParseResult, type NftBench
 import type { LatencyResult, LoadResult, RefreshResult } from './measure.js';
 import { runMeasured, type ProcResult } from './proc.js';
 import { keptPart, markdownReport, ms, summarize, terminalReport, type BenchResult, type DetailResult, type LoadRun, type SizeResult } from './report.js';
-import type { FrameResult, SearchResult } from './tui.js';
+import type { FrameResult, RefreshFrameResult, SearchResult } from './tui.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(HERE, 'child.js');
@@ -74,8 +74,9 @@ async function measureSize(dump: BenchDump, opts: BenchOptions, kernelSkipped: s
 
 async function measureDetail(dump: BenchDump, opts: BenchOptions, kernelSkipped: string | null): Promise<DetailResult> {
   let refresh: DetailResult['refresh'];
+  let files: string[] = [];
   try {
-    const files = writeRefreshSnapshots(dump, opts.refreshes);
+    files = writeRefreshSnapshots(dump, opts.refreshes);
     refresh = (await child<{ refresh: RefreshResult }>(['refresh', dump.path, ...files])).out.refresh;
     log(`  live refresh: ${ms(refresh.medianCpuMs)} CPU (first ${ms(refresh.firstCpuMs)})`);
   } catch (e) {
@@ -103,7 +104,16 @@ async function measureDetail(dump: BenchDump, opts: BenchOptions, kernelSkipped:
   } catch (e) {
     tui = { error: (e as Error).message };
   }
-  return { size: dump.services, refresh, saves, tui };
+  let refreshFrames: DetailResult['refreshFrames'];
+  try {
+    if (files.length === 0) throw new Error('no refresh snapshots');
+    const watched = dump.path.replace(/\.save$/, '.watched.save');
+    refreshFrames = (await child<{ frames: RefreshFrameResult }>(['tui-live', watched, dump.path, ...files])).out.frames;
+    log(`  keypress-to-frame during refreshes ${ms(refreshFrames.medianMs)} / ${ms(refreshFrames.maxMs)} (${refreshFrames.refreshes} refreshes)`);
+  } catch (e) {
+    refreshFrames = { error: (e as Error).message };
+  }
+  return { size: dump.services, refresh, saves, tui, refreshFrames };
 }
 
 const procFigures = (p: ProcResult): NftProc => ({ wallMs: p.wallMs, cpuMs: p.cpuMs, maxRssMB: p.maxRssMB });

@@ -11,6 +11,10 @@ import type { Ruleset } from '../core/parse/index.js';
 import { App } from '../tui/App.js';
 import { buildExplorerData, type ExplorerData } from '../tui/model/explorer-data.js';
 import { servicesView, warmSearch } from '../tui/model/views.js';
+import { copyFileSync, renameSync } from 'node:fs';
+import { loadSnapshot } from '../sources/index.js';
+import { createPoller } from '../sources/poller.js';
+import { snapshotData } from '../tui/model/snapshot-data.js';
 import { max, median } from './stats.js';
 
 export function explorerData(ruleset: Ruleset, model: KubeModel, source: string): { data: ExplorerData; ms: number } {
@@ -153,5 +157,79 @@ async function settle(frame: () => string): Promise<void> {
     const now = frame();
     quiet = now === last ? quiet + 1 : 0;
     last = now;
+  }
+}
+
+export interface RefreshFrameResult {
+  /** Keys pressed while the live source refreshed every second; median and max of their frames. */
+  readonly keys: number;
+  readonly medianMs: number;
+  readonly maxMs: number;
+  /** Keys whose selection did not move within the timeout. */
+  readonly missed: number;
+  /** Snapshots the explorer took in meanwhile. */
+  readonly refreshes: number;
+  readonly intervalSeconds: number;
+  readonly seconds: number;
+}
+
+/** The line of the selected row (ListView's `>` marker, a problem's `!` may follow it), -1 when none is on screen. */
+const selectedLine = (frame: string): number => frame.split('\n').findIndex((l) => l.startsWith('>'));
+
+/**
+ * Keypress-to-frame while a live source refreshes: the App runs with a real poller watching a
+ * file (interval 1 s) that is replaced by the next refresh snapshot (every counter grown) every
+ * second, so that each second a 10k dump is read, parsed and modelled while keys come in. `j` and
+ * `k` alternate every ~200 ms (a key's time: until the selected row moved), for `seconds`.
+ */
+export async function measureKeysDuringRefreshes(watched: string, snapshots: readonly string[], seconds = 12, timeoutMs = 5000): Promise<RefreshFrameResult> {
+  copyFileSync(snapshots[0]!, watched);
+  const first = await loadSnapshot({ kind: 'file', path: watched });
+  const data = snapshotData(first, ['192.168.0.10']);
+  const intervalSeconds = 1;
+  const poller = createPoller({ spec: { kind: 'file', path: watched }, intervalSeconds, initial: first });
+  const app = render(<App data={data} color={false} live={{ feed: poller, nodeAddresses: ['192.168.0.10'] }} />);
+  let next = 1;
+  const replace = setInterval(() => {
+    // A rename over the file, as a tool writing a new dump would: the poller sees a new inode.
+    const tmp = `${watched}.tmp`;
+    copyFileSync(snapshots[next % snapshots.length]!, tmp);
+    renameSync(tmp, watched);
+    next++;
+  }, intervalSeconds * 1000);
+  try {
+    const frame = () => app.lastFrame() ?? '';
+    const t0 = performance.now();
+    while (selectedLine(frame()) < 0 && performance.now() - t0 < timeoutMs) await tick();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_BEFORE_KEYS_MS));
+    poller.start();
+    const refreshesBefore = poller.status.refreshes;
+    const ms: number[] = [];
+    let missed = 0;
+    const end = performance.now() + seconds * 1000;
+    for (let i = 0; performance.now() < end; i++) {
+      const before = selectedLine(frame());
+      const start = performance.now();
+      app.stdin.write(i % 2 === 0 ? 'j' : 'k');
+      let moved = false;
+      while (performance.now() - start < timeoutMs) {
+        await tick();
+        const now = selectedLine(frame());
+        if (now >= 0 && now !== before) {
+          moved = true;
+          break;
+        }
+      }
+      if (moved) ms.push(performance.now() - start);
+      else missed++;
+      // Keys come at a person's pace, at any point of a refresh.
+      await new Promise((resolve) => setTimeout(resolve, 150 + (i % 5) * 20));
+    }
+    return { keys: ms.length, medianMs: median(ms), maxMs: max(ms), missed, refreshes: poller.status.refreshes - refreshesBefore, intervalSeconds, seconds };
+  } finally {
+    clearInterval(replace);
+    await poller.stop();
+    app.unmount();
+    app.cleanup();
   }
 }

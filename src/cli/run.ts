@@ -1,6 +1,7 @@
 /** The CLI without the process: argv and IO in, exit code out (tests call this in-process). */
 import { dumpDiagnostics, parseErrors } from '../core/index.js';
 import { loadSnapshot, sourceSpecFor } from '../sources/index.js';
+import { nodeAddressesOf } from '../sources/node-addresses.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../sources/poller.js';
 import { SourceError, type Snapshot, type SourceSpec } from '../sources/types.js';
 import { parseArgs, type CliOptions } from './args.js';
@@ -54,7 +55,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   const loaded = await loadChecked(spec, io, out, options.kubeJumps);
   if (typeof loaded === 'number') return loaded;
   const snapshot = loaded;
-  const nodeAddresses = options.nodeIPs ?? snapshot.nodeAddresses;
+  const node = nodeAddressesOf(snapshot, options.nodeIPs);
+  const nodeAddresses = node.addresses;
 
   if (options.command === 'explore') {
     return launchExplorer(
@@ -62,14 +64,15 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         snapshot,
         source: spec,
         intervalSeconds: options.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS,
-        nodeAddresses,
+        // --node-ip only: the explorer reads each snapshot's own addresses (the local machine's, @nodeport-ips).
+        nodeAddresses: options.nodeIPs ?? [],
         kubeJumps: options.kubeJumps,
       },
       io,
       out,
     );
   }
-  const ctx: CommandContext = { snapshot, dump: { ruleset: snapshot.ruleset, nft: snapshot.nft ?? null }, options, out, nodeAddresses };
+  const ctx: CommandContext = { snapshot, dump: { ruleset: snapshot.ruleset, nft: snapshot.nft ?? null }, options, out, nodeAddresses, nodeAddressesFrom: node.from };
   return runCommand(options, ctx);
 }
 

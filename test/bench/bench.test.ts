@@ -14,7 +14,7 @@ import { measureLoad, measureRefresh, measureTraces } from '../../src/bench/meas
 import { countDnatRules, measureJsonParse, measureNftLoad, writeNftBenchDumps, type NftBenchResult } from '../../src/bench/nft.js';
 import { hasGnuTime, runMeasured } from '../../src/bench/proc.js';
 import { KEEP_MARKER, keptPart, markdownReport, summarize, summarizeNft, targetRows, terminalReport, type BenchResult } from '../../src/bench/report.js';
-import { explorerData, measureKeys, measureSearch } from '../../src/bench/tui.js';
+import { explorerData, measureKeys, measureKeysDuringRefreshes, measureSearch, type FrameResult } from '../../src/bench/tui.js';
 
 let dir: string;
 let dump: BenchDump;
@@ -92,6 +92,18 @@ describe('explorer measurements', () => {
     expect(frames.firstFrameMs).toBeGreaterThan(0);
     expect(frames.maxMs).toBeGreaterThanOrEqual(frames.medianMs);
   });
+
+  it('presses keys while a real poller refreshes the explorer from a file replaced every second (issue 14 point 9)', async () => {
+    const files = writeRefreshSnapshots(dump, 2);
+    const watched = path.join(dir, 'watched.save');
+    const r = await measureKeysDuringRefreshes(watched, [dump.path, ...files], 3);
+    expect(r.keys).toBeGreaterThan(3);
+    expect(r.missed).toBe(0);
+    // The file changed every second and the poller read it each time it looked.
+    expect(r.refreshes).toBeGreaterThanOrEqual(1);
+    expect(r.intervalSeconds).toBe(1);
+    expect(r.maxMs).toBeGreaterThanOrEqual(r.medianMs);
+  });
 });
 
 describe('running programs measured', () => {
@@ -158,6 +170,26 @@ describe('the report', () => {
     expect(md).toContain('| load (parse + model) time vs `iptables-restore --test` | ≤ 0.5 | 0.25');
     expect(md).toContain('| the same in CPU time, every thread | – | 0.25');
     expect(md.endsWith(`${KEEP_MARKER}\n\n## History\n\nhand-written\n`)).toBe(true);
+
+    // Keypress-to-frame during refreshes, beside the idle figures, in the targets and the explorer section.
+    const frames: FrameResult = { firstFrameMs: 100, keys: [{ key: 'j', ms: 20, changed: true }, { key: 'k', ms: 40, changed: true }], medianMs: 30, maxMs: 40, columns: 100, rows: 24 };
+    const search = { queries: [], medianMs: 1, maxMs: 2, keystrokes: 0, indexMedianMs: 3 };
+    const live: BenchResult = {
+      ...bench,
+      detail: {
+        ...bench.detail!,
+        tui: { explorerDataMs: 50, search, frames },
+        refreshFrames: { keys: 40, medianMs: 62, maxMs: 320, missed: 0, refreshes: 9, intervalSeconds: 1, seconds: 12 },
+      },
+    };
+    expect(targetRows(live).find((r) => r.what.startsWith('keypress-to-frame during live refreshes'))).toMatchObject({
+      target: '≤ 150 ms',
+      measured: '62.0 ms / 320 ms over 40 keys, 9 refreshes in 12 s',
+      ok: false,
+    });
+    const liveMd = markdownReport(live, null);
+    expect(liveMd).toContain('| idle | 30.0 ms | 40.0 ms | 2 |');
+    expect(liveMd).toContain('| during refreshes (9 in 12 s) | 62.0 ms | 320 ms | 40 |');
     expect(keptPart(md)).toBe('\n\n## History\n\nhand-written\n');
   });
 });

@@ -10,6 +10,8 @@ export interface CommandContext {
   readonly dump: Dump;
   readonly options: CliOptions;
   readonly out: Output;
-  /** --node-ip, else the local node's addresses, else []. */
+  /** --node-ip, else the local node's addresses, else an nftables ruleset's @nodeport-ips, else []. */
   readonly nodeAddresses: readonly string[];
+  /** '@nodeport-ips' when nodeAddresses were read off that set (the output says so). */
+  readonly nodeAddressesFrom?: string | null;
 }

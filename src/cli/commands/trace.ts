@@ -44,7 +44,7 @@ function printTrace(result: TraceResult, ctx: CommandContext): void {
   out.line(`packet  ${p.protocol} ${p.src} -> ${hostPort(p.dst, p.dport)}, new connection ${from} (${p.family === 'ipv6' ? 'IPv6' : 'IPv4'})`);
   out.line(
     nodeAddresses.length > 0
-      ? `node    ${nodeAddresses.join(', ')} (and loopback) are local`
+      ? `node    ${nodeAddresses.join(', ')}${ctx.nodeAddressesFrom ? ` (from ${ctx.nodeAddressesFrom})` : ''} (and loopback) are local`
       : 'node    no node address given (--node-ip): only loopback counts as local',
   );
   const n = result.outcomes.length;

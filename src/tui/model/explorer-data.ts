@@ -65,6 +65,8 @@ export interface ExplorerInput {
   readonly takenAt: Date | null;
   /** The node's own addresses (addrtype LOCAL), [] when unknown. */
   readonly nodeAddresses: readonly string[];
+  /** '@nodeport-ips' when nodeAddresses were read off that nftables set, not given or read off the machine. */
+  readonly nodeAddressesFrom?: string | null;
   /** The snapshot shown before this one (live sources): deltas and rates are against it. */
   readonly previous?: CounterSnapshot | null;
 }

@@ -36,7 +36,7 @@ export function serviceSecondLine(data: ExplorerData, s: ServicePort): string {
   const eps = `${plural(s.endpoints.length, 'endpoint')}${s.endpoints.some((e) => e.local !== null) ? ` (${local} local)` : ''}`;
   const rate = data.diff.servicePort(s)?.packetRate ?? null;
   const counters = s.packets === null ? '' : ` · ${humanCount(s.packets)} pkts ${humanCount(s.bytes)} bytes${rate === null ? '' : ` ${rateText(rate)} pkt/s`}`;
-  const node = data.nodeAddresses.length > 0 ? `node ${data.nodeAddresses.join(',')}` : `node ${probeNode([], s.family).address} assumed (--node-ip)`;
+  const node = data.nodeAddresses.length > 0 ? `node ${data.nodeAddresses.join(',')}${data.nodeAddressesFrom ? ` (from ${data.nodeAddressesFrom})` : ''}` : `node ${probeNode([], s.family).address} assumed (--node-ip)`;
   const chains = Object.entries(s.chains).filter(([, c]) => c).map(([role, c]) => `${role.toUpperCase()} ${c}`);
   return [eps + counters, node, ...chains].join(' · ');
 }

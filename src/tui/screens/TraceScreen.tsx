@@ -116,7 +116,7 @@ export function TraceScreen(props: ScreenProps): React.ReactElement {
   else if (view.result) {
     const p = view.result.packet;
     const cases = outcomes.filter((r) => r.heading !== null).length || 1;
-    const node = data.nodeAddresses.length > 0 ? `node ${view.localAddresses.join(',')}` : 'node address unknown (--node-ip); loopback is local';
+    const node = data.nodeAddresses.length > 0 ? `node ${view.localAddresses.join(',')}${data.nodeAddressesFrom ? ` (from ${data.nodeAddressesFrom})` : ''}` : 'node address unknown (--node-ip); loopback is local';
     const count = `${plural(new Set(outcomes.map((r) => r.outcome).filter((o) => o !== null)).size, 'outcome')}${cases > 1 ? ` in ${cases} cases` : ''}`;
     info = { text: `${p.protocol} ${p.src}:${p.sport} -> ${p.dst}:${p.dport} · ${p.origin === 'local' ? 'from this node' : `from the network via ${p.inInterface}`} · ${count} · ${node}` };
   } else info = { text: 'Enter a destination IP:PORT and press Enter (Tab moves between fields, e edits again)', style: theme.dim };
