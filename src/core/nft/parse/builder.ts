@@ -40,8 +40,28 @@ export class RulesetBuilder {
     this.diagnostics.push({ severity: 'warning', message, line: at.line, column: at.column });
   }
 
+  /**
+   * The last table and chain looked up: a listing names the same table on every item and gives a
+   * chain's rules one after another, so most lookups skip building a key and hashing a long name.
+   */
+  private lastTable: NftTable | undefined;
+  private lastChain: NftChain | undefined;
+
   table(family: NftFamily, name: string): NftTable | undefined {
-    return this.tablesByKey.get(`${family} ${name}`);
+    const last = this.lastTable;
+    if (last !== undefined && last.name === name && last.family === family) return last;
+    const t = this.tablesByKey.get(`${family} ${name}`);
+    if (t !== undefined) this.lastTable = t;
+    return t;
+  }
+
+  /** A chain of `table` by name (undefined when it has none). */
+  chain(table: NftTable, name: string): NftChain | undefined {
+    const last = this.lastChain;
+    if (last !== undefined && last.name === name && last.table === table.name && last.family === table.family) return last;
+    const c = table.chainsByName.get(name);
+    if (c !== undefined) this.lastChain = c;
+    return c;
   }
 
   /** `add table`: idempotent, as in nft. */
@@ -80,6 +100,8 @@ export class RulesetBuilder {
     if (!t) return false;
     this.tables.splice(this.tables.indexOf(t), 1);
     this.tablesByKey.delete(`${family} ${name}`);
+    this.lastTable = undefined;
+    this.lastChain = undefined;
     return true;
   }
 
@@ -108,6 +130,7 @@ export class RulesetBuilder {
     if (!c) return false;
     table.chains.splice(table.chains.indexOf(c), 1);
     table.chainsByName.delete(name);
+    this.lastChain = undefined;
     return true;
   }
 

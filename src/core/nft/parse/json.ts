@@ -92,11 +92,8 @@ function splitItems(src: string): ItemSpan[] | null {
     for (; i < n; i++) {
       const d = src.charCodeAt(i);
       if (d === 34) {
-        for (i++; i < n; i++) {
-          const e = src.charCodeAt(i);
-          if (e === 92) i++;
-          else if (e === 34) break;
-        }
+        i = stringEnd(src, i);
+        if (i < 0) return null;
       } else if (d === 123 || d === 91) depth++;
       else if (d === 125 || d === 93) {
         if (--depth === 0) break;
@@ -125,6 +122,22 @@ function splitItems(src: string): ItemSpan[] | null {
   }
   TAIL.lastIndex = i;
   return TAIL.test(src) ? out : null;
+}
+
+/**
+ * The index of the quote closing the string that opens at `open`, -1 when it never closes. Most of
+ * nft's JSON is inside strings (chain names, addresses): indexOf skips them far faster than a
+ * character loop. A quote is escaped when an odd number of backslashes precede it.
+ */
+function stringEnd(src: string, open: number): number {
+  let q = src.indexOf('"', open + 1);
+  while (q >= 0) {
+    let backslashes = 0;
+    while (src.charCodeAt(q - 1 - backslashes) === 92) backslashes++;
+    if ((backslashes & 1) === 0) return q;
+    q = src.indexOf('"', q + 1);
+  }
+  return -1;
 }
 
 /** Any other JSON: one JSON.parse, then positions from a scan; a syntax error becomes a diagnostic at its line:column. */
@@ -255,7 +268,7 @@ function readItem(b: RulesetBuilder, kind: string, body: Obj, at: Position): voi
       if (family === null || tableName === null || chainName === null) return b.error('a rule needs "family", "table" and "chain"', at);
       const table = b.needTable(family, tableName, at);
       if (!table) return;
-      const chain = table.chainsByName.get(chainName);
+      const chain = b.chain(table, chainName);
       if (!chain) return b.error(`no chain ${chainName} in table ${family} ${tableName}`, at);
       const expr = Array.isArray(body.expr) ? (shareExpressions(body.expr.filter(isObj)) as NftStatement[]) : [];
       b.addRule(chain, num(body.handle), at, expr, str(body.comment), null);
