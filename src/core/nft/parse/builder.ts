@@ -24,6 +24,9 @@ export interface Position {
   readonly column: number;
 }
 
+/** Chains after the last one looked up that are compared before the name index (chains without rules are skipped). */
+const LOOK_AHEAD = 4;
+
 export class RulesetBuilder {
   readonly tables: NftTable[] = [];
   private readonly tablesByKey = new Map<string, NftTable>();
@@ -46,6 +49,8 @@ export class RulesetBuilder {
    */
   private lastTable: NftTable | undefined;
   private lastChain: NftChain | undefined;
+  /** Where each chain is in its table's list, while no chain was deleted (only the transaction form deletes). */
+  private readonly chainPlaces = new Map<NftChain, number>();
 
   table(family: NftFamily, name: string): NftTable | undefined {
     const last = this.lastTable;
@@ -55,10 +60,22 @@ export class RulesetBuilder {
     return t;
   }
 
-  /** A chain of `table` by name (undefined when it has none). */
+  /**
+   * A chain of `table` by name (undefined when it has none). nft lists rules chain by chain in
+   * the order the chains were listed: the last chain, then the few after it, are compared first.
+   */
   chain(table: NftTable, name: string): NftChain | undefined {
     const last = this.lastChain;
-    if (last !== undefined && last.name === name && last.table === table.name && last.family === table.family) return last;
+    if (last !== undefined && last.table === table.name && last.family === table.family) {
+      if (last.name === name) return last;
+      const at = this.chainPlaces.get(last);
+      if (at !== undefined) {
+        const chains = table.chains;
+        for (let i = at + 1; i <= at + LOOK_AHEAD && i < chains.length; i++) {
+          if (chains[i]!.name === name) return (this.lastChain = chains[i]!);
+        }
+      }
+    }
     const c = table.chainsByName.get(name);
     if (c !== undefined) this.lastChain = c;
     return c;
@@ -120,6 +137,7 @@ export class RulesetBuilder {
       return existing;
     }
     const chain: NftChain = { family: table.family, table: table.name, name, line: at.line, column: at.column, handle, base, comment, rules: [] };
+    this.chainPlaces.set(chain, table.chains.length);
     table.chains.push(chain);
     table.chainsByName.set(name, chain);
     return chain;
@@ -131,6 +149,7 @@ export class RulesetBuilder {
     table.chains.splice(table.chains.indexOf(c), 1);
     table.chainsByName.delete(name);
     this.lastChain = undefined;
+    this.chainPlaces.clear();
     return true;
   }
 

@@ -29,19 +29,21 @@ export function parseNftJson(src: string): NftRuleset {
   // one chunk instead of a second tree of the whole ruleset (63 MB of JSON for 10k services)
   const spans = splitItems(src);
   if (spans === null) return wholeDocument(src, new RulesetBuilder());
+  const { start, end, line, column } = spans;
+  const count = start.length;
   const b = new RulesetBuilder();
   let first = 0;
-  while (first < spans.length) {
+  while (first < count) {
     let last = first;
-    while (last + 1 < spans.length && spans[last + 1]!.end - spans[first]!.start < CHUNK_CHARS) last++;
+    while (last + 1 < count && end[last + 1]! - start[first]! < CHUNK_CHARS) last++;
     let items: unknown;
     try {
-      items = JSON.parse(`[${src.slice(spans[first]!.start, spans[last]!.end)}]`);
+      items = JSON.parse(`[${src.slice(start[first], end[last])}]`);
     } catch {
       return wholeDocument(src, new RulesetBuilder());
     }
     const list = items as unknown[];
-    for (let k = 0; k < list.length; k++) readTopItem(b, list[k], spans[first + k]!);
+    for (let k = 0; k < list.length; k++) readTopItem(b, list[k], { line: line[first + k]!, column: column[first + k]! });
     first = last + 1;
   }
   return b.finish('json');
@@ -49,9 +51,12 @@ export function parseNftJson(src: string): NftRuleset {
 
 const CHUNK_CHARS = 1 << 20;
 
-interface ItemSpan extends Position {
-  readonly start: number;
-  readonly end: number;
+/** Each item's offsets and where it starts, in flat lists of numbers: 200k span objects would only be more for the collector to copy. */
+interface ItemSpans {
+  readonly start: number[];
+  readonly end: number[];
+  readonly line: number[];
+  readonly column: number[];
 }
 
 const HEAD = /\s*\{\s*"nftables"\s*:\s*\[/y;
@@ -62,7 +67,7 @@ const TAIL = /\s*\]\s*\}\s*$/y;
  * shape (as nft writes it); null for anything else, which then goes through one JSON.parse. Only
  * strings and nesting are tracked (JSON strings hold no raw newlines, so lines are counted outside).
  */
-function splitItems(src: string): ItemSpan[] | null {
+function splitItems(src: string): ItemSpans | null {
   HEAD.lastIndex = 0;
   if (!HEAD.test(src)) return null;
   const n = src.length;
@@ -73,7 +78,7 @@ function splitItems(src: string): ItemSpan[] | null {
     line++;
     lineStart = k + 1;
   }
-  const out: ItemSpan[] = [];
+  const out: ItemSpans = { start: [], end: [], line: [], column: [] };
   for (;;) {
     // before an item: whitespace then `{` (or `]` for an empty list)
     while (i < n) {
@@ -84,10 +89,11 @@ function splitItems(src: string): ItemSpan[] | null {
       } else if (c !== 32 && c !== 9 && c !== 13) break;
       i++;
     }
-    if (src.charCodeAt(i) === 93 && out.length === 0) break;
+    if (src.charCodeAt(i) === 93 && out.start.length === 0) break;
     if (src.charCodeAt(i) !== 123) return null;
     const start = i;
-    const at = { line, column: i - lineStart + 1 };
+    const startLine = line;
+    const startColumn = i - lineStart + 1;
     let depth = 0;
     for (; i < n; i++) {
       const d = src.charCodeAt(i);
@@ -104,7 +110,10 @@ function splitItems(src: string): ItemSpan[] | null {
     }
     if (i >= n) return null;
     i++;
-    out.push({ start, end: i, line: at.line, column: at.column });
+    out.start.push(start);
+    out.end.push(i);
+    out.line.push(startLine);
+    out.column.push(startColumn);
     // after an item: whitespace then `,` or `]`
     while (i < n) {
       const c = src.charCodeAt(i);
@@ -270,7 +279,9 @@ function readItem(b: RulesetBuilder, kind: string, body: Obj, at: Position): voi
       if (!table) return;
       const chain = b.chain(table, chainName);
       if (!chain) return b.error(`no chain ${chainName} in table ${family} ${tableName}`, at);
-      const expr = Array.isArray(body.expr) ? (shareExpressions(body.expr.filter(isObj)) as NftStatement[]) : [];
+      // statements are objects: the array JSON.parse made is kept as it is unless something else slipped in
+      const list = body.expr;
+      const expr = Array.isArray(list) ? (shareExpressions(list.every(isObj) ? list : list.filter(isObj)) as NftStatement[]) : [];
       b.addRule(chain, num(body.handle), at, expr, str(body.comment), null);
       return;
     }
