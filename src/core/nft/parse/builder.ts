@@ -26,6 +26,8 @@ export interface Position {
 
 /** Chains after the last one looked up that are compared before the name index (chains without rules are skipped). */
 const LOOK_AHEAD = 4;
+/** How far a chain found by name is looked for in its table's list, to guess from it again. */
+const RESYNC = 64;
 
 export class RulesetBuilder {
   readonly tables: NftTable[] = [];
@@ -49,8 +51,8 @@ export class RulesetBuilder {
    */
   private lastTable: NftTable | undefined;
   private lastChain: NftChain | undefined;
-  /** Where each chain is in its table's list, while no chain was deleted (only the transaction form deletes). */
-  private readonly chainPlaces = new Map<NftChain, number>();
+  /** Where lastChain is in its table's list (-1: not known). */
+  private lastChainIndex = -1;
 
   table(family: NftFamily, name: string): NftTable | undefined {
     const last = this.lastTable;
@@ -62,22 +64,41 @@ export class RulesetBuilder {
 
   /**
    * A chain of `table` by name (undefined when it has none). nft lists rules chain by chain in
-   * the order the chains were listed: the last chain, then the few after it, are compared first.
+   * the order the chains were listed: the chain after the last one found is compared first.
    */
   chain(table: NftTable, name: string): NftChain | undefined {
     const last = this.lastChain;
     if (last !== undefined && last.table === table.name && last.family === table.family) {
       if (last.name === name) return last;
-      const at = this.chainPlaces.get(last);
-      if (at !== undefined) {
-        const chains = table.chains;
+      const chains = table.chains;
+      const at = this.lastChainIndex;
+      if (chains[at] === last) {
+        // a few chains further at most: chains without rules are skipped
         for (let i = at + 1; i <= at + LOOK_AHEAD && i < chains.length; i++) {
-          if (chains[i]!.name === name) return (this.lastChain = chains[i]!);
+          if (chains[i]!.name === name) {
+            this.lastChainIndex = i;
+            return (this.lastChain = chains[i]!);
+          }
         }
       }
     }
     const c = table.chainsByName.get(name);
-    if (c !== undefined) this.lastChain = c;
+    if (c !== undefined) {
+      this.lastChain = c;
+      // where it is, when that is near the start of the list or the last place (else unknown: no guess next time)
+      const chains = table.chains;
+      let found = -1;
+      for (const from of [this.lastChainIndex + 1, 0]) {
+        for (let i = Math.max(0, from); i < Math.min(chains.length, from + RESYNC); i++) {
+          if (chains[i] === c) {
+            found = i;
+            break;
+          }
+        }
+        if (found >= 0) break;
+      }
+      this.lastChainIndex = found;
+    }
     return c;
   }
 
@@ -137,7 +158,6 @@ export class RulesetBuilder {
       return existing;
     }
     const chain: NftChain = { family: table.family, table: table.name, name, line: at.line, column: at.column, handle, base, comment, rules: [] };
-    this.chainPlaces.set(chain, table.chains.length);
     table.chains.push(chain);
     table.chainsByName.set(name, chain);
     return chain;
@@ -149,7 +169,6 @@ export class RulesetBuilder {
     table.chains.splice(table.chains.indexOf(c), 1);
     table.chainsByName.delete(name);
     this.lastChain = undefined;
-    this.chainPlaces.clear();
     return true;
   }
 
