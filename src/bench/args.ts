@@ -1,4 +1,4 @@
-/** `npm run bench -- [--sizes 1000,10000] [--quick] [--runs N] [--out FILE] [--no-write] [--keep] [--no-nftables]` */
+/** `npm run bench -- [--sizes 1000,10000] [--quick] [--runs N] [--out FILE] [--no-write] [--keep] [--no-nftables | --only-nftables]` */
 
 export interface BenchOptions {
   readonly sizes: readonly number[];
@@ -19,13 +19,15 @@ export interface BenchOptions {
   readonly saveRuns: number;
   /** Measure nftables mode (its text and JSON listings, jq, JSON.parse) at the detail size. */
   readonly nftables: boolean;
+  /** Measure nftables mode only (a partial run while working on it: never written over BENCHMARKS.md unless --out is given). */
+  readonly onlyNftables: boolean;
 }
 
 export const DEFAULT_SIZES = [1000, 10000, 30000];
 export const QUICK_SIZES = [200, 1000];
 export const TARGET_SIZE = 10000;
 
-export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--runs N] [--out FILE | --no-write] [--keep] [--no-nftables]
+export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--runs N] [--out FILE | --no-write] [--keep] [--no-nftables | --only-nftables]
 
   --sizes 1000,10000   services per generated dump (default ${DEFAULT_SIZES.join(',')})
   --quick              a fast smoke run: sizes ${QUICK_SIZES.join(',')}, one run each, report not written
@@ -34,7 +36,8 @@ export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--run
   --out FILE           where the report goes (default BENCHMARKS.md in the current directory)
   --no-write           print the table only
   --keep               keep the generated dumps
-  --no-nftables        skip nftables mode (its listings at the detail size, next to jq and JSON.parse)`;
+  --no-nftables        skip nftables mode (its listings at the detail size, next to jq and JSON.parse)
+  --only-nftables      nftables mode only, at the size nearest 10k of --sizes (prints; writes only with --out)`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error: string } {
   let sizes: number[] | null = null;
@@ -45,6 +48,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
   let keep = false;
   let saveRuns: number | null = null;
   let nftables = true;
+  let onlyNftables = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | null => {
@@ -96,6 +100,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
       case '--no-nftables':
         nftables = false;
         break;
+      case '--only-nftables':
+        onlyNftables = true;
+        break;
       case '--help':
       case '-h':
         return { error: USAGE };
@@ -103,6 +110,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
         return { error: `unknown option ${a}\n${USAGE}` };
     }
   }
+  if (onlyNftables && !nftables) return { error: '--only-nftables and --no-nftables leave nothing to measure' };
   const chosen = sizes ?? (quick ? QUICK_SIZES : DEFAULT_SIZES);
   const detailSize = chosen.reduce((best, n) => (Math.abs(n - TARGET_SIZE) < Math.abs(best - TARGET_SIZE) ? n : best), chosen[0]!);
   return {
@@ -111,11 +119,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
     detailSize,
     quick,
     // A smoke run does not overwrite the real figures unless asked to.
-    out: quick && !outGiven ? null : out,
+    out: (quick || onlyNftables) && !outGiven ? null : out,
     keep,
     refreshes: quick ? 2 : 4,
     traces: quick ? 5 : 20,
     saveRuns: saveRuns ?? 1,
     nftables,
+    onlyNftables,
   };
 }

@@ -7,15 +7,16 @@
  *   node dist-bench/bench/child.js tui-live WATCHED SNAPSHOT... keypress-to-frame while a live file refreshes every second
  *   node dist-bench/bench/child.js nft-load FILE            nftables listing (text or JSON): read + parse + model
  *   node dist-bench/bench/child.js json-parse FILE          read + JSON.parse, nothing more
+ *   node dist-bench/bench/child.js nft-tui FILE             the explorer on an nftables listing: search and keypress-to-frame
  *
  * Prints one line of JSON.
  */
 import { measureLoad, measureRefresh, measureTraces } from './measure.js';
-import { measureJsonParse, measureNftLoad } from './nft.js';
+import { loadNftDump, measureJsonParse, measureNftLoad } from './nft.js';
 
 async function main(argv: readonly string[]): Promise<unknown> {
   const [task, file, ...rest] = argv;
-  if (!file) throw new Error('usage: child.js load|refresh|tui|nft-load|json-parse FILE ...');
+  if (!file) throw new Error('usage: child.js load|refresh|tui|nft-load|nft-tui|json-parse FILE ...');
   switch (task) {
     case 'load': {
       const { result, ruleset, model } = await measureLoad(file);
@@ -39,6 +40,14 @@ async function main(argv: readonly string[]): Promise<unknown> {
     }
     case 'nft-load':
       return { load: measureNftLoad(file) };
+    case 'nft-tui': {
+      const tui = await import('./tui.js');
+      const { ruleset, nft, model } = loadNftDump(file);
+      const first = tui.explorerData(ruleset, model, file, nft);
+      const search = tui.measureSearch(() => tui.explorerData(ruleset, model, file, nft).data);
+      const frames = await tui.measureKeys(first.data);
+      return { explorerDataMs: first.ms, search, frames };
+    }
     case 'json-parse':
       return { parse: measureJsonParse(file) };
     default:

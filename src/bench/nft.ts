@@ -10,10 +10,15 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { buildDumpModel, parseDump } from '../core/index.js';
+import type { KubeModel } from '../core/kube/index.js';
 import { buildNftKubeModel, parseNftables } from '../core/nft/index.js';
+import type { Ruleset } from '../core/parse/index.js';
+import type { NftRuleset } from '../core/nft/index.js';
 import { generateKubeProxyNftables, randomClusterSpec, type ClusterSpec } from '../gen/kubeproxy.js';
 import { renderNftListJson, renderNftListText } from '../gen/nft-listing.js';
 import { cpuMs, timed } from './stats.js';
+import type { FrameResult, SearchResult } from './tui.js';
 
 /** Up to 14 endpoints per service: about 53k endpoints at 10k services, the scale issue 13 names. */
 export const NFT_MAX_ENDPOINTS = 14;
@@ -121,6 +126,13 @@ export function measureNftLoad(file: string): NftLoadResult {
   };
 }
 
+/** A listing loaded as the explorer loads a file (parseDump, buildDumpModel): what its screens are measured on. */
+export function loadNftDump(file: string): { ruleset: Ruleset; nft: NftRuleset; model: KubeModel } {
+  const dump = parseDump(readFileSync(file, 'utf8'));
+  if (dump.nft === null) throw new Error(`${file} is not an nftables listing`);
+  return { ruleset: dump.ruleset, nft: dump.nft, model: buildDumpModel(dump) };
+}
+
 export interface JsonParseResult {
   readonly items: number;
   /** Reading the file and JSON.parse, as measureNftLoad reads it. */
@@ -161,6 +173,14 @@ export interface NftBenchResult {
   readonly endpointChains: number;
   readonly jqVersion: string | null;
   readonly runs: readonly NftBenchRun[];
+  /** The explorer on the `nft -j` listing (search per keystroke, keypress-to-frame), as on the iptables dump; null: not measured. */
+  readonly tui?: NftExplorerResult | { readonly error: string } | null;
+}
+
+export interface NftExplorerResult {
+  readonly explorerDataMs: number;
+  readonly search: SearchResult;
+  readonly frames: FrameResult;
 }
 
 /** `dnat to` rules in a transaction: one per endpoint chain kube-proxy wrote. */

@@ -140,13 +140,14 @@ function nftTargetRows(r: BenchResult): TargetRow[] {
       measured: `${num(s.json.rssMB)} MB / ${num(s.text.rssMB)} MB`,
       ok: Math.max(s.json.rssMB, s.text.rssMB) <= TARGETS.rssMB,
     },
+    ...(r.nft.tui ? explorerTargetRows('nftables: ', r.nft.tui) : []),
   ];
 }
 
 function nftSection(r: BenchResult): string[] {
   if (!r.nft) return [];
-  const out: string[] = [`## nftables mode (${num(r.detail?.size ?? NaN)} services)`, ''];
-  if ('error' in r.nft) return [...out, `Not measured: ${r.nft.error}`, ''];
+  if ('error' in r.nft) return [`## nftables mode (${num(r.detail?.size ?? NaN)} services)`, '', `Not measured: ${r.nft.error}`, ''];
+  const out: string[] = [`## nftables mode (${num(r.nft.dumps.services)} services)`, ''];
   const s = summarizeNft(r.nft);
   out.push(
     `A generated kube-proxy nftables ruleset (\`randomClusterSpec\`, seed 1, up to 14 endpoints per service: ${num(s.servicePorts)} service ports,`,
@@ -174,7 +175,63 @@ function nftSection(r: BenchResult): string[] {
   out.push('');
   out.push(`Each run, JSON load / jq: ${s.jsonVsJq.map(ratio).join(', ') || '–'}; text load / JSON load: ${s.textVsJson.map(ratio).join(', ')}.`);
   out.push('');
+  const tui = r.nft.tui;
+  if (tui) {
+    out.push('### Explorer on the nftables ruleset');
+    out.push('');
+    if ('error' in tui) out.push(`Not measured: ${tui.error}`);
+    else {
+      out.push('The same measurements as the iptables explorer above, on the `nft -j` listing loaded as the explorer loads a file');
+      out.push('(`parseDump`, `buildDumpModel`; its chain and rule screens read nft tables through `core/nft-display`). Milliseconds:');
+      out.push('');
+      out.push(...explorerTables(tui));
+    }
+    out.push('');
+  }
   return out;
+}
+
+/** The search table (per query: index, each keystroke, rows kept) and the keypress-to-frame row. */
+function explorerTables(t: { readonly explorerDataMs: number; readonly search: SearchResult; readonly frames: FrameResult }): string[] {
+  const { search, frames, explorerDataMs } = t;
+  return [
+    mdTable(
+      ['query', 'index', 'per keystroke', 'rows kept'],
+      search.queries.map((q) => [`\`${q.query}\``, q.indexMs.toFixed(1), q.ms.map((x) => x.toFixed(1)).join(', '), `${num(q.matches)}${q.fuzzy ? ' (fuzzy)' : ''}`]),
+      ['l', 'r', 'l', 'r'],
+    ),
+    '',
+    `Keypress-to-frame: the App rendered with ink-testing-library (${frames.columns}×${frames.rows}), each key written to its stdin`,
+    `and timed until the frame changes; first frame after ${ms(frames.firstFrameMs)} (explorer data built in ${ms(explorerDataMs)}).`,
+    '',
+    mdTable(['key', ...frames.keys.map((k) => k.key)], [['ms', ...frames.keys.map((k) => (k.changed ? k.ms.toFixed(1) : 'no change'))]]),
+  ];
+}
+
+/** The two explorer target rows (search per keystroke, keypress-to-frame), `label` before each. */
+function explorerTargetRows(label: string, tui: { readonly search: SearchResult; readonly frames: FrameResult } | { readonly error: string }): TargetRow[] {
+  if ('error' in tui) {
+    return [
+      { what: `${label}search per keystroke`, target: `≤ ${TARGETS.searchMs} ms`, measured: `not measured: ${tui.error}`, ok: null },
+      { what: `${label}keypress-to-frame`, target: `≤ ${TARGETS.frameMs} ms`, measured: `not measured: ${tui.error}`, ok: null },
+    ];
+  }
+  const sr = tui.search;
+  const fr = tui.frames;
+  return [
+    {
+      what: `${label}search per keystroke (median / max)`,
+      target: `≤ ${TARGETS.searchMs} ms`,
+      measured: `${ms(sr.medianMs)} / ${ms(sr.maxMs)} over ${sr.keystrokes} keystrokes (index: ${ms(sr.indexMedianMs)} per snapshot, built while idle)`,
+      ok: sr.maxMs <= TARGETS.searchMs,
+    },
+    {
+      what: `${label}keypress-to-frame (median / max)`,
+      target: `≤ ${TARGETS.frameMs} ms`,
+      measured: `${ms(fr.medianMs)} / ${ms(fr.maxMs)} over ${fr.keys.filter((k) => k.changed).length} keys`,
+      ok: fr.maxMs <= TARGETS.frameMs && fr.keys.every((k) => k.changed),
+    },
+  ];
 }
 
 const med = (xs: readonly number[]) => median(xs);
@@ -286,7 +343,8 @@ function perRunRatios(r: BenchResult): { size: number; ratios: number[] } | null
 export function targetRows(r: BenchResult): TargetRow[] {
   const d = r.detail;
   const sz = r.sizes.find((s) => s.dump.services === d?.size) ?? r.sizes[r.sizes.length - 1];
-  if (!sz) return [];
+  // --only-nftables: no iptables dump was measured.
+  if (!sz) return nftTargetRows(r);
   const s = summarize(sz);
   const rows: TargetRow[] = [];
   const haveRestore = Number.isFinite(s.restoreCpuMs);
@@ -311,25 +369,7 @@ export function targetRows(r: BenchResult): TargetRow[] {
     ok: s.traceMaxMs < TARGETS.traceMs && s.traceFirstMs < TARGETS.traceMs,
   });
   if (d) {
-    if ('error' in d.tui) {
-      rows.push({ what: 'search per keystroke', target: `≤ ${TARGETS.searchMs} ms`, measured: `not measured: ${d.tui.error}`, ok: null });
-      rows.push({ what: 'keypress-to-frame', target: `≤ ${TARGETS.frameMs} ms`, measured: `not measured: ${d.tui.error}`, ok: null });
-    } else {
-      const sr = d.tui.search;
-      rows.push({
-        what: 'search per keystroke (median / max)',
-        target: `≤ ${TARGETS.searchMs} ms`,
-        measured: `${ms(sr.medianMs)} / ${ms(sr.maxMs)} over ${sr.keystrokes} keystrokes (index: ${ms(sr.indexMedianMs)} per snapshot, built while idle)`,
-        ok: sr.maxMs <= TARGETS.searchMs,
-      });
-      const fr = d.tui.frames;
-      rows.push({
-        what: 'keypress-to-frame (median / max)',
-        target: `≤ ${TARGETS.frameMs} ms`,
-        measured: `${ms(fr.medianMs)} / ${ms(fr.maxMs)} over ${fr.keys.filter((k) => k.changed).length} keys`,
-        ok: fr.maxMs <= TARGETS.frameMs && fr.keys.every((k) => k.changed),
-      });
-    }
+    rows.push(...explorerTargetRows('', d.tui));
     const rf = d.refreshFrames;
     if (rf !== undefined) {
       const what = 'keypress-to-frame during live refreshes (median / max)';
@@ -432,7 +472,8 @@ export function terminalReport(r: BenchResult): string {
   out.push('');
   const rows = targetRows(r);
   if (rows.length > 0) {
-    out.push(`targets at ${num(r.detail?.size ?? r.sizes[r.sizes.length - 1]?.dump.services ?? NaN)} services:`);
+    const nftServices = r.nft && !('error' in r.nft) ? r.nft.dumps.services : NaN;
+    out.push(`targets at ${num(r.detail?.size ?? r.sizes[r.sizes.length - 1]?.dump.services ?? nftServices)} services:`);
     out.push(textTable(['', 'target', 'measured', ''], rows.map((t) => [t.what, t.target, t.measured, verdict(t.ok)])).replace(/^/gm, '  '));
   }
   out.push('');
@@ -519,23 +560,11 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
     if ('error' in d.tui) {
       out.push(`Not measured: ${d.tui.error}`);
     } else {
-      const { search, frames, explorerDataMs } = d.tui;
       out.push(`Search: the services screen's \`/\` filter (\`servicesView\`), each query typed one character at a time into a fresh`);
       out.push('snapshot. The search index is built first and timed apart: the explorer builds it for the list on screen once');
       out.push(`keys have been quiet for a moment, after every snapshot (\`warmSearch\`). Milliseconds:`);
       out.push('');
-      out.push(
-        mdTable(
-          ['query', 'index', 'per keystroke', 'rows kept'],
-          search.queries.map((q) => [`\`${q.query}\``, q.indexMs.toFixed(1), q.ms.map((x) => x.toFixed(1)).join(', '), `${num(q.matches)}${q.fuzzy ? ' (fuzzy)' : ''}`]),
-          ['l', 'r', 'l', 'r'],
-        ),
-      );
-      out.push('');
-      out.push(`Keypress-to-frame: the App rendered with ink-testing-library (${frames.columns}×${frames.rows}), each key written to its stdin`);
-      out.push(`and timed until the frame changes; first frame after ${ms(frames.firstFrameMs)} (explorer data built in ${ms(explorerDataMs)}).`);
-      out.push('');
-      out.push(mdTable(['key', ...frames.keys.map((k) => k.key)], [['ms', ...frames.keys.map((k) => (k.changed ? k.ms.toFixed(1) : 'no change'))]]));
+      out.push(...explorerTables(d.tui));
     }
     const rf = d.refreshFrames;
     if (rf !== undefined) {
@@ -569,6 +598,7 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
   out.push('npm run bench -- --quick               # a smoke run in well under a minute; prints, does not write');
   out.push('npm run bench -- --runs 5 --no-write   # more repetitions, print only');
   out.push('npm run bench -- --no-nftables         # without the nftables listings');
+  out.push('npm run bench -- --only-nftables       # the nftables listings and their explorer only; prints, does not write');
   out.push('```');
   out.push('');
   out.push('Run it as root with `iptables`, `iproute2` and GNU `time` installed to get the `iptables-restore` and `iptables-save`');

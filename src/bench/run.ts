@@ -16,7 +16,7 @@ import { parseBenchArgs, type BenchOptions } from './args.js';
 import { writeBenchDump, writeRefreshSnapshots, type BenchDump } from './dumps.js';
 import { iptablesVersion, kernelUnavailable, restoreInto, restoreTest, saveCounters, withNamespace } from './kernel.js';
 import { machineInfo } from './machine.js';
-import { countDnatRules, writeNftBenchDumps, type JsonParseResult, type NftBenchResult, type NftBenchRun, type NftLoadResult, type NftProc } from './nft.js';
+import { countDnatRules, writeNftBenchDumps, type JsonParseResult, type NftBenchResult, type NftBenchRun, type NftExplorerResult, type NftLoadResult, type NftProc } from './nft.js';
 import type { LatencyResult, LoadResult, RefreshResult } from './measure.js';
 import { runMeasured, type ProcResult } from './proc.js';
 import { keptPart, markdownReport, ms, summarize, terminalReport, type BenchResult, type DetailResult, type LoadRun, type SizeResult } from './report.js';
@@ -162,7 +162,15 @@ async function measureNft(dir: string, opts: BenchOptions): Promise<NftBenchResu
         `${jqRun ? `, jq ${ms(jqRun.wallMs)} (${ms(jqRun.cpuMs)} CPU)` : ''}, JSON.parse ${ms(parse.out.parse.ms)}`,
     );
   }
-  return { dumps, endpointChains, jqVersion: jq, runs };
+  let tui: NftBenchResult['tui'];
+  try {
+    tui = (await child<NftExplorerResult>(['nft-tui', dumps.json.path])).out;
+    log(`  explorer on nft -j: search ${ms(tui.search.medianMs)} / ${ms(tui.search.maxMs)} per keystroke, keypress-to-frame ${ms(tui.frames.medianMs)} / ${ms(tui.frames.maxMs)}`);
+  } catch (e) {
+    tui = { error: (e as Error).message };
+    log(`  explorer on nft -j not measured: ${tui.error}`);
+  }
+  return { dumps, endpointChains, jqVersion: jq, runs, tui };
 }
 
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
@@ -176,7 +184,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   try {
     const sizes: SizeResult[] = [];
     let detail: DetailResult | null = null;
-    for (const n of opts.sizes) {
+    for (const n of opts.onlyNftables ? [] : opts.sizes) {
       const dump = writeBenchDump(dir, n);
       log(`${n} services: ${dump.lines.toLocaleString('en-US')} lines, ${(dump.bytes / 1e6).toFixed(1)} MB (generated in ${ms(dump.generateMs)})`);
       const result = await measureSize(dump, opts, kernelSkipped);

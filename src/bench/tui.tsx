@@ -7,6 +7,7 @@
 import React from 'react';
 import { render } from 'ink-testing-library';
 import type { KubeModel } from '../core/kube/index.js';
+import type { NftRuleset } from '../core/nft/index.js';
 import type { Ruleset } from '../core/parse/index.js';
 import { App } from '../tui/App.js';
 import { buildExplorerData, type ExplorerData } from '../tui/model/explorer-data.js';
@@ -17,9 +18,10 @@ import { createPoller } from '../sources/poller.js';
 import { snapshotData } from '../tui/model/snapshot-data.js';
 import { max, median } from './stats.js';
 
-export function explorerData(ruleset: Ruleset, model: KubeModel, source: string): { data: ExplorerData; ms: number } {
+/** The explorer's data for a loaded dump; `nft` the nftables ruleset when the dump is one (its views go through core/nft-display). */
+export function explorerData(ruleset: Ruleset, model: KubeModel, source: string, nft: NftRuleset | null = null): { data: ExplorerData; ms: number } {
   const t0 = performance.now();
-  const data = buildExplorerData({ ruleset, source, takenAt: null, nodeAddresses: ['192.168.0.10'] }, model);
+  const data = buildExplorerData({ ruleset, nft, source, takenAt: null, nodeAddresses: ['192.168.0.10'] }, model);
   return { data, ms: performance.now() - t0 };
 }
 

@@ -77,20 +77,44 @@ function displayChain(c: NftChain, table: NftTableLabel, family: Family): Chain 
 }
 
 function displayRule(r: NftRule, table: NftTableLabel, family: Family): Rule {
-  const verdict = nftRuleTarget(r);
-  return {
-    family,
-    table,
-    chain: r.chain,
-    index: r.index,
-    line: r.line,
-    counters: r.counters,
-    args: [],
-    target: verdict.target,
-    goto: verdict.goto,
-    text: nftRuleTextWithoutCounts(r),
-    nft: r,
-  };
+  return new NftDisplayRule(r, table, family);
+}
+
+/**
+ * An nft rule as the views' Rule. Its text is the nft rule's, read when a screen shows it: the
+ * JSON form renders rule text on demand, and the explorer opening on the services screen should
+ * not render 140k rules first (a class with a getter, not a literal: see LazyTextRule).
+ */
+const NO_ARGS: Rule['args'] = Object.freeze([]);
+
+class NftDisplayRule implements Rule {
+  readonly chain: string;
+  index: number;
+  readonly line: number;
+  readonly counters: NftRule['counters'];
+  /** nft rules have no iptables options: one empty list shared by all. */
+  readonly args: Rule['args'] = NO_ARGS;
+  readonly target: string | null;
+  readonly goto: boolean;
+
+  constructor(
+    readonly nft: NftRule,
+    readonly table: NftTableLabel,
+    readonly family: Family,
+  ) {
+    const verdict = nftRuleTarget(nft);
+    this.chain = nft.chain;
+    this.index = nft.index;
+    this.line = nft.line;
+    this.counters = nft.counters;
+    this.target = verdict.target;
+    this.goto = verdict.goto;
+  }
+
+  /** The nft rule's text without a counter's numbers (they are the views' PKTS/BYTES columns). */
+  get text(): string {
+    return nftRuleTextWithoutCounts(this.nft);
+  }
 }
 
 /** The named set or map a rule looks up ("@service-ips" in `vmap @service-ips`, `ip daddr @cluster-ips`), first one first. */

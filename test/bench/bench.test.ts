@@ -11,7 +11,7 @@ import { writeBenchDump, writeRefreshSnapshots, type BenchDump } from '../../src
 import { kernelUnavailable, restoreTest, withNamespace } from '../../src/bench/kernel.js';
 import { machineInfo } from '../../src/bench/machine.js';
 import { measureLoad, measureRefresh, measureTraces } from '../../src/bench/measure.js';
-import { countDnatRules, measureJsonParse, measureNftLoad, writeNftBenchDumps, type NftBenchResult } from '../../src/bench/nft.js';
+import { countDnatRules, loadNftDump, measureJsonParse, measureNftLoad, writeNftBenchDumps, type NftBenchResult } from '../../src/bench/nft.js';
 import { hasGnuTime, runMeasured } from '../../src/bench/proc.js';
 import { KEEP_MARKER, keptPart, markdownReport, summarize, summarizeNft, targetRows, terminalReport, type BenchResult } from '../../src/bench/report.js';
 import { explorerData, measureKeys, measureKeysDuringRefreshes, measureSearch, type FrameResult } from '../../src/bench/tui.js';
@@ -216,6 +216,20 @@ describe('nftables mode', () => {
     expect(parsed.items).toBe((JSON.parse(readFileSync(nft.json.path, 'utf8')) as { nftables: unknown[] }).nftables.length);
   });
 
+  it('measures the explorer on the nft -j listing: search through its services, frames from its screens', async () => {
+    const nft = writeNftBenchDumps(dir, 20);
+    const loaded = loadNftDump(nft.json.path);
+    expect(loaded.nft.form).toBe('json');
+    expect(loaded.ruleset.tables).toEqual([]);
+    expect(loaded.model.services.length).toBe(nft.servicePorts);
+    const search = measureSearch(() => explorerData(loaded.ruleset, loaded.model, nft.json.path, loaded.nft).data, ['kube-dns']);
+    expect(search.queries[0]!.matches).toBe(3);
+    const { data } = explorerData(loaded.ruleset, loaded.model, nft.json.path, loaded.nft);
+    expect(data.nft).toBe(loaded.nft);
+    const frames = await measureKeys(data, ['j', '\x1b[6~', '/', 'a', '\x1b']);
+    expect(frames.keys.every((k) => k.changed)).toBe(true);
+  });
+
   it('reports the three targets next to jq and JSON.parse, and --no-nftables skips it', () => {
     expect(parseBenchArgs([])).toMatchObject({ nftables: true });
     expect(parseBenchArgs(['--no-nftables'])).toMatchObject({ nftables: false });
@@ -246,5 +260,17 @@ describe('nftables mode', () => {
     expect(md).toContain("| kubechains, `nft -j` JSON | 200 ms | 180 ms |");
     expect(md).toContain("`jq -c '.nftables \\| length'` (jq-1.6) | 400 ms");
     expect(md).toContain('Each run, JSON load / jq: 0.50; text load / JSON load: 0.75.');
+    expect(md).not.toContain('### Explorer on the nftables ruleset');
+    const frames = { firstFrameMs: 9, keys: [{ key: 'j', ms: 60, changed: true }], medianMs: 60, maxMs: 60, columns: 100, rows: 24 };
+    const search = { queries: [{ query: 'kube-dns', indexMs: 5, ms: [1, 2], matches: 3, fuzzy: false }], medianMs: 1.5, maxMs: 2, keystrokes: 2, indexMedianMs: 5 };
+    const withTui: BenchResult = { ...bench, nft: { ...(bench.nft as NftBenchResult), tui: { explorerDataMs: 7, search, frames } } };
+    const rows = targetRows(withTui).filter((t) => t.what.startsWith('nftables: ') && /search|keypress/.test(t.what));
+    expect(rows.map((t) => [t.ok, t.measured.split(' over ')[0]])).toEqual([
+      [true, '1.50 ms / 2.00 ms'],
+      [false, '60.0 ms / 60.0 ms'],
+    ]);
+    expect(markdownReport(withTui, null)).toContain('### Explorer on the nftables ruleset');
+    expect(parseBenchArgs(['--only-nftables'])).toMatchObject({ onlyNftables: true, out: null });
+    expect(parseBenchArgs(['--only-nftables', '--no-nftables'])).toHaveProperty('error');
   });
 });

@@ -579,6 +579,30 @@ describe('JSON positions and chunks', () => {
     ]);
   });
 
+  it('finds where objects start past strings holding quotes, backslashes and brackets, and rules of chains given in any order', () => {
+    const tricky = ['say \\"hi\\"', 'ends in a backslash \\', '\\\\"}]},{"rule":{', '}}, {"chain": {"name": "x"}}]}', '\\\\'];
+    const items: object[] = [
+      { table: { family: 'ip', name: 'kube-proxy', handle: 1 } },
+      { chain: { family: 'ip', table: 'kube-proxy', name: 'a', handle: 2, comment: tricky[0] } },
+      { chain: { family: 'ip', table: 'kube-proxy', name: 'b', handle: 3 } },
+    ];
+    const chains = ['a', 'b', 'b', 'a', 'a', 'b'];
+    chains.forEach((chain, i) => items.push({ rule: { family: 'ip', table: 'kube-proxy', chain, handle: 4 + i, comment: tricky[i % tricky.length], expr: [{ accept: null }] } }));
+    const text = JSON.stringify({ nftables: items });
+    const r = parseNftables(text);
+    expect(r.diagnostics).toEqual([]);
+    const t = r.tables[0]!;
+    expect(t.chains.map((c) => [c.name, c.rules.map((x) => x.handle)])).toEqual([
+      ['a', [4, 7, 8]],
+      ['b', [5, 6, 9]],
+    ]);
+    const starts: number[] = [];
+    for (let i = text.indexOf('{"rule":{"family"'); i >= 0; i = text.indexOf('{"rule":{"family"', i + 1)) starts.push(i + 1);
+    const byHandle = t.chains.flatMap((c) => c.rules).sort((x, y) => x.handle! - y.handle!);
+    expect(byHandle.map((x) => [x.column, x.comment])).toEqual(starts.map((col, i) => [col, tricky[i % tricky.length]]));
+    expect(t.chains[0]!.comment).toBe(tricky[0]);
+  });
+
   it('records the line where each object starts in pretty-printed JSON', () => {
     const text = JSON.stringify(bigJson(2), null, 2);
     const lines = text.split('\n');

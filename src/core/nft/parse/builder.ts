@@ -24,6 +24,11 @@ export interface Position {
   readonly column: number;
 }
 
+/** Chains after the last one looked up that are compared before the name index (chains without rules are skipped). */
+const LOOK_AHEAD = 4;
+/** How far a chain found by name is looked for in its table's list, to guess from it again. */
+const RESYNC = 64;
+
 export class RulesetBuilder {
   readonly tables: NftTable[] = [];
   private readonly tablesByKey = new Map<string, NftTable>();
@@ -40,8 +45,61 @@ export class RulesetBuilder {
     this.diagnostics.push({ severity: 'warning', message, line: at.line, column: at.column });
   }
 
+  /**
+   * The last table and chain looked up: a listing names the same table on every item and gives a
+   * chain's rules one after another, so most lookups skip building a key and hashing a long name.
+   */
+  private lastTable: NftTable | undefined;
+  private lastChain: NftChain | undefined;
+  /** Where lastChain is in its table's list (-1: not known). */
+  private lastChainIndex = -1;
+
   table(family: NftFamily, name: string): NftTable | undefined {
-    return this.tablesByKey.get(`${family} ${name}`);
+    const last = this.lastTable;
+    if (last !== undefined && last.name === name && last.family === family) return last;
+    const t = this.tablesByKey.get(`${family} ${name}`);
+    if (t !== undefined) this.lastTable = t;
+    return t;
+  }
+
+  /**
+   * A chain of `table` by name (undefined when it has none). nft lists rules chain by chain in
+   * the order the chains were listed: the chain after the last one found is compared first.
+   */
+  chain(table: NftTable, name: string): NftChain | undefined {
+    const last = this.lastChain;
+    if (last !== undefined && last.table === table.name && last.family === table.family) {
+      if (last.name === name) return last;
+      const chains = table.chains;
+      const at = this.lastChainIndex;
+      if (chains[at] === last) {
+        // a few chains further at most: chains without rules are skipped
+        for (let i = at + 1; i <= at + LOOK_AHEAD && i < chains.length; i++) {
+          if (chains[i]!.name === name) {
+            this.lastChainIndex = i;
+            return (this.lastChain = chains[i]!);
+          }
+        }
+      }
+    }
+    const c = table.chainsByName.get(name);
+    if (c !== undefined) {
+      this.lastChain = c;
+      // where it is, when that is near the start of the list or the last place (else unknown: no guess next time)
+      const chains = table.chains;
+      let found = -1;
+      for (const from of [this.lastChainIndex + 1, 0]) {
+        for (let i = Math.max(0, from); i < Math.min(chains.length, from + RESYNC); i++) {
+          if (chains[i] === c) {
+            found = i;
+            break;
+          }
+        }
+        if (found >= 0) break;
+      }
+      this.lastChainIndex = found;
+    }
+    return c;
   }
 
   /** `add table`: idempotent, as in nft. */
@@ -80,6 +138,8 @@ export class RulesetBuilder {
     if (!t) return false;
     this.tables.splice(this.tables.indexOf(t), 1);
     this.tablesByKey.delete(`${family} ${name}`);
+    this.lastTable = undefined;
+    this.lastChain = undefined;
     return true;
   }
 
@@ -108,6 +168,7 @@ export class RulesetBuilder {
     if (!c) return false;
     table.chains.splice(table.chains.indexOf(c), 1);
     table.chainsByName.delete(name);
+    this.lastChain = undefined;
     return true;
   }
 

@@ -29,19 +29,21 @@ export function parseNftJson(src: string): NftRuleset {
   // one chunk instead of a second tree of the whole ruleset (63 MB of JSON for 10k services)
   const spans = splitItems(src);
   if (spans === null) return wholeDocument(src, new RulesetBuilder());
+  const { start, end, line, column } = spans;
+  const count = start.length;
   const b = new RulesetBuilder();
   let first = 0;
-  while (first < spans.length) {
+  while (first < count) {
     let last = first;
-    while (last + 1 < spans.length && spans[last + 1]!.end - spans[first]!.start < CHUNK_CHARS) last++;
+    while (last + 1 < count && end[last + 1]! - start[first]! < CHUNK_CHARS) last++;
     let items: unknown;
     try {
-      items = JSON.parse(`[${src.slice(spans[first]!.start, spans[last]!.end)}]`);
+      items = JSON.parse(`[${src.slice(start[first], end[last])}]`);
     } catch {
       return wholeDocument(src, new RulesetBuilder());
     }
     const list = items as unknown[];
-    for (let k = 0; k < list.length; k++) readTopItem(b, list[k], spans[first + k]!);
+    for (let k = 0; k < list.length; k++) readTopItem(b, list[k], { line: line[first + k]!, column: column[first + k]! });
     first = last + 1;
   }
   return b.finish('json');
@@ -49,9 +51,12 @@ export function parseNftJson(src: string): NftRuleset {
 
 const CHUNK_CHARS = 1 << 20;
 
-interface ItemSpan extends Position {
-  readonly start: number;
-  readonly end: number;
+/** Each item's offsets and where it starts, in flat lists of numbers: 200k span objects would only be more for the collector to copy. */
+interface ItemSpans {
+  readonly start: number[];
+  readonly end: number[];
+  readonly line: number[];
+  readonly column: number[];
 }
 
 const HEAD = /\s*\{\s*"nftables"\s*:\s*\[/y;
@@ -62,7 +67,7 @@ const TAIL = /\s*\]\s*\}\s*$/y;
  * shape (as nft writes it); null for anything else, which then goes through one JSON.parse. Only
  * strings and nesting are tracked (JSON strings hold no raw newlines, so lines are counted outside).
  */
-function splitItems(src: string): ItemSpan[] | null {
+function splitItems(src: string): ItemSpans | null {
   HEAD.lastIndex = 0;
   if (!HEAD.test(src)) return null;
   const n = src.length;
@@ -73,7 +78,7 @@ function splitItems(src: string): ItemSpan[] | null {
     line++;
     lineStart = k + 1;
   }
-  const out: ItemSpan[] = [];
+  const out: ItemSpans = { start: [], end: [], line: [], column: [] };
   for (;;) {
     // before an item: whitespace then `{` (or `]` for an empty list)
     while (i < n) {
@@ -84,19 +89,17 @@ function splitItems(src: string): ItemSpan[] | null {
       } else if (c !== 32 && c !== 9 && c !== 13) break;
       i++;
     }
-    if (src.charCodeAt(i) === 93 && out.length === 0) break;
+    if (src.charCodeAt(i) === 93 && out.start.length === 0) break;
     if (src.charCodeAt(i) !== 123) return null;
     const start = i;
-    const at = { line, column: i - lineStart + 1 };
+    const startLine = line;
+    const startColumn = i - lineStart + 1;
     let depth = 0;
     for (; i < n; i++) {
       const d = src.charCodeAt(i);
       if (d === 34) {
-        for (i++; i < n; i++) {
-          const e = src.charCodeAt(i);
-          if (e === 92) i++;
-          else if (e === 34) break;
-        }
+        i = stringEnd(src, i);
+        if (i < 0) return null;
       } else if (d === 123 || d === 91) depth++;
       else if (d === 125 || d === 93) {
         if (--depth === 0) break;
@@ -107,7 +110,10 @@ function splitItems(src: string): ItemSpan[] | null {
     }
     if (i >= n) return null;
     i++;
-    out.push({ start, end: i, line: at.line, column: at.column });
+    out.start.push(start);
+    out.end.push(i);
+    out.line.push(startLine);
+    out.column.push(startColumn);
     // after an item: whitespace then `,` or `]`
     while (i < n) {
       const c = src.charCodeAt(i);
@@ -125,6 +131,22 @@ function splitItems(src: string): ItemSpan[] | null {
   }
   TAIL.lastIndex = i;
   return TAIL.test(src) ? out : null;
+}
+
+/**
+ * The index of the quote closing the string that opens at `open`, -1 when it never closes. Most of
+ * nft's JSON is inside strings (chain names, addresses): indexOf skips them far faster than a
+ * character loop. A quote is escaped when an odd number of backslashes precede it.
+ */
+function stringEnd(src: string, open: number): number {
+  let q = src.indexOf('"', open + 1);
+  while (q >= 0) {
+    let backslashes = 0;
+    while (src.charCodeAt(q - 1 - backslashes) === 92) backslashes++;
+    if ((backslashes & 1) === 0) return q;
+    q = src.indexOf('"', q + 1);
+  }
+  return -1;
 }
 
 /** Any other JSON: one JSON.parse, then positions from a scan; a syntax error becomes a diagnostic at its line:column. */
@@ -255,9 +277,11 @@ function readItem(b: RulesetBuilder, kind: string, body: Obj, at: Position): voi
       if (family === null || tableName === null || chainName === null) return b.error('a rule needs "family", "table" and "chain"', at);
       const table = b.needTable(family, tableName, at);
       if (!table) return;
-      const chain = table.chainsByName.get(chainName);
+      const chain = b.chain(table, chainName);
       if (!chain) return b.error(`no chain ${chainName} in table ${family} ${tableName}`, at);
-      const expr = Array.isArray(body.expr) ? (shareExpressions(body.expr.filter(isObj)) as NftStatement[]) : [];
+      // statements are objects: the array JSON.parse made is kept as it is unless something else slipped in
+      const list = body.expr;
+      const expr = Array.isArray(list) ? (shareExpressions(list.every(isObj) ? list : list.filter(isObj)) as NftStatement[]) : [];
       b.addRule(chain, num(body.handle), at, expr, str(body.comment), null);
       return;
     }

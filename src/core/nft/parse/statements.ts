@@ -426,7 +426,10 @@ export function startsExpression(w: string): boolean {
  * Payload and meta expressions repeat on every rule (`ip daddr`, `meta l4proto`): one shared,
  * frozen object per spelling keeps a 100k-rule ruleset's memory and load time down.
  */
-const interned = new Map<string, NftExpr>();
+const interned = { payload: new Map<string, Map<string, NftExpr>>(), meta: new Map<string, NftExpr>(), ct: new Map<string, NftExpr>() };
+/** Spellings kept: a bound, so that odd input cannot grow the tables without end. */
+const INTERN_LIMIT = 10_000;
+let internedCount = 0;
 
 /**
  * The JSON form's expressions with the same sharing: payload, meta and ct objects replaced by the
@@ -448,25 +451,47 @@ export function shareExpressions(e: unknown): unknown {
   }
   if (count === 1) {
     const body = o[only!] as Record<string, unknown> | null;
-    if (only === 'payload' && body && typeof body.protocol === 'string' && typeof body.field === 'string' && Object.keys(body).length === 2) {
-      const protocol = body.protocol;
-      const field = body.field;
-      return intern(`p ${protocol} ${field}`, () => ({ payload: { protocol, field } }));
+    if (only === 'payload' && body && typeof body.protocol === 'string' && typeof body.field === 'string' && keyCount(body) === 2) {
+      return internPayload(body.protocol, body.field);
     }
-    if ((only === 'meta' || only === 'ct') && body && typeof body.key === 'string' && Object.keys(body).length === 1) {
-      const key = body.key;
-      return only === 'meta' ? intern(`m ${key}`, () => ({ meta: { key } })) : intern(`c ${key}`, () => ({ ct: { key } }));
+    if ((only === 'meta' || only === 'ct') && body && typeof body.key === 'string' && keyCount(body) === 1) {
+      return internKeyed(only, body.key);
     }
   }
   for (const k in o) o[k] = shareExpressions(o[k]);
   return o;
 }
 
-function intern(key: string, make: () => NftExpr): NftExpr {
-  let e = interned.get(key);
+function keyCount(o: object): number {
+  let n = 0;
+  for (const _ in o) n++;
+  return n;
+}
+
+/** Looked up by protocol then field (no key string built per rule: 100k rules each have a few). */
+function internPayload(protocol: string, field: string): NftExpr {
+  let byField = interned.payload.get(protocol);
+  let e = byField?.get(field);
   if (e === undefined) {
-    e = deepFreeze(make());
-    if (interned.size < 10_000) interned.set(key, e);
+    e = deepFreeze({ payload: { protocol, field } });
+    if (internedCount < INTERN_LIMIT) {
+      if (byField === undefined) interned.payload.set(protocol, (byField = new Map()));
+      byField.set(field, e);
+      internedCount++;
+    }
+  }
+  return e;
+}
+
+function internKeyed(kind: 'meta' | 'ct', key: string): NftExpr {
+  const byKey = interned[kind];
+  let e = byKey.get(key);
+  if (e === undefined) {
+    e = deepFreeze(kind === 'meta' ? { meta: { key } } : { ct: { key } });
+    if (internedCount < INTERN_LIMIT) {
+      byKey.set(key, e);
+      internedCount++;
+    }
   }
   return e;
 }
@@ -483,20 +508,20 @@ function parsePrimary(lx: Lexer): NftExpr {
   const w = word(lx);
   if (PAYLOAD_PROTOCOLS.has(w)) {
     const field = word(lx);
-    return intern(`p ${w} ${field}`, () => ({ payload: { protocol: w, field } }));
+    return internPayload(w, field);
   }
   if (w === 'meta') {
     const key = word(lx);
-    return intern(`m ${key}`, () => ({ meta: { key } }));
+    return internKeyed('meta', key);
   }
-  if (BARE_META_KEYS.has(w)) return intern(`m ${w}`, () => ({ meta: { key: w } }));
+  if (BARE_META_KEYS.has(w)) return internKeyed('meta', w);
   if (w === 'ct') {
     let dir: string | null = null;
     if (isWord(lx, 'original') || isWord(lx, 'reply')) dir = word(lx);
     let key = word(lx);
     // `ct original ip saddr`: the JSON key is "ip saddr"
     if ((key === 'ip' || key === 'ip6') && lx.kind === WORD) key = `${key} ${word(lx)}`;
-    return dir === null ? intern(`c ${key}`, () => ({ ct: { key } })) : { ct: { key, dir } };
+    return dir === null ? internKeyed('ct', key) : { ct: { key, dir } };
   }
   if (w === 'fib') {
     const flags: string[] = [word(lx)];
