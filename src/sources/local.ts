@@ -1,7 +1,7 @@
 /**
  * This node's own rules: `iptables-save -c`, plus `ip6tables-save -c` when it prints any, plus
- * `nft -j list ruleset` when nft is installed (kube-proxy's nftables mode, or both modes on a
- * node mid-migration). Only these three programs, with fixed arguments, are ever run
+ * `nft -j list ruleset` when `nft list tables` shows tables of nft's own (kube-proxy's nftables
+ * mode, or both modes on a node mid-migration). Only these programs, with fixed arguments, are ever run
  * (kubechains never changes netfilter state); the node's addresses come from
  * os.networkInterfaces(), not from `ip`.
  */
@@ -25,6 +25,8 @@ export interface LocalDump {
 
 /** The arguments nft is run with: JSON, because it is faster to print and to read than the text form. */
 export const NFT_LIST_ARGS = ['-j', 'list', 'ruleset'] as const;
+/** Names only, cheap even at 10k services: whether nft holds any table iptables-save does not show. */
+export const NFT_TABLES_ARGS = ['list', 'tables'] as const;
 
 /** `run` adds a timeout or an abort signal to each program; its env is `env`. */
 export async function readLocalDump(env: NodeJS.ProcessEnv = process.env, run: Omit<RunOptions, 'env'> = {}): Promise<LocalDump> {
@@ -37,11 +39,28 @@ export async function readLocalDump(env: NodeJS.ProcessEnv = process.env, run: O
     throw new SourceError(`no SOURCE given: reading this node's rules needs root (sudo kubechains ...), or ${WHAT_TO_PASS}`);
   }
   const iptables = save4 === null ? { text: '', origin: '' } : await readIptables(save4, env, run);
-  const nftText = nft === null ? '' : await readNft(nft, env, run, save4 === null);
+  // Listing a large ruleset is slow (nft takes ~25 s at 10k services): only when nft holds a table
+  // of its own (kube-proxy's nftables mode, firewalld, …), not just iptables-nft's, which iptables-save gave.
+  const nftText = nft === null || (save4 !== null && !(await hasOwnNftTables(nft, env, run))) ? '' : await readNft(nft, env, run, save4 === null);
   if (!/"(table)"\s*:/.test(nftText)) return { text: iptables.text, origin: iptables.origin || 'nft -j list ruleset', nodeAddresses: localNodeAddresses() };
   const origin = [iptables.origin, 'nft -j list ruleset'].filter((o) => o !== '').join(' + ');
   return { text: iptables.text, nftText, origin, nodeAddresses: localNodeAddresses() };
 }
+
+/** `nft list tables` names a table that is not one of iptables-nft's (ip/ip6 raw, mangle, nat, filter, security). */
+async function hasOwnNftTables(nft: string, env: NodeJS.ProcessEnv, run: Omit<RunOptions, 'env'>): Promise<boolean> {
+  const r = await runProgram(nft, [...NFT_TABLES_ARGS], { ...run, env });
+  if (r.aborted || r.timedOut) throw new SourceError(`nft ${NFT_TABLES_ARGS.join(' ')} ${describeFailure(r)}`, describeFailure(r));
+  if (!succeeded(r)) return false;
+  return decodeDump(r.stdout)
+    .split('\n')
+    .some((line) => {
+      const m = /^table (\S+) (\S+)/.exec(line.trim());
+      return m !== null && !((m[1] === 'ip' || m[1] === 'ip6') && IPTABLES_TABLES.includes(m[2]!));
+    });
+}
+
+const IPTABLES_TABLES = ['raw', 'mangle', 'nat', 'filter', 'security'];
 
 /** `nft -j list ruleset`; a failure is fatal only when nft is the only way to read the rules. */
 async function readNft(nft: string, env: NodeJS.ProcessEnv, run: Omit<RunOptions, 'env'>, only: boolean): Promise<string> {

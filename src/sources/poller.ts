@@ -123,6 +123,9 @@ interface FileSignature {
 const sameFile = (a: FileSignature | null, b: FileSignature | null) =>
   a !== null && b !== null && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
+/** How far a file's modification time may lag the clock: the kernel stamps files with its coarse time (one tick). */
+const MTIME_SLACK_MS = 20;
+
 /** Seconds between re-reads of a live source when --interval does not say. */
 export const DEFAULT_INTERVAL_SECONDS = 2;
 
@@ -219,9 +222,12 @@ export class Poller {
     }
     if (this.mode === 'watch') {
       // The file may have changed between the CLI's read and now: compare with when that was.
+      // File times come from the kernel's coarse clock (a tick, up to 10 ms, behind): a write
+      // just after the read can carry an earlier time, so one that close is read again (one
+      // extra read) rather than taken as the version on screen.
       const takenAt = this.current.takenAt.getTime();
       void this.statFile().then((sig) => {
-        if (this.seen === null && sig) this.seen = sig.mtimeMs < takenAt ? sig : null;
+        if (this.seen === null && sig) this.seen = sig.mtimeMs < takenAt - MTIME_SLACK_MS ? sig : null;
         this.schedule(this.seen === null ? 0 : this.intervalMs);
       });
       return;

@@ -42,8 +42,11 @@ describe.skipIf(!isRoot && process.env.CI !== 'true')('read-only (skipped: needs
     mkdirSync(bin);
     shim('iptables-save', `/bin/cat '${fixture('seed-nodeport-cluster.save')}'`);
     shim('ip6tables-save', 'exit 0');
-    // nft answers only a listing, with an empty ruleset: anything else it is asked fails.
-    shim('nft', `[ "$*" = "-j list ruleset" ] || exit 1\nprintf '%s\\n' '{"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}}]}'`);
+    // nft answers only its two listings (a table of its own, then an empty ruleset): anything else it is asked fails.
+    shim(
+      'nft',
+      `if [ "$*" = "list tables" ]; then printf 'table ip nat\\ntable ip kube-proxy\\n'; exit 0; fi\n[ "$*" = "-j list ruleset" ] || exit 1\nprintf '%s\\n' '{"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}}]}'`,
+    );
     for (const name of FORBIDDEN) shim(name, 'exit 1');
 
     hook = path.join(dir, 'spawn-hook.mjs');
@@ -68,7 +71,7 @@ syncBuiltinESMExports();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs only iptables-save -c, ip6tables-save -c and nft -j list ruleset, for every command', async () => {
+  it('runs only iptables-save -c, ip6tables-save -c, nft list tables and nft -j list ruleset, for every command', async () => {
     const env = { PATH: path.join(dir, 'bin'), NODE_OPTIONS: `--import=${hook}`, HOME: dir };
     const commands = [
       ['services'],
@@ -85,7 +88,7 @@ syncBuiltinESMExports();
       expect(r.code, `${argv.join(' ')}: ${r.stderr}`).toBe(argv.length === 0 ? 2 : 0);
       if (argv[0] === 'services' && argv.length === 1) expect(r.stdout).toMatch(/^default\/nginx\s+NodePort/m);
 
-      expect(readFileSync(shimLog, 'utf8'), argv.join(' ')).toBe('iptables-save -c\nip6tables-save -c\nnft -j list ruleset\n');
+      expect(readFileSync(shimLog, 'utf8'), argv.join(' ')).toBe('iptables-save -c\nip6tables-save -c\nnft list tables\nnft -j list ruleset\n');
       const spawns = readFileSync(spawnLog, 'utf8')
         .trim()
         .split('\n')
@@ -93,6 +96,7 @@ syncBuiltinESMExports();
       expect(spawns.map(([fn, file, args]) => [fn, path.basename(file), args]), argv.join(' ')).toEqual([
         ['spawn', 'iptables-save', ['-c']],
         ['spawn', 'ip6tables-save', ['-c']],
+        ['spawn', 'nft', ['list', 'tables']],
         ['spawn', 'nft', ['-j', 'list', 'ruleset']],
       ]);
       // Found on PATH (the shims), by absolute path: no shell, no lookup by another program.

@@ -3,7 +3,7 @@
  * like any dump), and as root with no SOURCE the local node's `nft -j list ruleset` beside
  * iptables-save (a node in nftables mode has no iptables rules at all).
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,11 +59,34 @@ describe('live nftables sources', () => {
     };
     shim('iptables-save', 'exit 0');
     shim('ip6tables-save', 'exit 0');
-    shim('nft', `[ "$*" = "-j list ruleset" ] || exit 1\nexec /bin/cat '${fixture('nftables/seed-nodeport-cluster.json')}'`);
+    shim('nft', `if [ "$*" = "list tables" ]; then echo 'table ip kube-proxy'; exit 0; fi\n[ "$*" = "-j list ruleset" ] || exit 1\nexec /bin/cat '${fixture('nftables/seed-nodeport-cluster.json')}'`);
     poller = createPoller({ spec: { kind: 'local' }, intervalSeconds: 60, env: { PATH: bin } });
     const s = await firstSnapshot(poller);
     expect(s.origin).toBe('iptables-save -c + nft -j list ruleset');
     expect(s.ruleset.tables).toEqual([]);
     expect(s.nft?.tables.map((t) => `${t.family} ${t.name}`)).toEqual(['ip kube-proxy']);
+  });
+});
+
+describe('the local node in iptables mode, nft installed', () => {
+  const isRoot = process.getuid?.() === 0;
+  it.skipIf(!isRoot && process.env.CI !== 'true')(`nft holds only iptables-nft's tables: the ruleset is not listed (slow at scale), only its table names${isRoot || process.env.CI === 'true' ? '' : ' (skipped outside CI: needs root)'}`, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kc-nft-local-'));
+    temps.push(dir);
+    const bin = path.join(dir, 'bin');
+    mkdirSync(bin);
+    const log = path.join(dir, 'calls');
+    const shim = (name: string, body: string) => {
+      writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> '${log}'\n${body}\n`);
+      chmodSync(path.join(bin, name), 0o755);
+    };
+    shim('iptables-save', `exec /bin/cat '${fixture('seed-nodeport-cluster.save')}'`);
+    shim('ip6tables-save', 'exit 0');
+    shim('nft', `[ "$*" = "list tables" ] || exit 1\nprintf 'table ip filter\\ntable ip nat\\ntable ip6 filter\\n'`);
+    poller = createPoller({ spec: { kind: 'local' }, intervalSeconds: 60, env: { PATH: bin } });
+    const s = await firstSnapshot(poller);
+    expect(s.origin).toBe('iptables-save -c');
+    expect(s.nft ?? null).toBeNull();
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['iptables-save -c', 'ip6tables-save -c', 'nft list tables']);
   });
 });
