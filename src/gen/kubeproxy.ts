@@ -19,6 +19,7 @@ import { kubeProxyProbability } from './probability.js';
 import type { ClusterSpec, Protocol, ServiceSpec } from './spec.js';
 import { GenTable, renderRestore, renderSave, type CountersOption } from './tables.js';
 import { categorizeEndpoints } from './categorize.js';
+import { servicePortFacts } from './port-facts.js';
 
 export * from './spec.js';
 export type { CounterFn, CounterRef, CountersOption, GenTableName } from './tables.js';
@@ -78,38 +79,20 @@ interface EndpointView {
 }
 
 function portViews(s: ServiceSpec): PortView[] {
-  const type = s.type ?? 'ClusterIP';
-  const external = type === 'NodePort' || type === 'LoadBalancer';
-  return s.ports.map((p) => {
-    const portName = p.name ?? '';
-    const spn = portName ? `${s.namespace}/${s.name}:${portName}` : `${s.namespace}/${s.name}`;
-    const proto = p.protocol ?? 'tcp';
-    const nodePort = external && p.nodePort ? String(p.nodePort) : null;
-    const lbIPs = type === 'LoadBalancer' ? (s.loadBalancerIPs ?? []) : [];
-    const externalIPs = s.externalIPs ?? [];
-    const externallyAccessible = nodePort !== null || lbIPs.length > 0 || externalIPs.length > 0;
-    const endpoints = s.endpoints.map((e) => {
-      const port = e.ports?.[portName] ?? e.port ?? p.targetPort ?? p.port;
-      const address = joinHostPort(e.ip, port);
-      return { ip: e.ip, address, local: e.local === true, chain: endpointChainName(spn, proto, address) };
+  return servicePortFacts(s).map((f) => {
+    const { portName: _portName, ...facts } = f;
+    const endpoints = f.endpoints.map((e) => {
+      const address = joinHostPort(e.ip, e.port);
+      return { ip: e.ip, address, local: e.local, chain: endpointChainName(f.spn, f.proto, address) };
     });
     return {
-      spn,
-      proto,
-      clusterIP: s.clusterIP,
-      port: String(p.port),
-      nodePort,
-      externalIPs,
-      lbIPs,
-      sourceRanges: type === 'LoadBalancer' ? (s.loadBalancerSourceRanges ?? []) : [],
-      externallyAccessible,
-      eTPLocal: external && externallyAccessible && s.externalTrafficPolicy === 'Local',
-      iTPLocal: s.internalTrafficPolicy === 'Local',
-      affinity: s.sessionAffinitySeconds ?? null,
+      ...facts,
+      port: String(f.port),
+      nodePort: f.nodePort === null ? null : String(f.nodePort),
       healthCheckNodePort: s.healthCheckNodePort ?? null,
       endpoints,
       // All five names share one hash (prefix + portProtoHash): compute it once.
-      ...chainNames(spn, proto),
+      ...chainNames(f.spn, f.proto),
     };
   });
 }

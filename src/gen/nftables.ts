@@ -15,6 +15,7 @@ import { base32 } from '../core/kube/index.js';
 import { canonicalCidr, cidrContains, familyOf, parseCidr, type IpFamily } from './addr.js';
 import type { ClusterSpec, Protocol, ServiceSpec } from './spec.js';
 import { categorizeEndpoints } from './categorize.js';
+import { servicePortFacts } from './port-facts.js';
 
 export interface NftGenerateOptions {
   /**
@@ -79,42 +80,20 @@ interface PortView {
 }
 
 function portViews(s: ServiceSpec): PortView[] {
-  const type = s.type ?? 'ClusterIP';
-  const external = type === 'NodePort' || type === 'LoadBalancer';
-  return s.ports.map((p) => {
-    const portName = p.name ?? '';
-    const spn = portName ? `${s.namespace}/${s.name}:${portName}` : `${s.namespace}/${s.name}`;
-    const proto = p.protocol ?? 'tcp';
-    const nodePort = external && p.nodePort ? p.nodePort : null;
-    const lbIPs = type === 'LoadBalancer' ? (s.loadBalancerIPs ?? []) : [];
-    const externalIPs = s.externalIPs ?? [];
-    const externallyAccessible = nodePort !== null || lbIPs.length > 0 || externalIPs.length > 0;
-    const base = nftServiceChainBase(s.namespace, s.name, proto, portName);
-    const endpoints = s.endpoints.map((e): EndpointView => {
-      const port = e.ports?.[portName] ?? e.port ?? p.targetPort ?? p.port;
-      const epBase = nftEndpointChainBase(s.namespace, s.name, proto, portName, e.ip, port);
+  return servicePortFacts(s).map((f) => {
+    const { portName, ...facts } = f;
+    const base = nftServiceChainBase(s.namespace, s.name, f.proto, portName);
+    const endpoints = f.endpoints.map((e): EndpointView => {
+      const epBase = nftEndpointChainBase(s.namespace, s.name, f.proto, portName, e.ip, e.port);
       return {
-        ip: e.ip,
-        port,
-        local: e.local === true,
+        ...e,
         chain: `endpoint-${epBase}`,
         affinitySet: `affinity-${epBase}`,
-        dnatTo: e.ip.includes(':') ? `[${e.ip}]:${port}` : `${e.ip}:${port}`,
+        dnatTo: e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`,
       };
     });
     return {
-      spn,
-      proto,
-      clusterIP: s.clusterIP,
-      port: p.port,
-      nodePort,
-      externalIPs,
-      lbIPs,
-      sourceRanges: type === 'LoadBalancer' ? (s.loadBalancerSourceRanges ?? []) : [],
-      externallyAccessible,
-      eTPLocal: external && externallyAccessible && s.externalTrafficPolicy === 'Local',
-      iTPLocal: s.internalTrafficPolicy === 'Local',
-      affinity: s.sessionAffinitySeconds ?? null,
+      ...facts,
       endpoints,
       clusterChain: `service-${base}`,
       localChain: `local-${base}`,
