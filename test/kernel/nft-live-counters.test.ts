@@ -20,30 +20,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffSnapshots } from '../../src/core/counters/index.js';
 import { buildNftKubeModel, parseNftables } from '../../src/core/nft/index.js';
-import { generateKubeProxyNftables, type ClusterSpec, type EndpointSpec } from '../../src/gen/kubeproxy.js';
+import { generateKubeProxyNftables } from '../../src/gen/kubeproxy.js';
 import { loadSnapshot } from '../../src/sources/index.js';
 import { runProcess } from '../cli/harness.js';
 import { inNs } from './exec.js';
 import { NFT_TOOL, Topology, conntrackList, connect, kernelGate, synRetransmits, type ConnectAttempt } from './netns.js';
 import { installNftRuleset, nftListRuleset, type NftClusterUnderTest } from './nft-scenario.js';
-import { CLUSTER_CIDR, NODE_IP, NODE_POD_CIDR } from './specs.js';
+import { LIVE_COUNTERS_OTHERS as OTHERS, LIVE_COUNTERS_TARGET as TARGET, liveCountersClusterSpec } from './specs.js';
 
 const gate = kernelGate([NFT_TOOL]);
 
-const ep = (ip: string, local: boolean): EndpointSpec => ({ ip, local });
-const SPEC: ClusterSpec = {
-  nodeIPs: [NODE_IP],
-  podCIDR: NODE_POD_CIDR,
-  clusterCIDR: CLUSTER_CIDR,
-  services: [
-    { namespace: 'kc', name: 'web', clusterIP: '10.32.0.41', ports: [{ port: 80, targetPort: 8080 }], endpoints: [ep('10.64.2.41', true), ep('10.64.1.42', false), ep('10.64.3.43', false)] },
-    { namespace: 'kc', name: 'api', clusterIP: '10.32.0.42', ports: [{ port: 80, targetPort: 8080 }], endpoints: [ep('10.64.2.44', true), ep('10.64.1.45', false)] },
-    { namespace: 'kc', name: 'db', clusterIP: '10.32.0.43', ports: [{ port: 80, targetPort: 8080 }], endpoints: [ep('10.64.1.46', false)] },
-    { namespace: 'kc', name: 'cache', clusterIP: '10.32.0.44', ports: [{ port: 80, targetPort: 8080 }], endpoints: [ep('10.64.3.47', false), ep('10.64.2.48', true)] },
-  ],
-};
-const TARGET = 'kc/web';
-const OTHERS = ['kc/api', 'kc/db', 'kc/cache'];
+const SPEC = liveCountersClusterSpec();
 const WEB_IP = '10.32.0.41';
 const FIRST_BATCH = 30;
 const SECOND_BATCH = 20;

@@ -203,3 +203,21 @@ export function toIPv6Spec(spec: ClusterSpec): ClusterSpec {
     })),
   };
 }
+
+/** The live-counter suites' cluster (iptables and nftables alike): connections go to kc/web, the others must stay uncounted. */
+export function liveCountersClusterSpec(): ClusterSpec {
+  const ep = (ip: string, local: boolean): EndpointSpec => ({ ip, local });
+  return {
+    nodeIPs: [NODE_IP],
+    podCIDR: NODE_POD_CIDR,
+    clusterCIDR: CLUSTER_CIDR,
+    services: [
+      { namespace: 'kc', name: 'web', clusterIP: '10.32.0.41', ports: [{ port: 80, targetPort: 8080 }], endpoints: [ep('10.64.2.41', true), ep('10.64.1.42', false), ep('10.64.3.43', false)] },
+      { namespace: 'kc', name: 'api', clusterIP: '10.32.0.42', ports: [{ port: 80, targetPort: 8080 }], endpoints: [ep('10.64.2.44', true), ep('10.64.1.45', false)] },
+      { namespace: 'kc', name: 'db', clusterIP: '10.32.0.43', ports: [{ port: 80, targetPort: 8080 }], endpoints: [ep('10.64.1.46', false)] },
+      { namespace: 'kc', name: 'cache', clusterIP: '10.32.0.44', ports: [{ port: 80, targetPort: 8080 }], endpoints: [ep('10.64.3.47', false), ep('10.64.2.48', true)] },
+    ],
+  };
+}
+export const LIVE_COUNTERS_TARGET = 'kc/web';
+export const LIVE_COUNTERS_OTHERS = ['kc/api', 'kc/db', 'kc/cache'];
