@@ -9,7 +9,7 @@ import { TABLE_NAMES } from '../core/parse/index.js';
 import { parseAssumption, splitHostPort, type Assumption } from '../core/trace/index.js';
 import type { Protocol } from '../core/kube/index.js';
 
-export const COMMANDS = ['services', 'which', 'chain', 'trace', 'doctor'] as const;
+export const COMMANDS = ['services', 'which', 'chain', 'trace', 'doctor', 'diff'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 /** `explore` is what runs without a subcommand: the TUI. */
 export type Command = CommandName | 'explore';
@@ -23,6 +23,8 @@ export interface CliOptions {
   readonly command: Command;
   /** A file path, `-` for standard input, or null (the local node, or --source-cmd). */
   readonly source: string | null;
+  /** `diff A B`: B (A is `source`). */
+  readonly otherSource: string | null;
   /** `which QUERY` */
   readonly query: string | null;
   /** `chain NAME` */
@@ -64,6 +66,7 @@ const ALLOWED: Readonly<Record<Command, readonly FlagName[]>> = {
   chain: ['--json', '--source-cmd', '--table', '--kube-jumps'],
   trace: ['--json', '--source-cmd', '--dst', '--src', '--proto', '--node-ip', '--assume', '--kube-jumps'],
   doctor: ['--json', '--source-cmd', '--node-ip', '--kube-jumps'],
+  diff: ['--json', '--kube-jumps'],
 };
 
 /** Positionals each command takes before the optional SOURCE. */
@@ -74,6 +77,7 @@ const LEADING_POSITIONALS: Readonly<Record<Command, 'query' | 'chainName' | null
   chain: 'chainName',
   trace: null,
   doctor: null,
+  diff: null,
 };
 
 const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
@@ -217,7 +221,8 @@ function build(
         : `\`chain\` needs a chain NAME before the SOURCE: ${quoteArg(named)} is a file (kubechains chain NAME ${quoteArg(named)})`,
     );
   }
-  if (rest.length > 1 && !lenient) {
+  const otherSource = command === 'diff' ? diffSources(rest, lenient) : null;
+  if (rest.length > 1 && !lenient && command !== 'diff') {
     throw new UsageError(`unexpected argument ${quoteArg(rest[1]!)} (only one SOURCE is read)`);
   }
   const source = rest[0] ?? null;
@@ -249,6 +254,7 @@ function build(
   return {
     command,
     source,
+    otherSource,
     query,
     chainName,
     json: flags.has('--json'),
@@ -264,6 +270,15 @@ function build(
     help,
     version,
   };
+}
+
+/** `diff A B`: exactly two sources, standard input for one of them at most; returns B. */
+function diffSources(rest: readonly string[], lenient: boolean): string | null {
+  if (!lenient) {
+    if (rest.length !== 2) throw new UsageError(`\`diff\` needs two dumps, A and B (kubechains diff A B)${rest.length > 2 ? `: unexpected argument ${quoteArg(rest[2]!)}` : ''}`);
+    if (rest[0] === '-' && rest[1] === '-') throw new UsageError('`diff`: standard input (-) can be only one of A and B');
+  }
+  return rest[1] ?? null;
 }
 
 function isFile(path: string): boolean {

@@ -17,6 +17,7 @@ Usage:
                    [--node-ip IP,...] [--assume 'EXPR=true|false']... [--json]
                                                               every outcome of one packet
   kubechains doctor [SOURCE] [--node-ip IP,...] [--json]      what is wrong on this node
+  kubechains diff A B [--json]                                what changed between two dumps
 
 ${SOURCE_HELP}
 
@@ -127,6 +128,25 @@ Exit codes: 0 no error found, 1 an error found (for scripts and cron jobs),
 2 bad input or usage.
 
 ${SOURCE_HELP}`,
+  diff: `Usage: kubechains diff A B [--kube-jumps] [--json]
+
+What differs between two dumps (before and after a resync, one node against
+another): services added, removed or changed (endpoints by address; cluster
+IP, ports, node port, external and load-balancer IPs, source ranges, traffic
+policies, session affinity), then chains that belong to no service (DOCKER,
+cali-*, a hand-made rule), rule by rule. Counters never count as a difference.
+A and B may be in either mode: services compare across iptables and nftables,
+chains only within one mode.
+
+A and B are dump files; - reads one of them from standard input.
+
+--json prints {"services": {"added": [ids], "removed": [ids], "changed":
+[{"id", "endpointsAdded", "endpointsRemoved", "fields": {NAME: [old, new]}}]},
+"chains": {"added": [{"family", "table", "chain"}], "removed": [...],
+"changed": [{"family", "table", "chain", "rulesAdded", "rulesRemoved",
+"reordered", "policy"}]}}.
+
+Exit codes: 0 no difference, 1 a difference, 2 bad input or usage.`,
 };
 
 export function helpText(command: Command | null): string {

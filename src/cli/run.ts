@@ -7,6 +7,7 @@ import { SourceError, type Snapshot, type SourceSpec } from '../sources/types.js
 import { parseArgs, type CliOptions } from './args.js';
 import { chainCommand } from './commands/chain.js';
 import type { CommandContext } from './commands/context.js';
+import { diffCommand } from './commands/diff.js';
 import { doctorCommand } from './commands/doctor.js';
 import { servicesCommand } from './commands/services.js';
 import { traceCommand } from './commands/trace.js';
@@ -51,6 +52,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     return EXIT_OK;
   }
 
+  if (options.command === 'diff') return diffCommand(options, (spec) => loadChecked(spec, io, out, options.kubeJumps), out);
+
   const spec = sourceSpecFor(options.source, options.sourceCmd);
   const loaded = await loadChecked(spec, io, out, options.kubeJumps);
   if (typeof loaded === 'number') return loaded;
@@ -89,7 +92,8 @@ function runCommand(options: CliOptions, ctx: CommandContext): number {
     case 'doctor':
       return doctorCommand(ctx);
     case 'explore':
-      throw new Error('explore is not a batch command');
+    case 'diff':
+      throw new Error(`${options.command} is not a one-dump command`);
   }
 }
 
