@@ -28,6 +28,7 @@ import { ServiceScreen } from './screens/ServiceScreen.js';
 import { ServicesScreen } from './screens/ServicesScreen.js';
 import { TraceScreen } from './screens/TraceScreen.js';
 import { TopScreen } from './screens/TopScreen.js';
+import { DiffScreen } from './screens/DiffScreen.js';
 import type { ScreenProps } from './hooks/screen-props.js';
 import { current, initialState, type Screen, type State, type Store } from './state.js';
 import { makeTheme, ThemeContext } from './theme.js';
@@ -54,6 +55,7 @@ const HINTS: Record<Screen['kind'], string> = {
   set: 'Enter follow verdict · / filter · Esc back · ? help',
   service: 'Enter open chain at rule · t trace · / filter · Esc back · ? help',
   trace: 'Tab next field · Enter trace / open · e edit · f from… · Esc back · ? help',
+  diff: 'Enter open service or chain · Esc back · ? help · q quit',
   help: 'Esc or ? back · q quit',
 };
 
@@ -194,6 +196,7 @@ function renderScreen(kind: Screen['kind'], props: ScreenProps): React.ReactElem
     case 'set': return <SetScreen key={key} {...props} />;
     case 'service': return <ServiceScreen key={key} {...props} />;
     case 'trace': return <TraceScreen key={key} {...props} />;
+    case 'diff': return <DiffScreen key={key} {...props} />;
     case 'help': return <HelpScreen key={key} {...props} />;
   }
 }

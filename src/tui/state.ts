@@ -66,6 +66,8 @@ export type Screen =
   | { readonly kind: 'set'; readonly ref: SetRef }
   | { readonly kind: 'service'; readonly family: Family; readonly id: string }
   | { readonly kind: 'trace'; readonly form: TraceForm }
+  /** `:diff FILE`: FILE against the snapshot on screen; `run` tells one `:diff` from the next (each reads the file again). */
+  | { readonly kind: 'diff'; readonly path: string; readonly run: number }
   | { readonly kind: 'help' };
 
 export type ListName = 'main' | 'path';
@@ -404,6 +406,8 @@ function runCommand(state: State, text: string, env: CommandEnv): State {
     }
     case 'trace':
       return reducer(state, { type: 'open', screen: { kind: 'trace', form: traceForm(c.dst, c.src, c.proto) } });
+    case 'diff':
+      return reducer(state, { type: 'open', screen: { kind: 'diff', path: c.path, run: state.history.length } });
     case 'help':
       return reducer(state, { type: 'open', screen: { kind: 'help' } });
     case 'quit':

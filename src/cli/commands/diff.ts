@@ -3,7 +3,7 @@
  * the same source machinery as every command (a file, or - for standard input), so bad input is
  * FILE:LINE:COL and exit 2 here as anywhere.
  */
-import { diffDumps, isEmptyDiff, type ChainChange, type ChainRef, type DumpDiff } from '../../core/index.js';
+import { chainChangeLines, diffDumps, isEmptyDiff, serviceChangeLines, type ChainRef, type DumpDiff } from '../../core/index.js';
 import { sourceSpecFor } from '../../sources/index.js';
 import type { Snapshot, SourceSpec } from '../../sources/types.js';
 import type { CliOptions } from '../args.js';
@@ -43,10 +43,7 @@ export function diffText(diff: DumpDiff): string[] {
     for (const id of services.added) lines.push(`  + ${id}`);
     for (const id of services.removed) lines.push(`  - ${id}`);
     for (const change of services.changed) {
-      lines.push(`  ~ ${change.id}`);
-      for (const e of change.endpointsAdded) lines.push(`      + endpoint ${e}`);
-      for (const e of change.endpointsRemoved) lines.push(`      - endpoint ${e}`);
-      for (const [name, [old, now]] of Object.entries(change.fields)) lines.push(`      ${name}: ${fieldText(old)} -> ${fieldText(now)}`);
+      lines.push(`  ~ ${change.id}`, ...serviceChangeLines(change).map(indent));
     }
   }
   const chainCount = chains.added.length + chains.removed.length + chains.changed.length;
@@ -55,26 +52,15 @@ export function diffText(diff: DumpDiff): string[] {
     lines.push(`chains: ${chains.added.length} added, ${chains.removed.length} removed, ${chains.changed.length} changed`);
     for (const c of chains.added) lines.push(`  + ${chainName(c)}`);
     for (const c of chains.removed) lines.push(`  - ${chainName(c)}`);
-    for (const c of chains.changed) lines.push(...chainChangeText(c));
+    for (const c of chains.changed) lines.push(`  ~ ${chainName(c)}`, ...chainChangeLines(c).map(indent));
   }
   return lines;
-}
-
-export function fieldText(value: unknown): string {
-  if (value === null) return '-';
-  if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.join(',');
-  return String(value);
 }
 
 export function chainName(c: ChainRef): string {
   return `${c.family === 'ipv6' ? 'IPv6 ' : ''}${c.table} ${c.chain}`;
 }
 
-function chainChangeText(c: ChainChange): string[] {
-  const lines = [`  ~ ${chainName(c)}`];
-  if (c.policy !== null) lines.push(`      policy: ${fieldText(c.policy[0])} -> ${fieldText(c.policy[1])}`);
-  for (const r of c.rulesAdded) lines.push(`      + ${r}`);
-  for (const r of c.rulesRemoved) lines.push(`      - ${r}`);
-  if (c.reordered) lines.push('      the same rules in another order');
-  return lines;
+function indent(line: string): string {
+  return `      ${line}`;
 }

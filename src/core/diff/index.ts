@@ -5,7 +5,8 @@ import { diffServices } from './services.js';
 import type { DumpDiff } from './types.js';
 
 export type * from './types.js';
-export { COMPARED_SERVICE_FIELDS, serviceDiffId } from './services.js';
+export { COMPARED_SERVICE_FIELDS, parseServiceDiffId, serviceDiffId } from './services.js';
+export { chainChangeLines, diffValueText, serviceChangeLines } from './text.js';
 
 export function diffDumps(a: Dump, b: Dump): DumpDiff {
   const before = buildDumpModel(a);

@@ -25,8 +25,15 @@ export const COMPARED_SERVICE_FIELDS: readonly string[] = FIELDS.map(([name]) =>
 
 /** The key a service port is matched by, and the id the diff names it with. */
 export function serviceDiffId(s: Pick<ServicePort, 'id' | 'family'>): string {
-  return s.family === 'ipv6' ? `${s.id} (ipv6)` : s.id;
+  return s.family === 'ipv6' ? s.id + IPV6_SUFFIX : s.id;
 }
+
+/** serviceDiffId read back: the service port's own id and family. */
+export function parseServiceDiffId(diffId: string): { readonly family: 'ipv4' | 'ipv6'; readonly id: string } {
+  return diffId.endsWith(IPV6_SUFFIX) ? { family: 'ipv6', id: diffId.slice(0, -IPV6_SUFFIX.length) } : { family: 'ipv4', id: diffId };
+}
+
+const IPV6_SUFFIX = ' (ipv6)';
 
 export function diffServices(a: KubeModel, b: KubeModel): ServicesDiff {
   const before = byDiffId(a.services);

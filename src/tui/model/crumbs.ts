@@ -20,6 +20,7 @@ export function crumbLabel(frame: Frame): string {
     case 'set': return `@${s.ref.name}`;
     case 'service': return s.id;
     case 'trace': return 'Trace';
+    case 'diff': return `Diff ${s.path}`;
     case 'help': return 'Help';
   }
 }

@@ -311,6 +311,7 @@ export function selectionKeys(data: ExplorerData, stack: readonly Frame[]): (str
         return service ? keyAt(serviceTreeView(data, service, f.filter, f.expanded)) : null;
       }
       case 'trace':
+      case 'diff':
       case 'help':
         return null;
     }

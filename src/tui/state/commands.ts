@@ -12,12 +12,14 @@ export type Command =
   /** nftables: a named set or map (`:set service-ips`, `:map service-ips`). */
   | { readonly kind: 'set'; readonly name: string }
   | { readonly kind: 'trace'; readonly dst: string; readonly src: string; readonly proto: Protocol }
+  /** `:diff FILE`: the difference between a dump file and the snapshot on screen. */
+  | { readonly kind: 'diff'; readonly path: string }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' };
 
 export type CommandResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly error: string };
 
-export const COMMAND_HELP = ':svc [filter]  :hooks  :problems  :top  :chain NAME [table]  :set NAME  :trace IP:PORT [src] [proto]  :help  :q';
+export const COMMAND_HELP = ':svc [filter]  :hooks  :problems  :top  :chain NAME [table]  :set NAME  :trace IP:PORT [src] [proto]  :diff FILE  :help  :q';
 
 export function parseCommand(text: string): CommandResult {
   const words = text.trim().replace(/^:/, '').trim().split(/\s+/).filter(Boolean);
@@ -72,6 +74,12 @@ export function parseCommand(text: string): CommandResult {
         else return fail(`not an address or protocol: ${w}`);
       }
       return ok({ kind: 'trace', dst, src, proto });
+    }
+    case 'diff': {
+      // The rest of the line is the path, spaces and all.
+      const path = text.trim().replace(/^:/, '').trim().slice(verb.length).trim();
+      if (!path) return fail('usage: :diff FILE (a dump to compare with the one on screen)');
+      return ok({ kind: 'diff', path });
     }
     case 'help':
     case 'h':
@@ -130,7 +138,7 @@ function fail(error: string): CommandResult {
 }
 
 /** The commands as Tab completes them and "did you mean" names them. */
-export const VERBS: readonly string[] = ['svc', 'hooks', 'problems', 'top', 'chain', 'trace', 'help', 'quit'];
+export const VERBS: readonly string[] = ['svc', 'hooks', 'problems', 'top', 'chain', 'trace', 'diff', 'help', 'quit'];
 
 /** What Tab completes arguments from: the snapshot's names. */
 export interface CompletionSource {
