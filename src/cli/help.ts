@@ -133,7 +133,7 @@ ${SOURCE_HELP}`,
 What differs between two dumps (before and after a resync, one node against
 another): services added, removed or changed (endpoints by address; cluster
 IP, ports, node port, external and load-balancer IPs, source ranges, traffic
-policies, session affinity), then chains that belong to no service (DOCKER,
+policies, session affinity, the endpoints local to the node), then chains that belong to no service (DOCKER,
 cali-*, a hand-made rule), rule by rule. Counters never count as a difference.
 A and B may be in either mode: services compare across iptables and nftables,
 chains only within one mode.

@@ -117,8 +117,18 @@ describe('diff: differences', () => {
     const local = await diffJson(fixture(SEED), fixture('seed-nodeport-local-worker02.save'), 1);
     expect(local).toEqual({
       ...EMPTY,
-      services: { added: [], removed: [], changed: [{ id: 'default/nginx', endpointsAdded: [], endpointsRemoved: [], fields: { externalTrafficPolicy: ['Cluster', 'Local'] } }] },
+      services: {
+        added: [],
+        removed: [],
+        changed: [{ id: 'default/nginx', endpointsAdded: [], endpointsRemoved: [], fields: { externalTrafficPolicy: ['Cluster', 'Local'], localEndpoints: [null, ['10.64.2.4:80']] } }],
+      },
     });
+  });
+
+  it('node against node: which endpoints each serves itself under policy Local, in either mode', async () => {
+    const expected = { ...EMPTY, services: { added: [], removed: [], changed: [{ id: 'default/nginx', endpointsAdded: [], endpointsRemoved: [], fields: { localEndpoints: [[], ['10.64.2.4:80']] } }] } };
+    expect(await diffJson(fixture('seed-nodeport-local-other.save'), fixture('seed-nodeport-local-worker02.save'), 1)).toEqual(expected);
+    expect(await diffJson(fixture('nftables/seed-nodeport-local-other.nft'), fixture('nftables/seed-nodeport-local-worker02.json'), 1)).toEqual(expected);
   });
 
   it('a changed session affinity timeout', async () => {

@@ -19,6 +19,9 @@ const FIELDS: readonly (readonly [string, (s: ServicePort) => unknown])[] = [
   ['externalTrafficPolicy', (s) => s.externalTrafficPolicy],
   ['internalTrafficPolicy', (s) => s.internalTrafficPolicy],
   ['sessionAffinitySeconds', (s) => s.sessionAffinitySeconds],
+  // Which endpoints this node serves itself (policy Local): node against node, the difference
+  // that decides whether a node port answers here. null where the dump does not tell.
+  ['localEndpoints', localEndpoints],
 ];
 
 export const COMPARED_SERVICE_FIELDS: readonly string[] = FIELDS.map(([name]) => name);
@@ -81,6 +84,11 @@ function diffService(id: string, a: ServicePort, b: ServicePort): ServiceChange 
 /** An endpoint without a DNAT and without an address in a comment is named by its chain (the dump shows no address). */
 function endpointKeys(endpoints: readonly Endpoint[]): Set<string> {
   return new Set(endpoints.map((e) => e.address ?? `(${e.chain})`));
+}
+
+function localEndpoints(s: ServicePort): string[] | null {
+  if (s.endpoints.every((e) => e.local === null)) return null;
+  return sorted([...endpointKeys(s.endpoints.filter((e) => e.local === true))]);
 }
 
 function sorted(list: readonly string[]): string[] {
