@@ -131,6 +131,12 @@ describe('diff: differences', () => {
     expect(await diffJson(fixture('nftables/seed-nodeport-local-other.nft'), fixture('nftables/seed-nodeport-local-worker02.json'), 1)).toEqual(expected);
   });
 
+  it('an endpoint chain that lost its DNAT (a partial sync): same address, a problem', async () => {
+    const b = variant('no-dnat.save', SEED, (t) => t.replace('[1:60] -A KUBE-SEP-YVT6EXXEKT4LDXBC -p tcp -m comment --comment "default/nginx" -m tcp -j DNAT --to-destination 10.64.2.4:80\n', ''));
+    const d = await diffJson(fixture(SEED), b, 1);
+    expect(d.services.changed).toEqual([{ id: 'default/nginx', endpointsAdded: [], endpointsRemoved: [], fields: { endpointProblems: [[], ['10.64.2.4:80 empty-endpoint-chain']] } }]);
+  });
+
   it('a changed session affinity timeout', async () => {
     const b = variant('affinity.save', 'session-affinity.save', (t) => t.replaceAll('--rcheck --seconds 10800', '--rcheck --seconds 600'));
     const d = await diffJson(fixture('session-affinity.save'), b, 1);

@@ -22,6 +22,8 @@ const FIELDS: readonly (readonly [string, (s: ServicePort) => unknown])[] = [
   // Which endpoints this node serves itself (policy Local): node against node, the difference
   // that decides whether a node port answers here. null where the dump does not tell.
   ['localEndpoints', localEndpoints],
+  // An endpoint chain without its DNAT, or missing (a partial sync): the address alone looks fine.
+  ['endpointProblems', (s) => sorted(s.endpoints.filter((e) => e.problem !== null).map((e) => `${e.address ?? `(${e.chain})`} ${e.problem}`))],
 ];
 
 export const COMPARED_SERVICE_FIELDS: readonly string[] = FIELDS.map(([name]) => name);
