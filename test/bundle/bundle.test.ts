@@ -126,4 +126,20 @@ describe('the explorer from the bundle, in tmux (80x24)', () => {
     s = await term.waitFor((x) => x.includes('exit=0'), 'the shell back');
     expectShellBack(s, 0);
   });
+
+  // A live source re-reads and re-parses in the background: whatever does that work (the poller,
+  // a worker) must work from the one file too, with nothing beside it.
+  it.skipIf(skipNoTmux)(skipNoTmux ? 'refreshes a live source (skipped outside CI: tmux is not installed)' : 'refreshes a live source', async () => {
+    const term = server.startShell('bundle2', { width: 80, height: 24, cwd: runDir, timeoutMs: 20_000 });
+    await term.waitFor((s) => s.includes('$'), 'the shell prompt');
+    term.type(`node kubechains.mjs --source-cmd 'cat ${path.join(fixturesDir, 'seed-nodeport-cluster.save')}' --interval 0.5; echo "exit=$?"`);
+    term.keys('Enter');
+    const refreshed = (x: string) => /refreshed (\d\d:\d\d:\d\d)/.exec(x)?.[1] ?? null;
+    const first = await term.waitFor((x) => x.includes('5 service ports') && refreshed(x) !== null, 'the first refresh');
+    const later = await term.waitFor((x) => refreshed(x) !== null && refreshed(x) !== refreshed(first), 'a later refresh');
+    expect(later).toContain('5 service ports');
+    expect(later).not.toMatch(/fail|error/i);
+    term.type('q');
+    expectShellBack(await term.waitFor((x) => x.includes('exit=0'), 'the shell back'), 0);
+  });
 });
