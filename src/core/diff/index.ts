@@ -1,5 +1,6 @@
 /** Two dumps compared: services by id (any mode against any mode), chains rule by rule within one mode. */
 import { buildDumpModel, type Dump } from '../dump.js';
+import type { KubeModel } from '../kube/types.js';
 import { diffChains, ServiceRules } from './chains.js';
 import { diffServices } from './services.js';
 import type { DumpDiff } from './types.js';
@@ -8,9 +9,10 @@ export type * from './types.js';
 export { COMPARED_SERVICE_FIELDS, parseServiceDiffId, serviceDiffId } from './services.js';
 export { chainChangeLines, diffValueText, serviceChangeLines } from './text.js';
 
-export function diffDumps(a: Dump, b: Dump): DumpDiff {
-  const before = buildDumpModel(a);
-  const after = buildDumpModel(b);
+/** `models`: the dumps' models when the caller has them already (the explorer does), else built here. */
+export function diffDumps(a: Dump, b: Dump, models: { readonly a?: KubeModel; readonly b?: KubeModel } = {}): DumpDiff {
+  const before = models.a ?? buildDumpModel(a);
+  const after = models.b ?? buildDumpModel(b);
   const { chains, notes } = diffChains(a, b, new ServiceRules([before, after]));
   return { services: diffServices(before, after), chains, notes };
 }

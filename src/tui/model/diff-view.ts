@@ -3,7 +3,7 @@
  * lines its detail pane shows. The file is "before" and the snapshot on screen "now", so an
  * added service is one the screen has (Enter opens it) and a removed one only the file has.
  */
-import { chainChangeLines, diffDumps, parseServiceDiffId, serviceChangeLines, type ChainRef as DiffChainRef, type Dump, type DumpDiff } from '../../core/index.js';
+import { buildDumpModel, chainChangeLines, diffDumps, parseServiceDiffId, serviceChangeLines, type ChainRef as DiffChainRef, type Dump, type DumpDiff, type KubeModel } from '../../core/index.js';
 import type { Family, TableName } from '../../core/parse/index.js';
 import type { ExplorerData } from './explorer-data.js';
 
@@ -28,6 +28,8 @@ export interface DiffView {
 }
 
 const views = new WeakMap<ExplorerData, WeakMap<Dump, DiffView>>();
+/** The file's model, built once: a live source's refreshes diff each new snapshot against the same file. */
+const fileModels = new WeakMap<Dump, KubeModel>();
 
 /** The file's dump against the data's; once per (snapshot, file) pair. */
 export function diffView(data: ExplorerData, file: Dump): DiffView {
@@ -35,7 +37,9 @@ export function diffView(data: ExplorerData, file: Dump): DiffView {
   if (!byFile) views.set(data, (byFile = new WeakMap()));
   let view = byFile.get(file);
   if (!view) {
-    const diff = diffDumps(file, data.dump);
+    let model = fileModels.get(file);
+    if (!model) fileModels.set(file, (model = buildDumpModel(file)));
+    const diff = diffDumps(file, data.dump, { a: model, b: data.model });
     view = { diff, rows: diffRows(diff) };
     byFile.set(file, view);
   }
