@@ -11,7 +11,7 @@
  */
 import { escapeForTerminal } from '../escape.js';
 import type { Diagnostic } from '../parse/types.js';
-import { canonicalIpv4, canonicalIpv6 } from './address.js';
+import { canonicalIpv4, canonicalIpv6, Ipv4Text, scanIpv4 } from './address.js';
 import type { ConntrackEntry, ConntrackTable } from './types.js';
 
 const TRAILER_PREFIX = 'conntrack v';
@@ -280,7 +280,7 @@ class TableParser {
   /** IPv4 is checked where it stands; IPv6 (rarer, and spelt in full by /proc) is canonicalised once per distinct text. */
   private address(start: number, end: number): string | null {
     const text = this.text;
-    if (isDottedQuad(text, start, end)) return text.slice(start, end);
+    if (scanIpv4(text, start, end) === Ipv4Text.Canonical) return text.slice(start, end);
     const raw = text.slice(start, end);
     if (!raw.includes(':')) return canonicalIpv4(raw);
     let known = this.ipv6.get(raw);
@@ -294,26 +294,6 @@ class TableParser {
 
 function isV6(address: string): boolean {
   return address.includes(':');
-}
-
-/** A canonical dotted quad (no leading zeros) fills [start, end). */
-function isDottedQuad(text: string, start: number, end: number): boolean {
-  let dots = 0;
-  let value = 0;
-  let digits = 0;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (digits === 1 && value === 0) return false;
-      value = value * 10 + (c - 48);
-      if (++digits > 3 || value > 255) return false;
-    } else if (c === 46 && digits > 0 && dots < 3) {
-      dots++;
-      value = 0;
-      digits = 0;
-    } else return false;
-  }
-  return dots === 3 && digits > 0;
 }
 
 /** Names met on almost every line: one string each for the whole table, not one per entry. */
