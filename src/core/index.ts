@@ -16,3 +16,4 @@ export * from './dump.js';
 export * from './nft-display.js';
 export * from './nft/types.js';
 export { editDistance, suggestions, didYouMean } from './suggest.js';
+export * from './nodes/index.js';
