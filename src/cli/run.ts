@@ -8,6 +8,7 @@ import { parseArgs, type CliOptions } from './args.js';
 import { chainCommand } from './commands/chain.js';
 import type { CommandContext } from './commands/context.js';
 import { doctorCommand } from './commands/doctor.js';
+import { nodesCommand } from './commands/nodes.js';
 import { servicesCommand } from './commands/services.js';
 import { traceCommand } from './commands/trace.js';
 import { whichCommand } from './commands/which.js';
@@ -51,6 +52,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     return EXIT_OK;
   }
 
+  if (options.nodes !== null && options.command === 'nodes') return nodesCommand(options.nodes, options.json, options.kubeJumps, io, out);
+
   const spec = sourceSpecFor(options.source, options.sourceCmd);
   const loaded = await loadChecked(spec, io, out, options.kubeJumps);
   if (typeof loaded === 'number') return loaded;
@@ -89,7 +92,8 @@ function runCommand(options: CliOptions, ctx: CommandContext): number {
     case 'doctor':
       return doctorCommand(ctx);
     case 'explore':
-      throw new Error('explore is not a batch command');
+    case 'nodes':
+      throw new Error(`${options.command} is not a command over one dump`);
   }
 }
 
