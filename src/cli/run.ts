@@ -8,7 +8,7 @@ import { parseArgs, type CliOptions } from './args.js';
 import { chainCommand } from './commands/chain.js';
 import type { CommandContext } from './commands/context.js';
 import { doctorCommand } from './commands/doctor.js';
-import { nodesCommand } from './commands/nodes.js';
+import { exploreNodes, nodesCommand } from './commands/nodes.js';
 import { servicesCommand } from './commands/services.js';
 import { traceCommand } from './commands/trace.js';
 import { whichCommand } from './commands/which.js';
@@ -53,6 +53,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
 
   if (options.nodes !== null && options.command === 'nodes') return nodesCommand(options.nodes, options.json, options.kubeJumps, io, out);
+  if (options.nodes !== null) return exploreNodes(options.nodes, options, io, out);
 
   const spec = sourceSpecFor(options.source, options.sourceCmd);
   const loaded = await loadChecked(spec, io, out, options.kubeJumps);

@@ -6,7 +6,8 @@
 import { compareNodes, differingNodes, divergingOn, type ServiceAcrossNodes } from '../../core/index.js';
 import { commandTargets, kubectlTargets, listKubeProxyPods } from '../../sources/kubectl.js';
 import type { NodeTarget, NodeResult } from '../../sources/nodes.js';
-import { readNodes } from '../../sources/nodes.js';
+import { readNodeSnapshot, readNodes } from '../../sources/nodes.js';
+import { launchExplorer } from '../explore.js';
 import { SourceError } from '../../sources/types.js';
 import { EXIT_OK, EXIT_USAGE, type CliIO, type Output } from '../io.js';
 import type { NodesOptions } from '../nodes-args.js';
@@ -24,10 +25,38 @@ export async function nodeTargets(nodes: NodesOptions, env: NodeJS.ProcessEnv): 
   return kubectlTargets(pods, nodes.names, nodes.context, nodes.commandTemplate);
 }
 
-export async function readNodesReport(nodes: NodesOptions, io: Pick<CliIO, 'env'>, kubeJumps: boolean): Promise<NodesReport> {
+export async function readNodesReport(nodes: NodesOptions, io: Pick<CliIO, 'env'>, kubeJumps: boolean): Promise<NodesReport & { readonly targets: readonly NodeTarget[] }> {
   const targets = await nodeTargets(nodes, io.env);
   const results = await readNodes(targets, { parallel: nodes.parallel, timeoutMs: nodes.timeoutSeconds * 1000, env: io.env, kubeJumps });
-  return { nodes: results, services: compareNodes(results) };
+  return { targets, nodes: results, services: compareNodes(results) };
+}
+
+/**
+ * `kubechains --nodes …`: every node read and compared first, then the explorer opens on the
+ * Nodes screen; a node opened there is read whole again, with the command that worked before.
+ */
+export async function exploreNodes(nodes: NodesOptions, options: { kubeJumps: boolean; nodeIPs: string[] | null }, io: CliIO, out: Output): Promise<number> {
+  if (!io.stdout.isTTY) return launchExplorer({ intervalSeconds: 0, nodeAddresses: [], kubeJumps: false }, io, out);
+  let report: Awaited<ReturnType<typeof readNodesReport>>;
+  try {
+    report = await readNodesReport(nodes, io, options.kubeJumps);
+  } catch (e) {
+    if (e instanceof SourceError) {
+      out.error(`kubechains: ${e.message}`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+  const load = (name: string) => {
+    const i = report.targets.findIndex((t) => t.name === name);
+    if (i < 0) return Promise.reject(new SourceError(`no node ${name}`));
+    return readNodeSnapshot(report.targets[i]!, { timeoutMs: nodes.timeoutSeconds * 1000, env: io.env, kubeJumps: options.kubeJumps }, report.nodes[i]?.command ?? null);
+  };
+  return launchExplorer(
+    { nodes: { nodes: report.nodes, services: report.services, load }, intervalSeconds: 0, nodeAddresses: options.nodeIPs ?? [], kubeJumps: options.kubeJumps },
+    io,
+    out,
+  );
 }
 
 export async function nodesCommand(nodes: NodesOptions, json: boolean, kubeJumps: boolean, io: CliIO, out: Output): Promise<number> {
