@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/harness.js';
+import { ExplorerLaunchCapture } from './launch-capture.js';
 import { DB, DNS, nodeIptablesDump, nodeNftablesRuleset, STALE_ENDPOINT, WEB } from '../helpers/nodes-cluster.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'kc-nodes-'));
@@ -125,5 +126,32 @@ describe('usage', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: kubechains nodes NODE\.\.\./);
     expect((await run(['--help'])).stdout).toContain('kubechains nodes NODE...');
+  });
+});
+
+describe('kubechains --nodes (the explorer)', () => {
+  it('reads every node first, then hands the explorer the summaries and a reader of one node whole', async () => {
+    const capture = new ExplorerLaunchCapture();
+    const r = await run(['--nodes', 'good', 'stale', 'absent', '--source-cmd', catCmd], { tty: { columns: 80 }, importExplorer: capture.importExplorer });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const launch = capture.launches[0]!;
+    expect(launch.snapshot).toBeUndefined();
+    expect(launch.nodes!.nodes.map((n) => [n.name, n.ok])).toEqual([
+      ['good', true],
+      ['stale', true],
+      ['absent', false],
+    ]);
+    expect(launch.nodes!.services.filter((s) => s.diverges).map((s) => s.id)).toEqual([WEB.id]);
+    const snapshot = await launch.nodes!.load('stale');
+    expect(snapshot.origin).toBe(`cat ${tmp}/stale`);
+    expect(snapshot.text).toBe(readFileSync(path.join(tmp, 'stale'), 'utf8'));
+    await expect(launch.nodes!.load('absent')).rejects.toThrow(/No such file/);
+  });
+
+  it('needs a terminal before reading any node', async () => {
+    const r = await run(['--nodes', 'good', '--source-cmd', catCmd]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the explorer needs a terminal/);
   });
 });
