@@ -34,6 +34,15 @@ export function summarizeServices(services: readonly ServicePort[]): Map<string,
     for (const e of s.endpoints) set.add(e.address ?? e.chain);
   }
   const out = new Map<string, readonly string[]>();
-  for (const id of [...sets.keys()].sort()) out.set(id, [...sets.get(id)!].sort());
+  for (const id of [...sets.keys()].sort()) out.set(own(id), [...sets.get(id)!].sort().map(own));
   return out;
+}
+
+/**
+ * A copy of `s` that holds no reference to the string it was cut from: V8 keeps a substring's
+ * parent alive, and ids and addresses are cut from the whole dump text, so without the copy every
+ * node's summary would keep its whole dump in memory.
+ */
+function own(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
 }
