@@ -1,6 +1,5 @@
 /** The Nodes screen and a node made current, at 80x24 in ASCII (LANG=C), over a fake node reader. */
 import React from 'react';
-import { render } from 'ink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareNodes, parseDump, summarizeDump } from '../../src/core/index.js';
 import type { NodeResult } from '../../src/sources/nodes.js';
@@ -8,7 +7,7 @@ import { SourceError, type Snapshot } from '../../src/sources/types.js';
 import { NodesExplorer, type NodesLaunch } from '../../src/tui/nodes/NodesExplorer.js';
 import { unicodeWanted } from '../../src/tui/theme.js';
 import { DB, nodeIptablesDump, WEB, type NodeKind } from '../helpers/nodes-cluster.js';
-import { FakeStdin, FakeStdout, KEY, lines, tick } from './harness.js';
+import { KEY, lines, renderElement } from './harness.js';
 
 const KINDS: Record<string, NodeKind> = { 'node-a': 'good', 'node-b': 'stale', 'node-c': 'lacking', 'node-d': 'good' };
 
@@ -37,35 +36,11 @@ let unmount: (() => void) | null = null;
 afterEach(() => unmount?.());
 
 async function renderNodes(launch: NodesLaunch) {
-  const stdout = new FakeStdout(80, 24);
-  const stdin = new FakeStdin();
   // As the explorer decides it: LANG=C is not UTF-8, so ASCII only.
   const ascii = !unicodeWanted({ LANG: 'C' });
-  const instance = render(<NodesExplorer launch={launch} color={false} ascii={ascii} />, {
-    stdout: stdout as unknown as NodeJS.WriteStream,
-    stdin: stdin as unknown as NodeJS.ReadStream,
-    stderr: new FakeStdout() as unknown as NodeJS.WriteStream,
-    debug: true,
-    exitOnCtrlC: false,
-    patchConsole: false,
-  });
-  unmount = () => instance.unmount();
-  await tick();
-  const waitFor = async (predicate: (frame: string) => boolean, what: string) => {
-    for (let i = 0; i < 400; i++) {
-      if (predicate(stdout.lastFrame())) return stdout.lastFrame();
-      await tick();
-    }
-    throw new Error(`timed out waiting for ${what}; last frame:\n${stdout.lastFrame()}`);
-  };
-  const press = async (...keys: string[]) => {
-    for (const k of keys) {
-      stdin.write(k);
-      await tick();
-      await tick();
-    }
-  };
-  return { stdout, press, waitFor, frame: () => stdout.lastFrame() };
+  const r = await renderElement(<NodesExplorer launch={launch} color={false} ascii={ascii} />);
+  unmount = r.unmount;
+  return r;
 }
 
 describe('Nodes screen', () => {
