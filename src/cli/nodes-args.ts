@@ -40,6 +40,8 @@ export function nodesOptions(command: string, positionals: readonly string[], fl
   }
   if (template !== null && !kubectl && template.includes('{pod}')) throw usage('{pod} needs --kubectl (pods are found through kubectl)');
   if (flags.has('--context') && !kubectl) throw usage('--context needs --kubectl');
+  // The explorer reads a node when it is opened, not on an interval.
+  if (flags.has('--interval')) throw usage('--interval does not apply to --nodes (a node is read again when it is opened)');
   const seen = new Set<string>();
   for (const name of positionals) {
     if (!isSafeName(name)) {

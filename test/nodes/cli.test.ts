@@ -118,6 +118,7 @@ describe('usage', () => {
     expect(await usage(['nodes', 'a', '--source-cmd', 'cat {node}', '--context', 'c'])).toMatch(/--context needs --kubectl/);
     expect(await usage(['services', '--kubectl'])).toMatch(/--kubectl does not apply to `services`/);
     expect(await usage(['--kubectl'])).toMatch(/--kubectl needs --nodes/);
+    expect(await usage(['--nodes', 'a', '--source-cmd', 'cat {node}', '--interval', '5'])).toMatch(/--interval does not apply to --nodes/);
   });
 
   it('suggests the command for a slip and prints help', async () => {
