@@ -31,7 +31,7 @@ import { TopScreen } from './screens/TopScreen.js';
 import type { ScreenProps } from './hooks/screen-props.js';
 import { current, initialState, type Screen, type State, type Store } from './state.js';
 import { makeTheme, ThemeContext } from './theme.js';
-import { NodesContext, type NodesInApp } from './nodes/context.js';
+import { NodesContext, type NodesInApp } from './model/nodes.js';
 
 export interface AppProps {
   readonly data: ExplorerData;

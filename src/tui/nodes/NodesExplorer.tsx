@@ -19,7 +19,7 @@ import { cell, plural, rcell } from '../model/format.js';
 import { snapshotData } from '../model/snapshot-data.js';
 import { moveCursor, scrollInto } from '../state/list-window.js';
 import { makeTheme, ThemeContext } from '../theme.js';
-import type { NodesInApp } from './context.js';
+import type { NodesInApp } from '../model/nodes.js';
 
 export interface NodesLaunch {
   readonly nodes: readonly NodeResult[];

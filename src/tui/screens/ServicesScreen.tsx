@@ -19,7 +19,7 @@ import { Detail } from '../components/Detail.js';
 import { FILTER_TERMS_HELP, parseServiceFilter } from '../model/filter-terms.js';
 import { useTheme } from '../theme.js';
 import type { ScreenProps } from '../hooks/screen-props.js';
-import { divergeDetail, divergeMark, useNodes } from '../nodes/context.js';
+import { divergeDetail, divergeMark, useNodes } from '../model/nodes.js';
 
 const TYPE_LABEL: Record<ServiceType, string> = {
   ClusterIP: 'ClusterIP',
