@@ -6,6 +6,7 @@ import type { BenchDump } from './dumps.js';
 import type { MachineInfo } from './machine.js';
 import type { LatencyResult, LoadResult, RefreshResult } from './measure.js';
 import type { NftBenchResult } from './nft.js';
+import { nodesReportLines, type NodesBenchResult } from './nodes.js';
 import type { ProcResult } from './proc.js';
 import { median } from './stats.js';
 import type { FrameResult, RefreshFrameResult, SearchResult } from './tui.js';
@@ -46,6 +47,8 @@ export interface BenchResult {
   readonly detail: DetailResult | null;
   /** nftables mode at the detail size; null: not asked for (--no-nftables). */
   readonly nft?: NftBenchResult | { readonly error: string } | null;
+  /** Many nodes (`nodes --json`, 50 × 1,000 services); null or absent: not measured. */
+  readonly nodes?: NodesBenchResult | { readonly error: string } | null;
   /** Why iptables was not measured, null when it was. */
   readonly kernelSkipped: string | null;
   readonly totalSeconds: number;
@@ -476,6 +479,7 @@ export function terminalReport(r: BenchResult): string {
     out.push(`targets at ${num(r.detail?.size ?? r.sizes[r.sizes.length - 1]?.dump.services ?? nftServices)} services:`);
     out.push(textTable(['', 'target', 'measured', ''], rows.map((t) => [t.what, t.target, t.measured, verdict(t.ok)])).replace(/^/gm, '  '));
   }
+  if (r.nodes) out.push('', ...nodesReportLines(r.nodes));
   out.push('');
   out.push(`(medians of ${r.runs} run${r.runs === 1 ? '' : 's'}; ${num(r.totalSeconds)} s in all)`);
   return out.join('\n');
@@ -590,6 +594,7 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
     out.push('');
   }
   out.push(...nftSection(r));
+  if (r.nodes) out.push('## Many nodes', '', ...nodesReportLines(r.nodes), '');
   out.push('## How to run');
   out.push('');
   out.push('```');

@@ -16,6 +16,7 @@ import { parseBenchArgs, type BenchOptions } from './args.js';
 import { writeBenchDump, writeRefreshSnapshots, type BenchDump } from './dumps.js';
 import { iptablesVersion, kernelUnavailable, restoreInto, restoreTest, saveCounters, withNamespace } from './kernel.js';
 import { machineInfo } from './machine.js';
+import { measureNodes } from './nodes.js';
 import { countDnatRules, writeNftBenchDumps, type JsonParseResult, type NftBenchResult, type NftBenchRun, type NftExplorerResult, type NftLoadResult, type NftProc } from './nft.js';
 import type { LatencyResult, LoadResult, RefreshResult } from './measure.js';
 import { runMeasured, type ProcResult } from './proc.js';
@@ -184,7 +185,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   try {
     const sizes: SizeResult[] = [];
     let detail: DetailResult | null = null;
-    for (const n of opts.onlyNftables ? [] : opts.sizes) {
+    for (const n of opts.onlyNftables || opts.onlyNodes ? [] : opts.sizes) {
       const dump = writeBenchDump(dir, n);
       log(`${n} services: ${dump.lines.toLocaleString('en-US')} lines, ${(dump.bytes / 1e6).toFixed(1)} MB (generated in ${ms(dump.generateMs)})`);
       const result = await measureSize(dump, opts, kernelSkipped);
@@ -206,7 +207,18 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       }
       if (!opts.keep) for (const f of readdirSync(dir)) if (/\.nft/.test(f)) rmSync(path.join(dir, f), { force: true });
     }
-    return { machine, iptables, runs: opts.runs, sizes, detail, nft, kernelSkipped, totalSeconds: (performance.now() - started) / 1000 };
+    let nodes: BenchResult['nodes'] = null;
+    if (opts.onlyNodes || !opts.onlyNftables) {
+      log(`many nodes: kubechains nodes --json`);
+      try {
+        nodes = await measureNodes(dir, CLI, opts.runs, log);
+      } catch (e) {
+        nodes = { error: (e as Error).message };
+        log(`  many nodes not measured: ${nodes.error}`);
+      }
+      if (!opts.keep) for (const f of readdirSync(dir)) if (f.endsWith('.nodes.save')) rmSync(path.join(dir, f), { force: true });
+    }
+    return { machine, iptables, runs: opts.runs, sizes, detail, nft, nodes, kernelSkipped, totalSeconds: (performance.now() - started) / 1000 };
   } finally {
     if (opts.keep) log(`dumps kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });

@@ -8,8 +8,9 @@ import { didYouMean } from '../core/index.js';
 import { TABLE_NAMES } from '../core/parse/index.js';
 import { parseAssumption, splitHostPort, type Assumption } from '../core/trace/index.js';
 import type { Protocol } from '../core/kube/index.js';
+import { NODES_FLAGS, nodesOptions, type NodesOptions } from './nodes-args.js';
 
-export const COMMANDS = ['services', 'which', 'chain', 'trace', 'doctor', 'diff', 'conns'] as const;
+export const COMMANDS = ['services', 'which', 'chain', 'trace', 'doctor', 'diff', 'conns', 'nodes'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 /** `explore` is what runs without a subcommand: the TUI. */
 export type Command = CommandName | 'explore';
@@ -47,6 +48,8 @@ export interface CliOptions {
   /** --conntrack-cmd 'COMMAND': the conntrack table from a command, run like --source-cmd. */
   readonly conntrackCmd: string | null;
   readonly intervalSeconds: number | null;
+  /** `nodes NODE...`, or the explorer's --nodes: which nodes, read how; null otherwise. */
+  readonly nodes: NodesOptions | null;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -67,16 +70,17 @@ type FlagName =
   | '--interval'
   | '--assume'
   | '--conntrack'
-  | '--conntrack-cmd';
+  | '--conntrack-cmd'
+  | (typeof NODES_FLAGS.all)[number];
 
-const VALUE_FLAGS: ReadonlySet<string> = new Set(['--table', '--dst', '--src', '--proto', '--node-ip', '--source-cmd', '--interval', '--conntrack', '--conntrack-cmd']);
-const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json', '--kube-jumps']);
+const VALUE_FLAGS: ReadonlySet<string> = new Set(['--table', '--dst', '--src', '--proto', '--node-ip', '--source-cmd', '--interval', '--conntrack', '--conntrack-cmd', ...NODES_FLAGS.value]);
+const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json', '--kube-jumps', ...NODES_FLAGS.boolean]);
 /** Flags that may be given more than once, each time adding a value. */
 const REPEATED_FLAGS: ReadonlySet<string> = new Set(['--assume']);
 
 /** Which flags each command accepts: a flag that means nothing to a command is a usage error. */
 const ALLOWED: Readonly<Record<Command, readonly FlagName[]>> = {
-  explore: ['--node-ip', '--source-cmd', '--interval', '--kube-jumps', '--conntrack', '--conntrack-cmd'],
+  explore: ['--node-ip', '--source-cmd', '--interval', '--kube-jumps', '--conntrack', '--conntrack-cmd', '--nodes', '--kubectl', '--context', '--parallel', '--timeout'],
   services: ['--json', '--source-cmd', '--kube-jumps'],
   which: ['--json', '--source-cmd', '--node-ip', '--src', '--assume', '--kube-jumps'],
   chain: ['--json', '--source-cmd', '--table', '--kube-jumps'],
@@ -84,6 +88,7 @@ const ALLOWED: Readonly<Record<Command, readonly FlagName[]>> = {
   doctor: ['--json', '--source-cmd', '--node-ip', '--kube-jumps', '--conntrack', '--conntrack-cmd'],
   conns: ['--json', '--source-cmd', '--node-ip', '--kube-jumps', '--conntrack', '--conntrack-cmd'],
   diff: ['--json', '--kube-jumps'],
+  nodes: ['--json', '--source-cmd', '--kube-jumps', '--kubectl', '--context', '--parallel', '--timeout'],
 };
 
 /** Positionals each command takes before the optional SOURCE. */
@@ -97,6 +102,7 @@ const LEADING_POSITIONALS: Readonly<Record<Command, 'query' | 'chainName' | null
   diff: null,
   // `conns [SOURCE] [QUERY]`: see connsPositionals.
   conns: null,
+  nodes: null,
 };
 
 const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
@@ -197,13 +203,14 @@ function parse(argv: readonly string[], onCommand: (c: Command) => void): CliOpt
 
 function build(
   command: Command,
-  positionals: string[],
+  positionalsGiven: string[],
   flags: Map<string, string>,
   repeated: Map<string, string[]>,
   help: boolean,
   version: boolean,
   lenient: boolean,
 ): CliOptions {
+  let positionals = positionalsGiven;
   const allowed = ALLOWED[command];
   for (const flag of flags.keys()) {
     if (!lenient && !allowed.includes(flag as FlagName)) {
@@ -211,6 +218,10 @@ function build(
       throw new UsageError(`${flag} does not apply to ${what}`);
     }
   }
+
+  // `nodes NODE...` and `--nodes NODE...`: every positional is a node name, there is no SOURCE.
+  const nodes = lenient ? null : nodesOptions(command, positionals, flags, (m) => new UsageError(m));
+  if (nodes !== null) positionals = [];
 
   // `kubechains servcies FILE`: a misspelt command, not a dump to open (unless such a file exists).
   const first = positionals[0];
@@ -293,6 +304,7 @@ function build(
     conntrack,
     conntrackCmd,
     intervalSeconds,
+    nodes,
     help,
     version,
   };

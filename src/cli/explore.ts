@@ -2,14 +2,23 @@
  * No subcommand: hand the loaded dump to the explorer in src/tui. The import is dynamic so the
  * non-interactive commands never load Ink and React, and a broken TUI cannot break them.
  */
+import type { ServiceAcrossNodes } from '../core/index.js';
+import type { NodeResult } from '../sources/nodes.js';
 import type { Snapshot, SourceSpec } from '../sources/types.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliIO, type Output } from './io.js';
 
 /** What runExplorer(options) in src/tui/run.ts receives. */
 export interface ExplorerLaunch {
-  readonly snapshot: Snapshot;
-  /** The explorer re-reads it as its kind says (sources/poller.ts pollModeOf). */
-  readonly source: SourceSpec;
+  /** Absent with `nodes`. */
+  readonly snapshot?: Snapshot;
+  /** --nodes: every node's summary, and how to read one node whole (src/tui/nodes/NodesExplorer.tsx NodesLaunch). */
+  readonly nodes?: {
+    readonly nodes: readonly NodeResult[];
+    readonly services: readonly ServiceAcrossNodes[];
+    load(name: string): Promise<Snapshot>;
+  };
+  /** The explorer re-reads it as its kind says (sources/poller.ts pollModeOf); absent with `nodes`. */
+  readonly source?: SourceSpec;
   readonly intervalSeconds: number;
   /** --node-ip, else the local node's addresses, else []. */
   readonly nodeAddresses: readonly string[];

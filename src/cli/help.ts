@@ -21,6 +21,10 @@ Usage:
   kubechains conns [SOURCE] [--conntrack F|-] [--conntrack-cmd CMD] [--node-ip IP,...]
                    [QUERY] [--json]                           live connections per endpoint
   kubechains diff A B [--json]                                what changed between two dumps
+  kubechains nodes NODE... --source-cmd 'CMD {node}' | --kubectl [--json]
+                                                              where nodes disagree
+  kubechains --nodes NODE... --source-cmd 'CMD {node}' | --kubectl
+                                                              the explorer over many nodes
 
 ${SOURCE_HELP}
 
@@ -39,7 +43,40 @@ Options:
 Exit codes: 0 success, 1 no answer (unknown service or chain; doctor: an error
 found), 2 bad input or usage.`;
 
+const NODES_HELP = `Usage: kubechains nodes NODE... --source-cmd 'COMMAND with {node}' [--json]
+       kubechains nodes [NODE...] --kubectl [--context C] [--source-cmd 'CMD {pod}'] [--json]
+         [--parallel N] [--timeout S]
+
+Reads every node's ruleset (iptables-save or nftables, whichever the output
+is) and shows where the nodes disagree: services whose endpoint sets differ
+(a stale kube-proxy keeps old endpoints, a partial sync leaves one missing).
+
+  --source-cmd CMD  run through /bin/sh once per node, {node} replaced by the
+                    node name (also in $KUBECHAINS_NODE). Node names may hold
+                    only letters, digits and . _ - so nothing in them means
+                    anything to the shell. e.g. 'ssh {node} sudo iptables-save -c'
+  --kubectl         find the nodes through the kube-proxy pods (kubectl get
+                    pods -n kube-system -l k8s-app=kube-proxy) and read each
+                    with kubectl exec POD -- iptables-save -c, or nft -j list
+                    ruleset when iptables-save shows no kube-proxy rules.
+                    NODE names then choose among those nodes. {pod} (and
+                    $KUBECHAINS_POD) names the pod in a --source-cmd of your own.
+  --context C       kubectl's --context
+  --parallel N      nodes read at once (default 8)
+  --timeout S       seconds a node's read may take (default 30); a command
+                    still running then is killed with everything it started
+
+A node that fails or times out is listed with its error; the others are still
+compared. --json prints {"nodes": [{"name", "ok", "error", "services",
+"mode"}], "services": [{"id", "diverges", "nodes": {NAME: {"endpoints":
+["ip:port", ...]} | null}}]}: null means the node has no such service; a node
+not read is left out of "nodes" of each service. "diverges" is true when the
+nodes read do not all have the service with the same endpoints.
+
+Exit codes: 0 at least one node read, 2 none read or bad usage.`;
+
 const PER_COMMAND: Readonly<Record<Command, string>> = {
+  nodes: NODES_HELP,
   explore: `Usage: kubechains [SOURCE] [--source-cmd CMD] [--interval S] [--node-ip IP,...]
 
 The interactive explorer: services, hooks, chains, endpoints and the tracer.
@@ -48,7 +85,12 @@ With --source-cmd or the local node as source, the dump is re-read every
 it changes; packets per second and the rows that counted since the last
 refresh are shown, p pauses. A failed refresh keeps the last good dump.
 
-${SOURCE_HELP}`,
+${SOURCE_HELP}
+
+--nodes NODE... (with the options of kubechains nodes --help) opens on a
+Nodes screen instead: each node's status, mode, services and how many of them
+diverge. Enter makes a node current (every screen then shows its rules); N
+goes back to the Nodes screen.`,
   services: `Usage: kubechains services [SOURCE] [--source-cmd CMD] [--json]
 
 Lists every service port kube-proxy programmed: type, cluster IP, node port,

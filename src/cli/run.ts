@@ -11,6 +11,7 @@ import { connsCommand } from './commands/conns.js';
 import type { CommandContext } from './commands/context.js';
 import { diffCommand } from './commands/diff.js';
 import { doctorCommand } from './commands/doctor.js';
+import { exploreNodes, nodesCommand } from './commands/nodes.js';
 import { servicesCommand } from './commands/services.js';
 import { traceCommand } from './commands/trace.js';
 import { whichCommand } from './commands/which.js';
@@ -55,6 +56,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
 
   if (options.command === 'diff') return diffCommand(options, (spec) => loadChecked(spec, io, out, options.kubeJumps), out);
+  if (options.nodes !== null && options.command === 'nodes') return nodesCommand(options.nodes, options.json, options.kubeJumps, io, out);
+  if (options.nodes !== null) return exploreNodes(options.nodes, options, io, out);
 
   const spec = sourceSpecFor(options.source, options.sourceCmd);
   const loaded = await loadChecked(spec, io, out, options.kubeJumps);
@@ -99,6 +102,7 @@ function runCommand(options: CliOptions, ctx: CommandContext): number {
       return connsCommand(ctx);
     case 'explore':
     case 'diff':
+    case 'nodes':
       throw new Error(`${options.command} is not a one-dump command`);
   }
 }

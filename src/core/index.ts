@@ -18,3 +18,4 @@ export * from './nft-display.js';
 export * from './nft/types.js';
 export { editDistance, suggestions, didYouMean } from './suggest.js';
 export * from './diff/index.js';
+export * from './nodes/index.js';

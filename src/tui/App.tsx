@@ -32,6 +32,7 @@ import { DiffScreen } from './screens/DiffScreen.js';
 import type { ScreenProps } from './hooks/screen-props.js';
 import { current, initialState, type Screen, type State, type Store } from './state.js';
 import { makeTheme, ThemeContext } from './theme.js';
+import { NodesContext, type NodesInApp } from './model/nodes.js';
 
 export interface AppProps {
   readonly data: ExplorerData;
@@ -44,6 +45,8 @@ export interface AppProps {
   readonly onQuit?: () => void;
   /** A live source: its snapshots replace `data` as they come (`p` pauses). */
   readonly live?: LiveProps;
+  /** `--nodes`: the node shown among others; N goes back to the Nodes screen. */
+  readonly nodes?: NodesInApp;
 }
 
 const HINTS: Record<Screen['kind'], string> = {
@@ -79,14 +82,16 @@ export const CHROME_ROWS = 3;
 /** Quiet time before indexing the shown list for the filter: keys that come in a burst go first. */
 const WARM_AFTER_MS = 150;
 
-export function App({ data, color = true, ascii = false, initialScreen, onQuit, live }: AppProps): React.ReactElement {
+export function App({ data, color = true, ascii = false, initialScreen, onQuit, live, nodes }: AppProps): React.ReactElement {
   const store = useStore(() => initialState(initialScreen));
   const theme = useMemo(() => makeTheme(color, ascii), [color, ascii]);
   const queue = useMemo<KeyQueue>(() => ({ pending: [], owner: () => keyOwner(store.get()) }), [store.get]);
   return (
     <ThemeContext.Provider value={theme}>
       <KeyQueueContext.Provider value={queue}>
-        <Explorer initial={data} store={store} onQuit={onQuit} live={live} />
+        <NodesContext.Provider value={nodes ?? null}>
+          <Explorer initial={data} store={store} onQuit={onQuit} live={live} nodes={nodes} />
+        </NodesContext.Provider>
       </KeyQueueContext.Provider>
     </ThemeContext.Provider>
   );
@@ -97,9 +102,10 @@ interface ExplorerProps {
   readonly store: Store;
   readonly onQuit?: () => void;
   readonly live?: LiveProps;
+  readonly nodes?: NodesInApp;
 }
 
-function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactElement {
+function Explorer({ initial, store, onQuit, live, nodes }: ExplorerProps): React.ReactElement {
   const { state } = store;
   const { data, status, now } = useLive(initial, live, store);
   const { columns, rows } = useTerminalSize();
@@ -110,6 +116,8 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
   // quits (q too when the terminal is too small for any screen).
   useInput((input, key) => {
     if ((key.ctrl && input === 'c') || (tooSmall && input === 'q')) store.dispatch({ type: 'quit' });
+    // N: back to the Nodes screen, unless a line (`:`, `/`, a trace field) takes the letters.
+    if (nodes && input === 'N' && !key.ctrl && store.get().input === null && !['trace', 'presets', 'command'].includes(keyOwner(store.get()))) nodes.back();
   });
   useCommandKeys(store, data, state.input?.kind === 'command');
   const frame = current(state);
@@ -133,7 +141,7 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
   // The palette takes its rows from the screen above it, never more than half of them.
   const palette = Math.min(paletteHeight(choices.length), Math.floor((height - CHROME_ROWS) / 2));
   const bodyHeight = Math.max(1, height - CHROME_ROWS - palette);
-  const crumbs = state.stack.map(crumbLabel);
+  const crumbs = [...(nodes ? [`node ${nodes.current}`] : []), ...state.stack.map(crumbLabel)];
   const statusLine = statusView(data, status, columns, now);
   const screenProps: ScreenProps = {
     data,
@@ -167,7 +175,7 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
       <CommandLine
         input={state.input}
         message={state.message}
-        hints={live && frame.screen.kind === 'services' ? LIVE_SERVICES_HINTS : HINTS[frame.screen.kind]}
+        hints={(nodes ? 'N nodes · ' : '') + (live && frame.screen.kind === 'services' ? LIVE_SERVICES_HINTS : HINTS[frame.screen.kind])}
         filter={frame.filter}
         problem={problemText(status)}
       />

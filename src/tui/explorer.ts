@@ -9,6 +9,7 @@ import { EXIT_OK, EXIT_USAGE } from '../cli/io.js';
 import { createPoller, DEFAULT_INTERVAL_SECONDS, pollModeOf, type Poller } from '../sources/poller.js';
 import type { Snapshot, SourceSpec } from '../sources/types.js';
 import { App } from './App.js';
+import { NodesExplorer, type NodesLaunch } from './nodes/NodesExplorer.js';
 import type { LiveProps } from './hooks/use-live.js';
 import type { ExplorerData } from './model/explorer-data.js';
 import { snapshotData } from './model/snapshot-data.js';
@@ -16,7 +17,10 @@ import { AltScreen, openKeyboard } from './terminal.js';
 import { colorWanted, unicodeWanted } from './theme.js';
 
 export interface ExplorerOptions {
-  readonly snapshot: Snapshot;
+  /** The dump shown; absent with `nodes`, where the user picks a node first. */
+  readonly snapshot?: Snapshot;
+  /** `--nodes`: open on the Nodes screen; each node's snapshot is read when it is opened. */
+  readonly nodes?: NodesLaunch;
   readonly source?: SourceSpec;
   /**
    * What to re-read: a command or the local node is re-run every interval, a file re-read when
@@ -45,7 +49,7 @@ export function explorerData(snapshot: Snapshot, nodeAddresses?: readonly string
 /** The poller for a source worth re-reading, or null (standard input, or no source named). */
 export function livePoller(options: ExplorerOptions): Poller | null {
   const source = options.source;
-  if (!source || pollModeOf(source) === 'once') return null;
+  if (!source || !options.snapshot || pollModeOf(source) === 'once') return null;
   return createPoller({
     spec: source,
     intervalSeconds: options.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS,
@@ -64,7 +68,8 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
     stderr.write('kubechains: the explorer reads keys from a terminal, and there is none (/dev/tty cannot be opened)\n');
     return EXIT_USAGE;
   }
-  const data = explorerData(options.snapshot, options.nodeAddresses);
+  if (!options.snapshot && !options.nodes) throw new Error('the explorer needs a snapshot or nodes');
+  const data = options.snapshot ? explorerData(options.snapshot, options.nodeAddresses) : null;
   const poller = livePoller(options);
   // --node-ip wins over what each snapshot reads; a local source's own addresses otherwise.
   const nodeAddresses = options.nodeAddresses && options.nodeAddresses.length > 0 ? options.nodeAddresses : undefined;
@@ -96,7 +101,11 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
   const ascii = !unicodeWanted(env);
   // Each snapshot shown becomes the App's `data`: no prop holds the first one all session.
   const live: LiveProps | undefined = poller ? { feed: poller, nodeAddresses, shown: (d) => instance.rerender(createElement(App, { data: d, color, ascii, live })) } : undefined;
-  const instance = render(createElement(App, { data, color, ascii, live }), {
+  const element =
+    options.nodes || data === null
+      ? createElement(NodesExplorer, { launch: options.nodes!, color, ascii, ...(options.nodeAddresses ? { nodeAddresses: options.nodeAddresses } : {}) })
+      : createElement(App, { data, color, ascii, live });
+  const instance = render(element, {
     stdin: keyboard.stream,
     stdout,
     stderr,

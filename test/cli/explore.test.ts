@@ -32,10 +32,10 @@ describe('no subcommand: the explorer', () => {
     expect(r.code).toBe(0);
     expect(fake.launches).toHaveLength(1);
     const launch = fake.launches[0]!;
-    expect(launch.snapshot.origin).toBe(file);
-    expect(launch.snapshot.ruleset.tables.length).toBeGreaterThan(0);
+    expect(launch.snapshot!.origin).toBe(file);
+    expect(launch.snapshot!.ruleset.tables.length).toBeGreaterThan(0);
     expect(launch.source).toEqual({ kind: 'file', path: file });
-    expect(pollModeOf(launch.source)).toBe('watch');
+    expect(pollModeOf(launch.source!)).toBe('watch');
     expect(launch.intervalSeconds).toBe(5);
     expect(launch.nodeAddresses).toEqual(['172.16.1.10']);
   });
@@ -46,7 +46,7 @@ describe('no subcommand: the explorer', () => {
     const r = await run(['--source-cmd', `cat '${file}'`], { tty: { columns: 100 }, importExplorer: fake.importExplorer });
     expect(r.code).toBe(0);
     const launch = fake.launches[0]!;
-    expect(pollModeOf(launch.source)).toBe('interval');
+    expect(pollModeOf(launch.source!)).toBe('interval');
     expect(launch.intervalSeconds).toBe(2);
     expect(launch.source).toEqual({ kind: 'command', command: `cat '${file}'` });
   });

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type React from 'react';
 import { render } from 'ink';
 import { parseIptablesSave } from '../../src/core/parse/index.js';
 import { parseDump } from '../../src/core/index.js';
@@ -81,9 +82,18 @@ export const KEY = {
 } as const;
 
 export async function renderApp(props: AppProps, size: { columns?: number; rows?: number } = {}): Promise<Rendered> {
+  return renderElement(<App {...props} />, size, (p) => <App {...p} />);
+}
+
+/** Any element of the explorer (the App, the --nodes explorer) rendered like renderApp. */
+export async function renderElement(
+  element: React.ReactElement,
+  size: { columns?: number; rows?: number } = {},
+  again: (props: AppProps) => React.ReactElement = () => element,
+): Promise<Rendered> {
   const stdout = new FakeStdout(size.columns ?? 80, size.rows ?? 24);
   const stdin = new FakeStdin();
-  const instance = render(<App {...props} />, {
+  const instance = render(element, {
     stdout: stdout as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
     stderr: new FakeStdout() as unknown as NodeJS.WriteStream,
@@ -112,7 +122,7 @@ export async function renderApp(props: AppProps, size: { columns?: number; rows?
       }
     },
     waitFor,
-    rerender: (p: AppProps) => instance.rerender(<App {...p} />),
+    rerender: (p: AppProps) => instance.rerender(again(p)),
     unmount: () => instance.unmount(),
     exited: instance.waitUntilExit() as Promise<void>,
   };

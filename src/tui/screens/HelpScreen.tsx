@@ -31,6 +31,8 @@ export const HELP_LINES: readonly string[] = [
   '                 Enter opens a tree, o all; t traces the selected entry;',
   '                 PKTS * = not this entry\'s alone, ^ = shown above',
   '  ! on a row     no endpoints, or none on this node under policy Local',
+  '  Nodes    N     --nodes: back to the Nodes screen; Enter there opens a node;',
+  '                 != (≠) before a service: its endpoints differ across nodes',
   '  Hooks  :hooks  the netfilter entry points; Enter opens the chain',
   '  Problems :problems  what doctor finds; Enter opens the service or the rule',
   '  Chain          r rules as written / readable; s sort (order / packets /',

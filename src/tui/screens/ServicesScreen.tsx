@@ -19,6 +19,7 @@ import { Detail } from '../components/Detail.js';
 import { FILTER_TERMS_HELP, parseServiceFilter } from '../model/filter-terms.js';
 import { useTheme } from '../theme.js';
 import type { ScreenProps } from '../hooks/screen-props.js';
+import { divergeDetail, divergeMark, useNodes } from '../model/nodes.js';
 
 const TYPE_LABEL: Record<ServiceType, string> = {
   ClusterIP: 'ClusterIP',
@@ -116,13 +117,17 @@ function emptyText(filter: string): string {
 export function ServicesScreen(props: ScreenProps): React.ReactElement {
   const { data, frame, width, height } = props;
   const theme = useTheme();
+  // --nodes: a 2-column mark before each id for the services that differ across nodes.
+  const nodes = useNodes();
+  const markWidth = nodes ? 3 : 0;
   // The selected service whole under the list: 2 lines at most (the rest is on its own screen).
-  const detail = servicesDetailHeight(data, width, 2);
+  const detail = nodes ? 2 : servicesDetailHeight(data, width, 2);
   const page = Math.max(1, height - 2 - detail);
   useServicesKeys(props, page);
   const rows = servicesView(data, frame.filter, frame.sort);
   const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
-  const cols = serviceColumns(width, serviceContent(data));
+  const cols = serviceColumns(width - markWidth, serviceContent(data));
+  const mark = (id: string) => (nodes ? divergeMark(nodes, id, theme.ascii) + ' ' : '');
   const total = data.serviceRows.length;
   const shown = rows.length === total ? plural(total, 'service port') : `${rows.length} of ${plural(total, 'service port')}`;
   const position = rows.length > 0 ? ` · ${cursor + 1}/${rows.length} ${rows[cursor]!.service.id}` : '';
@@ -130,17 +135,17 @@ export function ServicesScreen(props: ScreenProps): React.ReactElement {
   return (
     <Box flexDirection="column" height={height}>
       <Line text={`${shown} · sort ${frame.sort}${position}`} style={theme.header} />
-      <Line text={`  ${serviceHeader(cols)}`} style={theme.dim} />
+      <Line text={`  ${nodes ? 'ND ' : ''}${serviceHeader(cols)}`} style={theme.dim} />
       <ListView
         rows={rows}
         cursor={cursor}
         top={frame.main.top}
         height={page}
-        render={(r) => serviceLine(r, cols, data.diff)}
+        render={(r) => mark(r.service.id) + serviceLine(r, cols, data.diff)}
         flagged={needsAttention}
         empty={emptyText(frame.filter)}
       />
-      <Detail text={selected ? serviceDetail(selected) : ''} width={width} height={detail} style={theme.dim} />
+      <Detail text={selected ? [nodes ? divergeDetail(nodes, selected.service.id) : null, serviceDetail(selected)].filter((t) => t !== null).join(' · ') : ''} width={width} height={detail} style={theme.dim} />
     </Box>
   );
 }
