@@ -1,4 +1,4 @@
-/** `npm run bench -- [--sizes 1000,10000] [--quick] [--runs N] [--out FILE] [--no-write] [--keep] [--no-nftables | --only-nftables]` */
+/** `npm run bench -- [--sizes 1000,10000] [--quick] [--runs N] [--out FILE] [--no-write] [--keep] [--no-nftables | --only-nftables | --only-explorer]` */
 
 export interface BenchOptions {
   readonly sizes: readonly number[];
@@ -21,13 +21,15 @@ export interface BenchOptions {
   readonly nftables: boolean;
   /** Measure nftables mode only (a partial run while working on it: never written over BENCHMARKS.md unless --out is given). */
   readonly onlyNftables: boolean;
+  /** Measure the explorer's keypress-to-frame only, idle and during live refreshes, at the detail size (a partial run, like onlyNftables). */
+  readonly onlyExplorer: boolean;
 }
 
 export const DEFAULT_SIZES = [1000, 10000, 30000];
 export const QUICK_SIZES = [200, 1000];
 export const TARGET_SIZE = 10000;
 
-export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--runs N] [--out FILE | --no-write] [--keep] [--no-nftables | --only-nftables]
+export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--runs N] [--out FILE | --no-write] [--keep] [--no-nftables | --only-nftables | --only-explorer]
 
   --sizes 1000,10000   services per generated dump (default ${DEFAULT_SIZES.join(',')})
   --quick              a fast smoke run: sizes ${QUICK_SIZES.join(',')}, one run each, report not written
@@ -37,7 +39,9 @@ export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--run
   --no-write           print the table only
   --keep               keep the generated dumps
   --no-nftables        skip nftables mode (its listings at the detail size, next to jq and JSON.parse)
-  --only-nftables      nftables mode only, at the size nearest 10k of --sizes (prints; writes only with --out)`;
+  --only-nftables      nftables mode only, at the size nearest 10k of --sizes (prints; writes only with --out)
+  --only-explorer      the explorer's keypress-to-frame only, idle and during live refreshes, --runs times at the
+                       size nearest 10k of --sizes (prints; writes only with --out)`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error: string } {
   let sizes: number[] | null = null;
@@ -49,6 +53,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
   let saveRuns: number | null = null;
   let nftables = true;
   let onlyNftables = false;
+  let onlyExplorer = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | null => {
@@ -103,6 +108,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
       case '--only-nftables':
         onlyNftables = true;
         break;
+      case '--only-explorer':
+        onlyExplorer = true;
+        break;
       case '--help':
       case '-h':
         return { error: USAGE };
@@ -111,6 +119,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
     }
   }
   if (onlyNftables && !nftables) return { error: '--only-nftables and --no-nftables leave nothing to measure' };
+  if (onlyNftables && onlyExplorer) return { error: '--only-nftables and --only-explorer: choose one' };
   const chosen = sizes ?? (quick ? QUICK_SIZES : DEFAULT_SIZES);
   const detailSize = chosen.reduce((best, n) => (Math.abs(n - TARGET_SIZE) < Math.abs(best - TARGET_SIZE) ? n : best), chosen[0]!);
   return {
@@ -119,12 +128,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
     detailSize,
     quick,
     // A smoke run does not overwrite the real figures unless asked to.
-    out: (quick || onlyNftables) && !outGiven ? null : out,
+    out: (quick || onlyNftables || onlyExplorer) && !outGiven ? null : out,
     keep,
     refreshes: quick ? 2 : 4,
     traces: quick ? 5 : 20,
     saveRuns: saveRuns ?? 1,
-    nftables,
+    // The explorer alone measures no nftables listing.
+    nftables: nftables && !onlyExplorer,
     onlyNftables,
+    onlyExplorer,
   };
 }

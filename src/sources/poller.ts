@@ -10,12 +10,16 @@
  *
  * A failed refresh (the command exits non-zero, the xtables lock is held, the output is cut short
  * and does not parse, a timeout) keeps the last good snapshot and reports the error with its time.
- * The read is asynchronous; between the read and the parse the poller yields to the event loop,
- * so keys typed meanwhile are handled first.
+ * The read is asynchronous. With a parse worker (parseWorker, which the explorer passes) an
+ * iptables-save text is parsed in a worker thread (parse-off-thread.ts); when the worker cannot
+ * start or the text is an nftables ruleset, it is parsed here, and the status says why
+ * (mainThreadReason). Between the read and a parse here the poller yields to the event loop, so
+ * keys typed meanwhile are handled first.
  */
 import { stat } from 'node:fs/promises';
 import { dumpDiagnostics } from '../core/index.js';
-import { parseSource, readSource, type LoadOptions } from './index.js';
+import { parseSource, readSource, type LoadOptions, type SourceText } from './index.js';
+import { ParseWorker } from './parse-off-thread.js';
 import { SourceError, type Snapshot, type SourceSpec } from './types.js';
 
 export type PollMode = 'interval' | 'watch' | 'once';
@@ -37,6 +41,11 @@ export interface PollerOptions {
   readonly now?: () => number;
   /** Parse each read with kube-proxy's standard jumps added where it lacks them (--kube-jumps). */
   readonly kubeJumps?: boolean;
+  /**
+   * The parse worker's module (parseWorkerUrl(): dist/sources/parse-worker.js): reads are parsed
+   * in a worker thread from it. Absent or null: parsed on the main thread, by choice (no reason shown).
+   */
+  readonly parseWorker?: URL | null;
 }
 
 export interface PollerError {
@@ -77,7 +86,13 @@ export interface PollerStatus {
   readonly failures: number;
   /** File checks done (watch mode; 0 otherwise): each compares the file with the last read of it. */
   readonly checks: number;
+  /** Where the last read was parsed: in the worker thread or on the main thread; null before the first. */
+  readonly parsedIn: ParsedIn | null;
+  /** Why the last read was parsed on the main thread though a worker was asked for; null otherwise. */
+  readonly mainThreadReason: string | null;
 }
+
+export type ParsedIn = 'worker' | 'main';
 
 export type PollerEvent =
   | { readonly type: 'snapshot'; readonly snapshot: Snapshot; readonly status: PollerStatus }
@@ -163,6 +178,9 @@ export class Poller {
   private failedSig: FileSignature | null = null;
 
   private readonly kubeJumps: boolean;
+  private readonly parseWorker: ParseWorker | null;
+  private parsedIn: ParsedIn | null = null;
+  private mainThreadReason: string | null = null;
 
   constructor(options: PollerOptions) {
     if (!(options.intervalSeconds > 0)) throw new RangeError(`interval must be > 0 seconds, got ${options.intervalSeconds}`);
@@ -173,6 +191,7 @@ export class Poller {
     this.now = options.now ?? Date.now;
     this.loadOptions = { env: options.env, stdin: options.stdin };
     this.kubeJumps = options.kubeJumps === true;
+    this.parseWorker = options.parseWorker ? new ParseWorker(options.parseWorker) : null;
     this.current = options.initial ?? null;
     this.label = options.initial?.origin ?? sourceName(options.spec);
   }
@@ -204,6 +223,8 @@ export class Poller {
       refreshes: this.refreshes,
       failures: this.failures,
       checks: this.checks,
+      parsedIn: this.parsedIn,
+      mainThreadReason: this.mainThreadReason,
     };
   }
 
@@ -241,8 +262,10 @@ export class Poller {
     this.stopped = true;
     this.clearTimer();
     this.abort?.abort();
+    const parsing = this.parseWorker?.stop();
     const running = this.running;
     if (running) await running;
+    await parsing;
     this.emit({ type: 'status', status: this.status });
     this.listeners.clear();
   }
@@ -321,6 +344,8 @@ export class Poller {
       // No overlap: the next run starts an interval after this one ended, longer when it was slow.
       if (this.lastRunMs !== null && this.lastRunMs > wait) wait = this.lastRunMs;
     }
+    // The refresh key (or resume) pressed as the run ended asked for the next run already: it stands.
+    if (this.timer !== null) return;
     this.schedule(wait);
   }
 
@@ -349,10 +374,8 @@ export class Poller {
     try {
       const read = await readSource(this.spec, { ...this.loadOptions, timeoutMs: this.timeoutMs, signal: this.abort.signal });
       if (this.stopped) return;
-      // The read was I/O; the parse is CPU. Keys typed in between go first.
-      await yieldToEventLoop();
-      if (this.stopped) return;
-      const parsed = parseSource(read, this.kubeJumps);
+      const parsed = await this.parse(read);
+      if (parsed === null) return;
       const errors = dumpDiagnostics({ ruleset: parsed.ruleset, nft: parsed.nft ?? null }).filter((d) => d.severity === 'error');
       if (errors.length > 0) {
         const e = errors[0]!;
@@ -386,6 +409,28 @@ export class Poller {
     }
     this.current = snapshot;
     this.emit({ type: 'snapshot', snapshot, status: this.status });
+  }
+
+  /** `read` parsed in the worker when there is one and it can, else here; null when stopped meanwhile. */
+  private async parse(read: SourceText): Promise<(Pick<Snapshot, 'ruleset' | 'nft'> & { parsedIn: ParsedIn }) | null> {
+    let reason: string | null = null;
+    if (this.parseWorker) {
+      const off = await this.parseWorker.parse(read, this.kubeJumps);
+      if (this.stopped) return null;
+      if (off.ok) {
+        this.parsedIn = 'worker';
+        this.mainThreadReason = null;
+        return { ...off.parsed, parsedIn: 'worker' };
+      }
+      reason = off.reason;
+    }
+    // The read was I/O; the parse is CPU. Keys typed in between go first.
+    await yieldToEventLoop();
+    if (this.stopped) return null;
+    const parsed = parseSource(read, this.kubeJumps);
+    this.parsedIn = 'main';
+    this.mainThreadReason = reason;
+    return { ...parsed, parsedIn: 'main' };
   }
 
   private async statFile(): Promise<FileSignature | null> {

@@ -86,7 +86,9 @@ export function statusView(data: ExplorerData, status: PollerStatus | null, widt
     head.push(`reading for ${Math.floor((now - status.runningSince) / 1000)} s`);
   }
   const source = fitSource(status.source, status.mode === 'watch', width - used(alerts, head));
-  return { alerts, parts: [...head, ...mode, source, ...noCounters, ...size] };
+  // The parse thread was asked for and could not be used: keys may wait while a snapshot is parsed.
+  const parsedHere = status.mainThreadReason === null ? [] : [`parsing on the main thread: ${status.mainThreadReason}`];
+  return { alerts, parts: [...head, ...mode, source, ...parsedHere, ...noCounters, ...size] };
 }
 
 /** Which kube-proxy mode the rules are in: said for nftables, and loudly for both (a half-done migration). */
