@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { looksLikeNftables, unpackRuleset, type PackedRuleset } from '../core/index.js';
+import { looksLikeNftables, noteSameRules, unpackRuleset, type PackedRuleset, type Ruleset } from '../core/index.js';
 import type { SourceText } from './index.js';
 import type { Snapshot } from './types.js';
 
@@ -23,7 +23,8 @@ export interface ParseRequest {
 }
 
 export type ParseReply =
-  | { readonly id: number; readonly kind: 'parsed'; readonly packed: PackedRuleset }
+  /** sameRulesAs: the request whose text held the same rules (counters aside), null when none did. */
+  | { readonly id: number; readonly kind: 'parsed'; readonly packed: PackedRuleset; readonly sameRulesAs: number | null }
   | { readonly id: number; readonly kind: 'failed'; readonly message: string };
 
 export type OffThreadParse =
@@ -42,6 +43,8 @@ export class ParseWorker {
   #broken: string | null = null;
   #next = 1;
   readonly #pending = new Map<number, (reply: ParseReply | null) => void>();
+  /** The last ruleset the worker handed over (weakly: the explorer decides how long a snapshot lives). */
+  #last: { readonly id: number; readonly ruleset: WeakRef<Ruleset> } | null = null;
 
   constructor(readonly url: URL) {}
 
@@ -60,7 +63,11 @@ export class ParseWorker {
     if (reply === null) return { ok: false, reason: this.#broken ?? 'the parse thread stopped' };
     if (reply.kind === 'failed') return { ok: false, reason: `the parse thread failed: ${reply.message}` };
     try {
-      return { ok: true, parsed: { ruleset: unpackRuleset(reply.packed, read.text), nft: null } };
+      const ruleset = unpackRuleset(reply.packed, read.text);
+      const previous = this.#last !== null && this.#last.id === reply.sameRulesAs ? this.#last.ruleset.deref() : undefined;
+      if (previous !== undefined) noteSameRules(previous, ruleset);
+      this.#last = { id, ruleset: new WeakRef(ruleset) };
+      return { ok: true, parsed: { ruleset, nft: null } };
     } catch (e) {
       return { ok: false, reason: `the parse thread's ruleset cannot be read: ${e instanceof Error ? e.message : String(e)}` };
     }

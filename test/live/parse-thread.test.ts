@@ -15,11 +15,15 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import {
   buildDumpModel,
+  buildKubeModel,
   chainRows,
+  counterpartChains,
+  noteSameRules,
   packedBuffers,
   packRuleset,
   parseIptablesSave,
   tableRows,
+  refreshKubeModel,
   traceDump,
   unpackRuleset,
   type Rule,
@@ -157,6 +161,25 @@ describe('a parsed ruleset across threads', () => {
     expect(rulesetView(roundTrip(parseIptablesSave(listing), listing))).toEqual(rulesetView(parsed));
   });
 
+  it('a ruleset noted as holding the same rules as another is paired by position, its rule texts not read again', () => {
+    const text = readFileSync(path.join(FIXTURES, 'seed-clusterip.save'), 'utf8');
+    const a = parseIptablesSave(text);
+    // Same structure, one rule's text changed: compared, they differ; noted, the comparison is trusted.
+    const changed = text.replace(/-j ACCEPT/, '-j DROP');
+    expect(changed).not.toBe(text);
+    expect(counterpartChains(a, parseIptablesSave(changed))).toBeNull();
+    const b = parseIptablesSave(changed);
+    noteSameRules(a, b);
+    expect(counterpartChains(a, b)?.size).toBe(a.tables.reduce((n, t) => n + t.chains.length, 0));
+    // Only for that pair, and never across a change of structure.
+    expect(counterpartChains(parseIptablesSave(text), b)).toBeNull();
+    const longer = text.replace(/^(.*-A KUBE-SERVICES .*)$/m, '$1\n$1');
+    expect(longer.length).toBeGreaterThan(text.length);
+    const c = parseIptablesSave(longer);
+    noteSameRules(a, c);
+    expect(counterpartChains(a, c)).toBeNull();
+  });
+
   it('refuses what it cannot carry: tables that did not come from a parse', () => {
     const rs = parseIptablesSave(readFileSync(path.join(FIXTURES, 'seed-clusterip.save'), 'utf8'));
     const copy: Ruleset = { ...rs, tables: rs.tables.map((t) => ({ ...t, chains: [...t.chains], chainsByName: new Map(t.chainsByName), rules: [...t.rules] })) };
@@ -245,6 +268,24 @@ describe('the poller parsing in the worker thread', () => {
     const again = snapshotOf(await good);
     expect(again.parsedIn).toBe('worker');
     expect(again).not.toBe(first);
+  });
+
+  it('says when a re-read holds the same rules, and the model carried over to it is the one built anew', async () => {
+    const text = readFileSync(path.join(FIXTURES, 'multi-endpoint.save'), 'utf8');
+    const file = dumpFile(text);
+    const first = snapshotOf(await firstRead(file, WORKER));
+    const p = poller!;
+    const good = new Promise<PollerEvent>((resolve) => p.subscribe((e) => e.type === 'snapshot' && resolve(e)));
+    let n = 0;
+    writeFileSync(file, text.replace(/^\[(\d+):(\d+)\]/gm, (_m, a: string, b: string) => `[${Number(a) + 7 * ++n}:${Number(b) + 420 * n}]`));
+    expect(n).toBeGreaterThan(10);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(p.refreshNow()).toBe(true);
+    const second = snapshotOf(await good);
+    expect(second.parsedIn).toBe('worker');
+    const carried = refreshKubeModel(second.ruleset, { model: buildKubeModel(first.ruleset), ruleset: first.ruleset });
+    expect(asJson(carried)).toEqual(asJson(buildKubeModel(second.ruleset)));
+    expect(asJson(carried)).not.toEqual(asJson(buildKubeModel(first.ruleset)));
   });
 
   it('parses an nftables ruleset on the main thread, says why, and gives the main thread\'s snapshot', async () => {
