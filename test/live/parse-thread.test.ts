@@ -16,7 +16,6 @@ import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import {
   buildDumpModel,
   buildKubeModel,
-  chainRows,
   counterpartChains,
   noteSameRules,
   packedBuffers,
@@ -29,7 +28,7 @@ import {
   type Rule,
   type Ruleset,
 } from '../../src/core/index.js';
-import { ownerChain } from '../../src/core/parse/rule.js';
+import { rulesetView } from '../helpers/ruleset-view.js';
 import { loadSnapshot, type Snapshot } from '../../src/sources/index.js';
 import { createPoller, type Poller, type PollerEvent } from '../../src/sources/poller.js';
 import { statusView } from '../../src/tui/model/live-status.js';
@@ -47,56 +46,6 @@ const iptablesDumps = (): { name: string; text: string }[] => [
     .map((f) => ({ name: f, text: readFileSync(path.join(CORPUS, 'iptables', f), 'utf8') })),
   ...['seed-nodeport-cluster.save', 'dual-stack.save', 'multi-endpoint.save', 'old-layout.save'].map((f) => ({ name: f, text: readFileSync(path.join(FIXTURES, f), 'utf8') })),
 ];
-
-/** A rule as every reader sees it, its options and owner included. */
-const ruleView = (r: Rule) => ({
-  family: r.family,
-  table: r.table,
-  chain: r.chain,
-  index: r.index,
-  line: r.line,
-  counters: r.counters,
-  args: r.args,
-  target: r.target,
-  goto: r.goto,
-  text: r.text,
-  owner: ownerChain(r)?.name ?? null,
-});
-
-/** Everything a ruleset shows its readers, through each way of reading it (objects, rows, lookups). */
-function rulesetView(rs: Ruleset) {
-  return {
-    info: rs.info,
-    diagnostics: rs.diagnostics,
-    trailingLines: rs.trailingLines,
-    tables: rs.tables.map((t) => ({
-      family: t.family,
-      name: t.name,
-      line: t.line,
-      commitLine: t.commitLine,
-      leadingLines: t.leadingLines,
-      deletedChains: t.deletedChains,
-      ruleTotal: tableRows(t).ruleTotal(),
-      anyRuleCounted: tableRows(t).anyRuleCounted(),
-      rules: t.rules.map(ruleView),
-      chains: t.chains.map((c) => {
-        const rows = chainRows(c);
-        return {
-          family: c.family,
-          table: c.table,
-          name: c.name,
-          builtin: c.builtin,
-          policy: c.policy,
-          counters: c.counters,
-          line: c.line,
-          found: tableRows(t).chainNamed(c.name) === c && t.chainsByName.get(c.name) === c,
-          rows: Array.from({ length: rows.size }, (_, i) => [rows.textAt(i), rows.countersAt(i), rows.targetAt(i), rows.targetRefAt(i) >= 0]),
-          rules: c.rules.map(ruleView),
-        };
-      }),
-    })),
-  };
-}
 
 /** A model or trace as JSON, each rule in it named by place (a rule object holds its whole store). */
 const asJson = (value: unknown) =>
