@@ -604,6 +604,7 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
   out.push('npm run bench -- --runs 5 --no-write   # more repetitions, print only');
   out.push('npm run bench -- --no-nftables         # without the nftables listings');
   out.push('npm run bench -- --only-nftables       # the nftables listings and their explorer only; prints, does not write');
+  out.push('npm run bench -- --only-explorer       # keypress-to-frame at 10k, idle and during live refreshes, only; prints, does not write');
   out.push('```');
   out.push('');
   out.push('Run it as root with `iptables`, `iproute2` and GNU `time` installed to get the `iptables-restore` and `iptables-save`');
