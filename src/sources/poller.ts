@@ -86,10 +86,13 @@ export interface PollerStatus {
   readonly failures: number;
   /** File checks done (watch mode; 0 otherwise): each compares the file with the last read of it. */
   readonly checks: number;
-  /** Where the last read was parsed: in the worker thread or on the main thread; null before the first. */
-  readonly parsedIn: ParsedIn | null;
-  /** Why the last read was parsed on the main thread though a worker was asked for; null otherwise. */
-  readonly mainThreadReason: string | null;
+  /**
+   * Where the last read was parsed: in the worker thread or on the main thread; null before the
+   * first. (Optional: feeds other than the Poller, the tests' fakes, may leave both out.)
+   */
+  readonly parsedIn?: ParsedIn | null;
+  /** Why the last read was parsed on the main thread though a worker was asked for; null or absent otherwise. */
+  readonly mainThreadReason?: string | null;
 }
 
 export type ParsedIn = 'worker' | 'main';
