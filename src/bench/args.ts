@@ -1,4 +1,4 @@
-/** `npm run bench -- [--sizes 1000,10000] [--quick] [--runs N] [--out FILE] [--no-write] [--keep] [--no-nftables | --only-nftables] [--only-nodes]` */
+/** `npm run bench -- [--sizes 1000,10000] [--quick] [--runs N] [--out FILE] [--no-write] [--keep] [--no-nftables | --only-nftables | --only-explorer | --only-nodes]` */
 
 export interface BenchOptions {
   readonly sizes: readonly number[];
@@ -23,13 +23,15 @@ export interface BenchOptions {
   readonly onlyNftables: boolean;
   /** Measure many nodes only (`nodes --json` over 50 nodes × 1,000 services; prints, writes only with --out). */
   readonly onlyNodes: boolean;
+  /** Measure the explorer's keypress-to-frame only, idle and during live refreshes, at the detail size (a partial run, like onlyNftables). */
+  readonly onlyExplorer: boolean;
 }
 
 export const DEFAULT_SIZES = [1000, 10000, 30000];
 export const QUICK_SIZES = [200, 1000];
 export const TARGET_SIZE = 10000;
 
-export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--runs N] [--out FILE | --no-write] [--keep] [--no-nftables | --only-nftables] [--only-nodes]
+export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--runs N] [--out FILE | --no-write] [--keep] [--no-nftables | --only-nftables | --only-explorer | --only-nodes]
 
   --sizes 1000,10000   services per generated dump (default ${DEFAULT_SIZES.join(',')})
   --quick              a fast smoke run: sizes ${QUICK_SIZES.join(',')}, one run each, report not written
@@ -40,6 +42,9 @@ export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--run
   --keep               keep the generated dumps
   --no-nftables        skip nftables mode (its listings at the detail size, next to jq and JSON.parse)
   --only-nftables      nftables mode only, at the size nearest 10k of --sizes (prints; writes only with --out)
+  --only-explorer      the explorer's keypress-to-frame only, idle and during live refreshes, --runs times at the
+                       size nearest 10k of --sizes (prints; writes only with --out)
+
   --only-nodes         many nodes only: nodes --json over 50 nodes x 1,000 services (prints; writes only with --out)`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error: string } {
@@ -53,6 +58,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
   let nftables = true;
   let onlyNftables = false;
   let onlyNodes = false;
+  let onlyExplorer = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | null => {
@@ -110,6 +116,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
       case '--only-nodes':
         onlyNodes = true;
         break;
+      case '--only-explorer':
+        onlyExplorer = true;
+        break;
       case '--help':
       case '-h':
         return { error: USAGE };
@@ -118,7 +127,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
     }
   }
   if (onlyNftables && !nftables) return { error: '--only-nftables and --no-nftables leave nothing to measure' };
-  if (onlyNodes && onlyNftables) return { error: '--only-nodes and --only-nftables: choose one' };
+  if ([onlyNftables, onlyExplorer, onlyNodes].filter(Boolean).length > 1) return { error: '--only-nftables, --only-explorer and --only-nodes: choose one' };
   const chosen = sizes ?? (quick ? QUICK_SIZES : DEFAULT_SIZES);
   const detailSize = chosen.reduce((best, n) => (Math.abs(n - TARGET_SIZE) < Math.abs(best - TARGET_SIZE) ? n : best), chosen[0]!);
   return {
@@ -127,13 +136,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
     detailSize,
     quick,
     // A smoke run does not overwrite the real figures unless asked to.
-    out: (quick || onlyNftables || onlyNodes) && !outGiven ? null : out,
+    out: (quick || onlyNftables || onlyExplorer || onlyNodes) && !outGiven ? null : out,
     keep,
     refreshes: quick ? 2 : 4,
     traces: quick ? 5 : 20,
     saveRuns: saveRuns ?? 1,
-    nftables: nftables && !onlyNodes,
+    // The explorer or the nodes alone measure no nftables listing.
+    nftables: nftables && !onlyExplorer && !onlyNodes,
     onlyNftables,
+    onlyExplorer,
     onlyNodes,
   };
 }

@@ -14,6 +14,16 @@
 import { measureLoad, measureRefresh, measureTraces } from './measure.js';
 import { loadNftDump, measureJsonParse, measureNftLoad } from './nft.js';
 
+/**
+ * The explorer's code with React and its reconciler in their production builds, as the program
+ * loads them (src/tui/run.ts): the development builds diff every changed prop of every render for
+ * their performance track, seconds per frame once the data is a 10k-service snapshot.
+ */
+async function loadTui(): Promise<typeof import('./tui.js')> {
+  process.env.NODE_ENV ??= 'production';
+  return import('./tui.js');
+}
+
 async function main(argv: readonly string[]): Promise<unknown> {
   const [task, file, ...rest] = argv;
   if (!file) throw new Error('usage: child.js load|refresh|tui|nft-load|nft-tui|json-parse FILE ...');
@@ -27,7 +37,7 @@ async function main(argv: readonly string[]): Promise<unknown> {
       return { refresh: await measureRefresh(file, rest) };
     case 'tui': {
       // Loaded only here: React and Ink are not needed by the other measurements.
-      const tui = await import('./tui.js');
+      const tui = await loadTui();
       const { result, ruleset, model } = await measureLoad(file);
       const first = tui.explorerData(ruleset, model, file);
       const search = tui.measureSearch(() => tui.explorerData(ruleset, model, file).data);
@@ -35,13 +45,13 @@ async function main(argv: readonly string[]): Promise<unknown> {
       return { load: result, explorerDataMs: first.ms, search, frames };
     }
     case 'tui-live': {
-      const tui = await import('./tui.js');
+      const tui = await loadTui();
       return { frames: await tui.measureKeysDuringRefreshes(file, rest) };
     }
     case 'nft-load':
       return { load: measureNftLoad(file) };
     case 'nft-tui': {
-      const tui = await import('./tui.js');
+      const tui = await loadTui();
       const { ruleset, nft, model } = loadNftDump(file);
       const first = tui.explorerData(ruleset, model, file, nft);
       const search = tui.measureSearch(() => tui.explorerData(ruleset, model, file, nft).data);

@@ -97,6 +97,11 @@ async function measureDetail(dump: BenchDump, opts: BenchOptions, kernelSkipped:
     });
     log(`  iptables-save -c: ${ms(saves.at(-1)!.cpuMs)} CPU / ${ms(saves.at(-1)!.wallMs)}`);
   }
+  return { size: dump.services, refresh, saves, ...(await measureExplorerFrames(dump, files)) };
+}
+
+/** The explorer's keypress-to-frame at `dump`: idle, and while a live file is replaced by `files` every second. */
+async function measureExplorerFrames(dump: BenchDump, files: readonly string[]): Promise<Pick<DetailResult, 'tui' | 'refreshFrames'>> {
   let tui: DetailResult['tui'];
   try {
     const out = (await child<{ explorerDataMs: number; search: SearchResult; frames: FrameResult }>(['tui', dump.path])).out;
@@ -110,11 +115,25 @@ async function measureDetail(dump: BenchDump, opts: BenchOptions, kernelSkipped:
     if (files.length === 0) throw new Error('no refresh snapshots');
     const watched = dump.path.replace(/\.save$/, '.watched.save');
     refreshFrames = (await child<{ frames: RefreshFrameResult }>(['tui-live', watched, dump.path, ...files])).out.frames;
-    log(`  keypress-to-frame during refreshes ${ms(refreshFrames.medianMs)} / ${ms(refreshFrames.maxMs)} (${refreshFrames.refreshes} refreshes)`);
+    const where = refreshFrames.parsedIn === 'main' ? `, parsed on the main thread: ${refreshFrames.mainThreadReason ?? 'no parse thread asked for'}` : refreshFrames.parsedIn === 'worker' ? ', parsed in the worker thread' : '';
+    log(`  keypress-to-frame during refreshes ${ms(refreshFrames.medianMs)} / ${ms(refreshFrames.maxMs)} (${refreshFrames.refreshes} refreshes${where})`);
   } catch (e) {
     refreshFrames = { error: (e as Error).message };
   }
-  return { size: dump.services, refresh, saves, tui, refreshFrames };
+  return { tui, refreshFrames };
+}
+
+/** --only-explorer: keypress-to-frame idle and during refreshes, `runs` times; the last run's figures are reported. */
+async function measureExplorerOnly(dir: string, opts: BenchOptions): Promise<DetailResult> {
+  const dump = writeBenchDump(dir, opts.detailSize);
+  log(`${opts.detailSize} services: ${dump.lines.toLocaleString('en-US')} lines, ${(dump.bytes / 1e6).toFixed(1)} MB (generated in ${ms(dump.generateMs)})`);
+  const files = writeRefreshSnapshots(dump, opts.refreshes);
+  let frames: Pick<DetailResult, 'tui' | 'refreshFrames'> | null = null;
+  for (let i = 0; i < opts.runs; i++) {
+    log(` run ${i + 1}:`);
+    frames = await measureExplorerFrames(dump, files);
+  }
+  return { size: dump.services, refresh: { error: 'not measured (--only-explorer)' }, saves: null, ...frames! };
 }
 
 const procFigures = (p: ProcResult): NftProc => ({ wallMs: p.wallMs, cpuMs: p.cpuMs, maxRssMB: p.maxRssMB });
@@ -184,8 +203,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kc-bench-'));
   try {
     const sizes: SizeResult[] = [];
-    let detail: DetailResult | null = null;
-    for (const n of opts.onlyNftables || opts.onlyNodes ? [] : opts.sizes) {
+    let detail: DetailResult | null = opts.onlyExplorer ? await measureExplorerOnly(dir, opts) : null;
+    for (const n of opts.onlyNftables || opts.onlyExplorer || opts.onlyNodes ? [] : opts.sizes) {
       const dump = writeBenchDump(dir, n);
       log(`${n} services: ${dump.lines.toLocaleString('en-US')} lines, ${(dump.bytes / 1e6).toFixed(1)} MB (generated in ${ms(dump.generateMs)})`);
       const result = await measureSize(dump, opts, kernelSkipped);

@@ -14,6 +14,7 @@ import { buildExplorerData, type ExplorerData } from '../tui/model/explorer-data
 import { servicesView, warmSearch } from '../tui/model/views.js';
 import { copyFileSync, renameSync } from 'node:fs';
 import { loadSnapshot } from '../sources/index.js';
+import { parseWorkerUrl } from '../sources/parse-off-thread.js';
 import { createPoller } from '../sources/poller.js';
 import { snapshotData } from '../tui/model/snapshot-data.js';
 import { max, median } from './stats.js';
@@ -171,6 +172,9 @@ export interface RefreshFrameResult {
   readonly missed: number;
   /** Snapshots the explorer took in meanwhile. */
   readonly refreshes: number;
+  /** Where the poller parsed the last of them, and why on the main thread when it was (absent in results from before the parse thread). */
+  readonly parsedIn?: 'worker' | 'main' | null;
+  readonly mainThreadReason?: string | null;
   readonly intervalSeconds: number;
   readonly seconds: number;
 }
@@ -189,7 +193,7 @@ export async function measureKeysDuringRefreshes(watched: string, snapshots: rea
   const first = await loadSnapshot({ kind: 'file', path: watched });
   const data = snapshotData(first, ['192.168.0.10']);
   const intervalSeconds = 1;
-  const poller = createPoller({ spec: { kind: 'file', path: watched }, intervalSeconds, initial: first });
+  const poller = createPoller({ spec: { kind: 'file', path: watched }, intervalSeconds, initial: first, parseWorker: parseWorkerUrl() });
   const app = render(<App data={data} color={false} live={{ feed: poller, nodeAddresses: ['192.168.0.10'] }} />);
   let next = 1;
   const replace = setInterval(() => {
@@ -227,7 +231,8 @@ export async function measureKeysDuringRefreshes(watched: string, snapshots: rea
       // Keys come at a person's pace, at any point of a refresh.
       await new Promise((resolve) => setTimeout(resolve, 150 + (i % 5) * 20));
     }
-    return { keys: ms.length, medianMs: median(ms), maxMs: max(ms), missed, refreshes: poller.status.refreshes - refreshesBefore, intervalSeconds, seconds };
+    const { parsedIn, mainThreadReason } = poller.status;
+    return { keys: ms.length, medianMs: median(ms), maxMs: max(ms), missed, refreshes: poller.status.refreshes - refreshesBefore, intervalSeconds, seconds, parsedIn, mainThreadReason };
   } finally {
     clearInterval(replace);
     await poller.stop();

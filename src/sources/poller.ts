@@ -11,7 +11,10 @@
  * A failed refresh (the command exits non-zero, the xtables lock is held, the output is cut short
  * and does not parse, a timeout) keeps the last good snapshot and reports the error with its time.
  * The read is asynchronous; between the read and the parse the poller yields to the event loop,
- * so keys typed meanwhile are handled first.
+ * so keys typed meanwhile are handled first. With a parse worker (parseWorker, which the explorer
+ * passes) an iptables-save text is parsed in a worker thread (parse-off-thread.ts); when the worker
+ * cannot start or the text is an nftables ruleset, it is parsed here, and the status says why
+ * (mainThreadReason).
  *
  * What is read is a PollTarget: the rules (createPoller, a Snapshot) or the conntrack table
  * (sources/conntrack.ts); the timing, the no-overlap rule and the keep-the-last-good rule are this
@@ -19,7 +22,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { dumpDiagnostics } from '../core/index.js';
-import { parseSource, readSource, type LoadOptions } from './index.js';
+import { parseSource, readSource, type LoadOptions, type SourceText } from './index.js';
+import { ParseWorker } from './parse-off-thread.js';
 import { SourceError, type Snapshot, type SourceSpec } from './types.js';
 
 export type PollMode = 'interval' | 'watch' | 'once';
@@ -39,9 +43,14 @@ export interface PollTarget<T extends Polled> {
   readonly path: string | null;
   /**
    * Reads the source (rejecting, with a SourceError when it can say why, on failure) and resolves
-   * with the parse, which the poller runs after yielding to the keyboard; the parse may throw too.
+   * with the parse, which the poller runs after yielding to the keyboard; the parse may throw (or
+   * reject) too, and resolves with null when the target was stopped meanwhile.
    */
-  read(options: { readonly timeoutMs: number; readonly signal: AbortSignal }): Promise<() => T>;
+  read(options: { readonly timeoutMs: number; readonly signal: AbortSignal }): Promise<() => T | Promise<T | null>>;
+  /** Where the last read was parsed, for the status (the rules' target only). */
+  readonly parsing?: () => Pick<PollerStatus, 'parsedIn' | 'mainThreadReason'>;
+  /** Ends what the target runs beside the poller (the parse worker). */
+  readonly stop?: () => Promise<void>;
 }
 
 /** How often and how long: what every poller takes whatever it reads. */
@@ -65,6 +74,11 @@ export interface PollerOptions extends PollTiming {
   readonly stdin?: NodeJS.ReadableStream;
   /** Parse each read with kube-proxy's standard jumps added where it lacks them (--kube-jumps). */
   readonly kubeJumps?: boolean;
+  /**
+   * The parse worker's module (parseWorkerUrl(): dist/sources/parse-worker.js): reads are parsed
+   * in a worker thread from it. Absent or null: parsed on the main thread, by choice (no reason shown).
+   */
+  readonly parseWorker?: URL | null;
 }
 
 export interface PollerError {
@@ -105,7 +119,16 @@ export interface PollerStatus {
   readonly failures: number;
   /** File checks done (watch mode; 0 otherwise): each compares the file with the last read of it. */
   readonly checks: number;
+  /**
+   * Where the last read was parsed: in the worker thread or on the main thread; null before the
+   * first. (Optional: feeds other than the Poller, the tests' fakes, may leave both out.)
+   */
+  readonly parsedIn?: ParsedIn | null;
+  /** Why the last read was parsed on the main thread though a worker was asked for; null or absent otherwise. */
+  readonly mainThreadReason?: string | null;
 }
+
+export type ParsedIn = 'worker' | 'main';
 
 export type PollerEvent<T extends Polled = Snapshot> =
   | { readonly type: 'snapshot'; readonly snapshot: T; readonly status: PollerStatus }
@@ -227,6 +250,7 @@ export class Poller<T extends Polled = Snapshot> {
       refreshes: this.refreshes,
       failures: this.failures,
       checks: this.checks,
+      ...this.target.parsing?.(),
     };
   }
 
@@ -264,8 +288,10 @@ export class Poller<T extends Polled = Snapshot> {
     this.stopped = true;
     this.clearTimer();
     this.abort?.abort();
+    const parsing = this.target.stop?.();
     const running = this.running;
     if (running) await running;
+    await parsing;
     this.emit({ type: 'status', status: this.status });
     this.listeners.clear();
   }
@@ -344,6 +370,8 @@ export class Poller<T extends Polled = Snapshot> {
       // No overlap: the next run starts an interval after this one ended, longer when it was slow.
       if (this.lastRunMs !== null && this.lastRunMs > wait) wait = this.lastRunMs;
     }
+    // The refresh key (or resume) pressed as the run ended asked for the next run already: it stands.
+    if (this.timer !== null) return;
     this.schedule(wait);
   }
 
@@ -375,7 +403,9 @@ export class Poller<T extends Polled = Snapshot> {
       // The read was I/O; the parse is CPU. Keys typed in between go first.
       await yieldToEventLoop();
       if (this.stopped) return;
-      snapshot = parse();
+      const parsed = await parse();
+      if (parsed === null || this.stopped) return;
+      snapshot = parsed;
     } catch (e) {
       this.lastRunMs = performance.now() - started;
       if (this.stopped) return;
@@ -434,27 +464,53 @@ export function createPoller(options: PollerOptions): Poller {
   return new Poller(dumpTarget(options), options);
 }
 
-/** The rules as a poll target: read, then parsed; a dump with errors is a failed run. */
+/** The rules as a poll target: read, then parsed (in the worker when there is one and it can); a dump with errors is a failed run. */
 function dumpTarget(options: PollerOptions): PollTarget<Snapshot> {
   const { spec, kubeJumps = false } = options;
   const load: LoadOptions = { env: options.env, stdin: options.stdin };
+  const worker = options.parseWorker ? new ParseWorker(options.parseWorker) : null;
+  let parsedIn: ParsedIn | null = null;
+  let mainThreadReason: string | null = null;
+  let stopped = false;
+
+  const parse = async (read: SourceText): Promise<Snapshot | null> => {
+    let reason: string | null = null;
+    let parsed: Pick<Snapshot, 'ruleset' | 'nft'>;
+    const off = worker ? await worker.parse(read, kubeJumps) : null;
+    if (stopped) return null;
+    if (off?.ok) {
+      parsed = off.parsed;
+      [parsedIn, mainThreadReason] = ['worker', null];
+    } else {
+      reason = off ? off.reason : null;
+      // The worker's answer came as I/O; a parse here is CPU. Keys typed meanwhile go first.
+      if (off) await yieldToEventLoop();
+      if (stopped) return null;
+      parsed = parseSource(read, kubeJumps);
+      [parsedIn, mainThreadReason] = ['main', reason];
+    }
+    const errors = dumpDiagnostics({ ruleset: parsed.ruleset, nft: parsed.nft ?? null }).filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      const e = errors[0]!;
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length === 2 ? '' : 's'})` : '';
+      const detail = `output does not parse: line ${e.line}:${e.column}: ${e.message}${more}`;
+      throw new SourceError(`${read.origin}: ${detail}`, detail);
+    }
+    return { ...read, ...parsed, parsedIn };
+  };
+
   return {
     mode: pollModeOf(spec),
     name: sourceName(spec),
     path: spec.kind === 'file' ? spec.path : null,
     read: async ({ timeoutMs, signal }) => {
       const read = await readSource(spec, { ...load, timeoutMs, signal });
-      return () => {
-        const parsed = parseSource(read, kubeJumps);
-        const errors = dumpDiagnostics({ ruleset: parsed.ruleset, nft: parsed.nft ?? null }).filter((d) => d.severity === 'error');
-        if (errors.length > 0) {
-          const e = errors[0]!;
-          const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length === 2 ? '' : 's'})` : '';
-          const detail = `output does not parse: line ${e.line}:${e.column}: ${e.message}${more}`;
-          throw new SourceError(`${read.origin}: ${detail}`, detail);
-        }
-        return { ...read, ...parsed };
-      };
+      return () => parse(read);
+    },
+    parsing: () => ({ parsedIn, mainThreadReason }),
+    stop: async () => {
+      stopped = true;
+      await worker?.stop();
     },
   };
 }

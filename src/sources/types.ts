@@ -22,6 +22,8 @@ export interface Snapshot {
   readonly takenAt: Date;
   /** The node's own addresses when the dump is this node's (local source); [] otherwise. */
   readonly nodeAddresses: string[];
+  /** Where the live poller parsed it: in its worker thread or on the main thread (absent: not read by a poller). */
+  readonly parsedIn?: 'worker' | 'main';
 }
 
 /** A source that could not be read. The CLI prints `message` as one line and exits 2. */

@@ -6,6 +6,7 @@
 import { createElement } from 'react';
 import { render } from 'ink';
 import { EXIT_OK, EXIT_USAGE } from '../cli/io.js';
+import { parseWorkerUrl } from '../sources/parse-off-thread.js';
 import { createPoller, DEFAULT_INTERVAL_SECONDS, pollModeOf, type Poller } from '../sources/poller.js';
 import type { Snapshot, SourceSpec } from '../sources/types.js';
 import { App } from './App.js';
@@ -56,6 +57,7 @@ export function livePoller(options: ExplorerOptions): Poller | null {
     initial: options.snapshot,
     env: options.env ? { ...process.env, ...options.env } : process.env,
     kubeJumps: options.kubeJumps === true,
+    parseWorker: parseWorkerUrl(),
   });
 }
 

@@ -272,5 +272,8 @@ describe('nftables mode', () => {
     expect(markdownReport(withTui, null)).toContain('### Explorer on the nftables ruleset');
     expect(parseBenchArgs(['--only-nftables'])).toMatchObject({ onlyNftables: true, out: null });
     expect(parseBenchArgs(['--only-nftables', '--no-nftables'])).toHaveProperty('error');
+    expect(parseBenchArgs(['--only-explorer'])).toMatchObject({ onlyExplorer: true, nftables: false, out: null, runs: 3, detailSize: 10000 });
+    expect(parseBenchArgs(['--only-explorer', '--out', 'x.md'])).toMatchObject({ onlyExplorer: true, out: 'x.md' });
+    expect(parseBenchArgs(['--only-explorer', '--only-nftables'])).toHaveProperty('error');
   });
 });

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildKubeModel, rebaseKubeModel, type KubeModel } from '../../src/core/kube/index.js';
+import { buildKubeModel, rebaseKubeModel, rebaseKubeModelSteps, refreshKubeModelSteps, type KubeModel } from '../../src/core/kube/index.js';
 import { counterpartChains, parseIptablesSave, type Rule } from '../../src/core/parse/index.js';
 import { serviceJson } from '../../src/cli/json.js';
 import { generateKubeProxyRules, randomClusterSpec } from '../../src/gen/kubeproxy.js';
@@ -116,5 +116,37 @@ describe('rebaseKubeModel refuses when the rules differ', () => {
     const natOnly = text.slice(text.indexOf('# Generated', 1));
     expect(rebaseKubeModel(buildKubeModel(a), a, parseIptablesSave(natOnly))).toBeNull();
     expect(rebaseKubeModel(buildKubeModel(a), a, parseIptablesSave(text + natOnly))).toBeNull();
+  });
+});
+
+describe('rebaseKubeModelSteps: the carry-over in slices (the live explorer lets keys in between)', () => {
+  /** The generator run to its end, counting its pauses. */
+  function run<T>(steps: Generator<void, T>): { value: T; pauses: number } {
+    let pauses = 0;
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return { value: r.value, pauses };
+      pauses++;
+    }
+  }
+
+  it('gives the model rebaseKubeModel gives, pausing after every slice of services', () => {
+    const text = generateKubeProxyRules(randomClusterSpec({ seed: 11, services: 60, maxEndpointsPerService: 4 }), { form: 'save', layout: 'current', counters: () => [3, 180] });
+    const a = parseIptablesSave(text);
+    const b = parseIptablesSave(recount(text, 5));
+    const model = buildKubeModel(a);
+    const n = model.services.length;
+    expect(n).toBeGreaterThan(40);
+    for (const slice of [1, 7, n, Infinity]) {
+      const { value, pauses } = run(rebaseKubeModelSteps(model, a, b, slice));
+      expect(value).not.toBeNull();
+      expect(view(value!)).toEqual(view(buildKubeModel(b)));
+      expect(pauses).toBe(Number.isFinite(slice) ? Math.ceil(n / slice) - 1 : 0);
+    }
+    // Other rules: no carry-over; refreshKubeModelSteps then builds the model anew.
+    const other = parseIptablesSave(text.replace(/^(.*-j KUBE-SVC-.*)$/m, ''));
+    expect(run(rebaseKubeModelSteps(model, a, other, 7)).value).toBeNull();
+    expect(view(run(refreshKubeModelSteps(other, { model, ruleset: a }, 7)).value)).toEqual(view(buildKubeModel(other)));
+    expect(view(run(refreshKubeModelSteps(b, null, 7)).value)).toEqual(view(buildKubeModel(b)));
   });
 });

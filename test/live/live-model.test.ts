@@ -41,6 +41,8 @@ function status(over: Partial<PollerStatus> = {}): PollerStatus {
     refreshes: 1,
     failures: 0,
     checks: 0,
+    parsedIn: 'main',
+    mainThreadReason: null,
     ...over,
   };
 }

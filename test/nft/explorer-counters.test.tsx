@@ -67,6 +67,7 @@ function fakeFeed(): LiveFeed & { emit(s: Snapshot): void } {
   let status: PollerStatus = {
     mode: 'interval', source: 'nft list ruleset', intervalSeconds: 2, effectiveIntervalSeconds: 2, stretched: false, lastRunSeconds: 0.1,
     running: false, runningSince: null, paused: false, stopped: false, lastGoodAt: T0, error: null, runs: 1, refreshes: 1, failures: 0, checks: 0,
+    parsedIn: 'main', mainThreadReason: null,
   };
   return {
     get status() {

@@ -8,52 +8,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseIptablesSave, type Ruleset } from '../../src/core/parse/index.js';
+import { parseIptablesSave } from '../../src/core/parse/index.js';
 import { generateKubeProxyRules, randomClusterSpec } from '../../src/gen/kubeproxy.js';
 import { corpusDir, fixturesDir } from '../helpers/paths.js';
-
-/** Everything a Ruleset says, as plain data. */
-function snapshot(rs: Ruleset): unknown {
-  return {
-    diagnostics: rs.diagnostics,
-    info: rs.info,
-    trailingLines: rs.trailingLines,
-    tables: rs.tables.map((t) => ({
-      family: t.family,
-      name: t.name,
-      line: t.line,
-      commitLine: t.commitLine,
-      leadingLines: t.leadingLines,
-      deletedChains: t.deletedChains,
-      chains: t.chains.map((c) => ({
-        family: c.family,
-        name: c.name,
-        builtin: c.builtin,
-        policy: c.policy,
-        counters: c.counters,
-        line: c.line,
-        rules: c.rules.map((r) => r.line),
-        byName: t.chainsByName.get(c.name) === c,
-      })),
-      rules: t.rules.map((r) => ({
-        family: r.family,
-        table: r.table,
-        chain: r.chain,
-        index: r.index,
-        line: r.line,
-        counters: r.counters,
-        target: r.target,
-        goto: r.goto,
-        text: r.text,
-        args: r.args,
-      })),
-    })),
-  };
-}
+import { rulesetView } from '../helpers/ruleset-view.js';
 
 function parseBothWays(text: string): { fast: unknown; full: unknown } {
-  const fast = snapshot(parseIptablesSave(text));
-  const full = snapshot(parseIptablesSave(text, { fastPaths: false }));
+  const fast = rulesetView(parseIptablesSave(text));
+  const full = rulesetView(parseIptablesSave(text, { fastPaths: false }));
   return { fast, full };
 }
 

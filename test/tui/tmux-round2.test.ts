@@ -3,7 +3,11 @@
  * with send-keys and read back with capture-pane, as test/tui/tmux-e2e.test.ts does. Skipped
  * only outside CI when tmux is missing; under CI=true it always runs.
  */
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { generateKubeProxyRules, randomClusterSpec } from '../../src/gen/kubeproxy.js';
 import { repoRoot } from '../helpers/paths.js';
 import { TmuxServer, expectShellBack, hasTmux, rows, save, type TmuxSession } from '../helpers/tmux.js';
 
@@ -174,4 +178,63 @@ describe('explorer in tmux, second round (80x24)', () => {
     s = await term.waitFor(has('exit=0'), 'the shell again');
     expectShellBack(s, 0);
   });
+
+  it.skipIf(skipNoTmux)(inTmux('point 9: keys keep moving the selection while a watched file is rewritten and re-read, parsed in the worker thread'), async () => {
+    // 2000 services (~3 MB): each re-read is parsed while keys come in.
+    const dir = mkdtempSync(path.join(tmpdir(), 'kc-tmux-refresh-'));
+    const file = path.join(dir, 'node.save');
+    const spec = randomClusterSpec({ seed: 3, services: 2000, maxEndpointsPerService: 4 });
+    /** Round r's dump: the same rules, every counter r × 1000 packets (a service shows endpoints × r × 1000). */
+    const writeRound = (r: number) => {
+      writeFileSync(`${file}.tmp`, generateKubeProxyRules(spec, { form: 'save', layout: 'current', counters: () => [r * 1000, r * 60_000] }));
+      // Renamed over the file, as a tool writing a new dump does.
+      renameSync(`${file}.tmp`, file);
+    };
+    const position = (x: string) => Number(/ · (\d+)\/\d+ /.exec(x.split('\n')[1] ?? '')?.[1] ?? NaN);
+    const statusLine = (x: string) => rows(x).at(-2) ?? '';
+    /** The selected row's endpoints and packets (EP/LO and PKTS). */
+    const selectedCounts = (x: string) => {
+      // The selected row starts with ">", then "!" when the service has a problem.
+      const m = /\s(\d+)\/[-\d]+\s+(\d+)\s+\S+$/.exec(rows(x).find((l) => l.startsWith('>')) ?? '');
+      return m ? { endpoints: Number(m[1]), packets: Number(m[2]) } : null;
+    };
+    try {
+      writeRound(1);
+      startShell();
+      await term.waitFor(has('$'), 'the shell prompt');
+      term.type(`node '${CLI}' '${file}' --interval 1 --node-ip 172.16.1.10; echo "exit=$?"`);
+      term.keys('Enter');
+      let s = await term.waitFor(/service ports · sort id · 1\/\d+ /, 'the services screen', 60_000);
+      expect(statusLine(s)).toMatch(/^watched every 1 s · unchanged since \d\d:\d\d:\d\d · /);
+      let at = 1;
+      for (let round = 2; round <= 5; round++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        writeRound(round);
+        // Keys while the poller notices the new file, reads and parses it: each one moves the selection.
+        for (let k = 0; k < 3; k++) {
+          term.keys('j');
+          at++;
+          s = await term.waitFor((x) => position(x) === at, `row ${at} selected (round ${round})`, 60_000);
+          await new Promise((r) => setTimeout(r, 150));
+        }
+        // The new snapshot is shown: its counters on the selected row (each round's are its own).
+        s = await term.waitFor((x) => {
+          const c = selectedCounts(x);
+          return c !== null && c.packets === c.endpoints * round * 1000;
+        }, `round ${round}'s counters`, 60_000);
+        expect(statusLine(s)).toMatch(/^watched every 1 s · unchanged since \d\d:\d\d:\d\d · /);
+        // The built program has its parse thread: nothing is parsed on the main thread.
+        expect(statusLine(s)).not.toContain('main thread');
+        expect(position(s)).toBe(at);
+      }
+      save('refresh-keys', s);
+      expect(rows(s)).toHaveLength(24);
+      term.type('q');
+      s = await term.waitFor(has('exit=0'), 'the shell again');
+      expectShellBack(s, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Generous: on a busy machine a round's read and parse of 3 MB may take seconds.
+  }, 300_000);
 });

@@ -4,4 +4,4 @@ export * from './names.js';
 export { buildKubeModel, serviceChainRole, hostAddress } from './model.js';
 export { findServices, parseAddressQuery } from './find.js';
 export { serviceIdFromComment, entryComment, splitServiceId, looksLikeServiceId } from './comments.js';
-export { rebaseKubeModel, refreshKubeModel } from './rebase.js';
+export { rebaseKubeModel, rebaseKubeModelSteps, refreshKubeModel, refreshKubeModelSteps } from './rebase.js';

@@ -17,16 +17,34 @@ import type { Endpoint, EntryPoint, KubeModel, ServicePort } from './types.js';
  * Equal to buildKubeModel(to) either way (tested).
  */
 export function rebaseKubeModel(model: KubeModel, from: Ruleset, to: Ruleset): KubeModel | null {
+  return finish(rebaseKubeModelSteps(model, from, to, Infinity));
+}
+
+/**
+ * rebaseKubeModel in steps of `slice` services: the generator pauses between them (the live
+ * explorer lets keys in there; 10k services are some 50 ms of work at once) and returns what
+ * rebaseKubeModel would. The rulesets and the model must not change while it runs (snapshots do not).
+ */
+export function* rebaseKubeModelSteps(model: KubeModel, from: Ruleset, to: Ruleset, slice: number): Generator<void, KubeModel | null> {
   const counterpart = counterpartChains(from, to);
   if (counterpart === null) return null;
   const hasCounters = countsRules(to);
   const services: ServicePort[] = new Array<ServicePort>(model.services.length);
   for (let i = 0; i < model.services.length; i++) {
+    if (i > 0 && i % slice === 0) yield;
     const s = rebaseService(model.services[i]!, counterpart, hasCounters);
     if (s === null) return null;
     services[i] = s;
   }
   return modelFromServices(services, model.layout);
+}
+
+/** Runs a generator of steps to its end at once. */
+function finish<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
 }
 
 function rebaseService(s: ServicePort, counterpart: ReadonlyMap<Chain, Chain>, hasCounters: boolean): ServicePort | null {
@@ -62,5 +80,11 @@ function rebaseService(s: ServicePort, counterpart: ReadonlyMap<Chain, Chain>, h
 
 /** The model of `ruleset`: carried over from the previous snapshot's when the rules are the same, else built. */
 export function refreshKubeModel(ruleset: Ruleset, previous: { readonly model: KubeModel; readonly ruleset: Ruleset } | null): KubeModel {
-  return (previous && rebaseKubeModel(previous.model, previous.ruleset, ruleset)) ?? buildKubeModel(ruleset);
+  return finish(refreshKubeModelSteps(ruleset, previous, Infinity));
+}
+
+/** refreshKubeModel in steps of `slice` services when the model carries over (see rebaseKubeModelSteps); a model built anew is one step. */
+export function* refreshKubeModelSteps(ruleset: Ruleset, previous: { readonly model: KubeModel; readonly ruleset: Ruleset } | null, slice: number): Generator<void, KubeModel> {
+  const rebased = previous ? yield* rebaseKubeModelSteps(previous.model, previous.ruleset, ruleset, slice) : null;
+  return rebased ?? buildKubeModel(ruleset);
 }

@@ -33,6 +33,36 @@ const ARGS_SHIFT = 1;
 const ARGS_MASK = 3;
 const OFFSET_SHIFT = 3;
 
+/** A RuleStore's rows as plain typed arrays (see RuleStore.rows). */
+export interface StoreRows {
+  readonly count: number;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  readonly packets: Float64Array;
+  readonly bytes: Float64Array;
+  readonly lines: Int32Array;
+  readonly targets: Int32Array;
+  readonly meta: Int32Array;
+  readonly indexes: Int32Array;
+  readonly owners: Int32Array;
+  readonly extensionTargets: readonly string[];
+}
+
+/** Where a parsed chain's rules are in its store (see ParsedChain): a run of ids, or a list. */
+export interface ChainPlace {
+  readonly first: number;
+  readonly count: number;
+  readonly ids: readonly number[] | null;
+  readonly deleted: boolean;
+}
+
+/** Where a parsed table's rules are in its store, and whether its chains are still found by span. */
+export interface TablePlace {
+  readonly firstId: number;
+  readonly endId: number;
+  readonly spanNames: boolean;
+}
+
 /** Every rule of one parse, by id (the order rules were read). */
 export class RuleStore {
   private size = 0;
@@ -224,6 +254,41 @@ export class RuleStore {
     }
   }
 
+  /** The rows, cut to the rules there are (copies), for a parse handed from one thread to another (transfer.ts). */
+  rows(): StoreRows {
+    const n = this.size;
+    return {
+      count: n,
+      start: this.start.slice(0, n),
+      end: this.end.slice(0, n),
+      packets: this.packets.slice(0, n),
+      bytes: this.bytes.slice(0, n),
+      lines: this.lines.slice(0, n),
+      targets: this.targets.slice(0, n),
+      meta: this.meta.slice(0, n),
+      indexes: this.indexes.slice(0, n),
+      owners: this.owners.slice(0, n),
+      extensionTargets: [...this.extensionTargets],
+    };
+  }
+
+  /** A store holding `rows` over `input`, without chains yet (the ParsedChains made next take refs 0, 1, …). */
+  static fromRows(input: string, rows: StoreRows): RuleStore {
+    const store = new RuleStore(input, 0);
+    store.size = rows.count;
+    store.start = rows.start;
+    store.end = rows.end;
+    store.packets = rows.packets;
+    store.bytes = rows.bytes;
+    store.lines = rows.lines;
+    store.targets = rows.targets;
+    store.meta = rows.meta;
+    store.indexes = rows.indexes;
+    store.owners = rows.owners;
+    for (const name of rows.extensionTargets) store.targetRef(name, undefined);
+    return store;
+  }
+
   private grow(): void {
     const n = this.start.length * 2;
     const grownI = (a: Int32Array) => {
@@ -383,6 +448,19 @@ export class ParsedChain implements Chain, ChainRows {
     return this.#ids === null ? this.#first + i : this.#ids[i]!;
   }
 
+  get place(): ChainPlace {
+    return { first: this.#first, count: this.#count, ids: this.#ids, deleted: this.#deleted };
+  }
+
+  /** Puts the rules back where `place` (of the chain this one copies) says. */
+  restorePlace(place: ChainPlace): void {
+    this.#rules = null;
+    this.#first = place.first;
+    this.#count = place.count;
+    this.#ids = place.ids === null ? null : [...place.ids];
+    this.#deleted = place.deleted;
+  }
+
   /** Appends rule `id`; returns its position from 1. */
   append(id: number): number {
     this.#rules = null;
@@ -425,7 +503,7 @@ export class ParsedChain implements Chain, ChainRows {
 export class ParsedTable implements Table, TableRows {
   readonly #store: RuleStore;
   /** Rules of this table are the ids from `firstId` up to `endId` (set when the table closes). */
-  readonly #firstId: number;
+  #firstId: number;
   #endId = -1;
   #rules: Rule[] | null = null;
   commitLine: number | null = null;
@@ -461,6 +539,26 @@ export class ParsedTable implements Table, TableRows {
       this.#byName = byName;
     }
     return this.#byName;
+  }
+
+  /** The store of the table's rules. */
+  get store(): RuleStore {
+    return this.#store;
+  }
+
+  get place(): TablePlace {
+    return { firstId: this.#firstId, endId: this.#endId, spanNames: this.#names !== null };
+  }
+
+  /** Puts back the chains and rules of the table this one copies (`chains`: already restored, in its order). */
+  restorePlace(place: TablePlace, chains: readonly ParsedChain[]): void {
+    this.#firstId = place.firstId;
+    this.#endId = place.endId;
+    this.#rules = null;
+    this.#byName = null;
+    this.#names = place.spanNames ? new SpanNameMap() : null;
+    this.chains.length = 0;
+    for (const c of chains) this.addChain(c);
   }
 
   /** Adds a chain the parser just made (no chain of the table has its name). */

@@ -28,8 +28,22 @@ export function holdSameRules(a: Ruleset, b: Ruleset): boolean {
 
 const compared = new WeakMap<Ruleset, { readonly a: WeakRef<Ruleset>; readonly same: boolean }>();
 
+/** Rulesets known to hold the same rules as another (noteSameRules): b -> a. */
+const knownSame = new WeakMap<Ruleset, WeakRef<Ruleset>>();
+
+/**
+ * Records that `b` holds the same rules as `a`, compared already elsewhere: the live poller's
+ * parse thread compares each text's rules with the previous text's as it parses. Then
+ * counterpartChains pairs their chains by position without reading every rule's text again on
+ * the main thread (the structure is still checked).
+ */
+export function noteSameRules(a: Ruleset, b: Ruleset): void {
+  knownSame.set(b, new WeakRef(a));
+}
+
 function compare(a: Ruleset, b: Ruleset): Map<Chain, Chain> | null {
   if (a.tables.length !== b.tables.length) return null;
+  const textsCompared = knownSame.get(b)?.deref() === a;
   const counterpart = new Map<Chain, Chain>();
   for (let t = 0; t < a.tables.length; t++) {
     const ta = a.tables[t]!;
@@ -44,7 +58,7 @@ function compare(a: Ruleset, b: Ruleset): Map<Chain, Chain> | null {
       const rb = chainRows(cb);
       const n = ra.size;
       if (n !== rb.size) return null;
-      for (let i = 0; i < n; i++) if (ra.textAt(i) !== rb.textAt(i)) return null;
+      if (!textsCompared) for (let i = 0; i < n; i++) if (ra.textAt(i) !== rb.textAt(i)) return null;
       counterpart.set(ca, cb);
     }
   }

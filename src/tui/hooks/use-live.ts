@@ -3,17 +3,21 @@
  * selected row by key), the poller's status feeds the status line, a clock redraws the ages
  * once a second, and `p` (state.paused) pauses and resumes the poller.
  *
- * A snapshot arrives parsed; its model (carried over from the previous one when only counts
- * changed) and rows are synchronous work, done in two pieces with the event loop in between so
- * that keys typed meanwhile are handled first.
+ * A snapshot arrives parsed (in the poller's worker thread when it has one); its model (carried
+ * over from the previous one when only counts changed) and rows are synchronous work, done in
+ * pieces with the event loop in between (the carry-over every MODEL_SLICE services) so that keys
+ * typed meanwhile are handled first.
  */
 import { useEffect, useRef, useState } from 'react';
-import { refreshKubeModel } from '../../core/kube/index.js';
+import { refreshKubeModelSteps } from '../../core/kube/index.js';
 import { yieldToEventLoop, type PollerListener, type PollerStatus } from '../../sources/poller.js';
 import type { ExplorerData } from '../model/explorer-data.js';
 import { snapshotData } from '../model/snapshot-data.js';
 import { selectionKeys } from '../model/views.js';
 import type { Store } from '../state.js';
+
+/** Services carried over between two turns of the event loop: some 10 ms of work. */
+const MODEL_SLICE = 2000;
 
 /** What the explorer needs of a poller (src/sources/poller.ts's Poller is one). */
 export interface LiveFeed {
@@ -75,7 +79,19 @@ export function useLive(initial: ExplorerData, live: LiveProps | undefined, stor
           // The same rules with new counts (the usual refresh): the services carry over. The
           // carry-over knows iptables' rules only: with an nftables ruleset the model is the
           // whole dump's, built anew (snapshotData), or its nftables services would be lost.
-          const model = snapshot.nft ? undefined : refreshKubeModel(snapshot.ruleset, dataRef.current);
+          let model;
+          if (!snapshot.nft) {
+            // The model on screen is kept whole until the new one is: the steps read only the old data.
+            const steps = refreshKubeModelSteps(snapshot.ruleset, dataRef.current, MODEL_SLICE);
+            for (let step = steps.next(); ; step = steps.next()) {
+              if (step.done) {
+                model = step.value;
+                break;
+              }
+              await yieldToEventLoop();
+              if (closed) return;
+            }
+          }
           await yieldToEventLoop();
           if (closed) return;
           const before = dataRef.current;

@@ -81,6 +81,8 @@ export function statusView(data: ExplorerData, status: PollerStatus | null, widt
           ? `unchanged since ${clockTime(taken)}`
           : `refreshed ${clockTime(taken)} (${ago(taken, now)})`;
   const head = [cadence(status)!, when];
+  // The parse thread was asked for and could not be used: keys may wait while a snapshot is parsed.
+  if (status.mainThreadReason != null) head.push(`parsing on the main thread: ${status.mainThreadReason}`);
   // A source slower than the interval: say that a read is under way, and for how long.
   if (status.runningSince !== null && now - status.runningSince > status.intervalSeconds * 1000) {
     head.push(`reading for ${Math.floor((now - status.runningSince) / 1000)} s`);
