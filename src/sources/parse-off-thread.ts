@@ -13,7 +13,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { looksLikeNftables, noteSameRules, unpackRuleset, type PackedRuleset, type Ruleset } from '../core/index.js';
+import { bundledVersion } from './bundled.js';
 import type { SourceText } from './index.js';
+import { PARSE_WORKER_DATA } from './parse-serve.js';
 import type { Snapshot } from './types.js';
 
 export interface ParseRequest {
@@ -32,9 +34,12 @@ export type OffThreadParse =
   /** Not parsed: why, for the status line ("parsing on the main thread: …"). */
   | { readonly ok: false; readonly reason: string };
 
-/** The built worker beside this module (dist/sources/parse-worker.js). */
+/**
+ * The built worker beside this module (dist/sources/parse-worker.js); in the one-file bundle,
+ * the bundle itself (its main module serves parses when started as the parse thread).
+ */
 export function parseWorkerUrl(): URL {
-  return new URL('./parse-worker.js', import.meta.url);
+  return bundledVersion() !== null ? new URL(import.meta.url) : new URL('./parse-worker.js', import.meta.url);
 }
 
 export class ParseWorker {
@@ -90,7 +95,7 @@ export class ParseWorker {
     }
     let worker: Worker;
     try {
-      worker = new Worker(this.url);
+      worker = new Worker(this.url, { workerData: PARSE_WORKER_DATA });
     } catch (e) {
       this.#broken = `the parse thread cannot start: ${e instanceof Error ? e.message : String(e)}`;
       return null;

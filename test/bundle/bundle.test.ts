@@ -127,8 +127,8 @@ describe('the explorer from the bundle, in tmux (80x24)', () => {
     expectShellBack(s, 0);
   });
 
-  // A live source re-reads and re-parses in the background: whatever does that work (the poller,
-  // a worker) must work from the one file too, with nothing beside it.
+  // A live source re-reads and re-parses in the background: the poller and its parse thread (the
+  // bundle itself, started as a worker) must work from the one file too, with nothing beside it.
   it.skipIf(skipNoTmux)(skipNoTmux ? 'refreshes a live source (skipped outside CI: tmux is not installed)' : 'refreshes a live source', async () => {
     const term = server.startShell('bundle2', { width: 80, height: 24, cwd: runDir, timeoutMs: 20_000 });
     await term.waitFor((s) => s.includes('$'), 'the shell prompt');
@@ -139,6 +139,8 @@ describe('the explorer from the bundle, in tmux (80x24)', () => {
     const later = await term.waitFor((x) => refreshed(x) !== null && refreshed(x) !== refreshed(first), 'a later refresh');
     expect(later).toContain('5 service ports');
     expect(later).not.toMatch(/fail|error/i);
+    // The bundle starts itself as the parse thread: no fallback to the main thread.
+    expect(later).not.toContain('main thread');
     term.type('q');
     expectShellBack(await term.waitFor((x) => x.includes('exit=0'), 'the shell back'), 0);
   });
