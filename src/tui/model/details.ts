@@ -28,11 +28,17 @@ export function ruleDetail(r: RuleRow, raw: boolean): string {
   return `#${r.rule.index}${handle} line ${r.rule.line}: ${raw ? r.summary : r.rule.text}`;
 }
 
-/** A tree row whole: an endpoint with its chain and counts, an outcome with its reason, a step with its rule as written and its count. */
-export function treeDetail(r: TreeRow): string {
+/**
+ * A tree row whole: an endpoint with its chain and counts (and `connections`, what its live
+ * connections are, when a conntrack table is loaded), an outcome with its reason, a step with its
+ * rule as written and its count.
+ */
+export function treeDetail(r: TreeRow, connections: string | null = null): string {
   if (r.kind === 'endpoint' && r.endpoint) {
     const e = r.endpoint;
     const parts = [r.text, e.chain, `chance ${percent(e.probability)}`, e.local === null ? 'locality unknown' : e.local ? 'on this node' : 'on another node'];
+    // Before the packet counts: in nftables mode connections are the only live figure.
+    if (connections !== null) parts.push(connections);
     if (e.packets !== null) parts.push(`${humanCount(e.packets)} pkts${r.share === null || r.share === undefined ? '' : ` (${percent(r.share)} of the service's)`}`);
     if (e.problem) parts.push(e.problem);
     // nftables session affinity: the clients its set pins to this endpoint, with their expiry.

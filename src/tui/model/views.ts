@@ -12,6 +12,7 @@ import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow 
 import { resolveCursor } from '../state/list-window.js';
 import { detailHeight, ruleDetail, serviceDetail } from './details.js';
 import { parseServiceFilter, type TermContext } from './filter-terms.js';
+import { serviceConnections, type Connections } from './connections.js';
 import { display } from './format.js';
 import { createSearcher, type Searcher } from './search.js';
 import { buildServiceTree, elementKey, flattenTree, toPacket, type TreeRow } from './service-tree.js';
@@ -45,15 +46,49 @@ function filtered<T>(all: readonly T[], ordered: readonly T[], searcher: () => S
   return ordered.filter((r) => hits.has(r));
 }
 
-export function servicesView(data: ExplorerData, filter: string, sort: ServiceSort): readonly ServiceRow[] {
-  return memo(data, `svc\0${sort}\0${filter}`, () => {
-    const parsed = parseServiceFilter(filter);
-    if (parsed.error !== null) return [];
-    const byText = filtered(data.serviceRows, data.sortedServices(sort), () => data.serviceSearcher(), parsed.text);
-    if (parsed.terms.length === 0) return byText;
-    const context: TermContext = { problemServices: () => problemServices(data) };
-    return byText.filter((r) => parsed.terms.every((t) => t(r, context)));
+/**
+ * `connections`: the live connections on screen, which the `conns` sort orders by (without them
+ * it is the id order). Rows sorted by connections are kept per Connections, which each conntrack
+ * refresh replaces, so they follow the table on screen.
+ */
+export function servicesView(data: ExplorerData, filter: string, sort: ServiceSort, connections: Connections | null = null): readonly ServiceRow[] {
+  if (sort === 'conns' && connections !== null) {
+    return memoBy(connectionCaches, connections, data, `svc\0${filter}`, () => servicesRows(data, filter, byConnections(data, connections)));
+  }
+  return memo(data, `svc\0${sort}\0${filter}`, () => servicesRows(data, filter, data.sortedServices(sort === 'conns' ? 'id' : sort)));
+}
+
+/** Most connections first, then by id; the order of `data.serviceRows` breaks no ties (ids are unique per family). */
+function byConnections(data: ExplorerData, connections: Connections): readonly ServiceRow[] {
+  return memoBy(connectionCaches, connections, data, 'svc-conns', () => {
+    const count = new Map(data.serviceRows.map((r) => [r, serviceConnections(connections, r.service) ?? -1]));
+    return data.sortedServices('id').slice().sort((a, b) => count.get(b)! - count.get(a)!);
   });
+}
+
+const connectionCaches = new WeakMap<Connections, WeakMap<ExplorerData, Map<string, unknown>>>();
+
+/** memo() for what depends on `owner` besides the snapshot's data. */
+function memoBy<O extends object, T>(caches: WeakMap<O, WeakMap<ExplorerData, Map<string, unknown>>>, owner: O, data: ExplorerData, key: string, build: () => T): T {
+  let perData = caches.get(owner);
+  if (!perData) caches.set(owner, (perData = new WeakMap()));
+  let cache = perData.get(data);
+  if (!cache) perData.set(data, (cache = new Map()));
+  if (cache.has(key)) return cache.get(key) as T;
+  const value = build();
+  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+  cache.set(key, value);
+  return value;
+}
+
+/** The rows of `ordered` that `filter`'s words and terms keep. */
+function servicesRows(data: ExplorerData, filter: string, ordered: readonly ServiceRow[]): readonly ServiceRow[] {
+  const parsed = parseServiceFilter(filter);
+  if (parsed.error !== null) return [];
+  const byText = filtered(data.serviceRows, ordered, () => data.serviceSearcher(), parsed.text);
+  if (parsed.terms.length === 0) return byText;
+  const context: TermContext = { problemServices: () => problemServices(data) };
+  return byText.filter((r) => parsed.terms.every((t) => t(r, context)));
 }
 
 /** The services doctor has a finding about, by serviceKey (a finding without a family names both). */

@@ -1,9 +1,9 @@
 /**
- * Every service port: id, type, cluster IP, node port, endpoints total/local, policy, packets,
- * (bytes and the change since the last refresh when the terminal is wide enough), packets per
- * second, and "•" on the rows that counted since the last refresh.
+ * Every service port: id, type, cluster IP, node port, endpoints total/local, live connections
+ * (CONN), policy, packets, (bytes and the change since the last refresh when the terminal is wide
+ * enough), packets per second, and "•" on the rows that counted since the last refresh.
  */
-import React from 'react';
+import React, { useEffect } from 'react';
 import { Box } from 'ink';
 import type { CounterDiff } from '../../core/counters/index.js';
 import { Line } from '../components/Line.js';
@@ -11,6 +11,7 @@ import { ListView } from '../components/ListView.js';
 import { useServicesKeys } from '../hooks/use-services-keys.js';
 import type { ServiceType } from '../../core/kube/index.js';
 import type { ServiceRow } from '../model/explorer-data.js';
+import { connectionsText, serviceConnections, type Connections } from '../model/connections.js';
 import { cell, countedMark, deltaText, humanCount, midCell, plural, rateText, rcell } from '../model/format.js';
 import { resolveCursor } from '../state/list-window.js';
 import { serviceContent, servicesDetailHeight, servicesView } from '../model/views.js';
@@ -28,12 +29,13 @@ const TYPE_LABEL: Record<ServiceType, string> = {
 };
 
 /** Narrow columns of fixed width. The counted mark sits right after the rate. */
-const W = { type: 9, nodePort: 5, endpoints: 5, policy: 7, packets: 5, bytes: 5, delta: 5, rate: 5, mark: 1 };
+const W = { type: 9, nodePort: 5, endpoints: 5, conns: 5, policy: 7, packets: 5, bytes: 5, delta: 5, rate: 5, mark: 1 };
 /** The narrow columns, their separators, the id's and the cluster column's separators, and the marker. */
 const FIXED = W.type + W.nodePort + W.endpoints + W.packets + W.rate + W.mark + 6 + 2;
 /**
- * Policy, Δ packets and bytes (in that order) are shown only while the id keeps at least this
- * much room: the id is what a row is found by; the service screen shows the policy too.
+ * Connections (when a conntrack source is given), policy, Δ packets and bytes (in that order) are
+ * shown only while the id keeps at least this much room: the id is what a row is found by; the
+ * service screen shows the policy and connections too.
  */
 const ID_ROOM = 18;
 /** An id up to this long keeps its whole width before an optional column comes in; a longer one is cut (the detail line shows it). */
@@ -47,6 +49,7 @@ export interface ServiceColumns {
   readonly policy: boolean;
   readonly delta: boolean;
   readonly bytes: boolean;
+  readonly conns: boolean;
 }
 
 /** The widest id and CLUSTER-IP:PORT/PROTO of the rows: what the columns are laid out from. */
@@ -58,10 +61,12 @@ export interface ServiceContent {
 /**
  * Columns laid out from what they hold: the id and the cluster address get their widest value
  * when the terminal has room (an IPv6 address is whole at 160 columns), the optional columns
- * (policy, Δ packets, bytes) come in only while the id keeps its width (up to ID_WANT), and on
- * a narrow terminal the cluster column gives way to the id down to an IPv4 address's width.
+ * (connections, policy, Δ packets, bytes) come in only while the id keeps its width (up to
+ * ID_WANT), and on a narrow terminal the cluster column gives way to the id down to an IPv4
+ * address's width. `conntrack`: a conntrack source is given, so there is a CONN column ("-" until
+ * its table is read), the first optional one: connections are the live figure nftables mode has.
  */
-export function serviceColumns(width: number, content: ServiceContent = { id: ID_WANT, cluster: 20 }): ServiceColumns {
+export function serviceColumns(width: number, content: ServiceContent = { id: ID_WANT, cluster: 20 }, conntrack = false): ServiceColumns {
   const room = width - FIXED;
   const idKeep = Math.max(ID_ROOM, Math.min(content.id, ID_WANT));
   const clusterNeed = Math.max('CLUSTER-IP:PORT'.length, content.cluster);
@@ -72,23 +77,24 @@ export function serviceColumns(width: number, content: ServiceContent = { id: ID
     left -= w + 1;
     return true;
   };
+  const conns = conntrack && add(W.conns);
   const policy = add(W.policy);
   const delta = add(W.delta);
   const bytes = add(W.bytes);
-  return { id: Math.max(8, left), cluster, policy, delta, bytes };
+  return { id: Math.max(8, left), cluster, policy, delta, bytes, conns };
 }
 
 export function serviceHeader(cols: ServiceColumns): string {
   return [
     cell('ID', cols.id), cell('TYPE', W.type), cell('CLUSTER-IP:PORT', cols.cluster), rcell('NODEP', W.nodePort),
-    rcell('EP/LO', W.endpoints), ...(cols.policy ? [cell('POLICY', W.policy)] : []), rcell('PKTS', W.packets),
+    rcell('EP/LO', W.endpoints), ...(cols.conns ? [rcell('CONN', W.conns)] : []), ...(cols.policy ? [cell('POLICY', W.policy)] : []), rcell('PKTS', W.packets),
     ...(cols.bytes ? [rcell('BYTES', W.bytes)] : []),
     ...(cols.delta ? [rcell('ΔPKTS', W.delta)] : []),
     rcell('PKT/S', W.rate) + ' ',
   ].join(' ');
 }
 
-export function serviceLine(r: ServiceRow, cols: ServiceColumns, diff: CounterDiff | null): string {
+export function serviceLine(r: ServiceRow, cols: ServiceColumns, diff: CounterDiff | null, connections: Connections | null = null): string {
   const ep = `${r.endpointsTotal}/${r.endpointsLocal ?? '-'}`;
   const d = diff?.servicePort(r.service);
   return [
@@ -97,6 +103,7 @@ export function serviceLine(r: ServiceRow, cols: ServiceColumns, diff: CounterDi
     midCell(r.cluster, cols.cluster),
     rcell(r.nodePort === null ? '-' : String(r.nodePort), W.nodePort),
     rcell(ep, W.endpoints),
+    ...(cols.conns ? [rcell(connectionsText(serviceConnections(connections, r.service)), W.conns)] : []),
     ...(cols.policy ? [cell(r.policy, W.policy)] : []),
     rcell(humanCount(r.packets), W.packets),
     ...(cols.bytes ? [rcell(humanCount(r.bytes), W.bytes)] : []),
@@ -120,13 +127,22 @@ export function ServicesScreen(props: ScreenProps): React.ReactElement {
   const detail = servicesDetailHeight(data, width, 2);
   const page = Math.max(1, height - 2 - detail);
   useServicesKeys(props, page);
-  const rows = servicesView(data, frame.filter, frame.sort);
+  const connections = props.connections ?? null;
+  const rows = servicesView(data, frame.filter, frame.sort, connections);
   const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
-  const cols = serviceColumns(width, serviceContent(data));
+  const cols = serviceColumns(width, serviceContent(data), connections !== null);
   const total = data.serviceRows.length;
   const shown = rows.length === total ? plural(total, 'service port') : `${rows.length} of ${plural(total, 'service port')}`;
   const position = rows.length > 0 ? ` · ${cursor + 1}/${rows.length} ${rows[cursor]!.service.id}` : '';
   const selected = rows[cursor];
+  // Sorted by connections, the order changes with each conntrack refresh: the selected row is
+  // held by its key from the start, not by a position that other rows move through.
+  const unpinned = frame.sort === 'conns' && frame.main.key === null ? selected?.key ?? null : null;
+  useEffect(() => {
+    if (unpinned === null) return;
+    const stack = props.store.get().stack;
+    props.store.dispatch({ type: 'pin', keys: stack.map((_, i) => (i === stack.length - 1 ? unpinned : null)) });
+  }, [unpinned]);
   return (
     <Box flexDirection="column" height={height}>
       <Line text={`${shown} · sort ${frame.sort}${position}`} style={theme.header} />
@@ -136,7 +152,7 @@ export function ServicesScreen(props: ScreenProps): React.ReactElement {
         cursor={cursor}
         top={frame.main.top}
         height={page}
-        render={(r) => serviceLine(r, cols, data.diff)}
+        render={(r) => serviceLine(r, cols, data.diff, connections)}
         flagged={needsAttention}
         empty={emptyText(frame.filter)}
       />
