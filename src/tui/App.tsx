@@ -13,6 +13,8 @@ import { StatusLine } from './components/StatusLine.js';
 import { useCommandKeys } from './hooks/use-command-keys.js';
 import { KeyQueueContext, type KeyQueue } from './hooks/use-keys.js';
 import { useLive, type LiveProps } from './hooks/use-live.js';
+import { useConnections, type ConntrackProps } from './hooks/use-connections.js';
+import { conntrackStatusView } from './model/connections.js';
 import { useStore } from './hooks/use-store.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { crumbLabel } from './model/crumbs.js';
@@ -43,6 +45,8 @@ export interface AppProps {
   readonly onQuit?: () => void;
   /** A live source: its snapshots replace `data` as they come (`p` pauses). */
   readonly live?: LiveProps;
+  /** A conntrack source (--conntrack, --conntrack-cmd, the local node): connections beside the rules. */
+  readonly conntrack?: ConntrackProps;
 }
 
 const HINTS: Record<Screen['kind'], string> = {
@@ -77,14 +81,14 @@ export const CHROME_ROWS = 3;
 /** Quiet time before indexing the shown list for the filter: keys that come in a burst go first. */
 const WARM_AFTER_MS = 150;
 
-export function App({ data, color = true, ascii = false, initialScreen, onQuit, live }: AppProps): React.ReactElement {
+export function App({ data, color = true, ascii = false, initialScreen, onQuit, live, conntrack }: AppProps): React.ReactElement {
   const store = useStore(() => initialState(initialScreen));
   const theme = useMemo(() => makeTheme(color, ascii), [color, ascii]);
   const queue = useMemo<KeyQueue>(() => ({ pending: [], owner: () => keyOwner(store.get()) }), [store.get]);
   return (
     <ThemeContext.Provider value={theme}>
       <KeyQueueContext.Provider value={queue}>
-        <Explorer initial={data} store={store} onQuit={onQuit} live={live} />
+        <Explorer initial={data} store={store} onQuit={onQuit} live={live} conntrack={conntrack} />
       </KeyQueueContext.Provider>
     </ThemeContext.Provider>
   );
@@ -95,11 +99,13 @@ interface ExplorerProps {
   readonly store: Store;
   readonly onQuit?: () => void;
   readonly live?: LiveProps;
+  readonly conntrack?: ConntrackProps;
 }
 
-function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactElement {
+function Explorer({ initial, store, onQuit, live, conntrack }: ExplorerProps): React.ReactElement {
   const { state } = store;
   const { data, status, now } = useLive(initial, live, store);
+  const connections = useConnections(conntrack, data, store);
   const { columns, rows } = useTerminalSize();
   const { exit } = useApp();
 
@@ -132,7 +138,9 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
   const palette = Math.min(paletteHeight(choices.length), Math.floor((height - CHROME_ROWS) / 2));
   const bodyHeight = Math.max(1, height - CHROME_ROWS - palette);
   const crumbs = state.stack.map(crumbLabel);
-  const statusLine = statusView(data, status, columns, now);
+  const liveRules = status !== null && status.mode !== 'once';
+  const conntrackLine = connections === null ? null : conntrackStatusView(connections, now);
+  const statusLine = statusView(data, status, columns, now, conntrackLine);
   const screenProps: ScreenProps = {
     data,
     store,
@@ -141,6 +149,7 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
     height: bodyHeight,
     active: keyOwner(state) === frame.screen.kind,
     counting: live !== undefined || data.diff.previous !== null,
+    connections,
   };
 
   // Every line is cut at the terminal's width (ASCII terminals: by the Line itself).
@@ -167,10 +176,10 @@ function Explorer({ initial, store, onQuit, live }: ExplorerProps): React.ReactE
         message={state.message}
         hints={live && frame.screen.kind === 'services' ? LIVE_SERVICES_HINTS : HINTS[frame.screen.kind]}
         filter={frame.filter}
-        problem={problemText(status)}
+        problem={problemText(status) ?? conntrackLine?.problem ?? null}
       />
       <StatusLine parts={statusLine.parts} alerts={statusLine.alerts} warnings={data.warnings.length} problems={data.problemCounts()}
-        problemsAt={status !== null && status.mode !== 'once' ? LIVE_LEAD_PARTS : 0}
+        problemsAt={liveRules ? LIVE_LEAD_PARTS : 0}
       />
     </Box>
     </LineWidthContext.Provider>

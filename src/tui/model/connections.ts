@@ -9,7 +9,7 @@
 import type { ServicePort } from '../../core/kube/index.js';
 import type { ExplorerData } from './explorer-data.js';
 import type { PollerStatus } from '../../sources/poller.js';
-import type { ConnectionReport, EndpointConnections } from './conntrack-api.js';
+import type { ConnectionReport, EndpointConnections } from '../../core/index.js';
 import { clockTime, display, humanCount, plural } from './format.js';
 import { ago } from './live-status.js';
 
@@ -151,12 +151,14 @@ export function endpointConnectionsDetail(c: Connections | null, s: ServicePort,
   return parts.join(' · ');
 }
 
-/** What the status line says of conntrack: an alert for a failed read, its part, and the failure's reason for the line above. */
+/** What the status line says of conntrack, and the failure's reason for the line above. */
 export interface ConntrackStatusView {
   /** "conntrack failed 3 s ago", or null. */
   readonly alert: string | null;
-  /** "conntrack -L 4 s ago: 1.2K entries, 34 unmatched", "conntrack: last good 12:00:01 (…)". */
-  readonly part: string;
+  /** Early on the line: "conntrack: 1.2K entries, 34 unmatched" ("… (last good 12:00:01)" after a failure). */
+  readonly counts: string;
+  /** Later on the line, cut first: "conntrack -L 4 s ago", "conns.txt unchanged since 12:00:01". */
+  readonly source: string;
   /** "! conntrack: exited with status 1: …", or null. */
   readonly problem: string | null;
 }
@@ -166,19 +168,19 @@ const SOURCE_ROOM = 28;
 
 export function conntrackStatusView(c: Connections, now: number): ConntrackStatusView {
   const status = c.status;
-  const source = cutMiddle(display(status?.source ?? 'conntrack'), SOURCE_ROOM);
   const error = status?.error ?? null;
-  const counts = c.report === null ? null : `${humanCount(c.entries)} ${c.entries === 1 ? 'entry' : 'entries'}, ${humanCount(c.report.unmatched)} unmatched`;
   const taken = status?.lastGoodAt ?? null;
+  const table = c.report === null ? (error ? 'no table read' : 'reading') : `${humanCount(c.entries)} ${c.entries === 1 ? 'entry' : 'entries'}, ${humanCount(c.report.unmatched)} unmatched`;
+  const stale = error && taken !== null ? ` (last good ${clockTime(taken)})` : '';
   let when: string;
-  if (taken === null) when = error ? 'no table read' : 'reading';
-  else if (error) when = `last good ${clockTime(taken)}`;
-  else if (status?.mode === 'watch') when = `unchanged since ${clockTime(taken)}`;
-  else if (status?.mode === 'once') when = `read ${clockTime(taken)}`;
-  else when = ago(taken, now);
+  if (taken === null) when = '';
+  else if (status?.mode === 'watch') when = ` unchanged since ${clockTime(taken)}`;
+  else if (status?.mode === 'once') when = ` read ${clockTime(taken)}`;
+  else when = ` ${ago(taken, now)}`;
   return {
     alert: error ? `conntrack failed ${ago(error.at, now)}` : null,
-    part: `${source} ${when}${counts === null ? '' : `: ${counts}`}`,
+    counts: `conntrack: ${table}${stale}`,
+    source: cutMiddle(display(status?.source ?? 'conntrack'), SOURCE_ROOM) + when,
     problem: error ? `! conntrack: ${error.detail}${error.count > 1 ? ` (${error.count} failures in a row)` : ''}` : null,
   };
 }

@@ -9,8 +9,11 @@ import type { RuleRow, ServiceRow } from './explorer-data.js';
 import { display, humanCount, percent, plural } from './format.js';
 import type { TreeRow } from './service-tree.js';
 
-/** "default/nginx · NodePort · 10.32.0.61:80/tcp · node port 30783 · 1 endpoint · policy Cluster · 1 pkts". */
-export function serviceDetail(r: ServiceRow): string {
+/**
+ * "default/nginx · NodePort · 10.32.0.61:80/tcp · node port 30783 · 1 endpoint · policy Cluster ·
+ * 1 pkts" (and "· 3 connections" when a conntrack table is loaded).
+ */
+export function serviceDetail(r: ServiceRow, connections: number | null = null): string {
   const s = r.service;
   const parts = [s.id, r.type, r.cluster];
   if (s.nodePort !== null) parts.push(`node port ${s.nodePort}`);
@@ -19,6 +22,7 @@ export function serviceDetail(r: ServiceRow): string {
   parts.push(`${plural(r.endpointsTotal, 'endpoint')}${r.endpointsLocal === null ? '' : ` (${r.endpointsLocal} local)`}`);
   if (r.policy !== '-') parts.push(`policy ${r.policy}`);
   if (r.packets !== null) parts.push(`${humanCount(r.packets)} pkts`);
+  if (connections !== null) parts.push(plural(connections, 'connection'));
   return parts.join(' · ');
 }
 

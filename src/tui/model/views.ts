@@ -367,7 +367,7 @@ export function serviceContent(data: ExplorerData): { readonly id: number; reado
 
 /** Detail lines the services list needs at `width` (its longest row's, at most `max`). */
 export function servicesDetailHeight(data: ExplorerData, width: number, max: number): number {
-  return memo(data, `svc-detail\0${width}\0${max}`, () => detailHeight(data.serviceRows.map(serviceDetail), width, max));
+  return memo(data, `svc-detail\0${width}\0${max}`, () => detailHeight(data.serviceRows.map((r) => serviceDetail(r)), width, max));
 }
 
 /** Detail lines a chain's list needs at `width`, as written or readable. */

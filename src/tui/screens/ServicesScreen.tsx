@@ -3,7 +3,7 @@
  * (CONN), policy, packets, (bytes and the change since the last refresh when the terminal is wide
  * enough), packets per second, and "•" on the rows that counted since the last refresh.
  */
-import React, { useEffect } from 'react';
+import React from 'react';
 import { Box } from 'ink';
 import type { CounterDiff } from '../../core/counters/index.js';
 import { Line } from '../components/Line.js';
@@ -11,6 +11,7 @@ import { ListView } from '../components/ListView.js';
 import { useServicesKeys } from '../hooks/use-services-keys.js';
 import type { ServiceType } from '../../core/kube/index.js';
 import type { ServiceRow } from '../model/explorer-data.js';
+import { hasCounters } from '../model/live-status.js';
 import { connectionsText, serviceConnections, type Connections } from '../model/connections.js';
 import { cell, countedMark, deltaText, humanCount, midCell, plural, rateText, rcell } from '../model/format.js';
 import { resolveCursor } from '../state/list-window.js';
@@ -50,6 +51,10 @@ export interface ServiceColumns {
   readonly delta: boolean;
   readonly bytes: boolean;
   readonly conns: boolean;
+  /** PKTS: given up to CONN when the two do not fit beside a whole id, or when the rules carry no counters. */
+  readonly packets: boolean;
+  /** PKT/S and the counted mark: not when the rules carry no counters and CONN takes their place. */
+  readonly rate: boolean;
 }
 
 /** The widest id and CLUSTER-IP:PORT/PROTO of the rows: what the columns are laid out from. */
@@ -63,11 +68,17 @@ export interface ServiceContent {
  * when the terminal has room (an IPv6 address is whole at 160 columns), the optional columns
  * (connections, policy, Δ packets, bytes) come in only while the id keeps its width (up to
  * ID_WANT), and on a narrow terminal the cluster column gives way to the id down to an IPv4
- * address's width. `conntrack`: a conntrack source is given, so there is a CONN column ("-" until
- * its table is read), the first optional one: connections are the live figure nftables mode has.
+ * address's width.
+ *
+ * `conntrack`: a conntrack source is given, so there is a CONN column ("-" until its table is
+ * read), the first optional one; where it does not fit beside the id, it takes the place of PKTS
+ * (the total since the rules were written, which the detail line still gives; PKT/S stays).
+ * `counters`: the rules carry packet counters; without (kube-proxy's nftables mode) the packet
+ * columns would only say "-", and with conntrack CONN takes their place.
  */
-export function serviceColumns(width: number, content: ServiceContent = { id: ID_WANT, cluster: 20 }, conntrack = false): ServiceColumns {
-  const room = width - FIXED;
+export function serviceColumns(width: number, content: ServiceContent = { id: ID_WANT, cluster: 20 }, conntrack = false, counters = true): ServiceColumns {
+  const rate = counters || !conntrack;
+  const room = width - FIXED + (rate ? 0 : W.packets + W.rate + 2);
   const idKeep = Math.max(ID_ROOM, Math.min(content.id, ID_WANT));
   const clusterNeed = Math.max('CLUSTER-IP:PORT'.length, content.cluster);
   const cluster = Math.min(clusterNeed, Math.max(Math.min(clusterNeed, CLUSTER_KEEP), room - idKeep));
@@ -77,20 +88,25 @@ export function serviceColumns(width: number, content: ServiceContent = { id: ID
     left -= w + 1;
     return true;
   };
-  const conns = conntrack && add(W.conns);
+  let packets = rate;
+  if (!rate) left -= W.conns + 1; // in the room the packet columns left
+  // PKTS and CONN are as wide: CONN in PKTS's place when it does not come in on its own.
+  else if (conntrack && !add(W.conns)) packets = false;
+  const conns = conntrack;
   const policy = add(W.policy);
-  const delta = add(W.delta);
-  const bytes = add(W.bytes);
-  return { id: Math.max(8, left), cluster, policy, delta, bytes, conns };
+  const delta = rate && add(W.delta);
+  const bytes = rate && add(W.bytes);
+  return { id: Math.max(8, left), cluster, policy, delta, bytes, conns, packets, rate };
 }
 
 export function serviceHeader(cols: ServiceColumns): string {
   return [
     cell('ID', cols.id), cell('TYPE', W.type), cell('CLUSTER-IP:PORT', cols.cluster), rcell('NODEP', W.nodePort),
-    rcell('EP/LO', W.endpoints), ...(cols.conns ? [rcell('CONN', W.conns)] : []), ...(cols.policy ? [cell('POLICY', W.policy)] : []), rcell('PKTS', W.packets),
+    rcell('EP/LO', W.endpoints), ...(cols.conns ? [rcell('CONN', W.conns)] : []), ...(cols.policy ? [cell('POLICY', W.policy)] : []),
+    ...(cols.packets ? [rcell('PKTS', W.packets)] : []),
     ...(cols.bytes ? [rcell('BYTES', W.bytes)] : []),
     ...(cols.delta ? [rcell('ΔPKTS', W.delta)] : []),
-    rcell('PKT/S', W.rate) + ' ',
+    ...(cols.rate ? [rcell('PKT/S', W.rate) + ' '] : []),
   ].join(' ');
 }
 
@@ -105,10 +121,10 @@ export function serviceLine(r: ServiceRow, cols: ServiceColumns, diff: CounterDi
     rcell(ep, W.endpoints),
     ...(cols.conns ? [rcell(connectionsText(serviceConnections(connections, r.service)), W.conns)] : []),
     ...(cols.policy ? [cell(r.policy, W.policy)] : []),
-    rcell(humanCount(r.packets), W.packets),
+    ...(cols.packets ? [rcell(humanCount(r.packets), W.packets)] : []),
     ...(cols.bytes ? [rcell(humanCount(r.bytes), W.bytes)] : []),
     ...(cols.delta ? [rcell(deltaText(d?.deltaPackets), W.delta)] : []),
-    rcell(rateText(d?.packetRate), W.rate) + countedMark(d?.countedSinceLast),
+    ...(cols.rate ? [rcell(rateText(d?.packetRate), W.rate) + countedMark(d?.countedSinceLast)] : []),
   ].join(' ');
 }
 
@@ -130,19 +146,11 @@ export function ServicesScreen(props: ScreenProps): React.ReactElement {
   const connections = props.connections ?? null;
   const rows = servicesView(data, frame.filter, frame.sort, connections);
   const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
-  const cols = serviceColumns(width, serviceContent(data), connections !== null);
+  const cols = serviceColumns(width, serviceContent(data), connections !== null, hasCounters(data));
   const total = data.serviceRows.length;
   const shown = rows.length === total ? plural(total, 'service port') : `${rows.length} of ${plural(total, 'service port')}`;
   const position = rows.length > 0 ? ` · ${cursor + 1}/${rows.length} ${rows[cursor]!.service.id}` : '';
   const selected = rows[cursor];
-  // Sorted by connections, the order changes with each conntrack refresh: the selected row is
-  // held by its key from the start, not by a position that other rows move through.
-  const unpinned = frame.sort === 'conns' && frame.main.key === null ? selected?.key ?? null : null;
-  useEffect(() => {
-    if (unpinned === null) return;
-    const stack = props.store.get().stack;
-    props.store.dispatch({ type: 'pin', keys: stack.map((_, i) => (i === stack.length - 1 ? unpinned : null)) });
-  }, [unpinned]);
   return (
     <Box flexDirection="column" height={height}>
       <Line text={`${shown} · sort ${frame.sort}${position}`} style={theme.header} />
@@ -156,7 +164,7 @@ export function ServicesScreen(props: ScreenProps): React.ReactElement {
         flagged={needsAttention}
         empty={emptyText(frame.filter)}
       />
-      <Detail text={selected ? serviceDetail(selected) : ''} width={width} height={detail} style={theme.dim} />
+      <Detail text={selected ? serviceDetail(selected, serviceConnections(connections, selected.service)) : ''} width={width} height={detail} style={theme.dim} />
     </Box>
   );
 }

@@ -1,0 +1,189 @@
+/**
+ * Issue 15, the explorer: live connections beside the rules at a pinned 80x24, in iptables and in
+ * nftables mode. CONN on the services list and in the service screen's endpoint table, each
+ * endpoint's states, masquerade and change since the conntrack read before, conntrack's part of
+ * the status line (and a failed read keeping the last good table), sorting by connections,
+ * LANG=C's ASCII, and the id never pushed out at 80 columns.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { attributeConnections, parseConntrack } from '../../src/core/index.js';
+import { serviceColumns } from '../../src/tui/screens/ServicesScreen.js';
+import { KEY, fixtureData, lines, renderApp, type Rendered } from './harness.js';
+import { conntrackText, fakeConntrackFeed, flows, UNMATCHED_LINE, type FakeConntrackFeed } from './conntrack-text.js';
+
+let app: Rendered | null = null;
+afterEach(() => {
+  app?.unmount();
+  app = null;
+});
+
+const NODE = '172.16.1.10';
+const API = '10.96.40.2:443';
+const EP1 = '10.244.1.20:8443';
+const EP2 = '10.244.2.21:8443';
+const POD = '10.244.2.50';
+
+/** shop/api:https: 3 ESTABLISHED from a pod and 1 TIME_WAIT from outside (masqueraded) on EP1, 1 on EP2; and one unmatched. */
+const FIRST = conntrackText(
+  [
+    ...flows(3, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP1 }),
+    ...flows(1, { state: 'TIME_WAIT', client: '203.0.113.7', frontend: API, endpoint: EP1, node: NODE, firstPort: 41000 }),
+    ...flows(1, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP2, firstPort: 42000 }),
+  ],
+  [UNMATCHED_LINE],
+);
+/** The next read: EP1 has 5 ESTABLISHED (2 new) and its TIME_WAIT is gone; EP2 is unchanged. */
+const SECOND = conntrackText(
+  [
+    ...flows(5, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP1 }),
+    ...flows(1, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP2, firstPort: 42000 }),
+  ],
+  [UNMATCHED_LINE],
+);
+
+const row = (frame: string, start: string) => lines(frame).find((l) => l.slice(2).startsWith(start)) ?? '';
+const statusLine = (frame: string) => lines(frame).at(-1)!;
+/** The detail pane's text without its line breaks or spaces (it wraps at spaces, or anywhere when that needs too many lines). */
+const squashed = (text: string) => text.replace(/\s+/g, '');
+const detailHas = (frame: string, text: string) => squashed(lines(frame).slice(-6).join('')).includes(squashed(text));
+
+async function open(fixture: string, feed: FakeConntrackFeed, options: { ascii?: boolean; columns?: number } = {}): Promise<Rendered> {
+  app = await renderApp({ data: fixtureData(fixture, [NODE]), color: false, ascii: options.ascii ?? false, conntrack: { feed } }, { columns: options.columns ?? 80, rows: 24 });
+  await app.waitFor((f) => f.includes('service ports · sort') || f.includes('service ports | sort'), 'the services screen');
+  return app;
+}
+
+async function openApi(fixture: string, feed: FakeConntrackFeed, ascii = false): Promise<Rendered> {
+  const a = await open(fixture, feed, { ascii });
+  await a.press(':', ...'svc shop/api:https', KEY.enter);
+  await a.waitFor((f) => f.includes('Services > shop/api:https'), 'shop/api:https');
+  return a;
+}
+
+/** The CONN cell of a services row: the column after EP/LO. */
+function servicesConn(frame: string, id: string): string {
+  const header = lines(frame).find((l) => l.includes('EP/LO'))!;
+  const at = header.indexOf('CONN');
+  expect(at).toBeGreaterThan(0);
+  return row(frame, id).slice(at, at + 4).trim();
+}
+
+describe.each([
+  ['iptables', 'multi-endpoint.save'],
+  ['nftables', 'nftables/multi-endpoint.nft'],
+])('connections in the explorer (%s mode, 80x24)', (mode, fixture) => {
+  it('CONN is "-" until the first table, then each service port\'s connections; the status line counts entries and unmatched', async () => {
+    const feed = fakeConntrackFeed();
+    const a = await open(fixture, feed);
+    expect(servicesConn(a.frame(), 'shop/api:https')).toBe('-');
+    expect(statusLine(a.frame())).toContain('conntrack: reading');
+    feed.push(FIRST);
+    const f = await a.waitFor((x) => servicesConn(x, 'shop/api:https') === '5', 'CONN 5 on shop/api:https');
+    expect(servicesConn(f, 'default/web')).toBe('0');
+    expect(statusLine(f)).toContain('conntrack: 6 entries, 1 unmatched');
+    if (mode === 'nftables') expect(statusLine(f)).toContain('nftables');
+    // The source and its age come later on the line: whole at 160 columns.
+    a.stdout.resize(160, 24);
+    expect(statusLine(await a.waitFor((x) => statusLine(x).includes('s ago'), 'the wide status line'))).toMatch(/ · conntrack -L \d+ s ago/);
+    a.stdout.resize(80, 24);
+    await a.waitFor((x) => lines(x).every((l) => l.length <= 80), 'back at 80 columns');
+  });
+
+  it('the endpoint table has CONN per endpoint; the detail gives states and masquerade', async () => {
+    const feed = fakeConntrackFeed();
+    feed.push(FIRST);
+    const a = await openApi(fixture, feed);
+    const f = await a.waitFor((x) => /CONN/.test(x) && / 4 +/.test(row(x, EP1)), 'EP1 with 4 connections');
+    expect(f).toMatch(/ENDPOINT +(KUBE-SEP|CHAIN) +LOCAL +SHARE +CONN +ΔCONN/);
+    expect(row(f, EP1)).toMatch(/ 4 +- /);
+    expect(row(f, EP2)).toMatch(/ 1 +- /);
+    expect(f).toContain('5 connections');
+    expect(detailHas(f, '4 connections: ESTABLISHED 3 · TIME_WAIT 1 · 1 masqueraded')).toBe(true);
+  });
+
+  it('a second read shows the change since the first: ΔCONN and the states\' deltas in the detail', async () => {
+    const feed = fakeConntrackFeed();
+    feed.push(FIRST);
+    const a = await openApi(fixture, feed);
+    await a.waitFor((x) => / 4 +- /.test(row(x, EP1)), 'the first read');
+    feed.push(SECOND);
+    const f = await a.waitFor((x) => / 5 +\+1 /.test(row(x, EP1)), 'EP1: 5 connections, +1');
+    expect(row(f, EP2)).toMatch(/ 1 +0 /);
+    expect(detailHas(f, '5 connections: ESTABLISHED 5 · +1 since the last conntrack read (ESTABLISHED +2 · TIME_WAIT -1)')).toBe(true);
+    expect(detailHas(f, 'masqueraded')).toBe(false);
+  });
+});
+
+describe('connections in the explorer', () => {
+  it('the numbers on screen are the core\'s attribution of the table', async () => {
+    const data = fixtureData('multi-endpoint.save', [NODE]);
+    const report = attributeConnections(data.model, parseConntrack(FIRST, 'first'), { nodeAddresses: [NODE] });
+    const api = report.services.find((s) => s.id === 'shop/api:https')!;
+    expect(api.connections).toBe(5);
+    expect(report.unmatched).toBe(1);
+    expect(api.endpoints.find((e) => e.address === EP1)).toMatchObject({ connections: 4, states: { ESTABLISHED: 3, TIME_WAIT: 1 }, masqueraded: 1 });
+  });
+
+  it('a failed read keeps the last good table and says so', async () => {
+    const feed = fakeConntrackFeed();
+    feed.push(FIRST);
+    const a = await open('multi-endpoint.save', feed);
+    await a.waitFor((x) => servicesConn(x, 'shop/api:https') === '5', 'the first table');
+    feed.fail('exited with status 1: conntrack v1.4.7 (conntrack-tools): Operation failed: Operation not permitted');
+    const f = await a.waitFor((x) => x.includes('conntrack failed'), 'the failure');
+    expect(servicesConn(f, 'shop/api:https')).toBe('5');
+    expect(statusLine(f)).toMatch(/conntrack failed \d+ s ago/);
+    expect(statusLine(f)).toContain('conntrack: 6 entries, 1 unma');
+    a.stdout.resize(160, 24);
+    expect(statusLine(await a.waitFor((x) => statusLine(x).length > 80, 'the wide status line'))).toMatch(/conntrack: 6 entries, 1 unmatched \(last good \d\d:\d\d:\d\d\)/);
+    expect(lines(f).at(-2)).toContain('! conntrack: exited with status 1');
+  });
+
+  it('s sorts by connections (most first) when a conntrack source is given; the selection stays on its row as the table changes', async () => {
+    const feed = fakeConntrackFeed();
+    feed.push(FIRST);
+    const a = await open('multi-endpoint.save', feed);
+    await a.waitFor((x) => servicesConn(x, 'shop/api:https') === '5', 'the first table');
+    const selectedId = (f: string) => lines(f).find((l) => l.startsWith('> '))!.slice(2).split(' ')[0];
+    const firstRow = (f: string) => lines(f)[lines(f).findIndex((l) => l.includes('EP/LO')) + 1]!.slice(2).split(' ')[0];
+    await a.press('j', 'j');
+    const chosen = selectedId(a.frame());
+    for (let i = 0; i < 4; i++) await a.press('s');
+    let f = await a.waitFor((x) => x.includes('sort conns'), 'sort conns');
+    expect(firstRow(f)).toBe('shop/api:https');
+    expect(selectedId(f)).toBe(chosen);
+    // default/web gets 9 connections, shop/api none: the order follows the new table, the selection its row.
+    feed.push(conntrackText(flows(9, { state: 'ESTABLISHED', client: POD, frontend: '10.96.12.34:80', endpoint: '10.244.2.7:8080' })));
+    f = await a.waitFor((x) => servicesConn(x, 'default/web') === '9', 'the second table');
+    expect(firstRow(f)).toBe('default/web');
+    expect(selectedId(f)).toBe(chosen);
+    // Without a conntrack source the cycle has no conns: the fifth s is back at id.
+    app!.unmount();
+    app = await renderApp({ data: fixtureData('multi-endpoint.save', [NODE]), color: false });
+    await app.press('s', 's', 's', 's');
+    expect(app.frame()).toContain('sort id');
+  });
+
+  it('under LANG=C the connection columns and details are ASCII', async () => {
+    const feed = fakeConntrackFeed();
+    feed.push(FIRST);
+    const a = await openApi('multi-endpoint.save', feed, true);
+    feed.push(SECOND);
+    const f = await a.waitFor((x) => / 5 +\+1 /.test(row(x, EP1)), 'the second read');
+    expect(f).toMatch(/CONN +dCONN/);
+    expect(detailHas(f, 'ESTABLISHED +2 | TIME_WAIT -1')).toBe(true);
+    for (const ch of f) expect(ch.charCodeAt(0)).toBeLessThan(0x80);
+  });
+
+  it('CONN never pushes the id out at 80 columns: it takes PKTS\'s place (or the packet columns\' without counters); no CONN without conntrack', () => {
+    const content = { id: 40, cluster: 21 };
+    const base = serviceColumns(80, content);
+    expect(base).toMatchObject({ conns: false, packets: true, rate: true });
+    expect(serviceColumns(80, content, true, true)).toMatchObject({ id: base.id, conns: true, packets: false, rate: true });
+    const nft = serviceColumns(80, content, true, false);
+    expect(nft).toMatchObject({ conns: true, packets: false, rate: false, delta: false, bytes: false });
+    expect(nft.id).toBeGreaterThan(base.id);
+    expect(serviceColumns(200, content, false).conns).toBe(false);
+    expect(serviceColumns(200, content, true, true)).toMatchObject({ conns: true, packets: true, rate: true, policy: true, delta: true, bytes: true });
+  });
+});
