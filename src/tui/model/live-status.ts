@@ -76,8 +76,8 @@ export function statusView(data: ExplorerData, status: PollerStatus | null, widt
   const ctAlerts = conntrack?.alert ? [conntrack.alert] : [];
   if (status === null || status.mode === 'once') {
     const dated = data.dump.nft !== null && data.ruleset.tables.length === 0 ? [] : [data.ruleset.info.generatedAt ?? 'undated dump'];
-    const source = fitSource(data.source, true, width - used(ctAlerts, [...ct, ...mode]));
-    return { alerts: ctAlerts, parts: [...ct, source, ...mode, ...ctSource, ...dated, ...size, ...noCounters] };
+    const rest = [...mode, ...ctSource, ...dated, ...size, ...noCounters];
+    return { alerts: ctAlerts, parts: [...ct, fitSource(data.source, true, width - used(ctAlerts, [...ct, ...rest])), ...rest] };
   }
   const alerts: string[] = [];
   if (status.paused) alerts.push('PAUSED (p resumes)');
