@@ -2,6 +2,7 @@
  * No subcommand: hand the loaded dump to the explorer in src/tui. The import is dynamic so the
  * non-interactive commands never load Ink and React, and a broken TUI cannot break them.
  */
+import type { ConntrackSnapshot, ConntrackSpec } from '../sources/conntrack.js';
 import type { Snapshot, SourceSpec } from '../sources/types.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliIO, type Output } from './io.js';
 
@@ -15,6 +16,10 @@ export interface ExplorerLaunch {
   readonly nodeAddresses: readonly string[];
   /** --kube-jumps: the explorer's re-reads add kube-proxy's standard jumps too. */
   readonly kubeJumps: boolean;
+  /** The conntrack table (--conntrack, --conntrack-cmd, the local node's), read once already; re-read like the rules. */
+  readonly conntrack?: { readonly spec: ConntrackSpec; readonly initial: ConntrackSnapshot } | null;
+  /** Why the local node's table is not shown (no conntrack binary, not root), said on the status line. */
+  readonly conntrackNote?: string | null;
 }
 
 // A variable, so type-checking does not need src/tui to exist.

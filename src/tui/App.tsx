@@ -47,6 +47,8 @@ export interface AppProps {
   readonly live?: LiveProps;
   /** A conntrack source (--conntrack, --conntrack-cmd, the local node): connections beside the rules. */
   readonly conntrack?: ConntrackProps;
+  /** Why there is no conntrack source on a node that could have one (not root, no conntrack binary). */
+  readonly conntrackNote?: string;
 }
 
 const HINTS: Record<Screen['kind'], string> = {
@@ -81,14 +83,14 @@ export const CHROME_ROWS = 3;
 /** Quiet time before indexing the shown list for the filter: keys that come in a burst go first. */
 const WARM_AFTER_MS = 150;
 
-export function App({ data, color = true, ascii = false, initialScreen, onQuit, live, conntrack }: AppProps): React.ReactElement {
+export function App({ data, color = true, ascii = false, initialScreen, onQuit, live, conntrack, conntrackNote }: AppProps): React.ReactElement {
   const store = useStore(() => initialState(initialScreen));
   const theme = useMemo(() => makeTheme(color, ascii), [color, ascii]);
   const queue = useMemo<KeyQueue>(() => ({ pending: [], owner: () => keyOwner(store.get()) }), [store.get]);
   return (
     <ThemeContext.Provider value={theme}>
       <KeyQueueContext.Provider value={queue}>
-        <Explorer initial={data} store={store} onQuit={onQuit} live={live} conntrack={conntrack} />
+        <Explorer initial={data} store={store} onQuit={onQuit} live={live} conntrack={conntrack} conntrackNote={conntrackNote} />
       </KeyQueueContext.Provider>
     </ThemeContext.Provider>
   );
@@ -100,9 +102,10 @@ interface ExplorerProps {
   readonly onQuit?: () => void;
   readonly live?: LiveProps;
   readonly conntrack?: ConntrackProps;
+  readonly conntrackNote?: string;
 }
 
-function Explorer({ initial, store, onQuit, live, conntrack }: ExplorerProps): React.ReactElement {
+function Explorer({ initial, store, onQuit, live, conntrack, conntrackNote }: ExplorerProps): React.ReactElement {
   const { state } = store;
   const { data, status, now } = useLive(initial, live, store);
   const connections = useConnections(conntrack, data, store);
@@ -139,7 +142,7 @@ function Explorer({ initial, store, onQuit, live, conntrack }: ExplorerProps): R
   const bodyHeight = Math.max(1, height - CHROME_ROWS - palette);
   const crumbs = state.stack.map(crumbLabel);
   const liveRules = status !== null && status.mode !== 'once';
-  const conntrackLine = connections === null ? null : conntrackStatusView(connections, now);
+  const conntrackLine = connections !== null ? conntrackStatusView(connections, now) : conntrackNote ? { counts: conntrackNote, source: '', alert: null, problem: null } : null;
   const statusLine = statusView(data, status, columns, now, conntrackLine);
   const screenProps: ScreenProps = {
     data,

@@ -6,10 +6,12 @@
 import { createElement } from 'react';
 import { render } from 'ink';
 import { EXIT_OK, EXIT_USAGE } from '../cli/io.js';
+import { createConntrackPoller, type ConntrackSnapshot, type ConntrackSpec } from '../sources/conntrack.js';
 import { createPoller, DEFAULT_INTERVAL_SECONDS, pollModeOf, type Poller } from '../sources/poller.js';
 import type { Snapshot, SourceSpec } from '../sources/types.js';
 import { App } from './App.js';
 import type { LiveProps } from './hooks/use-live.js';
+import type { ConntrackProps } from './hooks/use-connections.js';
 import type { ExplorerData } from './model/explorer-data.js';
 import { snapshotData } from './model/snapshot-data.js';
 import { AltScreen, openKeyboard } from './terminal.js';
@@ -33,6 +35,10 @@ export interface ExplorerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** --kube-jumps: each re-read is parsed with kube-proxy's standard jumps added, as the first was. */
   readonly kubeJumps?: boolean;
+  /** The conntrack table, read once already: re-read at the rules' interval (a file when it changes). */
+  readonly conntrack?: { readonly spec: ConntrackSpec; readonly initial: ConntrackSnapshot } | null;
+  /** Why there is no conntrack table (the local node's cannot be read), for the status line. */
+  readonly conntrackNote?: string | null;
 }
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
@@ -55,17 +61,32 @@ export function livePoller(options: ExplorerOptions): Poller | null {
   });
 }
 
+/** The conntrack table's poller, or null without a conntrack source. */
+export function conntrackPoller(options: ExplorerOptions): Poller<ConntrackSnapshot> | null {
+  const conntrack = options.conntrack;
+  if (!conntrack) return null;
+  return createConntrackPoller({
+    spec: conntrack.spec,
+    intervalSeconds: options.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS,
+    initial: conntrack.initial,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
+  });
+}
+
 export async function startExplorer(options: ExplorerOptions): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const env = options.env ?? process.env;
-  const keyboard = openKeyboard(options.stdin ?? process.stdin, options.source?.kind === 'stdin');
+  const keyboard = openKeyboard(options.stdin ?? process.stdin, options.source?.kind === 'stdin' || options.conntrack?.spec.kind === 'stdin');
   if (!keyboard) {
     stderr.write('kubechains: the explorer reads keys from a terminal, and there is none (/dev/tty cannot be opened)\n');
     return EXIT_USAGE;
   }
   const data = explorerData(options.snapshot, options.nodeAddresses);
   const poller = livePoller(options);
+  const connections = conntrackPoller(options);
+  const conntrack: ConntrackProps | undefined = connections ? { feed: connections } : undefined;
+  const conntrackNote = options.conntrackNote ?? undefined;
   // --node-ip wins over what each snapshot reads; a local source's own addresses otherwise.
   const nodeAddresses = options.nodeAddresses && options.nodeAddresses.length > 0 ? options.nodeAddresses : undefined;
 
@@ -73,6 +94,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
   const restore = () => screen.leave();
   const onSignal = (signal: NodeJS.Signals) => {
     void poller?.stop();
+    void connections?.stop();
     instance.unmount();
     restore();
     keyboard.close();
@@ -95,8 +117,10 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
   const color = colorWanted(env);
   const ascii = !unicodeWanted(env);
   // Each snapshot shown becomes the App's `data`: no prop holds the first one all session.
-  const live: LiveProps | undefined = poller ? { feed: poller, nodeAddresses, shown: (d) => instance.rerender(createElement(App, { data: d, color, ascii, live })) } : undefined;
-  const instance = render(createElement(App, { data, color, ascii, live }), {
+  const live: LiveProps | undefined = poller
+    ? { feed: poller, nodeAddresses, shown: (d) => instance.rerender(createElement(App, { data: d, color, ascii, live, conntrack, conntrackNote })) }
+    : undefined;
+  const instance = render(createElement(App, { data, color, ascii, live, conntrack, conntrackNote }), {
     stdin: keyboard.stream,
     stdout,
     stderr,
@@ -107,10 +131,11 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
     incrementalRendering: false,
   });
   poller?.start();
+  connections?.start();
   try {
     await instance.waitUntilExit();
   } finally {
-    await poller?.stop();
+    await Promise.all([poller?.stop(), connections?.stop()]);
     instance.cleanup();
     restore();
     keyboard.close();

@@ -9,37 +9,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { attributeConnections, parseConntrack } from '../../src/core/index.js';
 import { serviceColumns } from '../../src/tui/screens/ServicesScreen.js';
 import { KEY, fixtureData, lines, renderApp, type Rendered } from './harness.js';
-import { conntrackText, fakeConntrackFeed, flows, UNMATCHED_LINE, type FakeConntrackFeed } from './conntrack-text.js';
+import { API, EP1, EP2, FIRST, NODE, POD, SECOND, conntrackText, fakeConntrackFeed, flows, type FakeConntrackFeed } from './conntrack-text.js';
 
 let app: Rendered | null = null;
 afterEach(() => {
   app?.unmount();
   app = null;
 });
-
-const NODE = '172.16.1.10';
-const API = '10.96.40.2:443';
-const EP1 = '10.244.1.20:8443';
-const EP2 = '10.244.2.21:8443';
-const POD = '10.244.2.50';
-
-/** shop/api:https: 3 ESTABLISHED from a pod and 1 TIME_WAIT from outside (masqueraded) on EP1, 1 on EP2; and one unmatched. */
-const FIRST = conntrackText(
-  [
-    ...flows(3, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP1 }),
-    ...flows(1, { state: 'TIME_WAIT', client: '203.0.113.7', frontend: API, endpoint: EP1, node: NODE, firstPort: 41000 }),
-    ...flows(1, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP2, firstPort: 42000 }),
-  ],
-  [UNMATCHED_LINE],
-);
-/** The next read: EP1 has 5 ESTABLISHED (2 new) and its TIME_WAIT is gone; EP2 is unchanged. */
-const SECOND = conntrackText(
-  [
-    ...flows(5, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP1 }),
-    ...flows(1, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP2, firstPort: 42000 }),
-  ],
-  [UNMATCHED_LINE],
-);
 
 const row = (frame: string, start: string) => lines(frame).find((l) => l.slice(2).startsWith(start)) ?? '';
 const statusLine = (frame: string) => lines(frame).at(-1)!;

@@ -5,7 +5,9 @@
  */
 import { parseConntrack } from '../../src/core/index.js';
 import type { PollerStatus } from '../../src/sources/poller.js';
-import type { ConntrackFeed, ConntrackFeedEvent } from '../../src/tui/hooks/use-connections.js';
+import type { ConntrackSnapshot } from '../../src/sources/conntrack.js';
+import type { PollerEvent } from '../../src/sources/poller.js';
+import type { ConntrackFeed } from '../../src/tui/hooks/use-connections.js';
 
 export interface Flow {
   readonly proto?: 'tcp' | 'udp' | 'sctp';
@@ -77,15 +79,15 @@ export interface FakeConntrackFeed extends ConntrackFeed {
 
 /** A conntrack feed the test drives, named `source`, read every `intervalSeconds`. */
 export function fakeConntrackFeed(source = 'conntrack -L', intervalSeconds = 2): FakeConntrackFeed {
-  const listeners = new Set<(e: ConntrackFeedEvent) => void>();
+  const listeners = new Set<(e: PollerEvent<ConntrackSnapshot>) => void>();
   let status: PollerStatus = {
     mode: 'interval', source, intervalSeconds, effectiveIntervalSeconds: intervalSeconds, stretched: false, lastRunSeconds: null,
     running: false, runningSince: null, paused: false, stopped: false, lastGoodAt: null, error: null, runs: 0, refreshes: 0, failures: 0, checks: 0,
   };
-  let snapshot: { table: ReturnType<typeof parseConntrack> } | null = null;
+  let snapshot: ConntrackSnapshot | null = null;
   let pauses = 0;
   let refreshes = 0;
-  const emit = (e: ConntrackFeedEvent) => {
+  const emit = (e: PollerEvent<ConntrackSnapshot>) => {
     for (const l of [...listeners]) l(e);
   };
   return {
@@ -117,7 +119,7 @@ export function fakeConntrackFeed(source = 'conntrack -L', intervalSeconds = 2):
       return true;
     },
     push(text) {
-      snapshot = { table: parseConntrack(text, source) };
+      snapshot = { table: parseConntrack(text, source), origin: source, takenAt: new Date() };
       status = { ...status, runs: status.runs + 1, refreshes: status.refreshes + 1, lastGoodAt: Date.now(), error: null };
       emit({ type: 'snapshot', snapshot, status });
     },
@@ -130,7 +132,33 @@ export function fakeConntrackFeed(source = 'conntrack -L', intervalSeconds = 2):
         failures: status.failures + 1,
         error: { message: `${source}: ${detail}`, detail, at, since: prev?.since ?? at, count: (prev?.count ?? 0) + 1 },
       };
-      emit({ type: 'error', error: status.error!, status } as ConntrackFeedEvent);
+      emit({ type: 'error', error: status.error!, status });
     },
   };
 }
+
+/** fixtures/multi-endpoint.save (and its nftables twin): the node, shop/api:https's cluster IP, two of its endpoints, a pod. */
+export const NODE = '172.16.1.10';
+export const API = '10.96.40.2:443';
+export const EP1 = '10.244.1.20:8443';
+export const EP2 = '10.244.2.21:8443';
+export const POD = '10.244.2.50';
+
+/** shop/api:https: 3 ESTABLISHED from a pod and 1 TIME_WAIT from outside (masqueraded) on EP1, 1 on EP2; and one unmatched. */
+export const FIRST = conntrackText(
+  [
+    ...flows(3, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP1 }),
+    ...flows(1, { state: 'TIME_WAIT', client: '203.0.113.7', frontend: API, endpoint: EP1, node: NODE, firstPort: 41000 }),
+    ...flows(1, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP2, firstPort: 42000 }),
+  ],
+  [UNMATCHED_LINE],
+);
+
+/** The next read: EP1 has 5 ESTABLISHED (2 new) and its TIME_WAIT is gone; EP2 is unchanged. */
+export const SECOND = conntrackText(
+  [
+    ...flows(5, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP1 }),
+    ...flows(1, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP2, firstPort: 42000 }),
+  ],
+  [UNMATCHED_LINE],
+);

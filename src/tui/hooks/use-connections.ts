@@ -9,26 +9,18 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { attributeConnections, type ConnectionReport, type ConntrackTable } from '../../core/index.js';
-import { yieldToEventLoop, type PollerStatus } from '../../sources/poller.js';
+import type { ConntrackSnapshot } from '../../sources/conntrack.js';
+import { yieldToEventLoop, type PollerListener, type PollerStatus } from '../../sources/poller.js';
 import { sameAttribution, type Connections } from '../model/connections.js';
 import type { ExplorerData } from '../model/explorer-data.js';
 import type { Store } from '../state.js';
 
-/** A read of the conntrack source. */
-export interface ConntrackRead {
-  readonly table: ConntrackTable;
-}
-
-export type ConntrackFeedEvent =
-  | { readonly type: 'snapshot'; readonly snapshot: ConntrackRead; readonly status: PollerStatus }
-  | { readonly type: 'error' | 'status'; readonly status: PollerStatus };
-
-/** What the explorer needs of the conntrack source's poller. */
+/** What the explorer needs of the conntrack source's poller (sources/conntrack.ts's is one). */
 export interface ConntrackFeed {
   readonly status: PollerStatus;
   /** The last good read, when one was made before the explorer subscribed. */
-  readonly snapshot: ConntrackRead | null;
-  subscribe(listener: (event: ConntrackFeedEvent) => void): () => void;
+  readonly snapshot: ConntrackSnapshot | null;
+  subscribe(listener: PollerListener<ConntrackSnapshot>): () => void;
   pause(): void;
   resume(): void;
   refreshNow?(): boolean;

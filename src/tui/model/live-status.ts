@@ -72,7 +72,7 @@ export function statusView(data: ExplorerData, status: PollerStatus | null, widt
   // conntrack's counts come early (first when the rules are read once, after their refresh time
   // when live), its name and age after the rules' source: a narrow terminal cuts those first.
   const ct = conntrack === null ? [] : [conntrack.counts];
-  const ctSource = conntrack === null ? [] : [conntrack.source];
+  const ctSource = conntrack?.source ? [conntrack.source] : [];
   const ctAlerts = conntrack?.alert ? [conntrack.alert] : [];
   if (status === null || status.mode === 'once') {
     const dated = data.dump.nft !== null && data.ruleset.tables.length === 0 ? [] : [data.ruleset.info.generatedAt ?? 'undated dump'];
