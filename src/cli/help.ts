@@ -133,9 +133,10 @@ Exit codes: 0 no error found, 1 an error found (for scripts and cron jobs),
 2 bad input or usage.
 
 With --conntrack F or --conntrack-cmd CMD, also skewed-connections (info): a
-service port with at least 20 live connections where one endpoint holds far
-more than its share (more than twice its probability and 30 points above it);
-with session affinity that is expected, and the finding says so.
+service port with at least 20 live connections where one endpoint holds at
+least 25 points more than its share of new connections, by more than chance
+explains (below one in a million); with session affinity that is expected,
+and the finding says so.
 
 ${SOURCE_HELP}`,
   conns: `Usage: kubechains conns [SOURCE] [--conntrack F|-] [--conntrack-cmd CMD] [--node-ip IP,...]
