@@ -140,6 +140,25 @@ describe('connections in the explorer', () => {
     expect(app.frame()).toContain('sort id');
   });
 
+  it(':problems lists doctor\'s skewed-connections for the table on screen; Enter opens the service', async () => {
+    const feed = fakeConntrackFeed();
+    const a = await open('multi-endpoint.save', feed);
+    await a.press(':', ...'problems', KEY.enter);
+    let f = await a.waitFor((x) => x.includes('Problems ·'), 'the problems screen');
+    expect(f).not.toContain('skewed-connections');
+    // 25 connections, all on one of ten endpoints at 10% each.
+    feed.push(conntrackText(flows(25, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP1 })));
+    f = await a.waitFor((x) => x.includes('skewed-connections'), 'the finding');
+    expect(row(f, 'info  skewed-connections')).toContain('shop/api:https');
+    expect(f).toMatch(/Problems · \d+ errors?, \d+ warnings?, [1-9]\d* info/);
+    // Only the finding's row is selected by moving to it: find it and open it.
+    const at = lines(f).findIndex((l) => l.includes('skewed-connections'));
+    const first = lines(f).findIndex((l) => l.includes('SEV'));
+    await a.press(...Array.from({ length: at - first - 1 }, () => 'j'), KEY.enter);
+    f = await a.waitFor((x) => x.includes('Problems > shop/api:https'), 'the service');
+    expect(row(f, EP1)).toMatch(/ 25 /);
+  });
+
   it('under LANG=C the connection columns and details are ASCII', async () => {
     const feed = fakeConntrackFeed();
     feed.push(FIRST);

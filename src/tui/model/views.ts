@@ -2,7 +2,7 @@
  * What each screen lists for a frame (filter and sort applied), memoised per snapshot so the
  * render and the key handlers (which read the newest state) share one computation.
  */
-import { DEFAULT_CLIENT, nftVerdictOf, nftElementText, nftViewFamily, traceDump, type Finding, type NftElement, type TableName } from '../../core/index.js';
+import { connectionFindings, sortFindings, type ConnectionReport, DEFAULT_CLIENT, nftVerdictOf, nftElementText, nftViewFamily, traceDump, type Finding, type NftElement, type TableName } from '../../core/index.js';
 import type { ServicePort } from '../../core/kube/index.js';
 import { caseCondition, parseAssumption, traceCases, type Outcome, type TraceResult } from '../../core/trace/index.js';
 import type { ChainRef, Frame, RuleSort, Screen, ServiceSort, SetRef, TraceRequest } from '../state.js';
@@ -113,19 +113,30 @@ export interface ProblemRow {
   readonly finding: Finding;
 }
 
+/** doctor's findings in the snapshot, and with a conntrack table on screen its skewed-connections too, most severe first. */
+export function allFindings(data: ExplorerData, connections: Connections | null = null): readonly Finding[] {
+  const report = connections?.report ?? null;
+  if (report === null) return data.findings();
+  return memoBy(reportCaches, report, data, 'findings', () => sortFindings([...data.findings(), ...connectionFindings(report)]));
+}
+
+const reportCaches = new WeakMap<ConnectionReport, WeakMap<ExplorerData, Map<string, unknown>>>();
+
 /** The findings whose kind, service, place or message hold every word of `filter`. */
-export function problemsView(data: ExplorerData, filter: string): readonly ProblemRow[] {
-  return memo(data, `problems\0${filter}`, () => {
+export function problemsView(data: ExplorerData, filter: string, connections: Connections | null = null): readonly ProblemRow[] {
+  const report = connections?.report ?? null;
+  const build = () => {
     const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
     const rows: ProblemRow[] = [];
-    for (const f of data.findings()) {
+    for (const f of allFindings(data, connections)) {
       const place = `${f.family ?? ''} ${f.table ?? ''} ${f.chain ?? ''} ${f.rule ?? ''}`;
       const text = `${f.severity} ${f.kind} ${f.service ?? ''} ${place} ${f.message}`;
       const lower = text.toLowerCase();
       if (words.every((w) => lower.includes(w))) rows.push({ key: `${f.kind}\0${f.service ?? ''}\0${place}\0${f.message}`, finding: f });
     }
     return rows;
-  });
+  };
+  return report === null ? memo(data, `problems\0${filter}`, build) : memoBy(reportCaches, report, data, `problems\0${filter}`, build);
 }
 
 /** An element of an nftables set or map, as the set screen lists it. */
