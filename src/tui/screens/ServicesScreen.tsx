@@ -128,6 +128,13 @@ export function serviceLine(r: ServiceRow, cols: ServiceColumns, diff: CounterDi
   ].join(' ');
 }
 
+/** The conntrack entries no service claims, on the title line where 80 columns always show it (the status line may cut it). */
+function unmatchedText(connections: Connections | null): string {
+  const report = connections?.report ?? null;
+  if (report === null) return '';
+  return ` · ${humanCount(report.unmatched)} unmatched conntrack ${report.unmatched === 1 ? 'entry' : 'entries'}`;
+}
+
 /** Why the list is empty: a term that makes no sense, no match (with the terms people reach for), or no services at all. */
 function emptyText(filter: string): string {
   if (!filter) return 'no kube-proxy services in this dump (try :hooks)';
@@ -153,7 +160,7 @@ export function ServicesScreen(props: ScreenProps): React.ReactElement {
   const selected = rows[cursor];
   return (
     <Box flexDirection="column" height={height}>
-      <Line text={`${shown} · sort ${frame.sort}${position}`} style={theme.header} />
+      <Line text={`${shown} · sort ${frame.sort}${unmatchedText(connections)}${position}`} style={theme.header} />
       <Line text={`  ${serviceHeader(cols)}`} style={theme.dim} />
       <ListView
         rows={rows}
