@@ -5,7 +5,10 @@
  * the status line (and a failed read keeping the last good table), sorting by connections,
  * LANG=C's ASCII, and the id never pushed out at 80 columns.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fixturesDir } from '../helpers/paths.js';
 import { attributeConnections, parseConntrack } from '../../src/core/index.js';
 import { serviceColumns } from '../../src/tui/screens/ServicesScreen.js';
 import { KEY, fixtureData, lines, renderApp, type Rendered } from './harness.js';
@@ -87,6 +90,22 @@ describe.each([
     expect(row(f, EP2)).toMatch(/ 1 +0 /);
     expect(detailHas(f, '5 connections: ESTABLISHED 5 · +1 since the last conntrack read (ESTABLISHED +2 · TIME_WAIT -1)')).toBe(true);
     expect(detailHas(f, 'masqueraded')).toBe(false);
+  });
+});
+
+describe.each([
+  ['iptables', 'seed-nodeport-cluster.save'],
+  ['nftables', 'nftables/seed-nodeport-cluster.nft'],
+])('a table the kernel printed (fixtures/conntrack), %s mode', (_mode, fixture) => {
+  it('default/nginx has the 4 connections conntrack listed for it, 2 of them masqueraded', async () => {
+    const feed = fakeConntrackFeed();
+    feed.push(readFileSync(path.join(fixturesDir, 'conntrack/seed-nodeport-cluster.plain.txt'), 'utf8'));
+    const a = await open(fixture, feed);
+    let f = await a.waitFor((x) => servicesConn(x, 'default/nginx') === '4', 'CONN 4 on default/nginx');
+    expect(lines(f)[1]).toContain('4 unmatched conntrack entries');
+    await a.press(':', ...'svc default/nginx', KEY.enter);
+    f = await a.waitFor((x) => x.includes('Services > default/nginx') && / 4 +- /.test(row(x, '10.64.2.4:80')), 'the endpoint with 4 connections');
+    expect(detailHas(f, '4 connections: ESTABLISHED 3 · TIME_WAIT 1 · 2 masqueraded')).toBe(true);
   });
 });
 
