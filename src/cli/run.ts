@@ -140,7 +140,8 @@ async function loadConntrackChecked(spec: ConntrackSpec, io: CliIO, out: Output)
  */
 async function explorerConntrack(options: CliOptions, rules: SourceSpec, io: CliIO, out: Output): Promise<Pick<ExplorerLaunch, 'conntrack' | 'conntrackNote'> | number> {
   const spec = conntrackSpecFor(options.conntrack, options.conntrackCmd, rules);
-  if (spec === null) return {};
+  // Without a terminal the explorer will not open (launchExplorer says so): nothing more to read.
+  if (spec === null || !io.stdout.isTTY) return {};
   if (spec.kind === 'local') {
     const why = await localConntrackUnavailable(io.env);
     if (why !== null) return { conntrackNote: `no conntrack table: ${why}` };
