@@ -4,20 +4,8 @@
  * opens; without one on a dump file there is no conntrack source at all.
  */
 import { describe, expect, it } from 'vitest';
-import type { ExplorerLaunch } from '../../src/cli/explore.js';
-import { fixture, run } from './harness.js';
+import { fakeExplorer, fixture, run } from './harness.js';
 
-/** Stands in for src/tui/run.js: here only the hand-over is under test. */
-function fakeExplorer() {
-  const launches: ExplorerLaunch[] = [];
-  const importExplorer = async () => ({
-    runExplorer: async (launch: ExplorerLaunch) => {
-      launches.push(launch);
-      return 0;
-    },
-  });
-  return { launches, importExplorer };
-}
 
 const RULES = fixture('seed-nodeport-cluster.save');
 const TABLE = fixture('conntrack/seed-nodeport-cluster.plain.txt');

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createConntrackPoller, loadConntrack, type ConntrackSnapshot } from '../../src/sources/conntrack.js';
 import type { Poller } from '../../src/sources/poller.js';
-import { KEY, fixtureData, lines, renderApp, type Rendered } from '../tui/harness.js';
+import { KEY, fixtureData, lines, renderApp, untilFrame, type Rendered } from '../tui/harness.js';
 import { EP1, EP2, FIRST, NODE, SECOND } from '../tui/conntrack-text.js';
 import { createFakeConntrack, type FakeConntrack } from './fake-source.js';
 import { rmSync } from 'node:fs';
@@ -28,18 +28,6 @@ afterEach(async () => {
   fake = null;
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits in wall-clock time (the poller runs a real command every 0.2 s). */
-async function until(a: Rendered, predicate: (frame: string) => boolean, what: string, timeoutMs = 120_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (predicate(a.frame())) return a.frame();
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting for ${what}; last frame:\n${a.frame()}`);
-}
-
 const row = (frame: string, start: string) => lines(frame).find((l) => l.slice(2).startsWith(start)) ?? '';
 
 describe.each([
@@ -56,19 +44,19 @@ describe.each([
     await app.press(':', ...'svc shop/api:https', KEY.enter);
     const a = app;
     // The first table: EP1 4 connections (no delta yet, or 0 once it was read again).
-    await until(a, (f) => / 4 +(-|0) /.test(row(f, EP1)), 'EP1 with 4 connections');
+    await untilFrame(a, (f) => / 4 +(-|0) /.test(row(f, EP1)), 'EP1 with 4 connections');
     fake.write(SECOND);
-    let f = await until(a, (x) => / 5 +\+1 /.test(row(x, EP1)), 'EP1: 5 connections, +1 since the read before');
+    let f = await untilFrame(a, (x) => / 5 +\+1 /.test(row(x, EP1)), 'EP1: 5 connections, +1 since the read before');
     expect(row(f, EP2)).toMatch(/ 1 +0 /);
     // The same table read again: the change since the read before is 0.
-    f = await until(a, (x) => / 5 +0 /.test(row(x, EP1)), 'EP1: 5 connections, 0 since the read before');
+    f = await untilFrame(a, (x) => / 5 +0 /.test(row(x, EP1)), 'EP1: 5 connections, 0 since the read before');
     // The command fails (its file is gone): the last good table stays, the failure is said.
     rmSync(fake.file);
-    f = await until(a, (x) => x.includes('conntrack failed'), 'the failed read');
+    f = await untilFrame(a, (x) => x.includes('conntrack failed'), 'the failed read');
     expect(row(f, EP1)).toMatch(/ 5 +0 /);
     expect(lines(f).at(-2)).toContain('! conntrack:');
     fake.write(FIRST);
-    f = await until(a, (x) => !x.includes('conntrack failed') && / 4 +-1 /.test(row(x, EP1)), 'the next good read');
+    f = await untilFrame(a, (x) => !x.includes('conntrack failed') && / 4 +-1 /.test(row(x, EP1)), 'the next good read');
     expect(lines(f).at(-1)).toContain('conntrack: 6 entries, 1 unmatched');
   });
 });
