@@ -18,6 +18,7 @@ import type { TreeRow } from '../model/service-tree.js';
 import { serviceTreeRows, serviceTreeView } from '../model/views.js';
 import { detailHeight, treeDetail } from '../model/details.js';
 import { Detail } from '../components/Detail.js';
+import { hasCounters } from '../model/live-status.js';
 import { connectionsText, endpointConnections, endpointConnectionsDetail, endpointDelta, serviceConnections, signedText, type Connections } from '../model/connections.js';
 import { useTheme } from '../theme.js';
 import type { ScreenProps } from '../hooks/screen-props.js';
@@ -51,14 +52,16 @@ export function treeDelta(diff: CounterDiff, r: TreeRow): CounterDelta | undefin
   return undefined;
 }
 
-/** The right-hand columns of every row: chance, packets, and packets/s when live. */
-function rightColumns(r: TreeRow, diff: CounterDiff | null): string {
+/** The right-hand columns of every row: chance, packets, and packets/s when live (`packets` false: chance alone). */
+function rightColumns(r: TreeRow, diff: CounterDiff | null, packets: boolean): string {
   const d = diff ? treeDelta(diff, r) : undefined;
   const counted = r.rule !== null || r.policyOf !== null;
   // A count that is not this entry's alone: a mark, and the detail pane says whose it is.
   const blank = r.countersNote === 'shared' || r.countersNote === 'others' ? '*' : r.countersNote === 'repeat' ? '^' : null;
+  const chance = rcell(r.probability === null ? '' : percent(r.probability), 6);
+  if (!packets) return chance;
   return [
-    rcell(r.probability === null ? '' : percent(r.probability), 6),
+    chance,
     rcell(blank ?? (r.counters ? humanCount(r.counters.packets) : ''), 5),
     ...(diff ? [rcell(counted && blank === null ? rateText(d?.packetRate) : '', 5) + countedMark(d?.countedSinceLast && blank === null)] : []),
   ].join(' ');
@@ -106,9 +109,9 @@ function endpointLeft(r: TreeRow, cols: EndpointColumns, service: ServicePort, c
   return `${cell(r.text, cols.address)} ${midCell(e.chain, cols.chain)} ${cell(local, 5)} ${rcell(share, 6)}${conns}${delta}${problem}`;
 }
 
-/** `diff` null: no rate column (nothing live). */
-function treeLine(r: TreeRow, width: number, diff: CounterDiff | null, cols: EndpointColumns, expanded: readonly string[], filtering: boolean, service: ServicePort, connections: Connections | null): string {
-  const right = rightColumns(r, diff);
+/** `diff` null: no rate column (nothing live); `packets` false: no packet columns (see ServiceScreen). */
+function treeLine(r: TreeRow, width: number, diff: CounterDiff | null, packets: boolean, cols: EndpointColumns, expanded: readonly string[], filtering: boolean, service: ServicePort, connections: Connections | null): string {
+  const right = rightColumns(r, diff, packets);
   let left: string;
   if (r.kind === 'endpoint') left = endpointLeft(r, cols, service, connections);
   else if (r.kind === 'entry') {
@@ -144,7 +147,10 @@ export function ServiceScreen(props: ScreenProps): React.ReactElement {
   }
   const diff = props.counting ? data.diff : null;
   const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
-  const rightWidth = diff ? 19 : 12;
+  // Rules without counters (kube-proxy's nftables mode) leave the packet columns blank: with
+  // connections, the live figure, those columns give their room to the rows' text.
+  const packets = connections === null || hasCounters(data);
+  const rightWidth = !packets ? 6 : diff ? 19 : 12;
   const leftWidth = Math.max(10, width - 2 - rightWidth - 1);
   const cols = endpointColumns(leftWidth, service, connections);
   // nftables mode names endpoint chains endpoint-…, iptables mode KUBE-SEP-….
@@ -157,14 +163,14 @@ export function ServiceScreen(props: ScreenProps): React.ReactElement {
     <Box flexDirection="column" height={height}>
       <Line text={serviceSummary(service)} style={theme.header} />
       <Line text={serviceSecondLine(data, service, connections)} />
-      <Line text={`  ${cell(header, leftWidth)} ${rcell('PROB', 6)} ${rcell('PKTS', 5)}${diff ? ` ${rcell('PKT/S', 5)} ` : ''}`} style={theme.dim} />
+      <Line text={`  ${cell(header, leftWidth)} ${rcell('PROB', 6)}${packets ? ` ${rcell('PKTS', 5)}${diff ? ` ${rcell('PKT/S', 5)} ` : ''}` : ''}`} style={theme.dim} />
       <ListView
         rows={rows}
         cursor={cursor}
         top={frame.main.top}
         height={page}
         render={(r) => {
-          const text = treeLine(r, width, diff, cols, expanded, filtering, service, connections);
+          const text = treeLine(r, width, diff, packets, cols, expanded, filtering, service, connections);
           return r.kind === 'outcome' ? [{ text, style: theme.verdict(r.text.slice(2).split(' ')[0] ?? '') }] : text;
         }}
         empty={`nothing matches "${frame.filter}"`}
