@@ -122,6 +122,14 @@ describe('connections in the explorer', () => {
     expect(api.endpoints.find((e) => e.address === EP1)).toMatchObject({ connections: 4, states: { ESTABLISHED: 3, TIME_WAIT: 1 }, masqueraded: 1 });
   });
 
+  it('bad lines of a table are left out, and the status line says how many', async () => {
+    const feed = fakeConntrackFeed();
+    feed.push(FIRST.replace('conntrack v1.4.7', 'tcp 6 bogus line\nconntrack v1.4.7'));
+    const a = await open('multi-endpoint.save', feed, { columns: 160 });
+    const f = await a.waitFor((x) => x.includes('conntrack: 6 entries'), 'the table');
+    expect(statusLine(f)).toContain('conntrack: 6 entries, 1 unmatched, 1 bad line left out');
+  });
+
   it('a failed read keeps the last good table and says so', async () => {
     const feed = fakeConntrackFeed();
     feed.push(FIRST);

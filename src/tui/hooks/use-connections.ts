@@ -91,7 +91,7 @@ export function useConnections(conntrack: ConntrackProps | undefined, data: Expl
   // One object per attribution and status: what views keep their sorted rows by.
   // Until the attribution of the newest table is done, the last one stays on screen.
   return useMemo(
-    () => (feed ? { report: attributed?.report ?? null, previous: attributed?.previous ?? null, entries: attributed?.table.entries.length ?? 0, status } : null),
+    () => (feed ? { report: attributed?.report ?? null, previous: attributed?.previous ?? null, entries: attributed?.table.entries.length ?? 0, badLines: attributed?.table.warnings.length ?? 0, status } : null),
     [feed, attributed, status],
   );
 }

@@ -21,6 +21,8 @@ export interface Connections {
   readonly previous: ConnectionReport | null;
   /** Entries in the last good table (every one, attributed or not). */
   readonly entries: number;
+  /** Lines of that table that did not parse (left out of it). */
+  readonly badLines?: number;
   /** The conntrack source's poller: its name, cadence, last good read, failure. */
   readonly status: PollerStatus | null;
 }
@@ -170,7 +172,8 @@ export function conntrackStatusView(c: Connections, now: number): ConntrackStatu
   const status = c.status;
   const error = status?.error ?? null;
   const taken = status?.lastGoodAt ?? null;
-  const table = c.report === null ? (error ? 'no table read' : 'reading') : `${humanCount(c.entries)} ${c.entries === 1 ? 'entry' : 'entries'}, ${humanCount(c.report.unmatched)} unmatched`;
+  const bad = c.badLines ? `, ${plural(c.badLines, 'bad line')} left out` : '';
+  const table = c.report === null ? (error ? 'no table read' : 'reading') : `${humanCount(c.entries)} ${c.entries === 1 ? 'entry' : 'entries'}, ${humanCount(c.report.unmatched)} unmatched${bad}`;
   const stale = error && taken !== null ? ` (last good ${clockTime(taken)})` : '';
   let when: string;
   if (taken === null) when = '';
