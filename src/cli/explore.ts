@@ -4,6 +4,7 @@
  */
 import type { ServiceAcrossNodes } from '../core/index.js';
 import type { NodeResult } from '../sources/nodes.js';
+import type { ConntrackSnapshot, ConntrackSpec } from '../sources/conntrack.js';
 import type { Snapshot, SourceSpec } from '../sources/types.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliIO, type Output } from './io.js';
 
@@ -24,6 +25,10 @@ export interface ExplorerLaunch {
   readonly nodeAddresses: readonly string[];
   /** --kube-jumps: the explorer's re-reads add kube-proxy's standard jumps too. */
   readonly kubeJumps: boolean;
+  /** The conntrack table (--conntrack, --conntrack-cmd, the local node's), read once already; re-read like the rules. */
+  readonly conntrack?: { readonly spec: ConntrackSpec; readonly initial: ConntrackSnapshot } | null;
+  /** Why the local node's table is not shown (no conntrack binary, not root), said on the status line. */
+  readonly conntrackNote?: string | null;
 }
 
 // A variable, so type-checking does not need src/tui to exist.

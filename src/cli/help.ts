@@ -9,6 +9,7 @@ const OVERALL = `kubechains: explore the iptables rules kube-proxy writes
 
 Usage:
   kubechains [SOURCE] [--interval S] [--node-ip IP,...]       the explorer (TUI)
+             [--conntrack F|- | --conntrack-cmd CMD]
   kubechains services [SOURCE] [--json]                       every service port
   kubechains which QUERY [SOURCE] [--assume 'EXPR=true|false']... [--json]
                                                               which KUBE-SEPs a service hits
@@ -78,6 +79,7 @@ Exit codes: 0 at least one node read, 2 none read or bad usage.`;
 const PER_COMMAND: Readonly<Record<Command, string>> = {
   nodes: NODES_HELP,
   explore: `Usage: kubechains [SOURCE] [--source-cmd CMD] [--interval S] [--node-ip IP,...]
+                  [--conntrack F|- | --conntrack-cmd CMD]
 
 The interactive explorer: services, hooks, chains, endpoints and the tracer.
 With --source-cmd or the local node as source, the dump is re-read every
@@ -85,12 +87,19 @@ With --source-cmd or the local node as source, the dump is re-read every
 it changes; packets per second and the rows that counted since the last
 refresh are shown, p pauses. A failed refresh keeps the last good dump.
 
+With a conntrack table (--conntrack F, --conntrack-cmd CMD, or as root on the
+node with no SOURCE, conntrack -L), the services list and the service screen
+show each service port's and endpoint's live connections (CONN, and ΔCONN:
+the change since the table was read before), re-read like the rules; s sorts
+by them, :problems lists skewed-connections.
+
 ${SOURCE_HELP}
 
 --nodes NODE... (with the options of kubechains nodes --help) opens on a
 Nodes screen instead: each node's status, mode, services and how many of them
 diverge. Enter makes a node current (every screen then shows its rules); N
 goes back to the Nodes screen.`,
+
   services: `Usage: kubechains services [SOURCE] [--source-cmd CMD] [--json]
 
 Lists every service port kube-proxy programmed: type, cluster IP, node port,

@@ -5,7 +5,7 @@ import { nodeAddressesOf } from '../sources/node-addresses.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../sources/poller.js';
 import { SourceError, type Snapshot, type SourceSpec } from '../sources/types.js';
 import { parseArgs, type CliOptions } from './args.js';
-import { conntrackSpecFor, loadConntrack, type ConntrackSnapshot } from '../sources/conntrack.js';
+import { conntrackSpecFor, loadConntrack, localConntrackUnavailable, type ConntrackSnapshot, type ConntrackSpec } from '../sources/conntrack.js';
 import { chainCommand } from './commands/chain.js';
 import { connsCommand } from './commands/conns.js';
 import type { CommandContext } from './commands/context.js';
@@ -16,7 +16,7 @@ import { servicesCommand } from './commands/services.js';
 import { traceCommand } from './commands/trace.js';
 import { whichCommand } from './commands/which.js';
 import { reportDiagnostics, sourceLabel } from './diagnostics.js';
-import { launchExplorer } from './explore.js';
+import { launchExplorer, type ExplorerLaunch } from './explore.js';
 import { helpHint, helpText } from './help.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Output, type CliIO } from './io.js';
 import { packageVersion } from './version.js';
@@ -67,6 +67,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   const nodeAddresses = node.addresses;
 
   if (options.command === 'explore') {
+    const conntrack = await explorerConntrack(options, spec, io, out);
+    if (typeof conntrack === 'number') return conntrack;
     return launchExplorer(
       {
         snapshot,
@@ -75,6 +77,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         // --node-ip only: the explorer reads each snapshot's own addresses (the local machine's, @nodeport-ips).
         nodeAddresses: options.nodeIPs ?? [],
         kubeJumps: options.kubeJumps,
+        ...conntrack,
       },
       io,
       out,
@@ -120,6 +123,11 @@ async function conntrackFor(options: CliOptions, rules: SourceSpec, io: CliIO, o
     out.error('kubechains: conns needs a conntrack table: --conntrack FILE (conntrack -L > FILE), --conntrack -, or --conntrack-cmd CMD; on a node as root with no SOURCE it runs conntrack -L itself');
     return EXIT_USAGE;
   }
+  return loadConntrackChecked(spec, io, out);
+}
+
+/** Reads the conntrack table: exit 2 when it cannot be read; bad lines are warnings (FILE:LINE:COL) and the rest is used. */
+async function loadConntrackChecked(spec: ConntrackSpec, io: CliIO, out: Output): Promise<ConntrackSnapshot | number> {
   let conntrack: ConntrackSnapshot;
   try {
     conntrack = await loadConntrack(spec, { stdin: io.stdin, env: io.env });
@@ -132,6 +140,23 @@ async function conntrackFor(options: CliOptions, rules: SourceSpec, io: CliIO, o
   }
   reportDiagnostics(sourceLabel(conntrack.origin, spec.kind === 'file'), conntrack.table.warnings, out);
   return conntrack;
+}
+
+/**
+ * The explorer's conntrack table: one a flag names must be readable (else exit 2, as for the
+ * rules); the local node's is read when it can be, and otherwise the status line says why not.
+ */
+async function explorerConntrack(options: CliOptions, rules: SourceSpec, io: CliIO, out: Output): Promise<Pick<ExplorerLaunch, 'conntrack' | 'conntrackNote'> | number> {
+  const spec = conntrackSpecFor(options.conntrack, options.conntrackCmd, rules);
+  // Without a terminal the explorer will not open (launchExplorer says so): nothing more to read.
+  if (spec === null || !io.stdout.isTTY) return {};
+  if (spec.kind === 'local') {
+    const why = await localConntrackUnavailable(io.env);
+    if (why !== null) return { conntrackNote: `no conntrack table: ${why}` };
+  }
+  const initial = await loadConntrackChecked(spec, io, out);
+  if (typeof initial === 'number') return initial;
+  return { conntrack: { spec, initial } };
 }
 
 /** Loads the dump; prints why and returns exit 2 when it cannot be read or has parse errors. */

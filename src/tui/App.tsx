@@ -13,6 +13,8 @@ import { StatusLine } from './components/StatusLine.js';
 import { useCommandKeys } from './hooks/use-command-keys.js';
 import { KeyQueueContext, type KeyQueue } from './hooks/use-keys.js';
 import { useLive, type LiveProps } from './hooks/use-live.js';
+import { useConnections, type ConntrackProps } from './hooks/use-connections.js';
+import { conntrackStatusView } from './model/connections.js';
 import { useStore } from './hooks/use-store.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { crumbLabel } from './model/crumbs.js';
@@ -47,6 +49,10 @@ export interface AppProps {
   readonly live?: LiveProps;
   /** `--nodes`: the node shown among others; N goes back to the Nodes screen. */
   readonly nodes?: NodesInApp;
+  /** A conntrack source (--conntrack, --conntrack-cmd, the local node): connections beside the rules. */
+  readonly conntrack?: ConntrackProps;
+  /** Why there is no conntrack source on a node that could have one (not root, no conntrack binary). */
+  readonly conntrackNote?: string;
 }
 
 const HINTS: Record<Screen['kind'], string> = {
@@ -82,7 +88,7 @@ export const CHROME_ROWS = 3;
 /** Quiet time before indexing the shown list for the filter: keys that come in a burst go first. */
 const WARM_AFTER_MS = 150;
 
-export function App({ data, color = true, ascii = false, initialScreen, onQuit, live, nodes }: AppProps): React.ReactElement {
+export function App({ data, color = true, ascii = false, initialScreen, onQuit, live, nodes, conntrack, conntrackNote }: AppProps): React.ReactElement {
   const store = useStore(() => initialState(initialScreen));
   const theme = useMemo(() => makeTheme(color, ascii), [color, ascii]);
   const queue = useMemo<KeyQueue>(() => ({ pending: [], owner: () => keyOwner(store.get()) }), [store.get]);
@@ -90,7 +96,7 @@ export function App({ data, color = true, ascii = false, initialScreen, onQuit, 
     <ThemeContext.Provider value={theme}>
       <KeyQueueContext.Provider value={queue}>
         <NodesContext.Provider value={nodes ?? null}>
-          <Explorer initial={data} store={store} onQuit={onQuit} live={live} nodes={nodes} />
+          <Explorer initial={data} store={store} onQuit={onQuit} live={live} nodes={nodes} conntrack={conntrack} conntrackNote={conntrackNote} />
         </NodesContext.Provider>
       </KeyQueueContext.Provider>
     </ThemeContext.Provider>
@@ -103,11 +109,14 @@ interface ExplorerProps {
   readonly onQuit?: () => void;
   readonly live?: LiveProps;
   readonly nodes?: NodesInApp;
+  readonly conntrack?: ConntrackProps;
+  readonly conntrackNote?: string;
 }
 
-function Explorer({ initial, store, onQuit, live, nodes }: ExplorerProps): React.ReactElement {
+function Explorer({ initial, store, onQuit, live, nodes, conntrack, conntrackNote }: ExplorerProps): React.ReactElement {
   const { state } = store;
   const { data, status, now } = useLive(initial, live, store);
+  const connections = useConnections(conntrack, data, store);
   const { columns, rows } = useTerminalSize();
   const { exit } = useApp();
 
@@ -142,7 +151,9 @@ function Explorer({ initial, store, onQuit, live, nodes }: ExplorerProps): React
   const palette = Math.min(paletteHeight(choices.length), Math.floor((height - CHROME_ROWS) / 2));
   const bodyHeight = Math.max(1, height - CHROME_ROWS - palette);
   const crumbs = [...(nodes ? [`node ${nodes.current}`] : []), ...state.stack.map(crumbLabel)];
-  const statusLine = statusView(data, status, columns, now);
+  const liveRules = status !== null && status.mode !== 'once';
+  const conntrackLine = connections !== null ? conntrackStatusView(connections, now) : conntrackNote ? { counts: conntrackNote, source: '', alert: null, problem: null } : null;
+  const statusLine = statusView(data, status, columns, now, conntrackLine);
   const screenProps: ScreenProps = {
     data,
     store,
@@ -151,6 +162,7 @@ function Explorer({ initial, store, onQuit, live, nodes }: ExplorerProps): React
     height: bodyHeight,
     active: keyOwner(state) === frame.screen.kind,
     counting: live !== undefined || data.diff.previous !== null,
+    connections,
   };
 
   // Every line is cut at the terminal's width (ASCII terminals: by the Line itself).
@@ -177,10 +189,10 @@ function Explorer({ initial, store, onQuit, live, nodes }: ExplorerProps): React
         message={state.message}
         hints={(nodes ? 'N nodes · ' : '') + (live && frame.screen.kind === 'services' ? LIVE_SERVICES_HINTS : HINTS[frame.screen.kind])}
         filter={frame.filter}
-        problem={problemText(status)}
+        problem={problemText(status) ?? conntrackLine?.problem ?? null}
       />
       <StatusLine parts={statusLine.parts} alerts={statusLine.alerts} warnings={data.warnings.length} problems={data.problemCounts()}
-        problemsAt={status !== null && status.mode !== 'once' ? LIVE_LEAD_PARTS : 0}
+        problemsAt={liveRules ? LIVE_LEAD_PARTS : 0}
       />
     </Box>
     </LineWidthContext.Provider>

@@ -7,11 +7,13 @@ import { createElement } from 'react';
 import { render } from 'ink';
 import { EXIT_OK, EXIT_USAGE } from '../cli/io.js';
 import { parseWorkerUrl } from '../sources/parse-off-thread.js';
+import { createConntrackPoller, type ConntrackSnapshot, type ConntrackSpec } from '../sources/conntrack.js';
 import { createPoller, DEFAULT_INTERVAL_SECONDS, pollModeOf, type Poller } from '../sources/poller.js';
 import type { Snapshot, SourceSpec } from '../sources/types.js';
 import { App } from './App.js';
 import { NodesExplorer, type NodesLaunch } from './nodes/NodesExplorer.js';
 import type { LiveProps } from './hooks/use-live.js';
+import type { ConntrackProps } from './hooks/use-connections.js';
 import type { ExplorerData } from './model/explorer-data.js';
 import { snapshotData } from './model/snapshot-data.js';
 import { AltScreen, openKeyboard } from './terminal.js';
@@ -38,6 +40,10 @@ export interface ExplorerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** --kube-jumps: each re-read is parsed with kube-proxy's standard jumps added, as the first was. */
   readonly kubeJumps?: boolean;
+  /** The conntrack table, read once already: re-read at the rules' interval (a file when it changes). */
+  readonly conntrack?: { readonly spec: ConntrackSpec; readonly initial: ConntrackSnapshot } | null;
+  /** Why there is no conntrack table (the local node's cannot be read), for the status line. */
+  readonly conntrackNote?: string | null;
 }
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
@@ -61,11 +67,23 @@ export function livePoller(options: ExplorerOptions): Poller | null {
   });
 }
 
+/** The conntrack table's poller, or null without a conntrack source. */
+export function conntrackPoller(options: ExplorerOptions): Poller<ConntrackSnapshot> | null {
+  const conntrack = options.conntrack;
+  if (!conntrack) return null;
+  return createConntrackPoller({
+    spec: conntrack.spec,
+    intervalSeconds: options.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS,
+    initial: conntrack.initial,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
+  });
+}
+
 export async function startExplorer(options: ExplorerOptions): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const env = options.env ?? process.env;
-  const keyboard = openKeyboard(options.stdin ?? process.stdin, options.source?.kind === 'stdin');
+  const keyboard = openKeyboard(options.stdin ?? process.stdin, options.source?.kind === 'stdin' || options.conntrack?.spec.kind === 'stdin');
   if (!keyboard) {
     stderr.write('kubechains: the explorer reads keys from a terminal, and there is none (/dev/tty cannot be opened)\n');
     return EXIT_USAGE;
@@ -73,6 +91,9 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
   if (!options.snapshot && !options.nodes) throw new Error('the explorer needs a snapshot or nodes');
   const data = options.snapshot ? explorerData(options.snapshot, options.nodeAddresses) : null;
   const poller = livePoller(options);
+  const connections = conntrackPoller(options);
+  const conntrack: ConntrackProps | undefined = connections ? { feed: connections } : undefined;
+  const conntrackNote = options.conntrackNote ?? undefined;
   // --node-ip wins over what each snapshot reads; a local source's own addresses otherwise.
   const nodeAddresses = options.nodeAddresses && options.nodeAddresses.length > 0 ? options.nodeAddresses : undefined;
 
@@ -80,6 +101,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
   const restore = () => screen.leave();
   const onSignal = (signal: NodeJS.Signals) => {
     void poller?.stop();
+    void connections?.stop();
     instance.unmount();
     restore();
     keyboard.close();
@@ -102,11 +124,13 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
   const color = colorWanted(env);
   const ascii = !unicodeWanted(env);
   // Each snapshot shown becomes the App's `data`: no prop holds the first one all session.
-  const live: LiveProps | undefined = poller ? { feed: poller, nodeAddresses, shown: (d) => instance.rerender(createElement(App, { data: d, color, ascii, live })) } : undefined;
+  const live: LiveProps | undefined = poller
+    ? { feed: poller, nodeAddresses, shown: (d) => instance.rerender(createElement(App, { data: d, color, ascii, live, conntrack, conntrackNote })) }
+    : undefined;
   const element =
     options.nodes || data === null
       ? createElement(NodesExplorer, { launch: options.nodes!, color, ascii, ...(options.nodeAddresses ? { nodeAddresses: options.nodeAddresses } : {}) })
-      : createElement(App, { data, color, ascii, live });
+      : createElement(App, { data, color, ascii, live, conntrack, conntrackNote });
   const instance = render(element, {
     stdin: keyboard.stream,
     stdout,
@@ -118,10 +142,11 @@ export async function startExplorer(options: ExplorerOptions): Promise<number> {
     incrementalRendering: false,
   });
   poller?.start();
+  connections?.start();
   try {
     await instance.waitUntilExit();
   } finally {
-    await poller?.stop();
+    await Promise.all([poller?.stop(), connections?.stop()]);
     instance.cleanup();
     restore();
     keyboard.close();

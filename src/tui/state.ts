@@ -10,10 +10,14 @@ import { didYouMean } from '../core/index.js';
 import { completeCommand, parseCommand, parseHostPort, isAddress, type CompletionSource } from './state/commands.js';
 import { moveCursor, scrollInto, START, type ListPos, type Movement } from './state/list-window.js';
 
-export type ServiceSort = 'id' | 'packets' | 'rate' | 'endpoints';
+export type ServiceSort = 'id' | 'packets' | 'rate' | 'endpoints' | 'conns';
 export type RuleSort = 'order' | 'packets' | 'rate';
 export const RULE_SORTS: readonly RuleSort[] = ['order', 'packets', 'rate'];
-export const SERVICE_SORTS: readonly ServiceSort[] = ['id', 'packets', 'rate', 'endpoints'];
+export const SERVICE_SORTS: readonly ServiceSort[] = ['id', 'packets', 'rate', 'endpoints', 'conns'];
+/** The sorts `s` cycles through: by connections only while a conntrack source is given. */
+export function serviceSorts(conntrack: boolean): readonly ServiceSort[] {
+  return conntrack ? SERVICE_SORTS : SERVICE_SORTS.filter((s) => s !== 'conns');
+}
 
 export interface ChainRef {
   readonly family: Family;
@@ -154,7 +158,8 @@ export type Action =
   | { readonly type: 'commandComplete'; readonly env: CompletionSource; readonly backwards?: boolean }
   /** Up/Down on the `:` line: the previous or next completion when the palette shows, else the history. */
   | { readonly type: 'commandHistory'; readonly older: boolean }
-  | { readonly type: 'sort' }
+  /** `conns`: the sort by connections is one of the cycle (a conntrack source is given). */
+  | { readonly type: 'sort'; readonly conns?: boolean }
   /** Enter on an entry point: open or close its tree. */
   | { readonly type: 'toggleExpand'; readonly key: string }
   /** `o`: open every entry point's tree (`keys`), or close them all when all are open. */
@@ -289,8 +294,9 @@ export function reducer(state: State, action: Action): State {
     }
     case 'sort':
       return updateTop(state, (f) => {
-        const i = SERVICE_SORTS.indexOf(f.sort);
-        return { ...f, sort: SERVICE_SORTS[(i + 1) % SERVICE_SORTS.length]! };
+        const sorts = serviceSorts(action.conns === true);
+        const i = sorts.indexOf(f.sort);
+        return { ...f, sort: sorts[(i + 1) % sorts.length]! };
       });
     case 'toggleExpand':
       return updateTop(state, (f) => {

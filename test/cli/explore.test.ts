@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ExplorerLaunch } from '../../src/cli/explore.js';
 import { pollModeOf } from '../../src/sources/poller.js';
-import { fixture, run } from './harness.js';
+import { fakeExplorer, fixture, run } from './harness.js';
 
-/** Stands in for src/tui/run.js: here only the hand-over is under test. */
-function fakeExplorer() {
-  const launches: ExplorerLaunch[] = [];
-  const importExplorer = async () => ({
-    runExplorer: async (launch: ExplorerLaunch) => {
-      launches.push(launch);
-      return 0;
-    },
-  });
-  return { launches, importExplorer };
-}
 
 describe('no subcommand: the explorer', () => {
   it('refuses to start without a terminal', async () => {

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { inject } from 'vitest';
+import type { ExplorerLaunch } from '../../src/cli/explore.js';
 import { main } from '../../src/cli/run.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -62,4 +63,16 @@ export function runProcess(
     if (options.stdin !== undefined) child.stdin!.end(options.stdin);
     else child.stdin!.end();
   });
+}
+
+/** Stands in for src/tui/run.js (CliIO.importExplorer): records what the CLI hands the explorer. */
+export function fakeExplorer(): { readonly launches: ExplorerLaunch[]; importExplorer(): Promise<{ runExplorer(launch: ExplorerLaunch): Promise<number> }> } {
+  const launches: ExplorerLaunch[] = [];
+  const importExplorer = async () => ({
+    runExplorer: async (launch: ExplorerLaunch) => {
+      launches.push(launch);
+      return 0;
+    },
+  });
+  return { launches, importExplorer };
 }

@@ -12,7 +12,7 @@ import type { LiveProps } from '../../src/tui/hooks/use-live.js';
 import type { ExplorerData } from '../../src/tui/model/explorer-data.js';
 import { snapshotData } from '../../src/tui/model/snapshot-data.js';
 import { runExplorer } from '../../src/tui/run.js';
-import { FakeStdin, FakeStdout, KEY, lines, renderApp, type Rendered } from '../tui/harness.js';
+import { FakeStdin, FakeStdout, KEY, lines, renderApp, untilFrame, type Rendered } from '../tui/harness.js';
 import { XTABLES_LOCK, controlRuns, createFakeSource, type FakeSource } from './fake-source.js';
 
 // The waits here end on events; their limits (and this) only guard against a hang, minutes above
@@ -35,14 +35,7 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits in wall-clock time (the poller runs a real command every 0.2 s). */
-async function until(a: Rendered, predicate: (frame: string) => boolean, what: string, timeoutMs = 120_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (predicate(a.frame())) return a.frame();
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting for ${what}; last frame:\n${a.frame()}`);
-}
+const until = untilFrame;
 
 /** The row of a service (by id) in a services frame; the selection marker is not part of it. */
 function row(frame: string, id: string): string {

@@ -7,7 +7,7 @@
  * reset() makes the counters fall, as a rule recreated or a restore without -c would: the runs
  * after it count from 1 again (run n after a reset at run r prints what run n - r did).
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateKubeProxyRules, type ClusterSpec } from '../../src/gen/kubeproxy.js';
@@ -181,3 +181,26 @@ export async function controlRuns(intervalSeconds: number, snapshots = 3): Promi
 export const realSetTimeout = globalThis.setTimeout;
 export const realClearTimeout = globalThis.clearTimeout;
 export const realSleep = (ms: number) => new Promise((resolve) => realSetTimeout(resolve, ms));
+
+/** A fake `--conntrack-cmd`: prints the table last written with write(), so each read can bring another one. */
+export interface FakeConntrack {
+  readonly dir: string;
+  /** The command for --conntrack-cmd / a command ConntrackSpec. */
+  readonly command: string;
+  /** The file the command prints. */
+  readonly file: string;
+  write(text: string): void;
+  cleanup(): void;
+}
+
+export function createFakeConntrack(text: string): FakeConntrack {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kc-conntrack-'));
+  const file = path.join(dir, 'table.txt');
+  // Written aside and renamed over, so a read never sees half a table.
+  const write = (t: string) => {
+    writeFileSync(`${file}.new`, t);
+    renameSync(`${file}.new`, file);
+  };
+  write(text);
+  return { dir, command: `cat '${file}'`, file, write, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}

@@ -143,3 +143,16 @@ export function textData(text: string, source = 'test.save', nodeAddresses: read
 export function lines(frame: string): string[] {
   return frame.split('\n');
 }
+
+/**
+ * Waits in wall-clock time, not in render ticks: for live tests, whose frames change when a real
+ * poller's command has run. The limit only guards against a hang.
+ */
+export async function untilFrame(a: Rendered, predicate: (frame: string) => boolean, what: string, timeoutMs = 120_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (predicate(a.frame())) return a.frame();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}; last frame:\n${a.frame()}`);
+}

@@ -1,3 +1,4 @@
+import type { Connections } from '../model/connections.js';
 import type { ExplorerData } from '../model/explorer-data.js';
 import type { Frame, Store } from '../state.js';
 
@@ -16,4 +17,6 @@ export interface ScreenProps {
    * previous snapshot. Without, chain and tree rows keep the room for their text.
    */
   readonly counting?: boolean;
+  /** Live connections (a conntrack source is given: --conntrack, --conntrack-cmd, the local node); null without one. */
+  readonly connections?: Connections | null;
 }

@@ -7,12 +7,12 @@ import type { Action } from '../state.js';
 import type { ScreenProps } from './screen-props.js';
 import { useScreenKeys } from './use-keys.js';
 
-/** Findings about a service as a whole open the service; the others open where they live. */
-const SERVICE_KINDS: ReadonlySet<Finding['kind']> = new Set(['no-endpoints', 'no-local-endpoints', 'source-ranges']);
+/** Findings about a service as a whole open the service (skewed connections: its endpoint table's CONN); the others open where they live. */
+const SERVICE_KINDS: ReadonlySet<Finding['kind']> = new Set(['no-endpoints', 'no-local-endpoints', 'source-ranges', 'skewed-connections']);
 
-export function useProblemsKeys({ data, store, active }: ScreenProps, page: number): void {
+export function useProblemsKeys({ data, store, active, connections = null }: ScreenProps, page: number): void {
   useScreenKeys('problems', store, active, (k, frame) => {
-    const rows = problemsView(data, frame.filter);
+    const rows = problemsView(data, frame.filter, connections);
     handleListKey(k, store, {
       count: rows.length,
       keyAt: (i) => rows[i]!.key,

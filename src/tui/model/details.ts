@@ -9,8 +9,11 @@ import type { RuleRow, ServiceRow } from './explorer-data.js';
 import { display, humanCount, percent, plural } from './format.js';
 import type { TreeRow } from './service-tree.js';
 
-/** "default/nginx · NodePort · 10.32.0.61:80/tcp · node port 30783 · 1 endpoint · policy Cluster · 1 pkts". */
-export function serviceDetail(r: ServiceRow): string {
+/**
+ * "default/nginx · NodePort · 10.32.0.61:80/tcp · node port 30783 · 1 endpoint · policy Cluster ·
+ * 1 pkts" (and "· 3 connections" when a conntrack table is loaded).
+ */
+export function serviceDetail(r: ServiceRow, connections: number | null = null): string {
   const s = r.service;
   const parts = [s.id, r.type, r.cluster];
   if (s.nodePort !== null) parts.push(`node port ${s.nodePort}`);
@@ -19,6 +22,7 @@ export function serviceDetail(r: ServiceRow): string {
   parts.push(`${plural(r.endpointsTotal, 'endpoint')}${r.endpointsLocal === null ? '' : ` (${r.endpointsLocal} local)`}`);
   if (r.policy !== '-') parts.push(`policy ${r.policy}`);
   if (r.packets !== null) parts.push(`${humanCount(r.packets)} pkts`);
+  if (connections !== null) parts.push(plural(connections, 'connection'));
   return parts.join(' · ');
 }
 
@@ -28,11 +32,17 @@ export function ruleDetail(r: RuleRow, raw: boolean): string {
   return `#${r.rule.index}${handle} line ${r.rule.line}: ${raw ? r.summary : r.rule.text}`;
 }
 
-/** A tree row whole: an endpoint with its chain and counts, an outcome with its reason, a step with its rule as written and its count. */
-export function treeDetail(r: TreeRow): string {
+/**
+ * A tree row whole: an endpoint with its chain and counts (and `connections`, what its live
+ * connections are, when a conntrack table is loaded), an outcome with its reason, a step with its
+ * rule as written and its count.
+ */
+export function treeDetail(r: TreeRow, connections: string | null = null): string {
   if (r.kind === 'endpoint' && r.endpoint) {
     const e = r.endpoint;
     const parts = [r.text, e.chain, `chance ${percent(e.probability)}`, e.local === null ? 'locality unknown' : e.local ? 'on this node' : 'on another node'];
+    // Before the packet counts: in nftables mode connections are the only live figure.
+    if (connections !== null) parts.push(connections);
     if (e.packets !== null) parts.push(`${humanCount(e.packets)} pkts${r.share === null || r.share === undefined ? '' : ` (${percent(r.share)} of the service's)`}`);
     if (e.problem) parts.push(e.problem);
     // nftables session affinity: the clients its set pins to this endpoint, with their expiry.

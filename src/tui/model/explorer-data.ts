@@ -51,6 +51,9 @@ import {
   type TableName,
 } from '../../core/parse/index.js';
 import type { ChainRef, ServiceSort, SetRef } from '../state.js';
+
+/** The sorts a snapshot orders by itself (by connections needs the conntrack table: views.ts). */
+export type SnapshotSort = Exclude<ServiceSort, 'conns'>;
 import { ruleSummary } from './rule-summary.js';
 import { createSearcher, type Searcher, type SearchRow } from './search.js';
 
@@ -118,7 +121,7 @@ export interface ExplorerData extends ExplorerInput {
   /** This snapshot as the next one's `previous`. */
   readonly counterSnapshot: CounterSnapshot;
   readonly serviceRows: readonly ServiceRow[];
-  sortedServices(sort: ServiceSort): readonly ServiceRow[];
+  sortedServices(sort: SnapshotSort): readonly ServiceRow[];
   readonly hookRows: readonly HookRow[];
   chain(ref: ChainRef): Chain | undefined;
   ruleRows(ref: ChainRef): readonly RuleRow[];
@@ -193,7 +196,7 @@ export function buildExplorerData(input: ExplorerInput, model?: KubeModel, befor
   const counterSnapshot: CounterSnapshot = { ruleset, nft: dump.nft, takenAtMs: input.takenAt?.getTime() ?? 0, model };
   const diff = diffSnapshots(input.previous ?? null, counterSnapshot);
   const serviceRows = model.services.map(toServiceRow);
-  const sorted = new Map<ServiceSort, readonly ServiceRow[]>([['id', serviceRows]]);
+  const sorted = new Map<SnapshotSort, readonly ServiceRow[]>([['id', serviceRows]]);
   const hookRows = buildHookRows(display);
   const ruleRowCache = new Map<string, readonly RuleRow[]>();
   let referenceCounts: Map<string, number> | null = null;
@@ -373,7 +376,7 @@ function localPolicy(s: ServicePort): boolean {
   return s.externalTrafficPolicy === 'Local' || s.internalTrafficPolicy === 'Local';
 }
 
-function sortServices(rows: readonly ServiceRow[], sort: ServiceSort, diff: CounterDiff): readonly ServiceRow[] {
+function sortServices(rows: readonly ServiceRow[], sort: SnapshotSort, diff: CounterDiff): readonly ServiceRow[] {
   const copy = rows.slice();
   const byId = (a: ServiceRow, b: ServiceRow) => (a.service.id < b.service.id ? -1 : a.service.id > b.service.id ? 1 : 0);
   if (sort === 'id') return copy.sort(byId);

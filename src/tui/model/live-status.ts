@@ -7,6 +7,13 @@ import type { PollerStatus } from '../../sources/poller.js';
 import type { ExplorerData } from './explorer-data.js';
 import { clockTime, display, plural, seconds } from './format.js';
 
+/** What the status line says of a conntrack source: its table's counts, its name and age, and an alert when its last read failed. */
+export interface ConntrackLine {
+  readonly counts: string;
+  readonly source: string;
+  readonly alert: string | null;
+}
+
 /** What the status line shows, most important first. */
 export interface StatusView {
   /** Shown first, as an alert: "PAUSED", "refresh failed 3 s ago". */
@@ -58,14 +65,19 @@ export function problemText(status: PollerStatus | null): string | null {
  * taken and how long ago, then the source (cut to fit: a file to its name, a command in the
  * middle) and the size.
  */
-export function statusView(data: ExplorerData, status: PollerStatus | null, width: number, now: number): StatusView {
+export function statusView(data: ExplorerData, status: PollerStatus | null, width: number, now: number, conntrack: ConntrackLine | null = null): StatusView {
   const size = [plural(data.counts.chains, 'chain'), plural(data.counts.rules, 'rule')];
   const mode = modeText(data);
   const noCounters = countersNote(data);
+  // conntrack's counts come early (first when the rules are read once, after their refresh time
+  // when live), its name and age after the rules' source: a narrow terminal cuts those first.
+  const ct = conntrack === null ? [] : [conntrack.counts];
+  const ctSource = conntrack?.source ? [conntrack.source] : [];
+  const ctAlerts = conntrack?.alert ? [conntrack.alert] : [];
   if (status === null || status.mode === 'once') {
     const dated = data.dump.nft !== null && data.ruleset.tables.length === 0 ? [] : [data.ruleset.info.generatedAt ?? 'undated dump'];
-    const rest = [...mode, ...dated, ...size, ...noCounters];
-    return { alerts: [], parts: [fitSource(data.source, true, width - used([], rest)), ...rest] };
+    const rest = [...mode, ...ctSource, ...dated, ...size, ...noCounters];
+    return { alerts: ctAlerts, parts: [...ct, fitSource(data.source, true, width - used(ctAlerts, [...ct, ...rest])), ...rest] };
   }
   const alerts: string[] = [];
   if (status.paused) alerts.push('PAUSED (p resumes)');
@@ -80,6 +92,7 @@ export function statusView(data: ExplorerData, status: PollerStatus | null, widt
         : status.mode === 'watch'
           ? `unchanged since ${clockTime(taken)}`
           : `refreshed ${clockTime(taken)} (${ago(taken, now)})`;
+  alerts.push(...ctAlerts);
   const head = [cadence(status)!, when];
   // The parse thread was asked for and could not be used: keys may wait while a snapshot is parsed.
   if (status.mainThreadReason != null) head.push(`parsing on the main thread: ${status.mainThreadReason}`);
@@ -87,8 +100,8 @@ export function statusView(data: ExplorerData, status: PollerStatus | null, widt
   if (status.runningSince !== null && now - status.runningSince > status.intervalSeconds * 1000) {
     head.push(`reading for ${Math.floor((now - status.runningSince) / 1000)} s`);
   }
-  const source = fitSource(status.source, status.mode === 'watch', width - used(alerts, head));
-  return { alerts, parts: [...head, ...mode, source, ...noCounters, ...size] };
+  const source = fitSource(status.source, status.mode === 'watch', width - used(alerts, [...head, ...ct]));
+  return { alerts, parts: [...head, ...ct, ...mode, source, ...ctSource, ...noCounters, ...size] };
 }
 
 /** Which kube-proxy mode the rules are in: said for nftables, and loudly for both (a half-done migration). */
@@ -99,9 +112,15 @@ function modeText(data: ExplorerData): string[] {
 
 /** Why packet columns are empty: iptables-save without -c, or an nft ruleset without `counter` statements (kube-proxy writes none). */
 function countersNote(data: ExplorerData): string[] {
-  const nft = data.dump.nft;
-  if (nft !== null && data.ruleset.tables.length === 0) return nft.hasCounters ? [] : ['no counters (kube-proxy nftables writes none)'];
-  return data.ruleset.info.hasCounters ? [] : ['no counters (iptables-save -c)'];
+  if (hasCounters(data)) return [];
+  return isNftOnly(data) ? ['no counters (kube-proxy nftables writes none)'] : ['no counters (iptables-save -c)'];
+}
+
+const isNftOnly = (data: ExplorerData) => data.dump.nft !== null && data.ruleset.tables.length === 0;
+
+/** Whether the snapshot's rules carry packet counters at all (else every packet column shows "-"). */
+export function hasCounters(data: ExplorerData): boolean {
+  return isNftOnly(data) ? data.dump.nft!.hasCounters : data.ruleset.info.hasCounters;
 }
 
 /**

@@ -2,7 +2,7 @@
  * What each screen lists for a frame (filter and sort applied), memoised per snapshot so the
  * render and the key handlers (which read the newest state) share one computation.
  */
-import { DEFAULT_CLIENT, nftVerdictOf, nftElementText, nftViewFamily, traceDump, type Finding, type NftElement, type TableName } from '../../core/index.js';
+import { connectionFindings, sortFindings, type ConnectionReport, DEFAULT_CLIENT, nftVerdictOf, nftElementText, nftViewFamily, traceDump, type Finding, type NftElement, type TableName } from '../../core/index.js';
 import type { ServicePort } from '../../core/kube/index.js';
 import { caseCondition, parseAssumption, traceCases, type Outcome, type TraceResult } from '../../core/trace/index.js';
 import type { ChainRef, Frame, RuleSort, Screen, ServiceSort, SetRef, TraceRequest } from '../state.js';
@@ -12,6 +12,7 @@ import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow 
 import { resolveCursor } from '../state/list-window.js';
 import { detailHeight, ruleDetail, serviceDetail } from './details.js';
 import { parseServiceFilter, type TermContext } from './filter-terms.js';
+import { serviceConnections, type Connections } from './connections.js';
 import { display } from './format.js';
 import { createSearcher, type Searcher } from './search.js';
 import { buildServiceTree, elementKey, flattenTree, toPacket, type TreeRow } from './service-tree.js';
@@ -45,15 +46,49 @@ function filtered<T>(all: readonly T[], ordered: readonly T[], searcher: () => S
   return ordered.filter((r) => hits.has(r));
 }
 
-export function servicesView(data: ExplorerData, filter: string, sort: ServiceSort): readonly ServiceRow[] {
-  return memo(data, `svc\0${sort}\0${filter}`, () => {
-    const parsed = parseServiceFilter(filter);
-    if (parsed.error !== null) return [];
-    const byText = filtered(data.serviceRows, data.sortedServices(sort), () => data.serviceSearcher(), parsed.text);
-    if (parsed.terms.length === 0) return byText;
-    const context: TermContext = { problemServices: () => problemServices(data) };
-    return byText.filter((r) => parsed.terms.every((t) => t(r, context)));
+/**
+ * `connections`: the live connections on screen, which the `conns` sort orders by (without them
+ * it is the id order). Rows sorted by connections are kept per Connections, which each conntrack
+ * refresh replaces, so they follow the table on screen.
+ */
+export function servicesView(data: ExplorerData, filter: string, sort: ServiceSort, connections: Connections | null = null): readonly ServiceRow[] {
+  if (sort === 'conns' && connections !== null) {
+    return memoBy(connectionCaches, connections, data, `svc\0${filter}`, () => servicesRows(data, filter, byConnections(data, connections)));
+  }
+  return memo(data, `svc\0${sort}\0${filter}`, () => servicesRows(data, filter, data.sortedServices(sort === 'conns' ? 'id' : sort)));
+}
+
+/** Most connections first, then by id; the order of `data.serviceRows` breaks no ties (ids are unique per family). */
+function byConnections(data: ExplorerData, connections: Connections): readonly ServiceRow[] {
+  return memoBy(connectionCaches, connections, data, 'svc-conns', () => {
+    const count = new Map(data.serviceRows.map((r) => [r, serviceConnections(connections, r.service) ?? -1]));
+    return data.sortedServices('id').slice().sort((a, b) => count.get(b)! - count.get(a)!);
   });
+}
+
+const connectionCaches = new WeakMap<Connections, WeakMap<ExplorerData, Map<string, unknown>>>();
+
+/** memo() for what depends on `owner` besides the snapshot's data. */
+function memoBy<O extends object, T>(caches: WeakMap<O, WeakMap<ExplorerData, Map<string, unknown>>>, owner: O, data: ExplorerData, key: string, build: () => T): T {
+  let perData = caches.get(owner);
+  if (!perData) caches.set(owner, (perData = new WeakMap()));
+  let cache = perData.get(data);
+  if (!cache) perData.set(data, (cache = new Map()));
+  if (cache.has(key)) return cache.get(key) as T;
+  const value = build();
+  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+  cache.set(key, value);
+  return value;
+}
+
+/** The rows of `ordered` that `filter`'s words and terms keep. */
+function servicesRows(data: ExplorerData, filter: string, ordered: readonly ServiceRow[]): readonly ServiceRow[] {
+  const parsed = parseServiceFilter(filter);
+  if (parsed.error !== null) return [];
+  const byText = filtered(data.serviceRows, ordered, () => data.serviceSearcher(), parsed.text);
+  if (parsed.terms.length === 0) return byText;
+  const context: TermContext = { problemServices: () => problemServices(data) };
+  return byText.filter((r) => parsed.terms.every((t) => t(r, context)));
 }
 
 /** The services doctor has a finding about, by serviceKey (a finding without a family names both). */
@@ -78,19 +113,30 @@ export interface ProblemRow {
   readonly finding: Finding;
 }
 
+/** doctor's findings in the snapshot, and with a conntrack table on screen its skewed-connections too, most severe first. */
+export function allFindings(data: ExplorerData, connections: Connections | null = null): readonly Finding[] {
+  const report = connections?.report ?? null;
+  if (report === null) return data.findings();
+  return memoBy(reportCaches, report, data, 'findings', () => sortFindings([...data.findings(), ...connectionFindings(report)]));
+}
+
+const reportCaches = new WeakMap<ConnectionReport, WeakMap<ExplorerData, Map<string, unknown>>>();
+
 /** The findings whose kind, service, place or message hold every word of `filter`. */
-export function problemsView(data: ExplorerData, filter: string): readonly ProblemRow[] {
-  return memo(data, `problems\0${filter}`, () => {
+export function problemsView(data: ExplorerData, filter: string, connections: Connections | null = null): readonly ProblemRow[] {
+  const report = connections?.report ?? null;
+  const build = () => {
     const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
     const rows: ProblemRow[] = [];
-    for (const f of data.findings()) {
+    for (const f of allFindings(data, connections)) {
       const place = `${f.family ?? ''} ${f.table ?? ''} ${f.chain ?? ''} ${f.rule ?? ''}`;
       const text = `${f.severity} ${f.kind} ${f.service ?? ''} ${place} ${f.message}`;
       const lower = text.toLowerCase();
       if (words.every((w) => lower.includes(w))) rows.push({ key: `${f.kind}\0${f.service ?? ''}\0${place}\0${f.message}`, finding: f });
     }
     return rows;
-  });
+  };
+  return report === null ? memo(data, `problems\0${filter}`, build) : memoBy(reportCaches, report, data, `problems\0${filter}`, build);
 }
 
 /** An element of an nftables set or map, as the set screen lists it. */
@@ -333,7 +379,7 @@ export function serviceContent(data: ExplorerData): { readonly id: number; reado
 
 /** Detail lines the services list needs at `width` (its longest row's, at most `max`). */
 export function servicesDetailHeight(data: ExplorerData, width: number, max: number): number {
-  return memo(data, `svc-detail\0${width}\0${max}`, () => detailHeight(data.serviceRows.map(serviceDetail), width, max));
+  return memo(data, `svc-detail\0${width}\0${max}`, () => detailHeight(data.serviceRows.map((r) => serviceDetail(r)), width, max));
 }
 
 /** Detail lines a chain's list needs at `width`, as written or readable. */

@@ -1,4 +1,7 @@
-/** What `doctor` finds in the snapshot, most severe first; the selected finding's message and hint below. */
+/**
+ * What `doctor` finds in the snapshot (and in the conntrack table on screen: skewed-connections),
+ * most severe first; the selected finding's message and hint below.
+ */
 import React from 'react';
 import { Box } from 'ink';
 import { countBySeverity, type Finding } from '../../core/index.js';
@@ -7,7 +10,7 @@ import { Detail } from '../components/Detail.js';
 import { ListView } from '../components/ListView.js';
 import { useProblemsKeys } from '../hooks/use-problems-keys.js';
 import { cell, plural } from '../model/format.js';
-import { problemsView } from '../model/views.js';
+import { allFindings, problemsView } from '../model/views.js';
 import { resolveCursor } from '../state/list-window.js';
 import { useTheme } from '../theme.js';
 import type { ScreenProps } from '../hooks/screen-props.js';
@@ -31,9 +34,10 @@ export function ProblemsScreen(props: ScreenProps): React.ReactElement {
   // Title, column header, the list, then the selection's message and hint.
   const page = Math.max(1, height - 6);
   useProblemsKeys(props, page);
-  const rows = problemsView(data, frame.filter);
+  const connections = props.connections ?? null;
+  const rows = problemsView(data, frame.filter, connections);
   const cursor = resolveCursor(frame.main, rows.length, (i) => rows[i]!.key);
-  const counts = countBySeverity(data.findings());
+  const counts = countBySeverity(allFindings(data, connections));
   const selected = rows[cursor]?.finding;
   const header = [cell('SEV', 5), cell('KIND', 25), cell('SERVICE / WHERE', 32), 'WHAT IS WRONG'].join(' ');
   const empty = frame.filter ? `no finding matches "${frame.filter}"` : 'no problems found';
