@@ -12,6 +12,7 @@ export * from './entry-probes.js';
 export * from './which.js';
 export { escapeForTerminal, hasControlCharacters } from './escape.js';
 export * from './doctor/index.js';
+export * from './conntrack/index.js';
 export * from './dump.js';
 export * from './nft-display.js';
 export * from './nft/types.js';

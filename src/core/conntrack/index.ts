@@ -1,0 +1,12 @@
+export * from './types.js';
+export { parseConntrack } from './parse.js';
+export {
+  attributeConnections,
+  stateOf,
+  NODE_PORT_ANY_ADDRESS_ASSUMPTION,
+  type AttributionOptions,
+  type ConnectionReport,
+  type EndpointConnections,
+  type ServiceConnections,
+} from './attribute.js';
+export { canonicalIp } from './address.js';

@@ -1,0 +1,358 @@
+/**
+ * `conntrack -L` (plain and `-o extended`) and /proc/net/nf_conntrack, read in one pass.
+ *
+ *   tcp      6 431999 ESTABLISHED src=A dst=B sport=P dport=Q [UNREPLIED] src=C dst=D sport=R dport=S [ASSURED] mark=0 use=1
+ *   ipv4     2 tcp      6 117 TIME_WAIT src=… (extended form and /proc: the family first)
+ *
+ * The first src/dst/sport/dport group is the original direction, the second the reply. Anything
+ * else (zone=, use=, secctx=, delta-time=, labels=, ICMP's type/code/id, GRE's keys) is
+ * tolerated and skipped. A table can hold 250k entries: fields are found with indexOf and
+ * character codes, no regular expression and no word array per line.
+ */
+import { escapeForTerminal } from '../escape.js';
+import type { Diagnostic } from '../parse/types.js';
+import { canonicalIpv4, canonicalIpv6 } from './address.js';
+import type { ConntrackEntry, ConntrackTable } from './types.js';
+
+const TRAILER_PREFIX = 'conntrack v';
+const TRAILER_SHOWN = ' flow entries have been shown.';
+/** Words before the first key=value: [family l3num] proto protonum [timeout] [STATE]. */
+const MAX_HEADER_WORDS = 6;
+
+export function parseConntrack(text: string, file: string): ConntrackTable {
+  const parser = new TableParser(text, file);
+  parser.run();
+  return { entries: parser.entries, warnings: parser.warnings, reportedCount: parser.reportedCount };
+}
+
+class TableParser {
+  readonly entries: ConntrackEntry[] = [];
+  readonly warnings: Diagnostic[] = [];
+  reportedCount: number | null = null;
+  /** IPv6 addresses repeat (cluster IPs, endpoints, clients): each distinct text is canonicalised once. */
+  private readonly ipv6 = new Map<string, string | null>();
+  /** Where the header words of the current line start and end (reused: no arrays per line). */
+  private readonly headStarts = new Int32Array(MAX_HEADER_WORDS);
+  private readonly headEnds = new Int32Array(MAX_HEADER_WORDS);
+  private line = 0;
+  private lineStart = 0;
+
+  constructor(
+    private readonly text: string,
+    readonly file: string,
+  ) {}
+
+  run(): void {
+    const text = this.text;
+    let pos = 0;
+    while (pos < text.length) {
+      let end = text.indexOf('\n', pos);
+      if (end < 0) end = text.length;
+      this.line++;
+      this.lineStart = pos;
+      let lineEnd = end;
+      if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+      this.parseLine(pos, lineEnd);
+      pos = end + 1;
+    }
+  }
+
+  private warn(at: number, message: string): void {
+    this.warnings.push({ severity: 'warning', message, line: this.line, column: at - this.lineStart + 1 });
+  }
+
+  /** A word of the input quoted in a message: escaped and cut short. */
+  private quote(start: number, end: number): string {
+    const word = this.text.slice(start, Math.min(end, start + 60));
+    return `"${escapeForTerminal(word)}${end - start > 60 ? '…' : ''}"`;
+  }
+
+  private parseLine(start: number, end: number): void {
+    const text = this.text;
+    const first = skipBlanks(text, start, end);
+    if (first >= end) return;
+    if (text.startsWith(TRAILER_PREFIX, first)) {
+      this.readTrailer(first, end);
+      return;
+    }
+    // Header words, up to the first key=value or [FLAG].
+    const { headStarts, headEnds } = this;
+    let headCount = 0;
+    let p = first;
+    while (p < end) {
+      const wordEnd = wordEndAt(text, p, end);
+      if (text.charCodeAt(p) === 91 /* [ */ || hasEquals(text, p, wordEnd)) break;
+      if (headCount === MAX_HEADER_WORDS) {
+        this.warn(p, `unexpected word ${this.quote(p, wordEnd)} before the first src=`);
+        return;
+      }
+      headStarts[headCount] = p;
+      headEnds[headCount++] = wordEnd;
+      p = skipBlanks(text, wordEnd, end);
+    }
+    const head = this.readHeader(headCount, first);
+    if (!head) return;
+
+    // The original tuple, then the reply's: a second src= starts it.
+    let src0: string | null = null;
+    let dst0: string | null = null;
+    let sport0: number | null = null;
+    let dport0: number | null = null;
+    let src1: string | null = null;
+    let dst1: string | null = null;
+    let sport1: number | null = null;
+    let dport1: number | null = null;
+    let reply = false;
+    let unreplied = false;
+    let assured = false;
+    let mark: number | null = null;
+    while (p < end) {
+      const wordEnd = wordEndAt(text, p, end);
+      const c = text.charCodeAt(p);
+      if (c === 91 /* [ */) {
+        if (text.charCodeAt(wordEnd - 1) !== 93 || !isUpperWord(text, p + 1, wordEnd - 1)) {
+          this.warn(p, `bad flag ${this.quote(p, wordEnd)}`);
+          return;
+        }
+        if (wordEnd - p === 11 && text.startsWith('UNREPLIED]', p + 1)) unreplied = true;
+        else if (wordEnd - p === 9 && text.startsWith('ASSURED]', p + 1)) assured = true;
+        // [OFFLOAD], [HW_OFFLOAD] and any other flag: tolerated.
+      } else {
+        const eq = text.indexOf('=', p);
+        if (eq < 0 || eq >= wordEnd || eq === p) {
+          this.warn(p, `expected key=value, found ${this.quote(p, wordEnd)}`);
+          return;
+        }
+        const keyLength = eq - p;
+        const v = eq + 1;
+        if (keyLength === 3 && (text.startsWith('src', p) || text.startsWith('dst', p))) {
+          const isSrc = c === 115; /* s */
+          if (isSrc && (reply ? src1 : src0) !== null) {
+            if (reply) {
+              this.warn(p, 'a third src= on one line');
+              return;
+            }
+            reply = true;
+          }
+          const address = this.address(v, wordEnd);
+          if (address === null) {
+            this.warn(v, `bad address ${this.quote(v, wordEnd)}`);
+            return;
+          }
+          if (reply) {
+            if (isSrc) src1 = address;
+            else dst1 = address;
+          } else if (isSrc) src0 = address;
+          else dst0 = address;
+        } else if (keyLength === 5 && (text.startsWith('sport', p) || text.startsWith('dport', p))) {
+          const port = readNumber(text, v, wordEnd);
+          if (port === null || port > 65535) {
+            this.warn(v, `bad port ${this.quote(v, wordEnd)}`);
+            return;
+          }
+          if (c === 115) {
+            if (reply) sport1 = port;
+            else sport0 = port;
+          } else if (reply) dport1 = port;
+          else dport0 = port;
+        } else if (keyLength === 4 && text.startsWith('mark', p)) {
+          mark = readNumber(text, v, wordEnd);
+          if (mark === null) {
+            this.warn(v, `bad mark ${this.quote(v, wordEnd)}`);
+            return;
+          }
+        }
+        // zone=, use=, secctx=, delta-time=, labels=, id=, type=, code=, …: tolerated.
+      }
+      p = skipBlanks(text, wordEnd, end);
+    }
+    if (src0 === null || dst0 === null || src1 === null || dst1 === null) {
+      this.warn(first, 'an entry needs src= and dst= in both directions');
+      return;
+    }
+    const v6 = isV6(src0);
+    if (isV6(dst0) !== v6 || isV6(src1) !== v6 || isV6(dst1) !== v6 || (head.family !== null && (head.family === 'ipv6') !== v6)) {
+      this.warn(first, 'addresses of different families in one entry');
+      return;
+    }
+    this.entries.push({
+      family: v6 ? 'ipv6' : 'ipv4',
+      protocol: head.protocol,
+      state: head.state,
+      original: { src: src0, dst: dst0, sport: sport0, dport: dport0 },
+      reply: { src: src1, dst: dst1, sport: sport1, dport: dport1 },
+      unreplied,
+      assured,
+      timeout: head.timeout,
+      mark,
+      line: this.line,
+    });
+  }
+
+  /** Reads the header words noted in headStarts/headEnds: [family l3num] proto protonum [timeout] [STATE]. */
+  private readHeader(count: number, first: number): { family: 'ipv4' | 'ipv6' | null; protocol: string; state: string | null; timeout: number | null } | null {
+    const text = this.text;
+    const starts = this.headStarts;
+    const ends = this.headEnds;
+    let i = 0;
+    let family: 'ipv4' | 'ipv6' | null = null;
+    if (count > 0 && ends[0]! - starts[0]! === 4 && (text.startsWith('ipv4', starts[0]!) || text.startsWith('ipv6', starts[0]!))) {
+      family = text.charCodeAt(starts[0]! + 3) === 52 ? 'ipv4' : 'ipv6';
+      if (count < 2 || readNumber(text, starts[1]!, ends[1]!) === null) {
+        this.warn(count < 2 ? starts[0]! : starts[1]!, 'expected the family number after the family');
+        return null;
+      }
+      i = 2;
+    }
+    if (i >= count) {
+      this.warn(i > 0 ? starts[i - 1]! : first, 'expected a protocol name and number');
+      return null;
+    }
+    const protocolAt = starts[i]!;
+    if (!isProtocolName(text, protocolAt, ends[i]!)) {
+      this.warn(protocolAt, `bad protocol ${this.quote(protocolAt, ends[i]!)}`);
+      return null;
+    }
+    const protocol = text.slice(protocolAt, ends[i]!);
+    i++;
+    if (i >= count || readNumber(text, starts[i]!, ends[i]!) === null) {
+      this.warn(i >= count ? protocolAt : starts[i]!, 'expected the protocol number after the protocol');
+      return null;
+    }
+    i++;
+    let timeout: number | null = null;
+    if (i < count && isDigit(text.charCodeAt(starts[i]!))) {
+      timeout = readNumber(text, starts[i]!, ends[i]!);
+      if (timeout === null) {
+        this.warn(starts[i]!, `bad timeout ${this.quote(starts[i]!, ends[i]!)}`);
+        return null;
+      }
+      i++;
+    }
+    let state: string | null = null;
+    if (i < count) {
+      if (!isUpperWord(text, starts[i]!, ends[i]!)) {
+        this.warn(starts[i]!, `bad state ${this.quote(starts[i]!, ends[i]!)}`);
+        return null;
+      }
+      state = text.slice(starts[i]!, ends[i]!);
+      i++;
+    }
+    if (i < count) {
+      this.warn(starts[i]!, `unexpected word ${this.quote(starts[i]!, ends[i]!)} before the first src=`);
+      return null;
+    }
+    return { family, protocol, state, timeout };
+  }
+
+  /** `conntrack v1.4.7 (conntrack-tools): 4 flow entries have been shown.`; other conntrack messages are warnings. */
+  private readTrailer(start: number, end: number): void {
+    const text = this.text;
+    const colon = text.indexOf('): ', start);
+    if (colon > 0 && colon < end && text.startsWith(TRAILER_SHOWN, end - TRAILER_SHOWN.length)) {
+      const count = readNumber(text, colon + 3, end - TRAILER_SHOWN.length);
+      if (count !== null) {
+        this.reportedCount = (this.reportedCount ?? 0) + count;
+        return;
+      }
+    }
+    this.warn(start, `conntrack said: ${this.quote(start, end)}`);
+  }
+
+  /** IPv4 is checked where it stands; IPv6 (rarer, and spelt in full by /proc) is canonicalised once per distinct text. */
+  private address(start: number, end: number): string | null {
+    const text = this.text;
+    if (isDottedQuad(text, start, end)) return text.slice(start, end);
+    const raw = text.slice(start, end);
+    if (!raw.includes(':')) return canonicalIpv4(raw);
+    let known = this.ipv6.get(raw);
+    if (known === undefined) {
+      known = canonicalIpv6(raw);
+      this.ipv6.set(raw, known);
+    }
+    return known;
+  }
+}
+
+function isV6(address: string): boolean {
+  return address.includes(':');
+}
+
+/** A canonical dotted quad (no leading zeros) fills [start, end). */
+function isDottedQuad(text: string, start: number, end: number): boolean {
+  let dots = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits === 1 && value === 0) return false;
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return false;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      dots++;
+      value = 0;
+      digits = 0;
+    } else return false;
+  }
+  return dots === 3 && digits > 0;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** A decimal number of at most 15 digits filling [start, end), or null. */
+function readNumber(text: string, start: number, end: number): number | null {
+  if (end <= start || end - start > 15) return null;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (!isDigit(c)) return null;
+    value = value * 10 + (c - 48);
+  }
+  return value;
+}
+
+function skipBlanks(text: string, p: number, end: number): number {
+  while (p < end) {
+    const c = text.charCodeAt(p);
+    if (c !== 32 && c !== 9) break;
+    p++;
+  }
+  return p;
+}
+
+function wordEndAt(text: string, p: number, end: number): number {
+  while (p < end) {
+    const c = text.charCodeAt(p);
+    if (c === 32 || c === 9) break;
+    p++;
+  }
+  return p;
+}
+
+function hasEquals(text: string, start: number, end: number): boolean {
+  const eq = text.indexOf('=', start);
+  return eq >= 0 && eq < end;
+}
+
+/** STATE and FLAG words: A-Z, 0-9, _ (conntrack prints nothing else there). */
+function isUpperWord(text: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || isDigit(c) || c === 95)) return false;
+  }
+  return true;
+}
+
+/** Protocol names: a-z, 0-9, '-', '_' ("tcp", "icmpv6", "udplite", "unknown"). */
+function isProtocolName(text: string, start: number, end: number): boolean {
+  if (end <= start || end - start > 16) return false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || isDigit(c) || c === 45 || c === 95)) return false;
+  }
+  return true;
+}
