@@ -1,4 +1,4 @@
-/** `npm run bench -- [--sizes 1000,10000] [--quick] [--runs N] [--out FILE] [--no-write] [--keep] [--no-nftables | --only-nftables]` */
+/** `npm run bench -- [--sizes 1000,10000] [--quick] [--runs N] [--out FILE] [--no-write] [--keep] [--no-nftables | --only-nftables] [--no-conntrack | --only-conntrack]` */
 
 export interface BenchOptions {
   readonly sizes: readonly number[];
@@ -21,13 +21,21 @@ export interface BenchOptions {
   readonly nftables: boolean;
   /** Measure nftables mode only (a partial run while working on it: never written over BENCHMARKS.md unless --out is given). */
   readonly onlyNftables: boolean;
+  /** Measure connections (a namespace's conntrack table of `conntrackEntries`, `conntrack -L` vs parse + attribution) at the detail size. */
+  readonly conntrack: boolean;
+  /** Measure connections only (a partial run: never written over BENCHMARKS.md unless --out is given). */
+  readonly onlyConntrack: boolean;
+  readonly conntrackEntries: number;
 }
 
 export const DEFAULT_SIZES = [1000, 10000, 30000];
 export const QUICK_SIZES = [200, 1000];
 export const TARGET_SIZE = 10000;
+/** Issue 15: the conntrack table the connections figures are measured on. */
+export const CONNTRACK_TABLE_ENTRIES = 250_000;
+export const QUICK_CONNTRACK_ENTRIES = 5_000;
 
-export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--runs N] [--out FILE | --no-write] [--keep] [--no-nftables | --only-nftables]
+export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--runs N] [--out FILE | --no-write] [--keep] [--no-nftables | --only-nftables] [--no-conntrack | --only-conntrack]
 
   --sizes 1000,10000   services per generated dump (default ${DEFAULT_SIZES.join(',')})
   --quick              a fast smoke run: sizes ${QUICK_SIZES.join(',')}, one run each, report not written
@@ -37,7 +45,10 @@ export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--run
   --no-write           print the table only
   --keep               keep the generated dumps
   --no-nftables        skip nftables mode (its listings at the detail size, next to jq and JSON.parse)
-  --only-nftables      nftables mode only, at the size nearest 10k of --sizes (prints; writes only with --out)`;
+  --only-nftables      nftables mode only, at the size nearest 10k of --sizes (prints; writes only with --out)
+  --no-conntrack       skip connections (a namespace's conntrack table: conntrack -L vs kubechains conns)
+  --only-conntrack     connections only: ${CONNTRACK_TABLE_ENTRIES.toLocaleString('en-US')} conntrack entries (--quick: ${QUICK_CONNTRACK_ENTRIES.toLocaleString('en-US')}) against the
+                       size nearest 10k of --sizes (prints; writes only with --out)`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error: string } {
   let sizes: number[] | null = null;
@@ -49,6 +60,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
   let saveRuns: number | null = null;
   let nftables = true;
   let onlyNftables = false;
+  let conntrack = true;
+  let onlyConntrack = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | null => {
@@ -103,6 +116,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
       case '--only-nftables':
         onlyNftables = true;
         break;
+      case '--no-conntrack':
+        conntrack = false;
+        break;
+      case '--only-conntrack':
+        onlyConntrack = true;
+        break;
       case '--help':
       case '-h':
         return { error: USAGE };
@@ -111,6 +130,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
     }
   }
   if (onlyNftables && !nftables) return { error: '--only-nftables and --no-nftables leave nothing to measure' };
+  if (onlyConntrack && !conntrack) return { error: '--only-conntrack and --no-conntrack leave nothing to measure' };
+  if (onlyConntrack && onlyNftables) return { error: '--only-conntrack and --only-nftables: choose one' };
   const chosen = sizes ?? (quick ? QUICK_SIZES : DEFAULT_SIZES);
   const detailSize = chosen.reduce((best, n) => (Math.abs(n - TARGET_SIZE) < Math.abs(best - TARGET_SIZE) ? n : best), chosen[0]!);
   return {
@@ -119,12 +140,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
     detailSize,
     quick,
     // A smoke run does not overwrite the real figures unless asked to.
-    out: (quick || onlyNftables) && !outGiven ? null : out,
+    out: (quick || onlyNftables || onlyConntrack) && !outGiven ? null : out,
     keep,
     refreshes: quick ? 2 : 4,
     traces: quick ? 5 : 20,
     saveRuns: saveRuns ?? 1,
-    nftables,
+    nftables: nftables && !onlyConntrack,
     onlyNftables,
+    conntrack: conntrack && !onlyNftables,
+    onlyConntrack,
+    conntrackEntries: quick ? QUICK_CONNTRACK_ENTRIES : CONNTRACK_TABLE_ENTRIES,
   };
 }
