@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { attributeConnections, parseConntrack } from '../core/index.js';
-import { servicePortFacts } from '../gen/port-facts.js';
+import { servicePortFacts, type PortFacts } from '../gen/port-facts.js';
 import type { ClusterSpec } from '../gen/spec.js';
 import { measureLoad } from './measure.js';
 import { runChecked, runMeasured, type ProcResult } from './proc.js';
@@ -73,6 +73,12 @@ function pickState(r: number): string {
   return TCP_STATES[0]![0];
 }
 
+/** The endpoints kube-proxy on this node sends a port's traffic to: from outside (eTP) or inside (iTP) the cluster. */
+function reachable(f: PortFacts, external: boolean): PortFacts['endpoints'] {
+  const local = external ? f.eTPLocal : f.iTPLocal;
+  return local ? f.endpoints.filter((e) => e.local) : f.endpoints;
+}
+
 /**
  * The `-I` lines for `entries` connections of `spec`'s cluster, as its node (spec.nodeIPs[0]) sees
  * them: 90% to a service port with endpoints (TCP and UDP ports; SCTP ones are left out), the
@@ -107,15 +113,24 @@ export function writeConntrackTable(dir: string, spec: ClusterSpec, entries = CO
     let replySport: number;
     let masquerade: boolean;
     if (rnd() < 0.9) {
-      const f = ports[Math.floor(rnd() * ports.length)]!;
-      const ep = f.endpoints[Math.floor(rnd() * f.endpoints.length)]!;
-      proto = f.proto;
-      [replySrc, replySport] = [ep.ip, ep.port];
+      let f = ports[Math.floor(rnd() * ports.length)]!;
       const r = rnd();
       const external = [...f.lbIPs, ...f.externalIPs];
       if (f.nodePort !== null && r < 0.15) [src, dst, dport, masquerade] = [outsideClient(client), nodeIP, f.nodePort, true];
       else if (external.length > 0 && r < 0.25) [src, dst, dport, masquerade] = [outsideClient(client), external[Math.floor(rnd() * external.length)]!, f.port, true];
       else [src, dst, dport, masquerade] = [podClient(client), f.clusterIP, f.port, false];
+      // Only an endpoint this node's kube-proxy can send that traffic to (a traffic policy Local
+      // keeps it on local endpoints); with none, the connection goes to the next port's cluster IP.
+      let eps = reachable(f, masquerade);
+      for (let tries = 0; eps.length === 0; tries++) {
+        if (tries === ports.length) throw new Error('no service port has an endpoint this node sends its cluster traffic to');
+        f = ports[(ports.indexOf(f) + 1) % ports.length]!;
+        [src, dst, dport, masquerade] = [podClient(client), f.clusterIP, f.port, false];
+        eps = reachable(f, false);
+      }
+      const ep = eps[Math.floor(rnd() * eps.length)]!;
+      proto = f.proto;
+      [replySrc, replySport] = [ep.ip, ep.port];
       toServices++;
       if (masquerade) masqueraded++;
     } else {
