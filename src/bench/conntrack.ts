@@ -17,6 +17,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { attributeConnections, parseConntrack } from '../core/index.js';
 import { servicePortFacts, type PortFacts } from '../gen/port-facts.js';
+import { prng } from '../gen/random-spec.js';
 import type { ClusterSpec } from '../gen/spec.js';
 import { measureLoad } from './measure.js';
 import { runChecked, runMeasured, type ProcResult } from './proc.js';
@@ -36,18 +37,6 @@ export interface ConntrackBenchTable {
   /** Entries to no service at all. */
   readonly unrelated: number;
   readonly byState: Readonly<Record<string, number>>;
-}
-
-/** A small deterministic generator (mulberry32): the same table every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Distinct client addresses per kind; with the source port derived from the entry's index, every original tuple is unique. */
@@ -88,7 +77,7 @@ export function writeConntrackTable(dir: string, spec: ClusterSpec, entries = CO
   const nodeIP = spec.nodeIPs[0]!;
   const ports = spec.services.flatMap(servicePortFacts).filter((f) => f.endpoints.length > 0 && (f.proto === 'tcp' || f.proto === 'udp'));
   if (ports.length === 0) throw new Error('the cluster has no TCP or UDP service port with endpoints');
-  const rnd = random(seed);
+  const rnd = prng(seed);
   // Reply destination ports handed out per reply source when the reply goes to the node (SNAT/masquerade).
   const natPorts = new Map<string, number>();
   const natPort = (replySrc: string): number => {

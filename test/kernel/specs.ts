@@ -228,23 +228,20 @@ export const LIVE_COUNTERS_OTHERS = ['kc/api', 'kc/db', 'kc/cache'];
  * takes none, so a connection attributed to it would be a wrong attribution.
  */
 export function connsClusterSpec(): ClusterSpec {
-  const ep = (ip: string, local: boolean): EndpointSpec => ({ ip, local });
   return {
     nodeIPs: [NODE_IP],
     podCIDR: NODE_POD_CIDR,
     clusterCIDR: CLUSTER_CIDR,
     serviceCIDRs: [SERVICE_CIDR],
     services: [
-      {
-        namespace: 'kc',
-        name: 'web',
+      svc('web', {
         type: 'LoadBalancer',
         clusterIP: '10.32.0.41',
         ports: [{ port: 80, targetPort: 8080, nodePort: 30041 }],
         loadBalancerIPs: ['10.33.0.41'],
-        endpoints: [ep('10.64.2.41', true), ep('10.64.1.42', false), ep('10.64.3.43', false), ep('10.64.2.44', true)],
-      },
-      { namespace: 'kc', name: 'api', clusterIP: '10.32.0.42', ports: [{ port: 80, targetPort: 8080 }], endpoints: [ep('10.64.2.45', true), ep('10.64.1.46', false)] },
+        endpoints: [local('10.64.2.41'), remote('10.64.1.42'), remote('10.64.3.43'), local('10.64.2.44')],
+      }),
+      svc('api', { clusterIP: '10.32.0.42', ports: [{ port: 80, targetPort: 8080 }], endpoints: [local('10.64.2.45'), remote('10.64.1.46')] }),
     ],
   };
 }
