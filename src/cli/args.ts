@@ -9,7 +9,7 @@ import { TABLE_NAMES } from '../core/parse/index.js';
 import { parseAssumption, splitHostPort, type Assumption } from '../core/trace/index.js';
 import type { Protocol } from '../core/kube/index.js';
 
-export const COMMANDS = ['services', 'which', 'chain', 'trace', 'doctor'] as const;
+export const COMMANDS = ['services', 'which', 'chain', 'trace', 'doctor', 'conns'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 /** `explore` is what runs without a subcommand: the TUI. */
 export type Command = CommandName | 'explore';
@@ -40,6 +40,10 @@ export interface CliOptions {
   /** null when --node-ip was not given (the source decides). */
   readonly nodeIPs: string[] | null;
   readonly sourceCmd: string | null;
+  /** --conntrack FILE|-: the conntrack table (conns, doctor, the explorer). */
+  readonly conntrack: string | null;
+  /** --conntrack-cmd 'COMMAND': the conntrack table from a command, run like --source-cmd. */
+  readonly conntrackCmd: string | null;
   readonly intervalSeconds: number | null;
   readonly help: boolean;
   readonly version: boolean;
@@ -49,21 +53,34 @@ export type ParseArgsResult =
   | { readonly ok: true; readonly options: CliOptions }
   | { readonly ok: false; readonly message: string; readonly command: Command | null };
 
-type FlagName = '--json' | '--kube-jumps' | '--table' | '--dst' | '--src' | '--proto' | '--node-ip' | '--source-cmd' | '--interval' | '--assume';
+type FlagName =
+  | '--json'
+  | '--kube-jumps'
+  | '--table'
+  | '--dst'
+  | '--src'
+  | '--proto'
+  | '--node-ip'
+  | '--source-cmd'
+  | '--interval'
+  | '--assume'
+  | '--conntrack'
+  | '--conntrack-cmd';
 
-const VALUE_FLAGS: ReadonlySet<string> = new Set(['--table', '--dst', '--src', '--proto', '--node-ip', '--source-cmd', '--interval']);
+const VALUE_FLAGS: ReadonlySet<string> = new Set(['--table', '--dst', '--src', '--proto', '--node-ip', '--source-cmd', '--interval', '--conntrack', '--conntrack-cmd']);
 const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--json', '--kube-jumps']);
 /** Flags that may be given more than once, each time adding a value. */
 const REPEATED_FLAGS: ReadonlySet<string> = new Set(['--assume']);
 
 /** Which flags each command accepts: a flag that means nothing to a command is a usage error. */
 const ALLOWED: Readonly<Record<Command, readonly FlagName[]>> = {
-  explore: ['--node-ip', '--source-cmd', '--interval', '--kube-jumps'],
+  explore: ['--node-ip', '--source-cmd', '--interval', '--kube-jumps', '--conntrack', '--conntrack-cmd'],
   services: ['--json', '--source-cmd', '--kube-jumps'],
   which: ['--json', '--source-cmd', '--node-ip', '--src', '--assume', '--kube-jumps'],
   chain: ['--json', '--source-cmd', '--table', '--kube-jumps'],
   trace: ['--json', '--source-cmd', '--dst', '--src', '--proto', '--node-ip', '--assume', '--kube-jumps'],
-  doctor: ['--json', '--source-cmd', '--node-ip', '--kube-jumps'],
+  doctor: ['--json', '--source-cmd', '--node-ip', '--kube-jumps', '--conntrack', '--conntrack-cmd'],
+  conns: ['--json', '--source-cmd', '--node-ip', '--kube-jumps', '--conntrack', '--conntrack-cmd'],
 };
 
 /** Positionals each command takes before the optional SOURCE. */
@@ -74,6 +91,8 @@ const LEADING_POSITIONALS: Readonly<Record<Command, 'query' | 'chainName' | null
   chain: 'chainName',
   trace: null,
   doctor: null,
+  // `conns [SOURCE] [QUERY]`: see connsPositionals.
+  conns: null,
 };
 
 const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
@@ -217,11 +236,12 @@ function build(
         : `\`chain\` needs a chain NAME before the SOURCE: ${quoteArg(named)} is a file (kubechains chain NAME ${quoteArg(named)})`,
     );
   }
+  const sourceCmd = flags.get('--source-cmd') ?? null;
+  if (command === 'conns') query = connsQuery(rest, sourceCmd !== null);
   if (rest.length > 1 && !lenient) {
     throw new UsageError(`unexpected argument ${quoteArg(rest[1]!)} (only one SOURCE is read)`);
   }
   const source = rest[0] ?? null;
-  const sourceCmd = flags.get('--source-cmd') ?? null;
   if (source !== null && sourceCmd !== null && !lenient) {
     throw new UsageError(`give either a SOURCE (${quoteArg(source)}) or --source-cmd, not both`);
   }
@@ -242,6 +262,10 @@ function build(
   const intervalText = flags.get('--interval');
   const intervalSeconds = intervalText === undefined || lenient ? null : parseInterval(intervalText);
   const assume = lenient ? [] : (repeated.get('--assume') ?? []).map(parseAssumeFlag);
+  const conntrack = flags.get('--conntrack') ?? null;
+  const conntrackCmd = flags.get('--conntrack-cmd') ?? null;
+  if (!lenient && conntrack !== null && conntrackCmd !== null) throw new UsageError('give either --conntrack or --conntrack-cmd, not both');
+  if (!lenient && conntrack === '-' && source === '-') throw new UsageError('standard input can hold the rules (SOURCE -) or the conntrack table (--conntrack -), not both');
   if (src !== null && dst !== null && isIP(src) !== isIP(dst.address)) {
     throw new UsageError(`--src ${src} and --dst ${dst.address} are not the same IP family`);
   }
@@ -260,10 +284,25 @@ function build(
     assume,
     nodeIPs,
     sourceCmd,
+    conntrack,
+    conntrackCmd,
     intervalSeconds,
     help,
     version,
   };
+}
+
+/**
+ * `conns [SOURCE] [QUERY]`: two positionals are SOURCE then QUERY; one is the SOURCE when it is
+ * `-` or a file (and no --source-cmd names the rules), else the QUERY. Takes the QUERY out of `rest`.
+ */
+function connsQuery(rest: string[], sourceCmd: boolean): string | null {
+  if (rest.length >= 2) return rest.splice(1, 1)[0]!;
+  const only = rest[0];
+  if (only === undefined) return null;
+  if (!sourceCmd && (only === '-' || isFile(only))) return null;
+  rest.shift();
+  return only;
 }
 
 function isFile(path: string): boolean {

@@ -16,7 +16,10 @@ Usage:
   kubechains trace [SOURCE] --dst IP:PORT [--src IP] [--proto tcp|udp|sctp]
                    [--node-ip IP,...] [--assume 'EXPR=true|false']... [--json]
                                                               every outcome of one packet
-  kubechains doctor [SOURCE] [--node-ip IP,...] [--json]      what is wrong on this node
+  kubechains doctor [SOURCE] [--node-ip IP,...] [--conntrack F] [--json]
+                                                              what is wrong on this node
+  kubechains conns [SOURCE] [--conntrack F|-] [--conntrack-cmd CMD] [--node-ip IP,...]
+                   [QUERY] [--json]                           live connections per endpoint
 
 ${SOURCE_HELP}
 
@@ -24,6 +27,8 @@ Options:
   --json              machine-readable output
   --source-cmd CMD    read the dump from CMD's standard output
   --node-ip IP,...    the node's own addresses (what addrtype LOCAL matches)
+  --conntrack F       the conntrack table (conntrack -L > F, or - for standard input)
+  --conntrack-cmd CMD read the conntrack table from CMD's standard output
   --kube-jumps        add kube-proxy's standard jumps from the built-in chains
                       that the dump lacks (its test dumps have none); every path
                       through one says it was assumed
@@ -111,7 +116,8 @@ decisions as EXPR=VALUE) and "cases": [{"assumes": [...], "outcomes":
 [indexes]}].
 
 ${SOURCE_HELP}`,
-  doctor: `Usage: kubechains doctor [SOURCE] [--source-cmd CMD] [--node-ip IP,...] [--kube-jumps] [--json]
+  doctor: `Usage: kubechains doctor [SOURCE] [--source-cmd CMD] [--node-ip IP,...] [--kube-jumps]
+                         [--conntrack F|- | --conntrack-cmd CMD] [--json]
 
 What is wrong on this node, most severe first: services without endpoints or
 without local endpoints, drops that counted, leftover and empty kube-proxy
@@ -125,6 +131,43 @@ decide. Each finding says where it lives and what to do.
 
 Exit codes: 0 no error found, 1 an error found (for scripts and cron jobs),
 2 bad input or usage.
+
+With --conntrack F or --conntrack-cmd CMD, also skewed-connections (info): a
+service port with at least 20 live connections where one endpoint holds at
+least 25 points more than its share of new connections, by more than chance
+explains (below one in a million); with session affinity that is expected,
+and the finding says so.
+
+${SOURCE_HELP}`,
+  conns: `Usage: kubechains conns [SOURCE] [--conntrack F|-] [--conntrack-cmd CMD] [--node-ip IP,...]
+                        [--source-cmd CMD] [QUERY] [--json]
+
+The connections conntrack holds now, per service port and endpoint: how many,
+in which state, and how many were masqueraded. A connection belongs to a
+service port and endpoint when it was sent to a frontend of the port (cluster
+IP:port, node IP:node port, external or load-balancer IP:port, same protocol)
+and the endpoint answered (the reply's source); it was masqueraded when the
+reply goes to another address than the client's. Everything else (ICMP,
+traffic to no service) is unmatched. UDP and other state-less entries count as
+UNREPLIED, ASSURED or SEEN_REPLY (a reply seen, not yet assured).
+
+The table: --conntrack F (conntrack -L [-o extended] > F, or a copy of
+/proc/net/nf_conntrack), --conntrack - (standard input), --conntrack-cmd CMD
+(e.g. 'ssh node sudo conntrack -L'); with none of them and no SOURCE, as root
+on the node, conntrack -L and conntrack -L -f ipv6. No table: exit 2.
+
+Node ports count on --node-ip (else this node's addresses, else the nftables
+@nodeport-ips set) and on localhost; with no node address known, on any
+address that is not a service's, and the output says it assumed so.
+
+QUERY (namespace/name[:port], a cluster IP[:port], a node port or a word)
+keeps the service ports it matches; unmatched still counts the whole table.
+With one argument, a file or - is the SOURCE, anything else the QUERY.
+
+--json prints {"services": [{"id", "connections", "endpoints": [{"address",
+"connections", "states": {STATE: n}, "masqueraded"}], "family", "protocol"}],
+"unmatched": n, "entries": n, "assumptions": [...]}: every service port with
+endpoints, 0s included.
 
 ${SOURCE_HELP}`,
 };

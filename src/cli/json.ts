@@ -4,7 +4,7 @@
  */
 import { serviceType, type ServicePort } from '../core/kube/index.js';
 import { traceCases, type Outcome, type PathStep, type TraceResult } from '../core/trace/index.js';
-import type { Finding } from '../core/index.js';
+import type { ConnectionReport, Finding, ServiceConnections } from '../core/index.js';
 
 export function serviceJson(s: ServicePort) {
   return {
@@ -110,5 +110,23 @@ export function findingJson(f: Finding) {
     rule: f.rule,
     message: f.message,
     hint: f.hint,
+  };
+}
+
+/** `conns --json`: the contract's fields first ({"services": [{id, connections, endpoints}], "unmatched"}), then what is extra. */
+export function connectionsJson(report: ConnectionReport, services: readonly ServiceConnections[], entries: number) {
+  return {
+    services: services.map((s) => ({
+      id: s.id,
+      connections: s.connections,
+      endpoints: s.endpoints.map((e) => ({ address: e.address, connections: e.connections, states: { ...e.states }, masqueraded: e.masqueraded })),
+      // Beyond the contract: a dual-stack service has one entry per family.
+      family: s.family,
+      protocol: s.service.protocol,
+    })),
+    unmatched: report.unmatched,
+    // Beyond the contract: the table's entries, and what the attribution assumed.
+    entries,
+    assumptions: [...report.assumptions],
   };
 }

@@ -5,7 +5,9 @@ import { nodeAddressesOf } from '../sources/node-addresses.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../sources/poller.js';
 import { SourceError, type Snapshot, type SourceSpec } from '../sources/types.js';
 import { parseArgs, type CliOptions } from './args.js';
+import { conntrackSpecFor, loadConntrack, type ConntrackSnapshot } from '../sources/conntrack.js';
 import { chainCommand } from './commands/chain.js';
+import { connsCommand } from './commands/conns.js';
 import type { CommandContext } from './commands/context.js';
 import { doctorCommand } from './commands/doctor.js';
 import { servicesCommand } from './commands/services.js';
@@ -72,7 +74,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       out,
     );
   }
-  const ctx: CommandContext = { snapshot, dump: { ruleset: snapshot.ruleset, nft: snapshot.nft ?? null }, options, out, nodeAddresses, nodeAddressesFrom: node.from };
+  const conntrack = await conntrackFor(options, spec, io, out);
+  if (typeof conntrack === 'number') return conntrack;
+  const ctx: CommandContext = { snapshot, dump: { ruleset: snapshot.ruleset, nft: snapshot.nft ?? null }, options, out, nodeAddresses, nodeAddressesFrom: node.from, conntrack };
   return runCommand(options, ctx);
 }
 
@@ -88,9 +92,38 @@ function runCommand(options: CliOptions, ctx: CommandContext): number {
       return traceCommand(ctx);
     case 'doctor':
       return doctorCommand(ctx);
+    case 'conns':
+      return connsCommand(ctx);
     case 'explore':
       throw new Error('explore is not a batch command');
   }
+}
+
+/**
+ * The conntrack table a command reads: conns always (--conntrack, --conntrack-cmd, else this
+ * node's own when the rules are), doctor only when a flag names one. Exit 2 when conns has none
+ * or it cannot be read; bad lines are warnings (FILE:LINE:COL) and the rest is used.
+ */
+async function conntrackFor(options: CliOptions, rules: SourceSpec, io: CliIO, out: Output): Promise<ConntrackSnapshot | null | number> {
+  const named = options.conntrack !== null || options.conntrackCmd !== null;
+  if (options.command !== 'conns' && !(options.command === 'doctor' && named)) return null;
+  const spec = conntrackSpecFor(options.conntrack, options.conntrackCmd, rules);
+  if (spec === null) {
+    out.error('kubechains: conns needs a conntrack table: --conntrack FILE (conntrack -L > FILE), --conntrack -, or --conntrack-cmd CMD; on a node as root with no SOURCE it runs conntrack -L itself');
+    return EXIT_USAGE;
+  }
+  let conntrack: ConntrackSnapshot;
+  try {
+    conntrack = await loadConntrack(spec, { stdin: io.stdin, env: io.env });
+  } catch (e) {
+    if (e instanceof SourceError) {
+      out.error(`kubechains: ${e.message}`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+  reportDiagnostics(sourceLabel(conntrack.origin, spec.kind === 'file'), conntrack.table.warnings, out);
+  return conntrack;
 }
 
 /** Loads the dump; prints why and returns exit 2 when it cannot be read or has parse errors. */

@@ -12,6 +12,10 @@
  * and does not parse, a timeout) keeps the last good snapshot and reports the error with its time.
  * The read is asynchronous; between the read and the parse the poller yields to the event loop,
  * so keys typed meanwhile are handled first.
+ *
+ * What is read is a PollTarget: the rules (createPoller, a Snapshot) or the conntrack table
+ * (sources/conntrack.ts); the timing, the no-overlap rule and the keep-the-last-good rule are this
+ * file's alone.
  */
 import { stat } from 'node:fs/promises';
 import { dumpDiagnostics } from '../core/index.js';
@@ -20,14 +24,30 @@ import { SourceError, type Snapshot, type SourceSpec } from './types.js';
 
 export type PollMode = 'interval' | 'watch' | 'once';
 
-export interface PollerOptions {
-  readonly spec: SourceSpec;
+/** What a poller hands out: anything read from somewhere at some time. */
+export interface Polled {
+  readonly origin: string;
+  readonly takenAt: Date;
+}
+
+/** Where a poller reads from, and how. */
+export interface PollTarget<T extends Polled> {
+  readonly mode: PollMode;
+  /** The source as a person would name it (the status line's, until the first read names it). */
+  readonly name: string;
+  /** Watch mode: the file whose size, mtime and inode say when to read again. */
+  readonly path: string | null;
+  /**
+   * Reads the source (rejecting, with a SourceError when it can say why, on failure) and resolves
+   * with the parse, which the poller runs after yielding to the keyboard; the parse may throw too.
+   */
+  read(options: { readonly timeoutMs: number; readonly signal: AbortSignal }): Promise<() => T>;
+}
+
+/** How often and how long: what every poller takes whatever it reads. */
+export interface PollTiming {
   /** Seconds between the end of one run and the start of the next (or between file checks). */
   readonly intervalSeconds: number;
-  /** The snapshot already loaded (the CLI reads one before the explorer starts); none: read at start(). */
-  readonly initial?: Snapshot | null;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly stdin?: NodeJS.ReadableStream;
   /**
    * A run taking longer than this is killed and counts as failed. Default: max(300 s, 10
    * intervals): iptables-nft-save of a 10k-service node can take a minute on a busy machine.
@@ -35,6 +55,14 @@ export interface PollerOptions {
   readonly timeoutSeconds?: number;
   /** Where the current time comes from (ms since the epoch); Date.now by default. */
   readonly now?: () => number;
+}
+
+export interface PollerOptions extends PollTiming {
+  readonly spec: SourceSpec;
+  /** The snapshot already loaded (the CLI reads one before the explorer starts); none: read at start(). */
+  readonly initial?: Snapshot | null;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly stdin?: NodeJS.ReadableStream;
   /** Parse each read with kube-proxy's standard jumps added where it lacks them (--kube-jumps). */
   readonly kubeJumps?: boolean;
 }
@@ -79,12 +107,12 @@ export interface PollerStatus {
   readonly checks: number;
 }
 
-export type PollerEvent =
-  | { readonly type: 'snapshot'; readonly snapshot: Snapshot; readonly status: PollerStatus }
+export type PollerEvent<T extends Polled = Snapshot> =
+  | { readonly type: 'snapshot'; readonly snapshot: T; readonly status: PollerStatus }
   | { readonly type: 'error'; readonly error: PollerError; readonly status: PollerStatus }
   | { readonly type: 'status'; readonly status: PollerStatus };
 
-export type PollerListener = (event: PollerEvent) => void;
+export type PollerListener<T extends Polled = Snapshot> = (event: PollerEvent<T>) => void;
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 
@@ -132,18 +160,17 @@ export const DEFAULT_INTERVAL_SECONDS = 2;
 /** Lets pending I/O (keypresses) run before the next piece of synchronous work. */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export class Poller {
+export class Poller<T extends Polled = Snapshot> {
   readonly mode: PollMode;
-  private readonly spec: SourceSpec;
+  private readonly target: PollTarget<T>;
   private readonly intervalMs: number;
   private readonly timeoutMs: number;
   private readonly now: () => number;
-  private readonly loadOptions: LoadOptions;
-  private readonly listeners = new Set<PollerListener>();
+  private readonly listeners = new Set<PollerListener<T>>();
 
-  private current: Snapshot | null;
+  private current: T | null;
   /** A snapshot read while paused, handed out on resume. */
-  private held: Snapshot | null = null;
+  private held: T | null = null;
   private label: string;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -162,23 +189,19 @@ export class Poller {
   private seen: FileSignature | null = null;
   private failedSig: FileSignature | null = null;
 
-  private readonly kubeJumps: boolean;
-
-  constructor(options: PollerOptions) {
+  constructor(target: PollTarget<T>, options: PollTiming & { readonly initial?: T | null }) {
     if (!(options.intervalSeconds > 0)) throw new RangeError(`interval must be > 0 seconds, got ${options.intervalSeconds}`);
-    this.spec = options.spec;
-    this.mode = pollModeOf(options.spec);
+    this.target = target;
+    this.mode = target.mode;
     this.intervalMs = options.intervalSeconds * 1000;
     this.timeoutMs = (options.timeoutSeconds ?? Math.max(DEFAULT_TIMEOUT_SECONDS, options.intervalSeconds * 10)) * 1000;
     this.now = options.now ?? Date.now;
-    this.loadOptions = { env: options.env, stdin: options.stdin };
-    this.kubeJumps = options.kubeJumps === true;
     this.current = options.initial ?? null;
-    this.label = options.initial?.origin ?? sourceName(options.spec);
+    this.label = options.initial?.origin ?? target.name;
   }
 
   /** The last good snapshot (the one on screen, or held while paused). */
-  get snapshot(): Snapshot | null {
+  get snapshot(): T | null {
     return this.held ?? this.current;
   }
 
@@ -207,7 +230,7 @@ export class Poller {
     };
   }
 
-  subscribe(listener: PollerListener): () => void {
+  subscribe(listener: PollerListener<T>): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -345,22 +368,14 @@ export class Poller {
     this.abort = new AbortController();
     const started = performance.now();
     this.emit({ type: 'status', status: this.status });
-    let snapshot: Snapshot;
+    let snapshot: T;
     try {
-      const read = await readSource(this.spec, { ...this.loadOptions, timeoutMs: this.timeoutMs, signal: this.abort.signal });
+      const parse = await this.target.read({ timeoutMs: this.timeoutMs, signal: this.abort.signal });
       if (this.stopped) return;
       // The read was I/O; the parse is CPU. Keys typed in between go first.
       await yieldToEventLoop();
       if (this.stopped) return;
-      const parsed = parseSource(read, this.kubeJumps);
-      const errors = dumpDiagnostics({ ruleset: parsed.ruleset, nft: parsed.nft ?? null }).filter((d) => d.severity === 'error');
-      if (errors.length > 0) {
-        const e = errors[0]!;
-        const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length === 2 ? '' : 's'})` : '';
-        const detail = `output does not parse: line ${e.line}:${e.column}: ${e.message}${more}`;
-        throw new SourceError(`${read.origin}: ${detail}`, detail);
-      }
-      snapshot = { ...read, ...parsed };
+      snapshot = parse();
     } catch (e) {
       this.lastRunMs = performance.now() - started;
       if (this.stopped) return;
@@ -389,16 +404,16 @@ export class Poller {
   }
 
   private async statFile(): Promise<FileSignature | null> {
-    if (this.spec.kind !== 'file') return null;
+    if (this.target.path === null) return null;
     try {
-      const s = await stat(this.spec.path);
+      const s = await stat(this.target.path);
       return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
     } catch {
       return null;
     }
   }
 
-  private emit(event: PollerEvent): void {
+  private emit(event: PollerEvent<T>): void {
     for (const l of [...this.listeners]) {
       try {
         l(event);
@@ -409,7 +424,37 @@ export class Poller {
   }
 }
 
-/** A poller for `spec`, not started. */
+/** A poller of any target, not started. */
+export function createPollerOf<T extends Polled>(target: PollTarget<T>, options: PollTiming & { readonly initial?: T | null }): Poller<T> {
+  return new Poller(target, options);
+}
+
+/** A poller of the rules `spec` names, not started. */
 export function createPoller(options: PollerOptions): Poller {
-  return new Poller(options);
+  return new Poller(dumpTarget(options), options);
+}
+
+/** The rules as a poll target: read, then parsed; a dump with errors is a failed run. */
+function dumpTarget(options: PollerOptions): PollTarget<Snapshot> {
+  const { spec, kubeJumps = false } = options;
+  const load: LoadOptions = { env: options.env, stdin: options.stdin };
+  return {
+    mode: pollModeOf(spec),
+    name: sourceName(spec),
+    path: spec.kind === 'file' ? spec.path : null,
+    read: async ({ timeoutMs, signal }) => {
+      const read = await readSource(spec, { ...load, timeoutMs, signal });
+      return () => {
+        const parsed = parseSource(read, kubeJumps);
+        const errors = dumpDiagnostics({ ruleset: parsed.ruleset, nft: parsed.nft ?? null }).filter((d) => d.severity === 'error');
+        if (errors.length > 0) {
+          const e = errors[0]!;
+          const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length === 2 ? '' : 's'})` : '';
+          const detail = `output does not parse: line ${e.line}:${e.column}: ${e.message}${more}`;
+          throw new SourceError(`${read.origin}: ${detail}`, detail);
+        }
+        return { ...read, ...parsed };
+      };
+    },
+  };
 }

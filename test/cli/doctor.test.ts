@@ -96,6 +96,6 @@ describe('kubechains doctor', () => {
     const r = await run(['doctor', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: kubechains doctor \[SOURCE\]/);
-    expect((await run(['--help'])).stdout).toContain('kubechains doctor [SOURCE] [--node-ip IP,...] [--json]');
+    expect((await run(['--help'])).stdout).toContain('kubechains doctor [SOURCE] [--node-ip IP,...] [--conntrack F] [--json]');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * kubechains never changes netfilter state: with no SOURCE, as root, the only programs it runs
  * are iptables-save and ip6tables-save, each with exactly `-c`, and `nft -j list ruleset`
- * (kube-proxy's nftables mode). Proved two ways: a PATH whose
+ * (kube-proxy's nftables mode); `conns` adds `conntrack -L` and `conntrack -L -f ipv6`, and
+ * nothing else does. Proved two ways: a PATH whose
  * every likely program is a recording shim, and a hook in the node process that logs every
  * child_process call (which also sees programs started by absolute path).
  */
@@ -17,7 +18,7 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const FORBIDDEN = [
   'iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore', 'iptables-legacy', 'iptables-nft',
   'iptables-legacy-save', 'iptables-nft-save', 'iptables-legacy-restore', 'iptables-nft-restore',
-  'ip', 'conntrack', 'ipset', 'ss', 'netstat', 'ifconfig', 'hostname', 'sysctl', 'modprobe',
+  'ip', 'ipset', 'ss', 'netstat', 'ifconfig', 'hostname', 'sysctl', 'modprobe',
   'sh', 'bash', 'dash', 'env', 'sudo', 'which', 'cat', 'kubectl', 'crictl', 'tc',
 ];
 
@@ -47,6 +48,11 @@ describe.skipIf(!isRoot && process.env.CI !== 'true')('read-only (skipped: needs
       'nft',
       `if [ "$*" = "list tables" ]; then printf 'table ip nat\\ntable ip kube-proxy\\n'; exit 0; fi\n[ "$*" = "-j list ruleset" ] || exit 1\nprintf '%s\\n' '{"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}}]}'`,
     );
+    // conntrack answers only its two listings; anything else it is asked (-D, -F, -U, -I…) fails.
+    shim(
+      'conntrack',
+      `if [ "$*" = "-L" ]; then /bin/cat '${fixture('conntrack/seed-nodeport-cluster.plain.txt')}'; exit 0; fi\n[ "$*" = "-L -f ipv6" ] || exit 1`,
+    );
     for (const name of FORBIDDEN) shim(name, 'exit 1');
 
     hook = path.join(dir, 'spawn-hook.mjs');
@@ -71,7 +77,7 @@ syncBuiltinESMExports();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs only iptables-save -c, ip6tables-save -c, nft list tables and nft -j list ruleset, for every command', async () => {
+  it('runs only iptables-save -c, ip6tables-save -c, nft list tables and nft -j list ruleset, and for conns conntrack -L and conntrack -L -f ipv6', async () => {
     const env = { PATH: path.join(dir, 'bin'), NODE_OPTIONS: `--import=${hook}`, HOME: dir };
     const commands = [
       ['services'],
@@ -79,6 +85,9 @@ syncBuiltinESMExports();
       ['which', 'default/nginx'],
       ['chain', 'KUBE-SERVICES'],
       ['trace', '--dst', '10.32.0.61:80'],
+      ['doctor'],
+      ['conns'],
+      ['conns', '--json', 'nginx'],
       [], // the explorer: no terminal here, so it stops after loading the dump
     ];
     for (const argv of commands) {
@@ -88,7 +97,11 @@ syncBuiltinESMExports();
       expect(r.code, `${argv.join(' ')}: ${r.stderr}`).toBe(argv.length === 0 ? 2 : 0);
       if (argv[0] === 'services' && argv.length === 1) expect(r.stdout).toMatch(/^default\/nginx\s+NodePort/m);
 
-      expect(readFileSync(shimLog, 'utf8'), argv.join(' ')).toBe('iptables-save -c\nip6tables-save -c\nnft list tables\nnft -j list ruleset\n');
+      const conns = argv[0] === 'conns';
+      if (conns) expect(r.stdout).toContain('10.64.2.4:80');
+      expect(readFileSync(shimLog, 'utf8'), argv.join(' ')).toBe(
+        'iptables-save -c\nip6tables-save -c\nnft list tables\nnft -j list ruleset\n' + (conns ? 'conntrack -L\nconntrack -L -f ipv6\n' : ''),
+      );
       const spawns = readFileSync(spawnLog, 'utf8')
         .trim()
         .split('\n')
@@ -98,6 +111,12 @@ syncBuiltinESMExports();
         ['spawn', 'ip6tables-save', ['-c']],
         ['spawn', 'nft', ['list', 'tables']],
         ['spawn', 'nft', ['-j', 'list', 'ruleset']],
+        ...(conns
+          ? [
+              ['spawn', 'conntrack', ['-L']],
+              ['spawn', 'conntrack', ['-L', '-f', 'ipv6']],
+            ]
+          : []),
       ]);
       // Found on PATH (the shims), by absolute path: no shell, no lookup by another program.
       for (const [, file] of spawns) expect(path.dirname(file)).toBe(path.join(dir, 'bin'));

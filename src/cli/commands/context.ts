@@ -1,5 +1,6 @@
 /** What every command gets: the loaded dump, the parsed flags and somewhere to write. */
 import type { Dump } from '../../core/index.js';
+import type { ConntrackSnapshot } from '../../sources/conntrack.js';
 import type { Snapshot } from '../../sources/types.js';
 import type { CliOptions } from '../args.js';
 import type { Output } from '../io.js';
@@ -14,4 +15,6 @@ export interface CommandContext {
   readonly nodeAddresses: readonly string[];
   /** '@nodeport-ips' when nodeAddresses were read off that set (the output says so). */
   readonly nodeAddressesFrom?: string | null;
+  /** The conntrack table: always for conns, for doctor when --conntrack/--conntrack-cmd named one. */
+  readonly conntrack?: ConntrackSnapshot | null;
 }

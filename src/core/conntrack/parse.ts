@@ -34,13 +34,16 @@ class TableParser {
   /** Where the header words of the current line start and end (reused: no arrays per line). */
   private readonly headStarts = new Int32Array(MAX_HEADER_WORDS);
   private readonly headEnds = new Int32Array(MAX_HEADER_WORDS);
+  private readonly hasTabs: boolean;
   private line = 0;
   private lineStart = 0;
 
   constructor(
     private readonly text: string,
     readonly file: string,
-  ) {}
+  ) {
+    this.hasTabs = text.includes('\t');
+  }
 
   run(): void {
     const text = this.text;
@@ -55,6 +58,13 @@ class TableParser {
       this.parseLine(pos, lineEnd);
       pos = end + 1;
     }
+  }
+
+  /** Where the word at p ends: indexOf finds the next space natively, unless the text has tabs. */
+  private wordEnd(p: number, end: number): number {
+    if (this.hasTabs) return wordEndAt(this.text, p, end);
+    const space = this.text.indexOf(' ', p);
+    return space < 0 || space > end ? end : space;
   }
 
   private warn(at: number, message: string): void {
@@ -80,7 +90,7 @@ class TableParser {
     let headCount = 0;
     let p = first;
     while (p < end) {
-      const wordEnd = wordEndAt(text, p, end);
+      const wordEnd = this.wordEnd(p, end);
       if (text.charCodeAt(p) === 91 /* [ */ || hasEquals(text, p, wordEnd)) break;
       if (headCount === MAX_HEADER_WORDS) {
         this.warn(p, `unexpected word ${this.quote(p, wordEnd)} before the first src=`);
@@ -107,7 +117,7 @@ class TableParser {
     let assured = false;
     let mark: number | null = null;
     while (p < end) {
-      const wordEnd = wordEndAt(text, p, end);
+      const wordEnd = this.wordEnd(p, end);
       const c = text.charCodeAt(p);
       if (c === 91 /* [ */) {
         if (text.charCodeAt(wordEnd - 1) !== 93 || !isUpperWord(text, p + 1, wordEnd - 1)) {

@@ -1,2 +1,3 @@
 export { diagnose, ruleFindings, unknownMatchFindings, counterFindings, sortFindings, countBySeverity } from './doctor.js';
+export { connectionFindings, SKEW_MIN_CONNECTIONS, SKEW_MIN_EXCESS, SKEW_MAX_CHANCE } from './connection-findings.js';
 export * from './types.js';

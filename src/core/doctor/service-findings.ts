@@ -91,7 +91,7 @@ function nftElementPlace(s: ServicePort, ref: NftElementRef): Place {
   return { family: s.family, table: `${ref.set.family} ${ref.set.table}` as TableName, chain: `@${ref.set.name}`, rule: null };
 }
 
-function serviceChainPlace(s: ServicePort, chain: string | undefined): Place | null {
+export function serviceChainPlace(s: ServicePort, chain: string | undefined): Place | null {
   if (chain !== undefined && s.mode === 'nftables') return { family: s.family, table: s.family === 'ipv6' ? 'ip6 kube-proxy' : 'ip kube-proxy', chain, rule: null };
   if (chain !== undefined) return { family: s.family, table: 'nat', chain, rule: null };
   const entry = s.entryPoints[0];

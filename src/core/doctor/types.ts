@@ -15,6 +15,7 @@ export const FINDING_KINDS = [
   'both-modes',
   'unreachable-kube-services',
   'duplicate-frontend',
+  'skewed-connections',
   'unknown-match',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
