@@ -156,7 +156,7 @@ function conntrackSection(r: BenchResult): string[] {
     `A throwaway network namespace's conntrack table filled with ${num(s.entries)} real entries (\`conntrack --load-file\`,`,
     `${ms(c.fill.wallMs)}) shaped like a node of the ${num(s.services)}-service dump: ${num(c.table.toServices)} connections to a service frontend`,
     `answered by one of its endpoints (${num(c.table.masqueraded)} masqueraded: from outside, to a node port, LoadBalancer or external IP),`,
-    `${num(c.table.unrelated)} to no service (${states}). \`conntrack -L\` prints the table into a file (${num(s.listingMB, 1)} MB);`,
+    `${num(c.table.unrelated)} to no service; by state ${states}. \`conntrack -L\` prints the table into a file (${num(s.listingMB, 1)} MB);`,
     'kubechains reads that file in a fresh process: the dump loaded first (not counted), then `parseConntrack` and',
     '`attributeConnections` timed, their result checked against the generated table. *kubechains conns* is the whole command',
     `on the dump and the file (\`--json\`, output discarded). Medians of ${c.runs.length} run${c.runs.length === 1 ? '' : 's'}, alternating.`,
@@ -584,8 +584,11 @@ export function terminalReport(r: BenchResult): string {
   const out: string[] = [];
   out.push(`kubechains bench: ${r.machine.cpus} × ${r.machine.model}, node ${r.machine.node}, ${r.iptables}, load average ${num(r.machine.loadAverage, 2)} at start`);
   out.push('');
-  out.push(textTable(SIZE_HEADER, r.sizes.map((s) => sizeRow(summarize(s)))));
-  out.push('');
+  // A partial run (--only-…) measured no dump size: no empty table.
+  if (r.sizes.length > 0) {
+    out.push(textTable(SIZE_HEADER, r.sizes.map((s) => sizeRow(summarize(s)))));
+    out.push('');
+  }
   const rows = targetRows(r);
   if (rows.length > 0) {
     out.push(`targets at ${num(targetSize(r))} services:`);
