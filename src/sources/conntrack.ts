@@ -10,7 +10,7 @@ import { readDumpCommand } from './command.js';
 import { decodeDump } from './decode.js';
 import { readDumpFile } from './file.js';
 import { findOnPath } from './local.js';
-import { createPollerOf, pollModeOf, type Poller, type PollTarget, type PollTiming } from './poller.js';
+import { createPollerOf, pollModeOf, sourceName, type Poller, type PollTarget, type PollTiming } from './poller.js';
 import { describeFailure, runProgram, succeeded, type RunOptions } from './spawn.js';
 import { readDumpStream } from './stream.js';
 import { SourceError, type SourceSpec } from './types.js';
@@ -132,17 +132,9 @@ export function createConntrackPoller(options: ConntrackPollerOptions): Poller<C
   return createPollerOf(target, options);
 }
 
+/** As the rules' sources are named (the command, the file, `<stdin>`), the local node's listings aside. */
 export function conntrackSourceName(spec: ConntrackSpec): string {
-  switch (spec.kind) {
-    case 'command':
-      return spec.command;
-    case 'file':
-      return spec.path;
-    case 'stdin':
-      return STDIN_ORIGIN;
-    case 'local':
-      return LOCAL_CONNTRACK_ORIGIN;
-  }
+  return spec.kind === 'local' ? LOCAL_CONNTRACK_ORIGIN : sourceName(spec);
 }
 
 function lineCount(text: string): number {

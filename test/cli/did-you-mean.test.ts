@@ -25,6 +25,12 @@ describe('did you mean', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('kubechains cons FILE: exit 2, did you mean conns', async () => {
+    const r = await run(['cons', seed]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown command cons (did you mean conns?)');
+  });
+
   it('kubechains which FILE: exit 2, the QUERY is missing (never the host\'s rules read for the query "FILE")', async () => {
     const r = await run(['which', seed]);
     expect(r.code).toBe(2);

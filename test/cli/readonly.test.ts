@@ -123,6 +123,18 @@ syncBuiltinESMExports();
     }
   });
 
+  it('without the conntrack binary: the rules commands run as before, conns exits 2 saying why', async () => {
+    const bin = path.join(dir, 'bin-no-conntrack');
+    mkdirSync(bin);
+    for (const name of ['iptables-save', 'ip6tables-save', 'nft']) writeFileSync(path.join(bin, name), readFileSync(path.join(dir, 'bin', name)), { mode: 0o755 });
+    const env = { PATH: bin, HOME: dir };
+    const services = await runProcess(['services'], { env });
+    expect([services.code, services.stderr]).toEqual([0, '']);
+    const conns = await runProcess(['conns'], { env });
+    expect(conns.code).toBe(2);
+    expect(conns.stderr).toBe('kubechains: no conntrack table: conntrack is not installed (apt-get install conntrack), or pass --conntrack FILE\n');
+  });
+
   it('the hook would see any other program (it is not blind)', async () => {
     writeFileSync(spawnLog, '');
     writeFileSync(shimLog, '');

@@ -3,30 +3,44 @@
  * endpoint compare as strings: IPv4 dotted decimal, IPv6 in RFC 5952 form (inet_ntop's, which
  * `conntrack -L` and iptables-save print; /proc/net/nf_conntrack prints all eight groups in full).
  */
-import { parseIpv6 } from '../trace/addr.js';
+import { formatIpv6Groups, parseIpv6 } from '../trace/addr.js';
 
-/** A dotted quad without leading zeros, or null. Hand-rolled: it runs four times per conntrack entry. */
-export function canonicalIpv4(text: string): string | null {
-  let parts = 0;
+/** What scanIpv4 finds; LeadingZeros: valid, but written "010.0.0.1" (canonicalIpv4 rewrites it). */
+export const Ipv4Text = { Invalid: 0, Canonical: 1, LeadingZeros: 2 } as const;
+export type Ipv4Text = (typeof Ipv4Text)[keyof typeof Ipv4Text];
+
+/** What text[start, end) is as a dotted quad. Hand-rolled, in place: it runs four times per conntrack entry. */
+export function scanIpv4(text: string, start: number, end: number): Ipv4Text {
+  let dots = 0;
   let value = 0;
   let digits = 0;
   let leadingZero = false;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       if (digits === 1 && value === 0) leadingZero = true;
       value = value * 10 + (c - 48);
-      if (++digits > 3 || value > 255) return null;
-    } else if (c === 46 && digits > 0 && parts < 3) {
-      parts++;
+      if (++digits > 3 || value > 255) return Ipv4Text.Invalid;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      dots++;
       value = 0;
       digits = 0;
-    } else {
-      return null;
-    }
+    } else return Ipv4Text.Invalid;
   }
-  if (parts !== 3 || digits === 0) return null;
-  return leadingZero ? text.split('.').map(Number).join('.') : text;
+  if (dots !== 3 || digits === 0) return Ipv4Text.Invalid;
+  return leadingZero ? Ipv4Text.LeadingZeros : Ipv4Text.Canonical;
+}
+
+/** A dotted quad without leading zeros, or null. */
+export function canonicalIpv4(text: string): string | null {
+  switch (scanIpv4(text, 0, text.length)) {
+    case Ipv4Text.Canonical:
+      return text;
+    case Ipv4Text.LeadingZeros:
+      return text.split('.').map(Number).join('.');
+    case Ipv4Text.Invalid:
+      return null;
+  }
 }
 
 /** RFC 5952 text of an IPv6 address (compressed, lower case, `::ffff:a.b.c.d` for IPv4-mapped), or null. */
@@ -37,25 +51,7 @@ export function canonicalIpv6(text: string): string | null {
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((b[i]! << 8) | b[i + 1]!);
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  // The longest run of two or more zero groups (the first of equals) becomes "::".
-  let bestAt = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestAt = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':');
-  if (bestAt < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestAt))}::${hex(groups.slice(bestAt + bestLength))}`;
+  return formatIpv6Groups(groups);
 }
 
 /** Either family's canonical text, or null when `text` is no address. */

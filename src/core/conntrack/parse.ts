@@ -11,7 +11,7 @@
  */
 import { escapeForTerminal } from '../escape.js';
 import type { Diagnostic } from '../parse/types.js';
-import { canonicalIpv4, canonicalIpv6 } from './address.js';
+import { canonicalIpv4, canonicalIpv6, Ipv4Text, scanIpv4 } from './address.js';
 import type { ConntrackEntry, ConntrackTable } from './types.js';
 
 const TRAILER_PREFIX = 'conntrack v';
@@ -35,6 +35,8 @@ class TableParser {
   private readonly headStarts = new Int32Array(MAX_HEADER_WORDS);
   private readonly headEnds = new Int32Array(MAX_HEADER_WORDS);
   private readonly hasTabs: boolean;
+  /** The current line's header, as readHeader read it (one object for all lines). */
+  private readonly head: { family: 'ipv4' | 'ipv6' | null; protocol: string; state: string | null; timeout: number | null } = { family: null, protocol: '', state: null, timeout: null };
   private line = 0;
   private lineStart = 0;
 
@@ -100,8 +102,8 @@ class TableParser {
       headEnds[headCount++] = wordEnd;
       p = skipBlanks(text, wordEnd, end);
     }
-    const head = this.readHeader(headCount, first);
-    if (!head) return;
+    if (!this.readHeader(headCount, first)) return;
+    const head = this.head;
 
     // The original tuple, then the reply's: a second src= starts it.
     let src0: string | null = null;
@@ -200,7 +202,8 @@ class TableParser {
   }
 
   /** Reads the header words noted in headStarts/headEnds: [family l3num] proto protonum [timeout] [STATE]. */
-  private readHeader(count: number, first: number): { family: 'ipv4' | 'ipv6' | null; protocol: string; state: string | null; timeout: number | null } | null {
+  /** Reads the header words into `head`; false (with a warning) when they are not a conntrack header. */
+  private readHeader(count: number, first: number): boolean {
     const text = this.text;
     const starts = this.headStarts;
     const ends = this.headEnds;
@@ -210,24 +213,24 @@ class TableParser {
       family = text.charCodeAt(starts[0]! + 3) === 52 ? 'ipv4' : 'ipv6';
       if (count < 2 || readNumber(text, starts[1]!, ends[1]!) === null) {
         this.warn(count < 2 ? starts[0]! : starts[1]!, 'expected the family number after the family');
-        return null;
+        return false;
       }
       i = 2;
     }
     if (i >= count) {
       this.warn(i > 0 ? starts[i - 1]! : first, 'expected a protocol name and number');
-      return null;
+      return false;
     }
     const protocolAt = starts[i]!;
     if (!isProtocolName(text, protocolAt, ends[i]!)) {
       this.warn(protocolAt, `bad protocol ${this.quote(protocolAt, ends[i]!)}`);
-      return null;
+      return false;
     }
-    const protocol = text.slice(protocolAt, ends[i]!);
+    const protocol = known(text, protocolAt, ends[i]!, PROTOCOL_NAMES);
     i++;
     if (i >= count || readNumber(text, starts[i]!, ends[i]!) === null) {
       this.warn(i >= count ? protocolAt : starts[i]!, 'expected the protocol number after the protocol');
-      return null;
+      return false;
     }
     i++;
     let timeout: number | null = null;
@@ -235,7 +238,7 @@ class TableParser {
       timeout = readNumber(text, starts[i]!, ends[i]!);
       if (timeout === null) {
         this.warn(starts[i]!, `bad timeout ${this.quote(starts[i]!, ends[i]!)}`);
-        return null;
+        return false;
       }
       i++;
     }
@@ -243,16 +246,21 @@ class TableParser {
     if (i < count) {
       if (!isUpperWord(text, starts[i]!, ends[i]!)) {
         this.warn(starts[i]!, `bad state ${this.quote(starts[i]!, ends[i]!)}`);
-        return null;
+        return false;
       }
-      state = text.slice(starts[i]!, ends[i]!);
+      state = known(text, starts[i]!, ends[i]!, STATE_NAMES);
       i++;
     }
     if (i < count) {
       this.warn(starts[i]!, `unexpected word ${this.quote(starts[i]!, ends[i]!)} before the first src=`);
-      return null;
+      return false;
     }
-    return { family, protocol, state, timeout };
+    const head = this.head;
+    head.family = family;
+    head.protocol = protocol;
+    head.state = state;
+    head.timeout = timeout;
+    return true;
   }
 
   /** `conntrack v1.4.7 (conntrack-tools): 4 flow entries have been shown.`; other conntrack messages are warnings. */
@@ -272,7 +280,7 @@ class TableParser {
   /** IPv4 is checked where it stands; IPv6 (rarer, and spelt in full by /proc) is canonicalised once per distinct text. */
   private address(start: number, end: number): string | null {
     const text = this.text;
-    if (isDottedQuad(text, start, end)) return text.slice(start, end);
+    if (scanIpv4(text, start, end) === Ipv4Text.Canonical) return text.slice(start, end);
     const raw = text.slice(start, end);
     if (!raw.includes(':')) return canonicalIpv4(raw);
     let known = this.ipv6.get(raw);
@@ -288,24 +296,18 @@ function isV6(address: string): boolean {
   return address.includes(':');
 }
 
-/** A canonical dotted quad (no leading zeros) fills [start, end). */
-function isDottedQuad(text: string, start: number, end: number): boolean {
-  let dots = 0;
-  let value = 0;
-  let digits = 0;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (digits === 1 && value === 0) return false;
-      value = value * 10 + (c - 48);
-      if (++digits > 3 || value > 255) return false;
-    } else if (c === 46 && digits > 0 && dots < 3) {
-      dots++;
-      value = 0;
-      digits = 0;
-    } else return false;
-  }
-  return dots === 3 && digits > 0;
+/** Names met on almost every line: one string each for the whole table, not one per entry. */
+const PROTOCOL_NAMES = ['tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'gre', 'udplite', 'dccp', 'unknown'];
+const STATE_NAMES = [
+  'ESTABLISHED', 'TIME_WAIT', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSE', 'NONE', 'SYN_SENT2',
+  'CLOSED', 'COOKIE_WAIT', 'COOKIE_ECHOED', 'SHUTDOWN_SENT', 'SHUTDOWN_RECD', 'SHUTDOWN_ACK_SENT', 'HEARTBEAT_SENT', 'HEARTBEAT_ACKED',
+];
+
+/** text[start, end) as one of `names` when it is one (no new string), else sliced. */
+function known(text: string, start: number, end: number, names: readonly string[]): string {
+  const length = end - start;
+  for (const name of names) if (name.length === length && text.startsWith(name, start)) return name;
+  return text.slice(start, end);
 }
 
 function isDigit(c: number): boolean {

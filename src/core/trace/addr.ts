@@ -196,6 +196,28 @@ export function parsePortNumber(text: string): number | null {
   return port <= 65535 ? port : null;
 }
 
+/** Eight 16-bit groups as RFC 5952 (inet_ntop) writes them: the longest run (>= 2) of zero groups, the first on a tie, becomes "::". */
+export function formatIpv6Groups(groups: readonly number[]): string {
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
 /** "ip:port", or "[v6]:port" for IPv6; "ip" or "[v6]" without a port. */
 export function hostPort(ip: string, port: number | null): string {
   const host = ip.includes(':') ? `[${ip}]` : ip;
