@@ -14,7 +14,8 @@
  *     /proc/net/nf_conntrack) and read with `--conntrack FILE` and `--conntrack -`: the same answer;
  * (c) the client closes every connection first: a refresh shows them all in TIME_WAIT (the node
  *     namespace's own TIME_WAIT timeout, a per-namespace sysctl, is shortened), later refreshes
- *     show them gone as the kernel expires them.
+ *     show them gone as the kernel expires them; the explorer's conntrack poller, on the same
+ *     command all along, sees the same: all ESTABLISHED, all TIME_WAIT, none.
  *
  * conntrack is read from the node namespace only; kubechains is never asked to change it.
  */
@@ -22,11 +23,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attributeConnections, buildDumpModel, parseDump } from '../../src/core/index.js';
 import { generateKubeProxyNftables, generateKubeProxyRules } from '../../src/gen/kubeproxy.js';
+import { createConntrackPoller } from '../../src/sources/conntrack.js';
 import { runProcess, type RunResult } from '../cli/harness.js';
 import { inNs, routeSource } from './exec.js';
 import { HeldConnections, HeldListener, type HeldConnection } from './held.js';
-import { NFT_TOOL, Topology, conntrackFlush, conntrackList, isIPv6, kernelGate, loadRuleset, type ConntrackEntry } from './netns.js';
+import { NFT_TOOL, Topology, conntrackFlush, conntrackList, kernelGate, loadRuleset, type ConntrackEntry } from './netns.js';
 import { nftLoad } from './nft-scenario.js';
 import { CONNS_IDLE, CONNS_TARGET, NODE_IP, connsClusterSpec } from './specs.js';
 
@@ -54,22 +57,25 @@ export interface ConnsMode {
   readonly tag: string;
   /** Loads the cluster's rules into the node namespace. */
   load(nodeNs: string): void;
-  /** The command that dumps the node's rules from the kernel, for --source-cmd. */
-  rulesCommand(nodeNs: string): string;
+  /** The program and arguments that dump the node's rules from the kernel (run in its namespace). */
+  readonly rules: readonly string[];
 }
+
+/** The --source-cmd that dumps the node's rules. */
+const rulesCommand = (mode: ConnsMode, nodeNs: string): string => `ip netns exec ${nodeNs} ${mode.rules.join(' ')}`;
 
 export const IPTABLES_MODE: ConnsMode = {
   name: 'iptables',
   tag: 'cti',
   load: (ns) => loadRuleset(ns, generateKubeProxyRules(SPEC, { form: 'restore' })),
-  rulesCommand: (ns) => `ip netns exec ${ns} iptables-save -c`,
+  rules: ['iptables-save', '-c'],
 };
 
 export const NFTABLES_MODE: ConnsMode = {
   name: 'nftables',
   tag: 'ctn',
   load: (ns) => nftLoad(ns, generateKubeProxyNftables(SPEC)),
-  rulesCommand: (ns) => `ip netns exec ${ns} nft -j list ruleset`,
+  rules: ['nft', '-j', 'list', 'ruleset'],
 };
 
 interface EndpointJson {
@@ -121,6 +127,8 @@ export function connsSuite(mode: ConnsMode): void {
     let dir = '';
     let conntrackCmd = '';
     let baseArgs: string[] = [];
+    /** (c)'s conntrack poller, stopped after the suite should (c) fail half-way. */
+    let poller: { stop(): Promise<void> } | null = null;
     /** Filled by (a): every held connection as the kernel and its endpoint saw it. */
     let observed: Observed[] = [];
 
@@ -139,7 +147,7 @@ export function connsSuite(mode: ConnsMode): void {
       // Per network namespace (the host's own value is untouched): entries leave TIME_WAIT soon.
       inNs(topo.nodeNs, 'sysctl', ['-qw', `net.netfilter.nf_conntrack_tcp_timeout_time_wait=${TIME_WAIT_SECONDS}`]);
       conntrackCmd = `ip netns exec ${topo.nodeNs} conntrack -L`;
-      baseArgs = ['--source-cmd', mode.rulesCommand(topo.nodeNs), '--node-ip', NODE_IP];
+      baseArgs = ['--source-cmd', rulesCommand(mode, topo.nodeNs), '--node-ip', NODE_IP];
 
       listener = await HeldListener.start(topo.podNs, [TARGET_PORT]);
       const clientSrc = topo.clientAddresses[0]!;
@@ -157,7 +165,8 @@ export function connsSuite(mode: ConnsMode): void {
       });
     }, 180_000);
 
-    afterAll(() => {
+    afterAll(async () => {
+      await poller?.stop();
       for (const h of held) h.set.stop();
       listener?.stop();
       topo?.destroy();
@@ -190,8 +199,8 @@ export function connsSuite(mode: ConnsMode): void {
         expect(masqueradedAtEndpoint, `${source} ${conn.src}:${conn.sport} -> ${conn.dst}`).toBe(masqueradedInConntrack);
         return { source, conn, entry, masqueradedInConntrack, masqueradedAtEndpoint };
       });
-      // `conntrack -L` lists IPv4 only: what else it shows (nothing, normally) is unmatched.
-      const unrelated = table.filter((e) => !isIPv6(e.orig.src)).length - observed.length;
+      // Whatever else the table holds (nothing, normally; `conntrack -L` lists both families) is unmatched.
+      const unrelated = table.length - observed.length;
 
       const r = await conns(['--conntrack-cmd', conntrackCmd]);
       const json = parseConns(r, 'conns --conntrack-cmd');
@@ -252,9 +261,29 @@ export function connsSuite(mode: ConnsMode): void {
       expect(answer(parseConns(fromStdin, '--conntrack -')), 'stdin').toEqual(answer(reference));
     }, 120_000);
 
-    it('(c) after the client closes first: a refresh shows every connection in TIME_WAIT, then gone', async () => {
+    it('(c) after the client closes first: a refresh shows every connection in TIME_WAIT, then gone; the conntrack poller sees the same', async () => {
       expect(observed.length).toBeGreaterThan(0);
       const before = parseConns(await conns(['--conntrack-cmd', conntrackCmd]), 'conns before close');
+      // The explorer's conntrack poller on the same command all along, each table attributed as
+      // the explorer does, against the rules read from the kernel.
+      const model = buildDumpModel(parseDump(inNs(topo.nodeNs, mode.rules[0]!, mode.rules.slice(1))));
+      const polled: Array<{ at: number; connections: number; states: Record<string, number> }> = [];
+      const pollErrors: string[] = [];
+      const tables = createConntrackPoller({ spec: { kind: 'command', command: conntrackCmd }, intervalSeconds: 0.5 });
+      poller = tables;
+      let onSnapshot: (() => void) | null = null;
+      tables.subscribe((e) => {
+        if (e.type === 'error') pollErrors.push(e.error.message);
+        if (e.type !== 'snapshot') return;
+        const web = attributeConnections(model, e.snapshot.table, { nodeAddresses: [NODE_IP] }).byId.get(CONNS_TARGET)!;
+        const states: Record<string, number> = {};
+        for (const ep of web.endpoints) for (const [k, n] of Object.entries(ep.states)) states[k] = (states[k] ?? 0) + n;
+        polled.push({ at: e.snapshot.takenAt.getTime(), connections: web.connections, states });
+        onSnapshot?.();
+      });
+      const nextPolled = () => new Promise<void>((resolve) => (onSnapshot = resolve));
+      tables.start();
+      await nextPolled();
       const closedAt = Date.now();
       await Promise.all(held.map((h) => h.set.close()));
       // The endpoint closes last, on the client's final ACK: once it has, the node saw that ACK.
@@ -296,7 +325,25 @@ export function connsSuite(mode: ConnsMode): void {
       }
       expect(ours(conntrackList(topo.nodeNs))).toEqual([]);
       expect(last.services.find((s) => s.id === CONNS_TARGET)?.connections ?? 0).toBe(0);
-      console.log(`conns (${mode.name}): TIME_WAIT read ${elapsed.toFixed(1)} s after closing; gone after ${refreshes} more refreshes (${((Date.now() - closedAt) / 1000).toFixed(1)} s)`);
+
+      // The poller saw the same story: all ESTABLISHED, then all TIME_WAIT, then none.
+      const goneAt = Date.now();
+      while (polled.at(-1)!.at < goneAt) await nextPolled();
+      await tables.stop();
+      expect(pollErrors).toEqual([]);
+      const n = observed.length;
+      expect(polled[0]).toMatchObject({ connections: n, states: { ESTABLISHED: n } });
+      const allTimeWait = polled.findIndex((p) => p.connections === n && p.states.TIME_WAIT === n);
+      expect(allTimeWait, JSON.stringify(polled.map((p) => p.states))).toBeGreaterThan(0);
+      for (let i = allTimeWait + 1; i < polled.length; i++) {
+        expect(Object.keys(polled[i]!.states).filter((k) => k !== 'TIME_WAIT')).toEqual([]);
+        expect(polled[i]!.connections).toBeLessThanOrEqual(polled[i - 1]!.connections);
+      }
+      expect(polled.at(-1)!.connections).toBe(0);
+      console.log(
+        `conns (${mode.name}): TIME_WAIT read ${elapsed.toFixed(1)} s after closing; gone after ${refreshes} more refreshes (${((goneAt - closedAt) / 1000).toFixed(1)} s); ` +
+          `the poller read ${polled.length} tables, all in TIME_WAIT from table ${allTimeWait + 1} on`,
+      );
     }, 180_000);
   });
 }
