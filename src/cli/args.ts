@@ -294,15 +294,25 @@ function build(
 
 /**
  * `conns [SOURCE] [QUERY]`: two positionals are SOURCE then QUERY; one is the SOURCE when it is
- * `-` or a file (and no --source-cmd names the rules), else the QUERY. Takes the QUERY out of `rest`.
+ * `-` or names something on disk (a directory too: reading it says why it is no dump), and no
+ * --source-cmd names the rules; else the QUERY. Takes the QUERY out of `rest`.
  */
 function connsQuery(rest: string[], sourceCmd: boolean): string | null {
   if (rest.length >= 2) return rest.splice(1, 1)[0]!;
   const only = rest[0];
   if (only === undefined) return null;
-  if (!sourceCmd && (only === '-' || isFile(only))) return null;
+  if (!sourceCmd && (only === '-' || exists(only))) return null;
   rest.shift();
   return only;
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isFile(path: string): boolean {

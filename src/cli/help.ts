@@ -162,7 +162,7 @@ address that is not a service's, and the output says it assumed so.
 
 QUERY (namespace/name[:port], a cluster IP[:port], a node port or a word)
 keeps the service ports it matches; unmatched still counts the whole table.
-With one argument, a file or - is the SOURCE, anything else the QUERY.
+With one argument, - or a path that exists is the SOURCE, anything else the QUERY.
 
 --json prints {"services": [{"id", "connections", "endpoints": [{"address",
 "connections", "states": {STATE: n}, "masqueraded"}], "family", "protocol"}],

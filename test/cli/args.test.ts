@@ -14,6 +14,21 @@ function fail(argv: string[]): string {
 }
 
 describe('parseArgs', () => {
+  it('conns [SOURCE] [QUERY]: two words are SOURCE and QUERY; one is the SOURCE when it exists or is -, else the QUERY', () => {
+    const seed = 'fixtures/seed-nodeport-cluster.save';
+    expect([ok(['conns', seed, 'nginx']).source, ok(['conns', seed, 'nginx']).query]).toEqual([seed, 'nginx']);
+    expect([ok(['conns', 'nginx']).source, ok(['conns', 'nginx']).query]).toEqual([null, 'nginx']);
+    expect([ok(['conns', seed]).source, ok(['conns', seed]).query]).toEqual([seed, null]);
+    expect([ok(['conns', '-', '--conntrack', 'ct.txt']).source, ok(['conns', '-', '--conntrack', 'ct.txt']).conntrack]).toEqual(['-', 'ct.txt']);
+    expect(ok(['conns', seed, '--source-cmd', 'cat x']).query).toBe(seed);
+    expect(ok(['conns', '--conntrack-cmd', 'ssh n conntrack -L']).conntrackCmd).toBe('ssh n conntrack -L');
+    expect(fail(['conns', seed, 'a', 'b'])).toContain('unexpected argument b');
+    expect(fail(['conns', '--conntrack', 'a', '--conntrack-cmd', 'b'])).toContain('not both');
+    expect(fail(['conns', '-', '--conntrack', '-'])).toContain('not both');
+    expect(fail(['which', 'x', '--conntrack', 'a'])).toContain('--conntrack does not apply to `which`');
+    expect(ok(['--conntrack', 'ct.txt']).conntrack).toBe('ct.txt');
+  });
+
   it('no arguments is the explorer on the local node', () => {
     const o = ok([]);
     expect(o.command).toBe('explore');

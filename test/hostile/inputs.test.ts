@@ -40,6 +40,8 @@ const COMMANDS: ReadonlyArray<(file: string) => string[]> = [
   (f) => ['chain', 'KUBE-SERVICES', f],
   (f) => ['trace', f, '--dst', '10.0.0.1:80'],
   (f) => ['doctor', f],
+  // The rules are read before the conntrack table: a bad dump is refused the same way.
+  (f) => ['conns', f, '--conntrack', fixture('conntrack/seed-nodeport-cluster.plain.txt')],
 ];
 
 /** main() in-process, shaped like a process result (the dump is refused before any command runs, so one real process per input is enough). */

@@ -5,42 +5,44 @@
  */
 import { formatIpv6Groups, parseIpv6 } from '../trace/addr.js';
 
-/** What scanIpv4 finds; LeadingZeros: valid, but written "010.0.0.1" (canonicalIpv4 rewrites it). */
-export const Ipv4Text = { Invalid: 0, Canonical: 1, LeadingZeros: 2 } as const;
-export type Ipv4Text = (typeof Ipv4Text)[keyof typeof Ipv4Text];
+/** scanIpv4's answers besides an address's value. */
+export const IPV4_INVALID = -1;
+/** Valid, but written with leading zeros ("010.0.0.1"): canonicalIpv4 rewrites it. */
+export const IPV4_LEADING_ZEROS = -2;
 
-/** What text[start, end) is as a dotted quad. Hand-rolled, in place: it runs four times per conntrack entry. */
-export function scanIpv4(text: string, start: number, end: number): Ipv4Text {
+/**
+ * text[start, end) as a dotted quad: its 32-bit value when canonical, else IPV4_INVALID or
+ * IPV4_LEADING_ZEROS. Hand-rolled, in place: it runs four times per conntrack entry, and the
+ * value lets the parser share one string per distinct address.
+ */
+export function scanIpv4(text: string, start: number, end: number): number {
   let dots = 0;
   let value = 0;
+  let octet = 0;
   let digits = 0;
   let leadingZero = false;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
-      if (digits === 1 && value === 0) leadingZero = true;
-      value = value * 10 + (c - 48);
-      if (++digits > 3 || value > 255) return Ipv4Text.Invalid;
+      if (digits === 1 && octet === 0) leadingZero = true;
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return IPV4_INVALID;
     } else if (c === 46 && digits > 0 && dots < 3) {
       dots++;
-      value = 0;
+      value = value * 256 + octet;
+      octet = 0;
       digits = 0;
-    } else return Ipv4Text.Invalid;
+    } else return IPV4_INVALID;
   }
-  if (dots !== 3 || digits === 0) return Ipv4Text.Invalid;
-  return leadingZero ? Ipv4Text.LeadingZeros : Ipv4Text.Canonical;
+  if (dots !== 3 || digits === 0) return IPV4_INVALID;
+  return leadingZero ? IPV4_LEADING_ZEROS : value * 256 + octet;
 }
 
 /** A dotted quad without leading zeros, or null. */
 export function canonicalIpv4(text: string): string | null {
-  switch (scanIpv4(text, 0, text.length)) {
-    case Ipv4Text.Canonical:
-      return text;
-    case Ipv4Text.LeadingZeros:
-      return text.split('.').map(Number).join('.');
-    case Ipv4Text.Invalid:
-      return null;
-  }
+  const scanned = scanIpv4(text, 0, text.length);
+  if (scanned === IPV4_INVALID) return null;
+  return scanned === IPV4_LEADING_ZEROS ? text.split('.').map(Number).join('.') : text;
 }
 
 /** RFC 5952 text of an IPv6 address (compressed, lower case, `::ffff:a.b.c.d` for IPv4-mapped), or null. */

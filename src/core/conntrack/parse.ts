@@ -11,7 +11,7 @@
  */
 import { escapeForTerminal } from '../escape.js';
 import type { Diagnostic } from '../parse/types.js';
-import { canonicalIpv4, canonicalIpv6, Ipv4Text, scanIpv4 } from './address.js';
+import { canonicalIpv4, canonicalIpv6, scanIpv4 } from './address.js';
 import type { ConntrackEntry, ConntrackTable } from './types.js';
 
 const TRAILER_PREFIX = 'conntrack v';
@@ -29,7 +29,8 @@ class TableParser {
   readonly entries: ConntrackEntry[] = [];
   readonly warnings: Diagnostic[] = [];
   reportedCount: number | null = null;
-  /** IPv6 addresses repeat (cluster IPs, endpoints, clients): each distinct text is canonicalised once. */
+  /** Addresses repeat (cluster IPs, endpoints, nodes): one string each, by value (IPv4) or text (IPv6, canonicalised once). */
+  private readonly ipv4 = new Map<number, string>();
   private readonly ipv6 = new Map<string, string | null>();
   /** Where the header words of the current line start and end (reused: no arrays per line). */
   private readonly headStarts = new Int32Array(MAX_HEADER_WORDS);
@@ -277,10 +278,15 @@ class TableParser {
     this.warn(start, `conntrack said: ${this.quote(start, end)}`);
   }
 
-  /** IPv4 is checked where it stands; IPv6 (rarer, and spelt in full by /proc) is canonicalised once per distinct text. */
+  /** IPv4 is checked where it stands, IPv6 canonicalised; either way one string per distinct address. */
   private address(start: number, end: number): string | null {
     const text = this.text;
-    if (scanIpv4(text, start, end) === Ipv4Text.Canonical) return text.slice(start, end);
+    const v4 = scanIpv4(text, start, end);
+    if (v4 >= 0) {
+      let shared = this.ipv4.get(v4);
+      if (shared === undefined) this.ipv4.set(v4, (shared = text.slice(start, end)));
+      return shared;
+    }
     const raw = text.slice(start, end);
     if (!raw.includes(':')) return canonicalIpv4(raw);
     let known = this.ipv6.get(raw);
