@@ -40,6 +40,8 @@ class TableParser {
   private readonly head: { family: 'ipv4' | 'ipv6' | null; protocol: string; state: string | null; timeout: number | null } = { family: null, protocol: '', state: null, timeout: null };
   private line = 0;
   private lineStart = 0;
+  private nextSpace = -1;
+  private nextEquals = -1;
 
   constructor(
     private readonly text: string,
@@ -63,11 +65,27 @@ class TableParser {
     }
   }
 
-  /** Where the word at p ends: indexOf finds the next space natively, unless the text has tabs. */
+  /**
+   * Where the word at p ends: indexOf finds the next space natively, unless the text has tabs.
+   * The space found is kept until passed, so a text with few spaces is still scanned once, not
+   * once per line.
+   */
   private wordEnd(p: number, end: number): number {
     if (this.hasTabs) return wordEndAt(this.text, p, end);
-    const space = this.text.indexOf(' ', p);
-    return space < 0 || space > end ? end : space;
+    if (this.nextSpace < p) {
+      const space = this.text.indexOf(' ', p);
+      this.nextSpace = space < 0 ? this.text.length : space;
+    }
+    return this.nextSpace > end ? end : this.nextSpace;
+  }
+
+  /** The first '=' in [p, end), or -1; kept until passed, as wordEnd's space. */
+  private equalsIn(p: number, end: number): number {
+    if (this.nextEquals < p) {
+      const eq = this.text.indexOf('=', p);
+      this.nextEquals = eq < 0 ? this.text.length : eq;
+    }
+    return this.nextEquals < end ? this.nextEquals : -1;
   }
 
   private warn(at: number, message: string): void {
@@ -94,7 +112,7 @@ class TableParser {
     let p = first;
     while (p < end) {
       const wordEnd = this.wordEnd(p, end);
-      if (text.charCodeAt(p) === 91 /* [ */ || hasEquals(text, p, wordEnd)) break;
+      if (text.charCodeAt(p) === 91 /* [ */ || this.equalsIn(p, wordEnd) >= 0) break;
       if (headCount === MAX_HEADER_WORDS) {
         this.warn(p, `unexpected word ${this.quote(p, wordEnd)} before the first src=`);
         return;
@@ -131,8 +149,8 @@ class TableParser {
         else if (wordEnd - p === 9 && text.startsWith('ASSURED]', p + 1)) assured = true;
         // [OFFLOAD], [HW_OFFLOAD] and any other flag: tolerated.
       } else {
-        const eq = text.indexOf('=', p);
-        if (eq < 0 || eq >= wordEnd || eq === p) {
+        const eq = this.equalsIn(p, wordEnd);
+        if (eq < 0 || eq === p) {
           this.warn(p, `expected key=value, found ${this.quote(p, wordEnd)}`);
           return;
         }
@@ -267,9 +285,10 @@ class TableParser {
   /** `conntrack v1.4.7 (conntrack-tools): 4 flow entries have been shown.`; other conntrack messages are warnings. */
   private readTrailer(start: number, end: number): void {
     const text = this.text;
-    const colon = text.indexOf('): ', start);
-    if (colon > 0 && colon < end && text.startsWith(TRAILER_SHOWN, end - TRAILER_SHOWN.length)) {
-      const count = readNumber(text, colon + 3, end - TRAILER_SHOWN.length);
+    // Searched within the line only: a text of many such lines is still read once.
+    const colon = text.slice(start, end).indexOf('): ');
+    if (colon > 0 && text.startsWith(TRAILER_SHOWN, end - TRAILER_SHOWN.length)) {
+      const count = readNumber(text, start + colon + 3, end - TRAILER_SHOWN.length);
       if (count !== null) {
         this.reportedCount = (this.reportedCount ?? 0) + count;
         return;
@@ -348,11 +367,6 @@ function wordEndAt(text: string, p: number, end: number): number {
     p++;
   }
   return p;
-}
-
-function hasEquals(text: string, start: number, end: number): boolean {
-  const eq = text.indexOf('=', start);
-  return eq >= 0 && eq < end;
 }
 
 /** STATE and FLAG words: A-Z, 0-9, _ (conntrack prints nothing else there). */
