@@ -1,4 +1,4 @@
-/** `npm run bench -- [--sizes 1000,10000] [--quick] [--runs N] [--out FILE] [--no-write] [--keep] [--no-nftables | --only-nftables | --only-explorer | --only-nodes]` */
+/** `npm run bench -- [--sizes 1000,10000] [--quick] [--runs N] [--out FILE] [--no-write] [--keep] [--no-nftables] [--no-conntrack] [--only-nftables | --only-explorer | --only-nodes | --only-conntrack]` */
 
 export interface BenchOptions {
   readonly sizes: readonly number[];
@@ -25,13 +25,21 @@ export interface BenchOptions {
   readonly onlyNodes: boolean;
   /** Measure the explorer's keypress-to-frame only, idle and during live refreshes, at the detail size (a partial run, like onlyNftables). */
   readonly onlyExplorer: boolean;
+  /** Measure connections (a namespace's conntrack table of `conntrackEntries`, `conntrack -L` vs parse + attribution) at the detail size. */
+  readonly conntrack: boolean;
+  /** Measure connections only (a partial run: never written over BENCHMARKS.md unless --out is given). */
+  readonly onlyConntrack: boolean;
+  readonly conntrackEntries: number;
 }
 
 export const DEFAULT_SIZES = [1000, 10000, 30000];
 export const QUICK_SIZES = [200, 1000];
 export const TARGET_SIZE = 10000;
+/** Issue 15: the conntrack table the connections figures are measured on. */
+export const CONNTRACK_TABLE_ENTRIES = 250_000;
+export const QUICK_CONNTRACK_ENTRIES = 5_000;
 
-export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--runs N] [--out FILE | --no-write] [--keep] [--no-nftables | --only-nftables | --only-explorer | --only-nodes]
+export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--runs N] [--out FILE | --no-write] [--keep] [--no-nftables] [--no-conntrack] [--only-nftables | --only-explorer | --only-nodes | --only-conntrack]
 
   --sizes 1000,10000   services per generated dump (default ${DEFAULT_SIZES.join(',')})
   --quick              a fast smoke run: sizes ${QUICK_SIZES.join(',')}, one run each, report not written
@@ -45,7 +53,10 @@ export const USAGE = `usage: npm run bench -- [--sizes N,N,...] [--quick] [--run
   --only-explorer      the explorer's keypress-to-frame only, idle and during live refreshes, --runs times at the
                        size nearest 10k of --sizes (prints; writes only with --out)
 
-  --only-nodes         many nodes only: nodes --json over 50 nodes x 1,000 services (prints; writes only with --out)`;
+  --only-nodes         many nodes only: nodes --json over 50 nodes x 1,000 services (prints; writes only with --out)
+  --no-conntrack       skip connections (a namespace's conntrack table: conntrack -L vs kubechains conns)
+  --only-conntrack     connections only: ${CONNTRACK_TABLE_ENTRIES.toLocaleString('en-US')} conntrack entries (--quick: ${QUICK_CONNTRACK_ENTRIES.toLocaleString('en-US')}) against the
+                       size nearest 10k of --sizes (prints; writes only with --out)`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error: string } {
   let sizes: number[] | null = null;
@@ -59,6 +70,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
   let onlyNftables = false;
   let onlyNodes = false;
   let onlyExplorer = false;
+  let conntrack = true;
+  let onlyConntrack = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | null => {
@@ -119,6 +132,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
       case '--only-explorer':
         onlyExplorer = true;
         break;
+      case '--no-conntrack':
+        conntrack = false;
+        break;
+      case '--only-conntrack':
+        onlyConntrack = true;
+        break;
       case '--help':
       case '-h':
         return { error: USAGE };
@@ -127,7 +146,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
     }
   }
   if (onlyNftables && !nftables) return { error: '--only-nftables and --no-nftables leave nothing to measure' };
-  if ([onlyNftables, onlyExplorer, onlyNodes].filter(Boolean).length > 1) return { error: '--only-nftables, --only-explorer and --only-nodes: choose one' };
+  if ([onlyNftables, onlyExplorer, onlyNodes, onlyConntrack].filter(Boolean).length > 1) return { error: '--only-nftables, --only-explorer, --only-nodes and --only-conntrack: choose one' };
+  if (onlyConntrack && !conntrack) return { error: '--only-conntrack and --no-conntrack leave nothing to measure' };
   const chosen = sizes ?? (quick ? QUICK_SIZES : DEFAULT_SIZES);
   const detailSize = chosen.reduce((best, n) => (Math.abs(n - TARGET_SIZE) < Math.abs(best - TARGET_SIZE) ? n : best), chosen[0]!);
   return {
@@ -136,15 +156,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { error:
     detailSize,
     quick,
     // A smoke run does not overwrite the real figures unless asked to.
-    out: (quick || onlyNftables || onlyExplorer || onlyNodes) && !outGiven ? null : out,
+    out: (quick || onlyNftables || onlyExplorer || onlyNodes || onlyConntrack) && !outGiven ? null : out,
     keep,
     refreshes: quick ? 2 : 4,
     traces: quick ? 5 : 20,
     saveRuns: saveRuns ?? 1,
-    // The explorer or the nodes alone measure no nftables listing.
-    nftables: nftables && !onlyExplorer && !onlyNodes,
+    // A partial run measures its own part alone.
+    nftables: nftables && !onlyExplorer && !onlyNodes && !onlyConntrack,
     onlyNftables,
     onlyExplorer,
     onlyNodes,
+    conntrack: conntrack && !onlyNftables && !onlyExplorer && !onlyNodes,
+    onlyConntrack,
+    conntrackEntries: quick ? QUICK_CONNTRACK_ENTRIES : CONNTRACK_TABLE_ENTRIES,
   };
 }

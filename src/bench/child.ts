@@ -8,9 +8,11 @@
  *   node dist-bench/bench/child.js nft-load FILE            nftables listing (text or JSON): read + parse + model
  *   node dist-bench/bench/child.js json-parse FILE          read + JSON.parse, nothing more
  *   node dist-bench/bench/child.js nft-tui FILE             the explorer on an nftables listing: search and keypress-to-frame
+ *   node dist-bench/bench/child.js conntrack DUMP LISTING NODE_IP  load DUMP, then parse + attribute a `conntrack -L` listing
  *
  * Prints one line of JSON.
  */
+import { measureConntrack } from './conntrack.js';
 import { measureLoad, measureRefresh, measureTraces } from './measure.js';
 import { loadNftDump, measureJsonParse, measureNftLoad } from './nft.js';
 
@@ -26,7 +28,7 @@ async function loadTui(): Promise<typeof import('./tui.js')> {
 
 async function main(argv: readonly string[]): Promise<unknown> {
   const [task, file, ...rest] = argv;
-  if (!file) throw new Error('usage: child.js load|refresh|tui|nft-load|nft-tui|json-parse FILE ...');
+  if (!file) throw new Error('usage: child.js load|refresh|tui|nft-load|nft-tui|json-parse|conntrack FILE ...');
   switch (task) {
     case 'load': {
       const { result, ruleset, model } = await measureLoad(file);
@@ -60,6 +62,8 @@ async function main(argv: readonly string[]): Promise<unknown> {
     }
     case 'json-parse':
       return { parse: measureJsonParse(file) };
+    case 'conntrack':
+      return { conntrack: await measureConntrack(file, rest[0]!, rest[1]!) };
     default:
       throw new Error(`unknown task ${task}`);
   }

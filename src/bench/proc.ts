@@ -3,7 +3,7 @@
  * from the kernel's accounting of the child (through GNU time, which reads wait4's rusage).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -35,6 +35,8 @@ export function hasGnuTime(): boolean {
 export interface RunOptions {
   /** Discard standard output instead of keeping it (a 20 MB `services --json`). */
   readonly discardStdout?: boolean;
+  /** Write standard output straight into this file (a program's output kept for the next step, no pipe through Node). */
+  readonly stdoutFile?: string;
   readonly timeoutMs?: number;
   readonly input?: string;
 }
@@ -46,10 +48,12 @@ export async function runMeasured(cmd: string, args: readonly string[], options:
   const useTime = hasGnuTime();
   const argv = useTime ? ['-o', timeFile, '-f', '%e %U %S %M', cmd, ...args] : [...args];
   const program = useTime ? GNU_TIME : cmd;
+  const outFd = options.stdoutFile === undefined ? null : openSync(options.stdoutFile, 'w', 0o600);
+  const stdoutTo = outFd ?? (options.discardStdout ? 'ignore' : 'pipe');
   const t0 = performance.now();
   try {
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(program, argv, { stdio: [options.input === undefined ? 'ignore' : 'pipe', options.discardStdout ? 'ignore' : 'pipe', 'pipe'] });
+      const child = spawn(program, argv, { stdio: [options.input === undefined ? 'ignore' : 'pipe', stdoutTo, 'pipe'] });
       let out = '';
       let err = '';
       child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -76,6 +80,7 @@ export async function runMeasured(cmd: string, args: readonly string[], options:
     }
     return { code, stdout, stderr, wallMs, cpuMs: userMs + sysMs, userMs, sysMs, maxRssMB };
   } finally {
+    if (outFd !== null) closeSync(outFd);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -2,6 +2,7 @@
  * The benchmark's results as a table for the terminal and as BENCHMARKS.md, each figure next
  * to design.md's target. Pure: numbers in, text out.
  */
+import type { ConntrackBenchResult } from './conntrack.js';
 import type { BenchDump } from './dumps.js';
 import type { MachineInfo } from './machine.js';
 import type { LatencyResult, LoadResult, RefreshResult } from './measure.js';
@@ -49,6 +50,8 @@ export interface BenchResult {
   readonly nft?: NftBenchResult | { readonly error: string } | null;
   /** Many nodes (`nodes --json`, 50 × 1,000 services); null or absent: not measured. */
   readonly nodes?: NodesBenchResult | { readonly error: string } | null;
+  /** Connections (a namespace's conntrack table) at the detail size; null or absent: not asked for. */
+  readonly conntrack?: ConntrackBenchResult | { readonly error: string } | null;
   /** Why iptables was not measured, null when it was. */
   readonly kernelSkipped: string | null;
   readonly totalSeconds: number;
@@ -69,7 +72,112 @@ export const TARGETS = {
   nftJsonVsJq: 1.0,
   /** ... and the `nft list ruleset` text at most as long as the JSON. */
   nftTextVsJson: 1.0,
+  /** Issue 15: parse + attribution of a 250k-entry table against the 10k dump, at most this share of `conntrack -L` printing it. */
+  conntrackVsList: 0.5,
 } as const;
+
+export interface ConntrackSummary {
+  readonly services: number;
+  readonly entries: number;
+  readonly listingMB: number;
+  /** Medians over the runs (they alternated). */
+  readonly listWallMs: number;
+  readonly listCpuMs: number;
+  readonly parseMs: number;
+  readonly attributeMs: number;
+  readonly totalMs: number;
+  readonly totalCpuMs: number;
+  readonly readMs: number;
+  readonly rulesLoadMs: number;
+  /** Peak RSS of the in-process measurement (GNU time's view when there is one) and of the whole command. */
+  readonly rssMB: number;
+  readonly cliWallMs: number;
+  readonly cliCpuMs: number;
+  readonly cliRssMB: number;
+  /** Per run: parse + attribution / conntrack -L, wall time. */
+  readonly ratios: readonly number[];
+}
+
+export function summarizeConntrack(c: ConntrackBenchResult): ConntrackSummary {
+  const pick = (f: (r: ConntrackBenchResult['runs'][number]) => number) => med(c.runs.map(f));
+  const rss = (r: ConntrackBenchResult['runs'][number]) => (Number.isFinite(r.kubechains.proc.maxRssMB) ? r.kubechains.proc.maxRssMB : r.kubechains.measure.maxRssMB);
+  return {
+    services: c.services,
+    entries: c.table.entries,
+    listingMB: c.listingMB,
+    listWallMs: pick((r) => r.list.wallMs),
+    listCpuMs: pick((r) => r.list.cpuMs),
+    parseMs: pick((r) => r.kubechains.measure.parseMs),
+    attributeMs: pick((r) => r.kubechains.measure.attributeMs),
+    totalMs: pick((r) => r.kubechains.measure.totalMs),
+    totalCpuMs: pick((r) => r.kubechains.measure.totalCpuMs),
+    readMs: pick((r) => r.kubechains.measure.readMs),
+    rulesLoadMs: pick((r) => r.kubechains.measure.rulesLoadMs),
+    rssMB: pick(rss),
+    cliWallMs: pick((r) => r.cli.wallMs),
+    cliCpuMs: pick((r) => r.cli.cpuMs),
+    cliRssMB: pick((r) => r.cli.maxRssMB),
+    ratios: c.runs.map((r) => r.kubechains.measure.totalMs / r.list.wallMs),
+  };
+}
+
+function conntrackTargetRows(r: BenchResult): TargetRow[] {
+  if (!r.conntrack) return [];
+  const what = 'connections: parse + attribution vs `conntrack -L` printing the table';
+  const target = `≤ ${TARGETS.conntrackVsList}`;
+  if ('error' in r.conntrack) return [{ what, target, measured: `not measured: ${r.conntrack.error}`, ok: null }];
+  const s = summarizeConntrack(r.conntrack);
+  const x = s.totalMs / s.listWallMs;
+  return [
+    {
+      what: `${what} (${num(s.entries)} entries)`,
+      target,
+      measured: `${ratio(x)} (${ms(s.totalMs)} vs ${ms(s.listWallMs)}; CPU ${ms(s.totalCpuMs)} vs ${ms(s.listCpuMs)})`,
+      ok: x <= TARGETS.conntrackVsList,
+    },
+    {
+      what: 'connections: peak RSS (in-process / whole `kubechains conns`)',
+      target: '–',
+      measured: `${num(s.rssMB)} MB / ${num(s.cliRssMB)} MB`,
+      ok: 'figure',
+    },
+  ];
+}
+
+function conntrackSection(r: BenchResult): string[] {
+  if (!r.conntrack) return [];
+  if ('error' in r.conntrack) return ['## Connections (conntrack)', '', `Not measured: ${r.conntrack.error}`, ''];
+  const c = r.conntrack;
+  const s = summarizeConntrack(c);
+  const states = Object.entries(c.table.byState)
+    .sort(([, a], [, b]) => b - a)
+    .map(([k, v]) => `${k} ${num(v)}`)
+    .join(', ');
+  return [
+    `## Connections (conntrack, ${num(s.entries)} entries, ${num(s.services)} services)`,
+    '',
+    `A throwaway network namespace's conntrack table filled with ${num(s.entries)} real entries (\`conntrack --load-file\`,`,
+    `${ms(c.fill.wallMs)}) shaped like a node of the ${num(s.services)}-service dump: ${num(c.table.toServices)} connections to a service frontend`,
+    `answered by one of its endpoints (${num(c.table.masqueraded)} masqueraded: from outside, to a node port, LoadBalancer or external IP),`,
+    `${num(c.table.unrelated)} to no service; by state ${states}. \`conntrack -L\` prints the table into a file (${num(s.listingMB, 1)} MB);`,
+    'kubechains reads that file in a fresh process: the dump loaded first (not counted), then `parseConntrack` and',
+    '`attributeConnections` timed, their result checked against the generated table. *kubechains conns* is the whole command',
+    `on the dump and the file (\`--json\`, output discarded). Medians of ${c.runs.length} run${c.runs.length === 1 ? '' : 's'}, alternating.`,
+    '',
+    mdTable(
+      ['', 'wall', 'CPU', 'peak RSS'],
+      [
+        ['`conntrack -L` into a file', ms(s.listWallMs), ms(s.listCpuMs), '–'],
+        [`kubechains parse + attribution (parse ${ms(s.parseMs)}, attribution ${ms(s.attributeMs)})`, ms(s.totalMs), ms(s.totalCpuMs), `${num(s.rssMB)} MB`],
+        [`kubechains conns, whole command (read ${ms(s.readMs)}, rules load ${ms(s.rulesLoadMs)} in-process)`, ms(s.cliWallMs), ms(s.cliCpuMs), `${num(s.cliRssMB)} MB`],
+      ],
+      ['l', 'r', 'r', 'r'],
+    ),
+    '',
+    `Each run, parse + attribution / \`conntrack -L\`: ${s.ratios.map(ratio).join(', ')}.`,
+    '',
+  ];
+}
 
 export interface NftSummary {
   readonly services: number;
@@ -346,8 +454,8 @@ function perRunRatios(r: BenchResult): { size: number; ratios: number[] } | null
 export function targetRows(r: BenchResult): TargetRow[] {
   const d = r.detail;
   const sz = r.sizes.find((s) => s.dump.services === d?.size) ?? r.sizes[r.sizes.length - 1];
-  // --only-explorer: the explorer's rows alone; --only-nftables: no iptables dump was measured.
-  if (!sz) return [...(d ? explorerFrameRows(d) : []), ...nftTargetRows(r)];
+  // A partial run (--only-explorer, --only-nftables, --only-conntrack): no iptables dump was measured.
+  if (!sz) return [...(d ? explorerFrameRows(d) : []), ...nftTargetRows(r), ...conntrackTargetRows(r)];
   const s = summarize(sz);
   const rows: TargetRow[] = [];
   const haveRestore = Number.isFinite(s.restoreCpuMs);
@@ -395,6 +503,7 @@ export function targetRows(r: BenchResult): TargetRow[] {
     }
   }
   rows.push(...nftTargetRows(r));
+  rows.push(...conntrackTargetRows(r));
   return rows;
 }
 
@@ -472,16 +581,25 @@ function mdTable(header: readonly string[], rows: readonly (readonly string[])[]
   return [header, sep, ...rows].map((r) => `| ${r.map(esc).join(' | ')} |`).join('\n');
 }
 
+/** The size the target rows were measured at: the detail size, else what a partial run (--only-…) measured. */
+function targetSize(r: BenchResult): number {
+  const nftServices = r.nft && !('error' in r.nft) ? r.nft.dumps.services : undefined;
+  const conntrackServices = r.conntrack && !('error' in r.conntrack) ? r.conntrack.services : undefined;
+  return r.detail?.size ?? r.sizes[r.sizes.length - 1]?.dump.services ?? nftServices ?? conntrackServices ?? NaN;
+}
+
 export function terminalReport(r: BenchResult): string {
   const out: string[] = [];
   out.push(`kubechains bench: ${r.machine.cpus} × ${r.machine.model}, node ${r.machine.node}, ${r.iptables}, load average ${num(r.machine.loadAverage, 2)} at start`);
   out.push('');
-  out.push(textTable(SIZE_HEADER, r.sizes.map((s) => sizeRow(summarize(s)))));
-  out.push('');
+  // A partial run (--only-…) measured no dump size: no empty table.
+  if (r.sizes.length > 0) {
+    out.push(textTable(SIZE_HEADER, r.sizes.map((s) => sizeRow(summarize(s)))));
+    out.push('');
+  }
   const rows = targetRows(r);
   if (rows.length > 0) {
-    const nftServices = r.nft && !('error' in r.nft) ? r.nft.dumps.services : NaN;
-    out.push(`targets at ${num(r.detail?.size ?? r.sizes[r.sizes.length - 1]?.dump.services ?? nftServices)} services:`);
+    out.push(`targets at ${num(targetSize(r))} services:`);
     out.push(textTable(['', 'target', 'measured', ''], rows.map((t) => [t.what, t.target, t.measured, verdict(t.ok)])).replace(/^/gm, '  '));
   }
   if (r.nodes) out.push('', ...nodesReportLines(r.nodes));
@@ -510,7 +628,7 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
   out.push('');
   const rows = targetRows(r);
   if (rows.length > 0) {
-    out.push(`## Targets (${num(d?.size ?? NaN)} services)`);
+    out.push(`## Targets (${num(targetSize(r))} services)`);
     out.push('');
     out.push(mdTable(['', 'target', 'measured', ''], rows.map((t) => [t.what, t.target, t.measured, verdict(t.ok)]), ['l', 'l', 'l', 'l']));
     out.push('');
@@ -600,6 +718,7 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
   }
   out.push(...nftSection(r));
   if (r.nodes) out.push('## Many nodes', '', ...nodesReportLines(r.nodes), '');
+  out.push(...conntrackSection(r));
   out.push('## How to run');
   out.push('');
   out.push('```');
@@ -610,6 +729,7 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
   out.push('npm run bench -- --no-nftables         # without the nftables listings');
   out.push('npm run bench -- --only-nftables       # the nftables listings and their explorer only; prints, does not write');
   out.push('npm run bench -- --only-explorer       # keypress-to-frame at 10k, idle and during live refreshes, only; prints, does not write');
+  out.push('npm run bench -- --only-conntrack      # connections only (250k conntrack entries); prints, does not write');
   out.push('```');
   out.push('');
   out.push('Run it as root with `iptables`, `iproute2` and GNU `time` installed to get the `iptables-restore` and `iptables-save`');

@@ -8,12 +8,21 @@
  * machine slows both alike.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, type BenchOptions } from './args.js';
-import { writeBenchDump, writeRefreshSnapshots, type BenchDump } from './dumps.js';
+import {
+  conntrackUnavailable,
+  fillConntrack,
+  listConntrack,
+  writeConntrackTable,
+  type ConntrackBenchResult,
+  type ConntrackBenchRun,
+  type ConntrackMeasure,
+} from './conntrack.js';
+import { benchSpec, writeBenchDump, writeRefreshSnapshots, type BenchDump } from './dumps.js';
 import { iptablesVersion, kernelUnavailable, restoreInto, restoreTest, saveCounters, withNamespace } from './kernel.js';
 import { machineInfo } from './machine.js';
 import { measureNodes } from './nodes.js';
@@ -193,6 +202,49 @@ async function measureNft(dir: string, opts: BenchOptions): Promise<NftBenchResu
   return { dumps, endpointChains, jqVersion: jq, runs, tui };
 }
 
+/**
+ * Connections at the detail size: a namespace's conntrack table filled with real entries for the
+ * dump's cluster, then, alternating run by run, `conntrack -L` printing it into a file, kubechains
+ * parsing and attributing that file in a fresh process (checked against what was generated), and
+ * the whole `kubechains conns` command on it.
+ */
+async function measureConntrackBench(dir: string, opts: BenchOptions, kernelSkipped: string | null): Promise<ConntrackBenchResult> {
+  const unavailable = kernelSkipped ?? conntrackUnavailable();
+  if (unavailable !== null) throw new Error(unavailable);
+  const dump = writeBenchDump(dir, opts.detailSize);
+  const spec = benchSpec(opts.detailSize);
+  const nodeIP = spec.nodeIPs[0]!;
+  const { loadFile, ...table } = writeConntrackTable(dir, spec, opts.conntrackEntries);
+  log(
+    `connections, ${opts.detailSize} services: ${table.entries.toLocaleString('en-US')} conntrack entries ` +
+      `(${table.toServices.toLocaleString('en-US')} to services, ${table.masqueraded.toLocaleString('en-US')} of them masqueraded, ${table.unrelated.toLocaleString('en-US')} to no service)`,
+  );
+  const listing = path.join(dir, 'conntrack-L.txt');
+  return withNamespace(async (ns) => {
+    const fill = await fillConntrack(ns, { loadFile, ...table });
+    log(`  conntrack --load-file: ${ms(fill.wallMs)} (${ms(fill.cpuMs)} CPU)`);
+    const runs: ConntrackBenchRun[] = [];
+    for (let i = 0; i < opts.runs; i++) {
+      const list = await listConntrack(ns, listing, table.entries);
+      const kc = await child<{ conntrack: ConntrackMeasure }>(['conntrack', dump.path, listing, nodeIP]);
+      const m = kc.out.conntrack;
+      // The figures only count if kubechains found what the table holds.
+      const found = [m.entries, m.warnings, m.connections, m.masqueraded, m.unmatched];
+      const wanted = [table.entries, 0, table.toServices, table.masqueraded, table.unrelated];
+      if (found.some((x, k) => x !== wanted[k])) {
+        throw new Error(`kubechains read the table as entries/warnings/connections/masqueraded/unmatched ${found.join('/')}, generated ${wanted.join('/')}`);
+      }
+      const full = await cli(['conns', dump.path, '--conntrack', listing, '--node-ip', nodeIP, '--json']);
+      runs.push({ list: procFigures(list), kubechains: { measure: m, proc: procFigures(kc.proc) }, cli: procFigures(full) });
+      log(
+        `  run ${i + 1}: conntrack -L ${ms(list.wallMs)} (${ms(list.cpuMs)} CPU); parse ${ms(m.parseMs)} + attribution ${ms(m.attributeMs)} = ${ms(m.totalMs)} ` +
+          `(${(m.totalMs / list.wallMs).toFixed(2)} of it), ${m.maxRssMB.toFixed(0)} MB; kubechains conns ${ms(full.wallMs)}, ${full.maxRssMB.toFixed(0)} MB`,
+      );
+    }
+    return { services: opts.detailSize, table, listingMB: statSync(listing).size / 1e6, fill: procFigures(fill), runs };
+  });
+}
+
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const started = performance.now();
   const machine = machineInfo();
@@ -204,7 +256,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   try {
     const sizes: SizeResult[] = [];
     let detail: DetailResult | null = opts.onlyExplorer ? await measureExplorerOnly(dir, opts) : null;
-    for (const n of opts.onlyNftables || opts.onlyExplorer || opts.onlyNodes ? [] : opts.sizes) {
+    for (const n of opts.onlyNftables || opts.onlyExplorer || opts.onlyNodes || opts.onlyConntrack ? [] : opts.sizes) {
       const dump = writeBenchDump(dir, n);
       log(`${n} services: ${dump.lines.toLocaleString('en-US')} lines, ${(dump.bytes / 1e6).toFixed(1)} MB (generated in ${ms(dump.generateMs)})`);
       const result = await measureSize(dump, opts, kernelSkipped);
@@ -227,7 +279,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       if (!opts.keep) for (const f of readdirSync(dir)) if (/\.nft/.test(f)) rmSync(path.join(dir, f), { force: true });
     }
     let nodes: BenchResult['nodes'] = null;
-    if (opts.onlyNodes || !opts.onlyNftables) {
+    if (opts.onlyNodes || !(opts.onlyNftables || opts.onlyExplorer || opts.onlyConntrack)) {
       log(`many nodes: kubechains nodes --json`);
       try {
         nodes = await measureNodes(dir, CLI, opts.runs, log);
@@ -237,7 +289,16 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       }
       if (!opts.keep) for (const f of readdirSync(dir)) if (f.endsWith('.nodes.save')) rmSync(path.join(dir, f), { force: true });
     }
-    return { machine, iptables, runs: opts.runs, sizes, detail, nft, nodes, kernelSkipped, totalSeconds: (performance.now() - started) / 1000 };
+    let conntrack: BenchResult['conntrack'] = null;
+    if (opts.conntrack) {
+      try {
+        conntrack = await measureConntrackBench(dir, opts, kernelSkipped);
+      } catch (e) {
+        conntrack = { error: (e as Error).message };
+        log(`  connections not measured: ${conntrack.error}`);
+      }
+    }
+    return { machine, iptables, runs: opts.runs, sizes, detail, nft, nodes, conntrack, kernelSkipped, totalSeconds: (performance.now() - started) / 1000 };
   } finally {
     if (opts.keep) log(`dumps kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });

@@ -7,13 +7,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBenchArgs, DEFAULT_SIZES, QUICK_SIZES } from '../../src/bench/args.js';
-import { writeBenchDump, writeRefreshSnapshots, type BenchDump } from '../../src/bench/dumps.js';
+import { conntrackUnavailable, fillConntrack, listConntrack, measureConntrack, writeConntrackTable, type ConntrackBenchResult } from '../../src/bench/conntrack.js';
+import { benchSpec, writeBenchDump, writeRefreshSnapshots, type BenchDump } from '../../src/bench/dumps.js';
 import { kernelUnavailable, restoreTest, withNamespace } from '../../src/bench/kernel.js';
 import { machineInfo } from '../../src/bench/machine.js';
 import { measureLoad, measureRefresh, measureTraces } from '../../src/bench/measure.js';
 import { countDnatRules, loadNftDump, measureJsonParse, measureNftLoad, writeNftBenchDumps, type NftBenchResult } from '../../src/bench/nft.js';
 import { hasGnuTime, runMeasured } from '../../src/bench/proc.js';
-import { KEEP_MARKER, keptPart, markdownReport, summarize, summarizeNft, targetRows, terminalReport, type BenchResult } from '../../src/bench/report.js';
+import { KEEP_MARKER, keptPart, markdownReport, summarize, summarizeConntrack, summarizeNft, targetRows, terminalReport, type BenchResult } from '../../src/bench/report.js';
+import { servicePortFacts } from '../../src/gen/port-facts.js';
 import { explorerData, measureKeys, measureKeysDuringRefreshes, measureSearch, type FrameResult } from '../../src/bench/tui.js';
 
 let dir: string;
@@ -275,5 +277,121 @@ describe('nftables mode', () => {
     expect(parseBenchArgs(['--only-explorer'])).toMatchObject({ onlyExplorer: true, nftables: false, out: null, runs: 3, detailSize: 10000 });
     expect(parseBenchArgs(['--only-explorer', '--out', 'x.md'])).toMatchObject({ onlyExplorer: true, out: 'x.md' });
     expect(parseBenchArgs(['--only-explorer', '--only-nftables'])).toHaveProperty('error');
+  });
+});
+
+describe('connections (conntrack)', () => {
+  /** The fields of one `-I` line of the load file. */
+  const fields = (line: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    const words = line.split(' ');
+    for (let i = 1; i < words.length; i += 2) out[words[i]!] = words[i + 1]!;
+    return out;
+  };
+
+  it('writes a table of the cluster: unique tuples, services answered by their endpoints, the rest to no service', () => {
+    const spec = benchSpec(20);
+    const table = writeConntrackTable(dir, spec, 3000);
+    const lines = readFileSync(table.loadFile, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(3000);
+    expect(table.toServices + table.unrelated).toBe(3000);
+    expect(table.toServices).toBeGreaterThan(2400);
+    expect(table.masqueraded).toBeGreaterThan(0);
+    expect(Object.values(table.byState).reduce((a, b) => a + b, 0)).toBe(3000);
+    const frontends = new Map<string, Set<string>>();
+    for (const s of spec.services) {
+      for (const f of servicePortFacts(s)) {
+        const eps = new Set(f.endpoints.map((e) => `${e.ip}:${e.port}`));
+        for (const fe of [`${f.clusterIP}:${f.port}`, ...(f.nodePort ? [`${spec.nodeIPs[0]}:${f.nodePort}`] : []), ...[...f.lbIPs, ...f.externalIPs].map((ip) => `${ip}:${f.port}`)]) {
+          frontends.set(`${f.proto} ${fe}`, eps);
+        }
+      }
+    }
+    const originals = new Set<string>();
+    const replies = new Set<string>();
+    let toServices = 0;
+    let masqueraded = 0;
+    for (const line of lines) {
+      expect(line.startsWith('-I -p ')).toBe(true);
+      const f = fields(line);
+      originals.add(`${f['-p']} ${f['-s']}:${f['--sport']} ${f['-d']}:${f['--dport']}`);
+      replies.add(`${f['-p']} ${f['-r']}:${f['--reply-port-src']} ${f['-q']}:${f['--reply-port-dst']}`);
+      const eps = frontends.get(`${f['-p']} ${f['-d']}:${f['--dport']}`);
+      if (eps?.has(`${f['-r']}:${f['--reply-port-src']}`)) {
+        toServices++;
+        if (f['-q'] !== f['-s']) {
+          masqueraded++;
+          expect(f['-q']).toBe(spec.nodeIPs[0]);
+        }
+      }
+    }
+    // conntrack refuses a second entry with the same tuple in either direction.
+    expect(originals.size).toBe(3000);
+    expect(replies.size).toBe(3000);
+    expect(toServices).toBe(table.toServices);
+    expect(masqueraded).toBe(table.masqueraded);
+  });
+
+  const kernel = kernelUnavailable() ?? conntrackUnavailable();
+  it.skipIf(kernel !== null && process.env.CI !== 'true')(
+    `fills a namespace's table, conntrack -L prints it, kubechains attributes it as generated${kernel ? ` (skipped: ${kernel})` : ''}`,
+    async () => {
+      const spec = benchSpec(20);
+      const table = writeConntrackTable(dir, spec, 2000);
+      const listing = path.join(dir, 'conntrack-L.txt');
+      await withNamespace(async (ns) => {
+        const fill = await fillConntrack(ns, table);
+        expect(fill.code).toBe(0);
+        const list = await listConntrack(ns, listing, 2000);
+        expect(list.wallMs).toBeGreaterThan(0);
+      });
+      const m = await measureConntrack(dump.path, listing, spec.nodeIPs[0]!);
+      expect([m.entries, m.warnings, m.connections, m.masqueraded, m.unmatched]).toEqual([2000, 0, table.toServices, table.masqueraded, table.unrelated]);
+      expect(m.totalMs).toBeCloseTo(m.parseMs + m.attributeMs, 6);
+      expect(m.servicesWithConnections).toBeGreaterThan(0);
+    },
+    60_000,
+  );
+
+  it('--only-conntrack and the report: the target row next to conntrack -L, and the section', () => {
+    expect(parseBenchArgs([])).toMatchObject({ conntrack: true, onlyConntrack: false, conntrackEntries: 250_000 });
+    expect(parseBenchArgs(['--only-conntrack'])).toMatchObject({ conntrack: true, onlyConntrack: true, nftables: false, out: null });
+    expect(parseBenchArgs(['--quick'])).toMatchObject({ conntrackEntries: 5000 });
+    expect(parseBenchArgs(['--no-conntrack'])).toMatchObject({ conntrack: false });
+    expect(parseBenchArgs(['--only-conntrack', '--no-conntrack'])).toHaveProperty('error');
+    expect(parseBenchArgs(['--only-conntrack', '--only-nftables'])).toHaveProperty('error');
+    const measure = {
+      entries: 250_000, warnings: 0, reportedCount: null, rulesLoadMs: 900, readMs: 40, parseMs: 600, parseCpuMs: 650, attributeMs: 200, attributeCpuMs: 210,
+      totalMs: 800, totalCpuMs: 860, connections: 225_000, masqueraded: 10_000, unmatched: 25_000, servicesWithConnections: 9_000, maxRssMB: 300,
+    };
+    const run = (listMs: number) => ({ list: { wallMs: listMs, cpuMs: 1400, maxRssMB: 3 }, kubechains: { measure, proc: { wallMs: 2000, cpuMs: 2100, maxRssMB: 320 } }, cli: { wallMs: 3000, cpuMs: 3100, maxRssMB: 350 } });
+    const bench: BenchResult = {
+      machine: machineInfo(),
+      iptables: 'iptables-restore v0 (test)',
+      runs: 2,
+      sizes: [],
+      detail: null,
+      conntrack: {
+        services: 10_000,
+        table: { entries: 250_000, toServices: 225_000, masqueraded: 10_000, unrelated: 25_000, byState: { ESTABLISHED: 200_000, TIME_WAIT: 50_000 } },
+        listingMB: 40.5,
+        fill: { wallMs: 8000, cpuMs: 2800, maxRssMB: 390 },
+        runs: [run(4000), run(1000)],
+      },
+      kernelSkipped: null,
+      totalSeconds: 1,
+    };
+    expect(summarizeConntrack(bench.conntrack as ConntrackBenchResult).ratios).toEqual([0.2, 0.8]);
+    const rows = targetRows(bench);
+    expect(rows[0]).toMatchObject({ target: '≤ 0.5', measured: '0.32 (800 ms vs 2.50 s; CPU 860 ms vs 1.40 s)', ok: true });
+    expect(rows[0]!.what).toContain('conntrack -L');
+    expect(rows[1]).toMatchObject({ measured: '320 MB / 350 MB', ok: 'figure' });
+    const md = markdownReport(bench, null);
+    expect(md).toContain('## Targets (10,000 services)');
+    expect(md).toContain('## Connections (conntrack, 250,000 entries, 10,000 services)');
+    expect(md).toContain('| `conntrack -L` into a file | 2.50 s | 1.40 s | – |');
+    expect(md).toContain('Each run, parse + attribution / `conntrack -L`: 0.20, 0.80.');
+    expect(terminalReport(bench)).toContain('targets at 10,000 services:');
+    expect(targetRows({ ...bench, conntrack: { error: 'needs root' } })[0]).toMatchObject({ measured: 'not measured: needs root', ok: null });
   });
 });

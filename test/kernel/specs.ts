@@ -221,3 +221,29 @@ export function liveCountersClusterSpec(): ClusterSpec {
 }
 export const LIVE_COUNTERS_TARGET = 'kc/web';
 export const LIVE_COUNTERS_OTHERS = ['kc/api', 'kc/db', 'kc/cache'];
+
+/**
+ * The conns suites' cluster (iptables and nftables alike): kc/web, a LoadBalancer (policy Cluster)
+ * with four endpoints, node port 30041 and LB IP 10.33.0.41, takes every held connection; kc/api
+ * takes none, so a connection attributed to it would be a wrong attribution.
+ */
+export function connsClusterSpec(): ClusterSpec {
+  return {
+    nodeIPs: [NODE_IP],
+    podCIDR: NODE_POD_CIDR,
+    clusterCIDR: CLUSTER_CIDR,
+    serviceCIDRs: [SERVICE_CIDR],
+    services: [
+      svc('web', {
+        type: 'LoadBalancer',
+        clusterIP: '10.32.0.41',
+        ports: [{ port: 80, targetPort: 8080, nodePort: 30041 }],
+        loadBalancerIPs: ['10.33.0.41'],
+        endpoints: [local('10.64.2.41'), remote('10.64.1.42'), remote('10.64.3.43'), local('10.64.2.44')],
+      }),
+      svc('api', { clusterIP: '10.32.0.42', ports: [{ port: 80, targetPort: 8080 }], endpoints: [local('10.64.2.45'), remote('10.64.1.46')] }),
+    ],
+  };
+}
+export const CONNS_TARGET = 'kc/web';
+export const CONNS_IDLE = 'kc/api';
