@@ -18,9 +18,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const log = path.join(dir, 'argv.log');
 const env = { ...process.env, PATH: `${dir}:${process.env.PATH}` };
 
+// Nodes are read in parallel: each call's record goes to the log in one write, so that
+// concurrent calls cannot interleave their lines.
 const kubectl = `#!/bin/sh
-for a in "$@"; do printf '%s\\n' "$a"; done >> '${log}'
-echo '----' >> '${log}'
+record=$(for a in "$@"; do printf '%s\\n' "$a"; done; echo '----')
+printf '%s\\n' "$record" >> '${log}'
 [ "$1" = --context ] && shift 2
 case "$1" in
 get) cat '${dir}/pods.json' ;;
