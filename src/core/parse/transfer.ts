@@ -120,8 +120,10 @@ export function* unpackRulesetSteps(packed: PackedRuleset, text: string, slice: 
       const table = new ParsedTable(store, p.family, p.name, p.line, p.leadingLines);
       table.commitLine = p.commitLine;
       table.deletedChains.push(...p.deletedChains);
-      // restorePlace with the chains added one by one: the same table, with pauses between.
-      table.restorePlace(p.place, []);
+      // restorePlace with the chains added one by one: the same table, with pauses between. Its
+      // chainsByName is filled meanwhile: the receiver's readers (the explorer's views and
+      // counters) look chains up by name, and would build it in one piece.
+      table.restorePlace(p.place, [], true);
       for (const ref of p.chains) {
         if (++added % slice === 0) yield;
         table.addChain(made[ref]!);
