@@ -9,7 +9,8 @@ import type { Snapshot } from '../../src/sources/types.js';
 import { deltaText, rateText } from '../../src/tui/model/format.js';
 import { ago, cadence, problemText, statusView } from '../../src/tui/model/live-status.js';
 import { snapshotData } from '../../src/tui/model/snapshot-data.js';
-import { selectionKeys, servicesView } from '../../src/tui/model/views.js';
+import { detailHeight, serviceDetail } from '../../src/tui/model/details.js';
+import { selectionKeys, serviceContent, servicesDetailHeight, servicesView } from '../../src/tui/model/views.js';
 import { current, initialState, reducer } from '../../src/tui/state.js';
 import { fakeTemplate } from './fake-source.js';
 
@@ -190,5 +191,20 @@ describe('search indexes across snapshots', () => {
       expect(next.problemCounts()).toEqual(alone.problemCounts());
       before = next;
     }
+  });
+
+  it('the services list\'s column widths and detail height carry over and equal what every row\'s detail line gives', () => {
+    const first = snapshotData(snapshotAt(1, T0));
+    const widths = [12, 20, 33, 47, 60, 80, 200];
+    const expected = (d: typeof first) => widths.map((w) => detailHeight(d.serviceRows.map(serviceDetail), w, 3));
+    expect(widths.map((w) => servicesDetailHeight(first, w, 3))).toEqual(expected(first));
+    // Counts grown by orders of magnitude: the same rules, longer packet counts in the detail line.
+    const next = snapshotData(snapshotAt(2000, T0 + 2000), undefined, first);
+    expect(next.searchIndexes).toBe(first.searchIndexes);
+    expect(next.serviceRows.some((r) => (r.packets ?? 0) > 10_000)).toBe(true);
+    expect(widths.map((w) => servicesDetailHeight(next, w, 3))).toEqual(expected(next));
+    const alone = snapshotData(snapshotAt(2000, T0 + 2000));
+    expect(serviceContent(next)).toEqual(serviceContent(alone));
+    expect(widths.map((w) => servicesDetailHeight(alone, w, 3))).toEqual(expected(next));
   });
 });

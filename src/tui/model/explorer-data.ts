@@ -172,6 +172,9 @@ export interface SearchIndexes {
   unknownMatches: Finding[] | null;
   /** The DROP and REJECT rules, whose counters the counting-drop findings read. */
   dropRules: DropRule[] | null;
+  /** The services list's widest id and cluster address, and each row's detail line up to its counts (views.ts). */
+  serviceContent: { readonly id: number; readonly cluster: number } | null;
+  serviceDetailLengths: Int32Array | null;
 }
 
 const TABLE_PREFERENCE: readonly TableName[] = ['nat', 'filter', 'mangle', 'raw', 'security'];
@@ -193,7 +196,7 @@ export function buildExplorerData(input: ExplorerInput, model?: KubeModel, befor
   // snapshot carries the nft ruleset: its display tables are the same objects); findings stay iptables'.
   const display: Ruleset = dump.nft ? { ...ruleset, tables: [...ruleset.tables, ...nftDisplayTables(dump.nft)] } : ruleset;
   const sameRows = before !== null && holdSameRules(before.ruleset, ruleset) && sameNft(before.nft ?? null, dump.nft) && sameServices(before.model, model);
-  const searchIndexes: SearchIndexes = sameRows ? before.searchIndexes : { services: null, hooks: null, rules: new Map(), ruleFindings: null, unknownMatches: null, dropRules: null };
+  const searchIndexes: SearchIndexes = sameRows ? before.searchIndexes : { services: null, hooks: null, rules: new Map(), ruleFindings: null, unknownMatches: null, dropRules: null, serviceContent: null, serviceDetailLengths: null };
   const counterSnapshot: CounterSnapshot = { ruleset, nft: dump.nft, takenAtMs: input.takenAt?.getTime() ?? 0, model };
   const diff = diffSnapshots(input.previous ?? null, counterSnapshot);
   const serviceRows = model.services.map(toServiceRow);
@@ -213,7 +216,9 @@ export function buildExplorerData(input: ExplorerInput, model?: KubeModel, befor
     const unknown = (searchIndexes.unknownMatches ??= unknownMatchFindings(ruleset));
     return (findings ??= sortFindings([...countedFindings(), ...unknown]));
   };
-  const byFamilyId = new Map(model.services.map((s) => [serviceKey(s), s]));
+  // Built on the first `:svc` or lookup by id, not with every refresh's data.
+  let byFamilyIdMap: Map<string, ServicePort> | null = null;
+  const byFamilyId = () => (byFamilyIdMap ??= new Map(model.services.map((s) => [serviceKey(s), s])));
   let chainNames: readonly string[] | null = null;
   let serviceIds: readonly string[] | null = null;
   let frontends: readonly string[] | null = null;
@@ -311,10 +316,10 @@ export function buildExplorerData(input: ExplorerInput, model?: KubeModel, befor
       return null;
     },
     findService(family, id) {
-      return byFamilyId.get(`${family} ${id}`);
+      return byFamilyId().get(`${family} ${id}`);
     },
     resolveService(id) {
-      for (const family of ['ipv4', 'ipv6'] as const) if (byFamilyId.has(`${family} ${id}`)) return { family, id };
+      for (const family of ['ipv4', 'ipv6'] as const) if (byFamilyId().has(`${family} ${id}`)) return { family, id };
       return null;
     },
     chainNames() {
