@@ -227,7 +227,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       if (!opts.keep) for (const f of readdirSync(dir)) if (/\.nft/.test(f)) rmSync(path.join(dir, f), { force: true });
     }
     let nodes: BenchResult['nodes'] = null;
-    if (opts.onlyNodes || !opts.onlyNftables) {
+    if (opts.onlyNodes || (!opts.onlyNftables && !opts.onlyExplorer)) {
       log(`many nodes: kubechains nodes --json`);
       try {
         nodes = await measureNodes(dir, CLI, opts.runs, log);
