@@ -90,6 +90,9 @@ export function useLive(initial: ExplorerData, live: LiveProps | undefined, stor
           if (closed) return;
           const before = dataRef.current;
           const next = snapshotData(snapshot, nodeAddresses, before, model);
+          // The new data and the frame it brings are two pieces of work: keys typed meanwhile go between.
+          await yieldToEventLoop();
+          if (closed) return;
           // Rows known only by position get their key first: the same rows stay selected.
           store.dispatch({ type: 'pin', keys: selectionKeys(before, store.get().stack) });
           dataRef.current = next;
