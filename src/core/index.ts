@@ -11,6 +11,7 @@ export * from './listing.js';
 export * from './entry-probes.js';
 export * from './which.js';
 export { escapeForTerminal, hasControlCharacters } from './escape.js';
+export { finishSteps, type Steps } from './steps.js';
 export * from './doctor/index.js';
 export * from './conntrack/index.js';
 export * from './dump.js';

@@ -12,8 +12,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { looksLikeNftables, noteSameRules, unpackRuleset, type PackedRuleset, type Ruleset } from '../core/index.js';
+import { looksLikeNftables, noteSameRules, unpackRulesetSteps, type PackedRuleset, type Ruleset } from '../core/index.js';
 import { bundledVersion } from './bundled.js';
+import { runSteps } from './event-loop.js';
 import type { SourceText } from './index.js';
 import { PARSE_WORKER_DATA } from './parse-serve.js';
 import type { Snapshot } from './types.js';
@@ -42,6 +43,9 @@ export function parseWorkerUrl(): URL {
   return bundledVersion() !== null ? new URL(import.meta.url) : new URL('./parse-worker.js', import.meta.url);
 }
 
+/** Chains rebuilt between two turns of the event loop: a few ms of work. */
+const UNPACK_SLICE = 5000;
+
 export class ParseWorker {
   #worker: Worker | null = null;
   /** Why the worker cannot be used any more; null while it can. */
@@ -68,7 +72,8 @@ export class ParseWorker {
     if (reply === null) return { ok: false, reason: this.#broken ?? 'the parse thread stopped' };
     if (reply.kind === 'failed') return { ok: false, reason: `the parse thread failed: ${reply.message}` };
     try {
-      const ruleset = unpackRuleset(reply.packed, read.text);
+      // In slices, keys served between them: at 10k services the chains are tens of ms to rebuild.
+      const ruleset = (await runSteps(unpackRulesetSteps(reply.packed, read.text, UNPACK_SLICE)))!;
       const previous = this.#last !== null && this.#last.id === reply.sameRulesAs ? this.#last.ruleset.deref() : undefined;
       if (previous !== undefined) noteSameRules(previous, ruleset);
       this.#last = { id, ruleset: new WeakRef(ruleset) };

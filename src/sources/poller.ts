@@ -23,6 +23,7 @@
 import { stat } from 'node:fs/promises';
 import { dumpDiagnostics } from '../core/index.js';
 import { parseSource, readSource, type LoadOptions, type SourceText } from './index.js';
+import { yieldToEventLoop } from './event-loop.js';
 import { ParseWorker } from './parse-off-thread.js';
 import { SourceError, type Snapshot, type SourceSpec } from './types.js';
 
@@ -180,8 +181,7 @@ const MTIME_SLACK_MS = 20;
 /** Seconds between re-reads of a live source when --interval does not say. */
 export const DEFAULT_INTERVAL_SECONDS = 2;
 
-/** Lets pending I/O (keypresses) run before the next piece of synchronous work. */
-export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export { yieldToEventLoop } from './event-loop.js';
 
 export class Poller<T extends Polled = Snapshot> {
   readonly mode: PollMode;

@@ -9,7 +9,8 @@ import type { Snapshot } from '../../src/sources/types.js';
 import { deltaText, rateText } from '../../src/tui/model/format.js';
 import { ago, cadence, problemText, statusView } from '../../src/tui/model/live-status.js';
 import { snapshotData } from '../../src/tui/model/snapshot-data.js';
-import { selectionKeys, servicesView } from '../../src/tui/model/views.js';
+import { detailHeight, serviceDetail } from '../../src/tui/model/details.js';
+import { selectionKeys, serviceContent, servicesDetailHeight, servicesView } from '../../src/tui/model/views.js';
 import { current, initialState, reducer } from '../../src/tui/state.js';
 import { fakeTemplate } from './fake-source.js';
 
@@ -159,5 +160,51 @@ describe('search indexes across snapshots', () => {
     expect(changedText).not.toBe(s.text);
     const changed = snapshotData({ ...s, text: changedText, ruleset: parseIptablesSave(changedText) }, undefined, first);
     expect(changed.searchIndexes).not.toBe(first.searchIndexes);
+  });
+
+  it('counting drops on a refresh with the same rules: the drop rules found once, the findings a fresh snapshot has', () => {
+    // A DROP with a comment naming a service, and one in an endpoint chain (blamed on its owner), counting from run 2.
+    const withDrops = (n: number, at: number): Snapshot => {
+      const s = snapshotAt(n, at);
+      const lines = s.text.split('\n');
+      const sep = lines.find((l) => l.includes('-j DNAT'))!.replace(/^\[\d+:\d+\] -A (\S+) .*$/, '$1');
+      const services = lines.findIndex((l) => l.includes('-A KUBE-SERVICES '));
+      const dnat = lines.findIndex((l) => l.includes('-j DNAT'));
+      const counts = `[${3 * (n - 1)}:${180 * (n - 1)}]`;
+      lines.splice(dnat + 1, 0, `${counts} -A ${sep} -s 10.9.9.9/32 -j DROP`);
+      lines.splice(services, 0, `${counts} -A KUBE-SERVICES -d 10.96.9.9/32 -p tcp -m comment --comment "kc/beta:http has no endpoints" -m tcp --dport 80 -j REJECT`);
+      const text = lines.join('\n');
+      return { ...s, text, ruleset: parseIptablesSave(text) };
+    };
+    const first = snapshotData(withDrops(1, T0));
+    expect(first.findings().filter((f) => f.kind === 'counting-drop')).toEqual([]);
+    let before = first;
+    for (const n of [2, 3]) {
+      const next = snapshotData(withDrops(n, T0 + 2000 * n), undefined, before);
+      expect(next.searchIndexes).toBe(first.searchIndexes);
+      const alone = snapshotData(withDrops(n, T0 + 2000 * n));
+      const drops = next.findings().filter((f) => f.kind === 'counting-drop');
+      // In dump order: the endpoint chain's DROP (blamed on the service owning the chain), then the REJECT.
+      expect(drops.map((f) => f.service)).toEqual(['kc/gamma', 'kc/beta:http']);
+      expect(drops[1]!.message).toContain(`rejected ${3 * (n - 1)} packets`);
+      expect(next.findings()).toEqual(alone.findings());
+      expect(next.problemCounts()).toEqual(alone.problemCounts());
+      before = next;
+    }
+  });
+
+  it('the services list\'s column widths and detail height carry over and equal what every row\'s detail line gives', () => {
+    const first = snapshotData(snapshotAt(1, T0));
+    const widths = [12, 20, 33, 47, 60, 80, 200];
+    const expected = (d: typeof first) => widths.map((w) => detailHeight(d.serviceRows.map((r) => serviceDetail(r)), w, 3));
+    expect(widths.map((w) => servicesDetailHeight(first, w, 3))).toEqual(expected(first));
+    // Counts grown by orders of magnitude: the same rules, longer packet counts in the detail line.
+    const next = snapshotData(snapshotAt(2000, T0 + 2000), undefined, first);
+    expect(next.searchIndexes).toBe(first.searchIndexes);
+    expect(next.serviceRows.some((r) => (r.packets ?? 0) > 10_000)).toBe(true);
+    expect(widths.map((w) => servicesDetailHeight(next, w, 3))).toEqual(expected(next));
+    const alone = snapshotData(snapshotAt(2000, T0 + 2000));
+    expect(serviceContent(next)).toEqual(serviceContent(alone));
+    expect(widths.map((w) => servicesDetailHeight(alone, w, 3))).toEqual(expected(next));
   });
 });

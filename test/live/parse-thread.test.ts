@@ -25,6 +25,7 @@ import {
   refreshKubeModel,
   traceDump,
   unpackRuleset,
+  unpackRulesetSteps,
   type Rule,
   type Ruleset,
 } from '../../src/core/index.js';
@@ -65,6 +66,16 @@ function roundTrip(ruleset: Ruleset, text: string): Ruleset {
   return unpackRuleset(structuredClone(packed, { transfer: packedBuffers(packed) }), text);
 }
 
+/** roundTrip rebuilt in steps of `slice` chains (as the live explorer does), with the pauses counted. */
+function slicedRoundTrip(ruleset: Ruleset, text: string, slice: number): { ruleset: Ruleset; pauses: number } {
+  const packed = packRuleset(ruleset, text);
+  const steps = unpackRulesetSteps(structuredClone(packed, { transfer: packedBuffers(packed) }), text, slice);
+  for (let pauses = 0; ; pauses++) {
+    const r = steps.next();
+    if (r.done) return { ruleset: r.value, pauses };
+  }
+}
+
 /** The services and a few traces (each service port's first entry points, from outside and from the node). */
 function behaviour(ruleset: Ruleset) {
   const dump = { ruleset, nft: null };
@@ -96,6 +107,12 @@ describe('a parsed ruleset across threads', () => {
       const rebuilt = roundTrip(parseIptablesSave(text), text);
       expect(rulesetView(rebuilt)).toEqual(rulesetView(parsed));
       expect(behaviour(rebuilt)).toEqual(behaviour(parsed));
+      // In slices of 3 chains: the same ruleset, with a pause per slice (chains made, then added to their tables).
+      const sliced = slicedRoundTrip(parseIptablesSave(text), text, 3);
+      const chains = parsed.tables.reduce((n, t) => n + t.chains.length, 0);
+      expect(sliced.pauses).toBeGreaterThanOrEqual(2 * Math.floor(chains / 3) - 1);
+      expect(rulesetView(sliced.ruleset)).toEqual(rulesetView(parsed));
+      expect(behaviour(sliced.ruleset)).toEqual(behaviour(parsed));
     });
   }
 

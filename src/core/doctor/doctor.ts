@@ -2,7 +2,7 @@
 import type { Ruleset } from '../parse/types.js';
 import type { KubeModel } from '../kube/types.js';
 import { bothBackends, chainFindings } from './chain-findings.js';
-import { countingDrops, duplicateFrontends, missingDport } from './rule-findings.js';
+import { countingDrops, countingDropsAt, duplicateFrontends, missingDport, type DropRule } from './rule-findings.js';
 import { serviceFindings } from './service-findings.js';
 import { FINDING_KINDS, SEVERITIES, type DoctorContext, type Finding } from './types.js';
 import { unknownMatches } from './unknown-match.js';
@@ -37,6 +37,14 @@ export function unknownMatchFindings(ruleset: Ruleset): Finding[] {
 /** The findings that follow from the counters: drops that counted. */
 export function counterFindings(ruleset: Ruleset, model: KubeModel): Finding[] {
   return countingDrops(ruleset, model);
+}
+
+/**
+ * counterFindings with the drop rules found already (dropRules, of a ruleset holding the same
+ * rules, the model holding the same services): a live refresh reads only their counters.
+ */
+export function counterFindingsAt(ruleset: Ruleset, model: KubeModel, drops: readonly DropRule[]): Finding[] {
+  return countingDropsAt(ruleset, model, drops);
 }
 
 /** Most severe first; within a severity, by kind, then in the order found (dump order, model order). */

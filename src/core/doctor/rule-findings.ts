@@ -11,30 +11,73 @@ import type { Finding } from './types.js';
 
 /** Every DROP or REJECT rule whose counters are not zero. */
 export function countingDrops(ruleset: Ruleset, model: KubeModel): Finding[] {
+  return countingDropsAt(ruleset, model, dropRules(ruleset));
+}
+
+/**
+ * A DROP or REJECT rule, by position: its table in liveTables, its chain in the table, its place
+ * in the chain. These follow from the rules alone, so a live refresh with the same rules and new
+ * counts reads only these rules' counters instead of every rule's target again.
+ */
+export interface DropRule {
+  readonly table: number;
+  readonly chain: number;
+  readonly rule: number;
+  /**
+   * The rule's comment and the service the drop is blamed on, read the first time the rule
+   * counted (the same for the same rules and services); undefined until then.
+   */
+  comment?: string | null;
+  service?: string | null;
+}
+
+/** Every DROP or REJECT rule of `ruleset`, counted or not, in dump order. */
+export function dropRules(ruleset: Ruleset): DropRule[] {
+  const out: DropRule[] = [];
+  const tables = liveTables(ruleset);
+  for (let t = 0; t < tables.length; t++) {
+    const chains = tables[t]!.chains;
+    for (let c = 0; c < chains.length; c++) {
+      const rows = chainRows(chains[c]!);
+      for (let i = 0; i < rows.size; i++) {
+        const target = rows.targetAt(i);
+        if (target === 'DROP' || target === 'REJECT') out.push({ table: t, chain: c, rule: i });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The counting-drop findings of `drops` (dropRules of `ruleset`, or of a ruleset holding the
+ * same rules, with `model` the model of the same services).
+ */
+export function countingDropsAt(ruleset: Ruleset, model: KubeModel, drops: readonly DropRule[]): Finding[] {
   const out: Finding[] = [];
   const tables = liveTables(ruleset);
   const dualStack = new Set(tables.map((t) => t.family)).size > 1;
-  for (const table of tables) {
-    for (const chain of table.chains) {
-      const rows = chainRows(chain);
-      for (let i = 0; i < rows.size; i++) {
-        const target = rows.targetAt(i);
-        if (target !== 'DROP' && target !== 'REJECT') continue;
-        const counters = rows.countersAt(i);
-        if (counters === null || counters.packets === 0) continue;
-        const rule = rows.ruleAt(i);
-        const comment = ruleComment(rule);
-        const service = (comment !== undefined ? serviceIdFromComment(comment) : null) ?? model.chainOwner.get(`${rule.family}/${chain.name}`)?.id ?? null;
-        const why = comment !== undefined ? ` ("${comment}")` : '';
-        out.push(
-          finding('counting-drop', 'warning', rulePlace(rule), {
-            service,
-            message: `${whereText(rulePlace(rule), dualStack)}${why} ${target === 'DROP' ? 'dropped' : 'rejected'} ${plural(counters.packets, 'packet')} (${plural(counters.bytes, 'byte')})`,
-            hint: service !== null ? `see why ${service} refuses traffic: kubechains which ${service}` : `see the rule with kubechains chain ${chain.name} --table ${table.name}`,
-          }),
-        );
-      }
+  for (const drop of drops) {
+    const table = tables[drop.table]!;
+    const chain = table.chains[drop.chain]!;
+    const rows = chainRows(chain);
+    const counters = rows.countersAt(drop.rule);
+    if (counters === null || counters.packets === 0) continue;
+    const target = rows.targetAt(drop.rule);
+    const rule = rows.ruleAt(drop.rule);
+    if (drop.service === undefined) {
+      drop.comment = ruleComment(rule) ?? null;
+      drop.service = (drop.comment !== null ? serviceIdFromComment(drop.comment) : null) ?? model.chainOwner.get(`${rule.family}/${chain.name}`)?.id ?? null;
     }
+    const comment = drop.comment ?? null;
+    const service = drop.service;
+    const why = comment !== null ? ` ("${comment}")` : '';
+    out.push(
+      finding('counting-drop', 'warning', rulePlace(rule), {
+        service,
+        message: `${whereText(rulePlace(rule), dualStack)}${why} ${target === 'DROP' ? 'dropped' : 'rejected'} ${plural(counters.packets, 'packet')} (${plural(counters.bytes, 'byte')})`,
+        hint: service !== null ? `see why ${service} refuses traffic: kubechains which ${service}` : `see the rule with kubechains chain ${chain.name} --table ${table.name}`,
+      }),
+    );
   }
   return out;
 }

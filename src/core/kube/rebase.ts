@@ -5,7 +5,8 @@
  * rules behind endpoints, entry points and blocking rules) is taken from the new one. At 10k
  * services this is a few tens of milliseconds where deriving the model again takes a second.
  */
-import { counterpartChains } from '../parse/same.js';
+import { counterpartChainsSteps } from '../parse/same.js';
+import { finishSteps } from '../steps.js';
 import { chainRows, ownerChain } from '../parse/rule.js';
 import type { Chain, Rule, Ruleset } from '../parse/types.js';
 import { buildKubeModel, countsRules, modelFromServices, ModelEndpoint, ModelEntryPoint } from './model.js';
@@ -17,8 +18,11 @@ import type { Endpoint, EntryPoint, KubeModel, ServicePort } from './types.js';
  * Equal to buildKubeModel(to) either way (tested).
  */
 export function rebaseKubeModel(model: KubeModel, from: Ruleset, to: Ruleset): KubeModel | null {
-  return finish(rebaseKubeModelSteps(model, from, to, Infinity));
+  return finishSteps(rebaseKubeModelSteps(model, from, to, Infinity));
 }
+
+/** About as many chains as services (SVC, SEP, …): a slice of services is some CHAINS_PER_SERVICE times as many chains compared. */
+const CHAINS_PER_SERVICE = 5;
 
 /**
  * rebaseKubeModel in steps of `slice` services: the generator pauses between them (the live
@@ -26,7 +30,7 @@ export function rebaseKubeModel(model: KubeModel, from: Ruleset, to: Ruleset): K
  * rebaseKubeModel would. The rulesets and the model must not change while it runs (snapshots do not).
  */
 export function* rebaseKubeModelSteps(model: KubeModel, from: Ruleset, to: Ruleset, slice: number): Generator<void, KubeModel | null> {
-  const counterpart = counterpartChains(from, to);
+  const counterpart = yield* counterpartChainsSteps(from, to, slice * CHAINS_PER_SERVICE);
   if (counterpart === null) return null;
   const hasCounters = countsRules(to);
   const services: ServicePort[] = new Array<ServicePort>(model.services.length);
@@ -37,14 +41,6 @@ export function* rebaseKubeModelSteps(model: KubeModel, from: Ruleset, to: Rules
     services[i] = s;
   }
   return modelFromServices(services, model.layout);
-}
-
-/** Runs a generator of steps to its end at once. */
-function finish<T>(steps: Generator<void, T>): T {
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
 }
 
 function rebaseService(s: ServicePort, counterpart: ReadonlyMap<Chain, Chain>, hasCounters: boolean): ServicePort | null {
@@ -80,7 +76,7 @@ function rebaseService(s: ServicePort, counterpart: ReadonlyMap<Chain, Chain>, h
 
 /** The model of `ruleset`: carried over from the previous snapshot's when the rules are the same, else built. */
 export function refreshKubeModel(ruleset: Ruleset, previous: { readonly model: KubeModel; readonly ruleset: Ruleset } | null): KubeModel {
-  return finish(refreshKubeModelSteps(ruleset, previous, Infinity));
+  return finishSteps(refreshKubeModelSteps(ruleset, previous, Infinity));
 }
 
 /** refreshKubeModel in steps of `slice` services when the model carries over (see rebaseKubeModelSteps); a model built anew is one step. */

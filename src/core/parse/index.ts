@@ -4,7 +4,7 @@ export { serializeRuleset, ruleLine, chainLine, ruleArgsText, quoteSaveString } 
 export { tokenize, type Token } from './tokenize.js';
 export * from './query.js';
 export { liveTables, liveTable } from './live-tables.js';
-export { counterpartChains, holdSameRules, noteSameRules } from './same.js';
+export { counterpartChains, counterpartChainsSteps, holdSameRules, noteSameRules } from './same.js';
 export { chainRows, tableRows, type ChainRows, type TableRows } from './rule.js';
 export { ASSUMED_LINE, KUBE_PROXY_JUMPS } from './kube-jumps.js';
-export { packRuleset, packedBuffers, unpackRuleset, type PackedRuleset } from './transfer.js';
+export { packRuleset, packedBuffers, unpackRuleset, unpackRulesetSteps, type PackedRuleset } from './transfer.js';

@@ -550,12 +550,15 @@ export class ParsedTable implements Table, TableRows {
     return { firstId: this.#firstId, endId: this.#endId, spanNames: this.#names !== null };
   }
 
-  /** Puts back the chains and rules of the table this one copies (`chains`: already restored, in its order). */
-  restorePlace(place: TablePlace, chains: readonly ParsedChain[]): void {
+  /**
+   * Puts back the chains and rules of the table this one copies (`chains`: already restored, in
+   * its order). `byName`: chainsByName is kept as chains are added (addChain), not built on first use.
+   */
+  restorePlace(place: TablePlace, chains: readonly ParsedChain[], byName = false): void {
     this.#firstId = place.firstId;
     this.#endId = place.endId;
     this.#rules = null;
-    this.#byName = null;
+    this.#byName = byName ? new Map() : null;
     this.#names = place.spanNames ? new SpanNameMap() : null;
     this.chains.length = 0;
     for (const c of chains) this.addChain(c);

@@ -8,6 +8,7 @@
  * copied, the chains as columns, and the dump's text not at all: the main thread read it and
  * still has it. unpackRuleset builds the same classes over them; nothing is parsed again.
  */
+import { finishSteps, type Steps } from '../steps.js';
 import { ParsedChain, ParsedTable, RuleStore, type StoreRows, type TablePlace } from './rule.js';
 import type { Counters, Diagnostic, DumpInfo, Family, Ruleset, TableName } from './types.js';
 
@@ -100,16 +101,33 @@ export function packedBuffers(packed: PackedRuleset): ArrayBuffer[] {
 
 /** The ruleset `packed` holds, over `text` (the text it was parsed from, which the receiver has). */
 export function unpackRuleset(packed: PackedRuleset, text: string): Ruleset {
+  return finishSteps(unpackRulesetSteps(packed, text, Infinity));
+}
+
+/**
+ * unpackRuleset in steps of `slice` chains (core/steps.ts): at 10k services the 54k chain
+ * objects and their tables' name maps are some 40 ms of work, which the live explorer takes
+ * with keys let in between. `packed` must not change meanwhile.
+ */
+export function* unpackRulesetSteps(packed: PackedRuleset, text: string, slice: number): Steps<Ruleset> {
   const tables: ParsedTable[] = [];
   if (packed.store !== null) {
     const { input, rows, chains } = packed.store;
     const store = RuleStore.fromRows(input.kind === 'same' ? text : input.kind === 'tail' ? text + input.tail : input.text, rows);
-    const made = unpackChains(store, chains);
+    const made = yield* unpackChains(store, chains, slice);
+    let added = 0;
     for (const p of packed.tables) {
       const table = new ParsedTable(store, p.family, p.name, p.line, p.leadingLines);
       table.commitLine = p.commitLine;
       table.deletedChains.push(...p.deletedChains);
-      table.restorePlace(p.place, Array.from(p.chains, (ref) => made[ref]!));
+      // restorePlace with the chains added one by one: the same table, with pauses between. Its
+      // chainsByName is filled meanwhile: the receiver's readers (the explorer's views and
+      // counters) look chains up by name, and would build it in one piece.
+      table.restorePlace(p.place, [], true);
+      for (const ref of p.chains) {
+        if (++added % slice === 0) yield;
+        table.addChain(made[ref]!);
+      }
       tables.push(table);
     }
   }
@@ -169,11 +187,12 @@ function packChains(chains: readonly ParsedChain[]): PackedChains {
   return { ...out, names: names.join('\n'), tableNames, policyNames, lists: Int32Array.from(lists) };
 }
 
-function unpackChains(store: RuleStore, p: PackedChains): ParsedChain[] {
+function* unpackChains(store: RuleStore, p: PackedChains, slice: number): Steps<ParsedChain[]> {
   const n = p.table.length;
   const names = n === 0 ? [] : p.names.split('\n');
   const chains = new Array<ParsedChain>(n);
   for (let i = 0; i < n; i++) {
+    if (i > 0 && i % slice === 0) yield;
     const packets = p.packets[i]!;
     const counters: Counters | null = packets < 0 ? null : { packets, bytes: p.bytes[i]! };
     const policy = p.policy[i]!;

@@ -10,7 +10,8 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { refreshKubeModelSteps } from '../../core/kube/index.js';
-import { yieldToEventLoop, type PollerListener, type PollerStatus } from '../../sources/poller.js';
+import { runSteps, yieldToEventLoop } from '../../sources/event-loop.js';
+import type { PollerListener, PollerStatus } from '../../sources/poller.js';
 import type { ExplorerData } from '../model/explorer-data.js';
 import { snapshotData } from '../model/snapshot-data.js';
 import { selectionKeys } from '../model/views.js';
@@ -82,20 +83,16 @@ export function useLive(initial: ExplorerData, live: LiveProps | undefined, stor
           let model;
           if (!snapshot.nft) {
             // The model on screen is kept whole until the new one is: the steps read only the old data.
-            const steps = refreshKubeModelSteps(snapshot.ruleset, dataRef.current, MODEL_SLICE);
-            for (let step = steps.next(); ; step = steps.next()) {
-              if (step.done) {
-                model = step.value;
-                break;
-              }
-              await yieldToEventLoop();
-              if (closed) return;
-            }
+            model = await runSteps(refreshKubeModelSteps(snapshot.ruleset, dataRef.current, MODEL_SLICE), () => closed);
+            if (model === null) return;
           }
           await yieldToEventLoop();
           if (closed) return;
           const before = dataRef.current;
           const next = snapshotData(snapshot, nodeAddresses, before, model);
+          // The new data and the frame it brings are two pieces of work: keys typed meanwhile go between.
+          await yieldToEventLoop();
+          if (closed) return;
           // Rows known only by position get their key first: the same rows stay selected.
           store.dispatch({ type: 'pin', keys: selectionKeys(before, store.get().stack) });
           dataRef.current = next;

@@ -14,6 +14,13 @@ import type { TreeRow } from './service-tree.js';
  * 1 pkts" (and "· 3 connections" when a conntrack table is loaded).
  */
 export function serviceDetail(r: ServiceRow, connections: number | null = null): string {
+  const rules = serviceRuleDetail(r);
+  const counted = r.packets === null ? rules : rules + packetsDetail(r.packets);
+  return connections === null ? counted : `${counted} · ${plural(connections, 'connection')}`;
+}
+
+/** serviceDetail up to its packet count: what follows from the rules alone, the same over a live refresh's new counts. */
+export function serviceRuleDetail(r: ServiceRow): string {
   const s = r.service;
   const parts = [s.id, r.type, r.cluster];
   if (s.nodePort !== null) parts.push(`node port ${s.nodePort}`);
@@ -21,9 +28,14 @@ export function serviceDetail(r: ServiceRow, connections: number | null = null):
   for (const ip of s.loadBalancerIPs) parts.push(`LB ${s.port === null ? ip : hostPort(ip, s.port)}`);
   parts.push(`${plural(r.endpointsTotal, 'endpoint')}${r.endpointsLocal === null ? '' : ` (${r.endpointsLocal} local)`}`);
   if (r.policy !== '-') parts.push(`policy ${r.policy}`);
-  if (r.packets !== null) parts.push(`${humanCount(r.packets)} pkts`);
-  if (connections !== null) parts.push(plural(connections, 'connection'));
   return parts.join(' · ');
+}
+
+const packetsDetail = (packets: number): string => ` · ${humanCount(packets)} pkts`;
+
+/** display(serviceDetail(r)).length, given `ruleLength`, display(serviceRuleDetail(r)).length. */
+export function serviceDetailLength(r: ServiceRow, ruleLength: number): number {
+  return r.packets === null ? ruleLength : ruleLength + display(packetsDetail(r.packets)).length;
 }
 
 /** The rule as written when the list shows readable summaries, and the summary when it shows rules as written. */
@@ -68,6 +80,11 @@ export function treeDetail(r: TreeRow, connections: string | null = null): strin
 export function detailHeight(texts: Iterable<string>, width: number, max: number): number {
   let longest = 0;
   for (const t of texts) longest = Math.max(longest, display(t).length);
+  return linesFor(longest, width, max);
+}
+
+/** Lines (1 to `max`) a detail of `longest` characters (as displayed) needs at `width`. */
+export function linesFor(longest: number, width: number, max: number): number {
   if (width <= 0) return 1;
   // wrapText fills lines to the edge when breaking at spaces would need more: this many always do.
   return Math.max(1, Math.min(max, Math.ceil(longest / width)));

@@ -9,8 +9,9 @@ import {
   buildDumpModel,
   chainKey,
   chainReferenceCounts,
-  counterFindings,
+  counterFindingsAt,
   countBySeverity,
+  dropRules,
   dumpDiagnostics,
   findNftSet,
   HOOK_TABLES,
@@ -28,6 +29,7 @@ import {
   setsNamedBy,
   sortFindings,
   unknownMatchFindings,
+  type DropRule,
   type Dump,
   type Finding,
   type KubeProxyMode,
@@ -171,6 +173,11 @@ export interface SearchIndexes {
   /** doctor's findings from the rules alone (not the counters): the same for the same rules. */
   ruleFindings: Finding[] | null;
   unknownMatches: Finding[] | null;
+  /** The DROP and REJECT rules, whose counters the counting-drop findings read. */
+  dropRules: DropRule[] | null;
+  /** The services list's widest id and cluster address, and each row's detail line up to its counts (views.ts). */
+  serviceContent: { readonly id: number; readonly cluster: number } | null;
+  serviceDetailLengths: Int32Array | null;
 }
 
 const TABLE_PREFERENCE: readonly TableName[] = ['nat', 'filter', 'mangle', 'raw', 'security'];
@@ -192,7 +199,7 @@ export function buildExplorerData(input: ExplorerInput, model?: KubeModel, befor
   // snapshot carries the nft ruleset: its display tables are the same objects); findings stay iptables'.
   const display: Ruleset = dump.nft ? { ...ruleset, tables: [...ruleset.tables, ...nftDisplayTables(dump.nft)] } : ruleset;
   const sameRows = before !== null && holdSameRules(before.ruleset, ruleset) && sameNft(before.nft ?? null, dump.nft) && sameServices(before.model, model);
-  const searchIndexes: SearchIndexes = sameRows ? before.searchIndexes : { services: null, hooks: null, rules: new Map(), ruleFindings: null, unknownMatches: null };
+  const searchIndexes: SearchIndexes = sameRows ? before.searchIndexes : { services: null, hooks: null, rules: new Map(), ruleFindings: null, unknownMatches: null, dropRules: null, serviceContent: null, serviceDetailLengths: null };
   const counterSnapshot: CounterSnapshot = { ruleset, nft: dump.nft, takenAtMs: input.takenAt?.getTime() ?? 0, model };
   const diff = diffSnapshots(input.previous ?? null, counterSnapshot);
   const serviceRows = model.services.map(toServiceRow);
@@ -205,13 +212,16 @@ export function buildExplorerData(input: ExplorerInput, model?: KubeModel, befor
   // What the status line counts: errors and warnings only, so without unknown-match (info).
   const countedFindings = (): readonly Finding[] => {
     const byRules = (searchIndexes.ruleFindings ??= [...ruleFindings(ruleset, model, { nodeAddresses: input.nodeAddresses }), ...modeFindings(dump, model)]);
-    return (counted ??= [...byRules, ...counterFindings(ruleset, model)]);
+    const drops = (searchIndexes.dropRules ??= dropRules(ruleset));
+    return (counted ??= [...byRules, ...counterFindingsAt(ruleset, model, drops)]);
   };
   const allFindings = (): readonly Finding[] => {
     const unknown = (searchIndexes.unknownMatches ??= unknownMatchFindings(ruleset));
     return (findings ??= sortFindings([...countedFindings(), ...unknown]));
   };
-  const byFamilyId = new Map(model.services.map((s) => [serviceKey(s), s]));
+  // Built on the first `:svc` or lookup by id, not with every refresh's data.
+  let byFamilyIdMap: Map<string, ServicePort> | null = null;
+  const byFamilyId = () => (byFamilyIdMap ??= new Map(model.services.map((s) => [serviceKey(s), s])));
   let chainNames: readonly string[] | null = null;
   let serviceIds: readonly string[] | null = null;
   let frontends: readonly string[] | null = null;
@@ -309,10 +319,10 @@ export function buildExplorerData(input: ExplorerInput, model?: KubeModel, befor
       return null;
     },
     findService(family, id) {
-      return byFamilyId.get(`${family} ${id}`);
+      return byFamilyId().get(`${family} ${id}`);
     },
     resolveService(id) {
-      for (const family of ['ipv4', 'ipv6'] as const) if (byFamilyId.has(`${family} ${id}`)) return { family, id };
+      for (const family of ['ipv4', 'ipv6'] as const) if (byFamilyId().has(`${family} ${id}`)) return { family, id };
       return null;
     },
     chainNames() {

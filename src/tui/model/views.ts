@@ -10,7 +10,7 @@ import { compareRates } from '../../core/counters/index.js';
 import { chainRows, liveTables, type Rule } from '../../core/parse/index.js';
 import { refKey, type ExplorerData, type HookRow, type RuleRow, type ServiceRow } from './explorer-data.js';
 import { resolveCursor } from '../state/list-window.js';
-import { detailHeight, ruleDetail, serviceDetail } from './details.js';
+import { detailHeight, linesFor, ruleDetail, serviceDetailLength, serviceRuleDetail } from './details.js';
 import { parseServiceFilter, type TermContext } from './filter-terms.js';
 import { serviceConnections, type Connections } from './connections.js';
 import { display } from './format.js';
@@ -366,7 +366,8 @@ export function selectionKeys(data: ExplorerData, stack: readonly Frame[]): (str
 
 /** The widest id and CLUSTER-IP:PORT/PROTO among the services: what their columns are laid out from. */
 export function serviceContent(data: ExplorerData): { readonly id: number; readonly cluster: number } {
-  return memo(data, 'svc-content', () => {
+  // Ids and addresses follow from the rules: a refresh with new counts takes them over (SearchIndexes).
+  return (data.searchIndexes.serviceContent ??= (() => {
     let id = 0;
     let cluster = 0;
     for (const r of data.serviceRows) {
@@ -374,12 +375,27 @@ export function serviceContent(data: ExplorerData): { readonly id: number; reado
       cluster = Math.max(cluster, display(r.cluster).length);
     }
     return { id, cluster };
-  });
+  })());
 }
 
 /** Detail lines the services list needs at `width` (its longest row's, at most `max`). */
 export function servicesDetailHeight(data: ExplorerData, width: number, max: number): number {
-  return memo(data, `svc-detail\0${width}\0${max}`, () => detailHeight(data.serviceRows.map((r) => serviceDetail(r)), width, max));
+  return memo(data, `svc-detail\0${width}\0${max}`, () => linesFor(longestServiceDetail(data), width, max));
+}
+
+/**
+ * The longest service detail line (serviceDetail, as displayed). Its part before the packet count
+ * follows from the rules, so each row's length of it is kept for the next snapshot with the same
+ * rules (SearchIndexes); a refresh then measures only the counts.
+ */
+function longestServiceDetail(data: ExplorerData): number {
+  return memo(data, 'svc-detail-longest', () => {
+    const rows = data.serviceRows;
+    const ruleLengths = (data.searchIndexes.serviceDetailLengths ??= Int32Array.from(rows, (r) => display(serviceRuleDetail(r)).length));
+    let longest = 0;
+    for (let i = 0; i < rows.length; i++) longest = Math.max(longest, serviceDetailLength(rows[i]!, ruleLengths[i]!));
+    return longest;
+  });
 }
 
 /** Detail lines a chain's list needs at `width`, as written or readable. */
