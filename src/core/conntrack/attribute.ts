@@ -8,11 +8,11 @@
  * the client's (the source was rewritten). Every other entry (ICMP, traffic not to a service, a
  * service address answered by no endpoint of it) is unmatched.
  *
- * Each entry costs one or two Map lookups: frontends are indexed by "proto ip:port" up front.
+ * Each entry costs a few Map lookups: frontends are indexed by protocol, address and port up front.
  */
 import type { Family } from '../parse/types.js';
 import type { KubeModel, ServicePort } from '../kube/types.js';
-import { hostPort, splitHostPort } from '../trace/addr.js';
+import { splitHostPort } from '../trace/addr.js';
 import { canonicalIp } from './address.js';
 import type { ConntrackEntry, ConntrackTable } from './types.js';
 
@@ -66,47 +66,53 @@ export function stateOf(entry: ConntrackEntry): string {
 
 export function attributeConnections(model: KubeModel, table: ConntrackTable, opts: AttributionOptions): ConnectionReport {
   const index = new FrontendIndex(model, opts.nodeAddresses);
-  let unmatched = 0;
-  for (const entry of table.entries) if (!index.count(entry)) unmatched++;
-  const byId = new Map<string, ServiceConnections>();
-  const byService = new Map<ServicePort, ServiceConnections>();
-  for (const s of index.services) {
-    if (!byId.has(s.id)) byId.set(s.id, s);
-    byService.set(s.service, s);
-  }
-  const assumptions = index.nodePortsByAnyAddress ? [NODE_PORT_ANY_ADDRESS_ASSUMPTION] : [];
-  return { services: index.services, unmatched, byId, byService, assumptions };
+  for (const entry of table.entries) index.count(entry);
+  return index.report();
 }
 
 interface Counted {
   readonly report: ServiceConnections;
-  /** Canonical "ip:port" of each endpoint. */
-  readonly endpoints: Map<string, EndpointConnections>;
+  /** Each endpoint by canonical ip, then port. */
+  readonly endpoints: Map<string, Map<number, EndpointState>>;
 }
 
-class FrontendIndex {
-  readonly services: ServiceConnections[] = [];
-  /** "proto ip:port" of every addressed frontend. */
-  private readonly frontends = new Map<string, Counted[]>();
-  /** "proto family port" of node ports, for loopback destinations and unknown node addresses. */
-  private readonly nodePorts = new Map<string, Counted[]>();
+/** An endpoint's counts while counting: states in a Map (a record with keys added per entry is slow), written out by report(). */
+interface EndpointState {
+  readonly report: EndpointConnections;
+  readonly states: Map<string, number>;
+}
+
+/** A map of maps: one lookup per key part, no key string built per entry. */
+type Nested<K1, K2, V> = Map<K1, Map<K2, V>>;
+
+/**
+ * The frontends of every service port, then the counts of the entries given to count(). Keys are
+ * the parser's shared strings (protocol, canonical address) and port numbers, looked up a part at
+ * a time: an entry costs a few Map lookups and builds no string.
+ */
+export class FrontendIndex {
+  private readonly services: ServiceConnections[] = [];
+  private readonly endpointStates: EndpointState[] = [];
+  /** protocol → canonical ip → port: the addressed frontends. */
+  private readonly frontends = new Map<string, Nested<string, number, Counted[]>>();
+  /** protocol → family → node port: for loopback destinations and unknown node addresses. */
+  private readonly nodePorts = new Map<string, Nested<string, number, Counted[]>>();
   /** Every address a frontend names: not a node address, so never a node port's destination. */
   private readonly serviceAddresses = new Set<string>();
-  readonly nodePortsByAnyAddress: boolean;
+  private readonly nodePortsByAnyAddress: boolean;
+  private unmatched = 0;
 
   constructor(model: KubeModel, nodeAddresses: readonly string[]) {
     const nodes = nodeAddresses.map(canonicalIp).filter((a): a is string => a !== null);
     let anyNodePort = false;
     for (const s of model.services) {
-      const counted = countedService(s);
+      const counted = this.countedService(s);
       if (!counted) continue;
-      this.services.push(counted.report);
-      const keys = new Set<string>();
       const addressed = (address: string | null, port: number | null) => {
         const ip = address === null ? null : canonicalIp(address);
         if (ip === null || port === null) return;
         this.serviceAddresses.add(ip);
-        keys.add(`${s.protocol} ${hostPort(ip, port)}`);
+        pushNested(this.frontends, s.protocol, ip, port, counted);
       };
       addressed(s.clusterIP, s.port);
       for (const ip of [...s.externalIPs, ...s.loadBalancerIPs]) addressed(ip, s.port);
@@ -114,73 +120,103 @@ class FrontendIndex {
       const nodePort = s.nodePort ?? s.entryPoints.find((e) => e.kind === 'nodePort')?.port ?? null;
       if (nodePort !== null) {
         anyNodePort = true;
-        push(this.nodePorts, `${s.protocol} ${s.family} ${nodePort}`, counted);
-        for (const node of nodes) if (node.includes(':') === (s.family === 'ipv6')) keys.add(`${s.protocol} ${hostPort(node, nodePort)}`);
+        pushNested(this.nodePorts, s.protocol, s.family, nodePort, counted);
+        for (const node of nodes) if (node.includes(':') === (s.family === 'ipv6')) pushNested(this.frontends, s.protocol, node, nodePort, counted);
       }
-      for (const key of keys) push(this.frontends, key, counted);
     }
     this.nodePortsByAnyAddress = anyNodePort && nodes.length === 0;
   }
 
-  /** Counts the entry on its service port and endpoint; false when it belongs to none. */
-  count(entry: ConntrackEntry): boolean {
+  /** Counts the entry on its service port and endpoint, else as unmatched; keeps nothing of `entry`. */
+  count(entry: ConntrackEntry): void {
     const { original, reply } = entry;
-    if (original.dport === null || reply.sport === null) return false;
-    const endpoint = hostPort(reply.src, reply.sport);
-    let found = this.match(this.frontends.get(`${entry.protocol} ${hostPort(original.dst, original.dport)}`), endpoint);
-    if (!found && (this.nodePortsByAnyAddress || isLoopback(original.dst)) && !this.serviceAddresses.has(original.dst)) {
-      found = this.match(this.nodePorts.get(`${entry.protocol} ${entry.family} ${original.dport}`), endpoint);
+    if (original.dport === null || reply.sport === null) {
+      this.unmatched++;
+      return;
     }
-    if (!found) return false;
+    let found = this.match(this.frontends.get(entry.protocol)?.get(original.dst)?.get(original.dport), reply.src, reply.sport);
+    if (!found && (this.nodePortsByAnyAddress || isLoopback(original.dst)) && !this.serviceAddresses.has(original.dst)) {
+      found = this.match(this.nodePorts.get(entry.protocol)?.get(entry.family)?.get(original.dport), reply.src, reply.sport);
+    }
+    if (!found) {
+      this.unmatched++;
+      return;
+    }
     const state = stateOf(entry);
-    found.endpoint.states[state] = (found.endpoint.states[state] ?? 0) + 1;
-    found.endpoint.connections++;
-    found.service.connections++;
-    if (reply.dst !== original.src) found.endpoint.masqueraded++;
-    return true;
+    found.states.set(state, (found.states.get(state) ?? 0) + 1);
+    found.report.connections++;
+    if (reply.dst !== original.src) found.report.masqueraded++;
   }
 
-  private match(candidates: Counted[] | undefined, endpoint: string): { service: ServiceConnections; endpoint: EndpointConnections } | null {
+  /** The counts so far as a report (states written out in the order first seen, as a record fills). */
+  report(): ConnectionReport {
+    for (const { report, states } of this.endpointStates) {
+      const record = report.states;
+      for (const key of Object.keys(record)) delete record[key];
+      for (const [state, n] of states) record[state] = n;
+    }
+    const byId = new Map<string, ServiceConnections>();
+    const byService = new Map<ServicePort, ServiceConnections>();
+    for (const s of this.services) {
+      s.connections = s.endpoints.reduce((n, e) => n + e.connections, 0);
+      if (!byId.has(s.id)) byId.set(s.id, s);
+      byService.set(s.service, s);
+    }
+    const assumptions = this.nodePortsByAnyAddress ? [NODE_PORT_ANY_ADDRESS_ASSUMPTION] : [];
+    return { services: this.services, unmatched: this.unmatched, byId, byService, assumptions };
+  }
+
+  private match(candidates: Counted[] | undefined, ip: string, port: number): EndpointState | null {
     if (!candidates) return null;
     for (const c of candidates) {
-      const e = c.endpoints.get(endpoint);
-      if (e) return { service: c.report, endpoint: e };
+      const e = c.endpoints.get(ip)?.get(port);
+      if (e) return e;
     }
     return null;
   }
-}
 
-/** A service port's report with all-zero endpoints, or null when it has no endpoint with an address. */
-function countedService(s: ServicePort): Counted | null {
-  const endpoints = new Map<string, EndpointConnections>();
-  const list: EndpointConnections[] = [];
-  for (const e of s.endpoints) {
-    if (e.address === null) continue;
-    const key = canonicalHostPort(e.address);
-    if (key === null || endpoints.has(key)) continue;
-    const counted: EndpointConnections = { address: e.address, connections: 0, states: {}, masqueraded: 0, probability: e.probability };
-    endpoints.set(key, counted);
-    list.push(counted);
+  /** A service port's report with all-zero endpoints (listed in `services`), or null when it has no endpoint with an address. */
+  private countedService(s: ServicePort): Counted | null {
+    const endpoints = new Map<string, Map<number, EndpointState>>();
+    const list: EndpointConnections[] = [];
+    for (const e of s.endpoints) {
+      if (e.address === null) continue;
+      const key = canonicalHostPort(e.address);
+      if (key === null || endpoints.get(key.ip)?.has(key.port)) continue;
+      const counted: EndpointConnections = { address: e.address, connections: 0, states: {}, masqueraded: 0, probability: e.probability };
+      const state: EndpointState = { report: counted, states: new Map() };
+      let byPort = endpoints.get(key.ip);
+      if (!byPort) endpoints.set(key.ip, (byPort = new Map()));
+      byPort.set(key.port, state);
+      list.push(counted);
+      this.endpointStates.push(state);
+    }
+    if (list.length === 0) return null;
+    const report: ServiceConnections = { id: s.id, family: s.family, service: s, connections: 0, endpoints: list };
+    this.services.push(report);
+    return { report, endpoints };
   }
-  if (list.length === 0) return null;
-  return { report: { id: s.id, family: s.family, service: s, connections: 0, endpoints: list }, endpoints };
 }
 
-function canonicalHostPort(address: string): string | null {
+function canonicalHostPort(address: string): { ip: string; port: number } | null {
   const split = splitHostPort(address);
   if (!split || split.port === null) return null;
   const ip = canonicalIp(split.host);
   const port = Number(split.port);
-  return ip === null || !Number.isInteger(port) ? null : hostPort(ip, port);
+  return ip === null || !Number.isInteger(port) ? null : { ip, port };
 }
 
 function isLoopback(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1';
 }
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
+function pushNested<K1, K2, V>(map: Map<string, Nested<K1, K2, V[]>>, key: string, k1: K1, k2: K2, value: V): void {
+  let inner = map.get(key);
+  if (!inner) map.set(key, (inner = new Map()));
+  let byK2 = inner.get(k1);
+  if (!byK2) inner.set(k1, (byK2 = new Map()));
+  const list = byK2.get(k2);
   if (list) {
     if (!list.includes(value)) list.push(value);
-  } else map.set(key, [value]);
+  } else byK2.set(k2, [value]);
 }
