@@ -72,12 +72,11 @@ export function attributeConnections(model: KubeModel, table: ConntrackTable, op
 
 interface Counted {
   readonly report: ServiceConnections;
-  /** Each endpoint by canonical ip, then port. */
-  readonly endpoints: Map<string, Map<number, EndpointState>>;
 }
 
 /** An endpoint's counts while counting: states in a Map (a record with keys added per entry is slow), written out by report(). */
 interface EndpointState {
+  readonly owner: Counted;
   readonly report: EndpointConnections;
   readonly states: Map<string, number>;
 }
@@ -99,6 +98,14 @@ export class FrontendIndex {
   private readonly nodePorts = new Map<string, Nested<string, number, Counted[]>>();
   /** Every address a frontend names: not a node address, so never a node port's destination. */
   private readonly serviceAddresses = new Set<string>();
+  /**
+   * Every service port's endpoints in one map, canonical ip → port → one state per service port
+   * that has it: one map whose table stays in cache, rather than a small map per service port
+   * (250k lookups into 10k scattered maps miss the cache every time).
+   */
+  private readonly endpoints = new Map<string, Map<number, EndpointState[]>>();
+  /** Every address the index is keyed by (see addresses()). */
+  private readonly keyAddresses = new Set<string>();
   private readonly nodePortsByAnyAddress: boolean;
   private unmatched = 0;
 
@@ -112,6 +119,7 @@ export class FrontendIndex {
         const ip = address === null ? null : canonicalIp(address);
         if (ip === null || port === null) return;
         this.serviceAddresses.add(ip);
+        this.keyAddresses.add(ip);
         pushNested(this.frontends, s.protocol, ip, port, counted);
       };
       addressed(s.clusterIP, s.port);
@@ -121,10 +129,22 @@ export class FrontendIndex {
       if (nodePort !== null) {
         anyNodePort = true;
         pushNested(this.nodePorts, s.protocol, s.family, nodePort, counted);
-        for (const node of nodes) if (node.includes(':') === (s.family === 'ipv6')) pushNested(this.frontends, s.protocol, node, nodePort, counted);
+        for (const node of nodes) {
+          if (node.includes(':') !== (s.family === 'ipv6')) continue;
+          this.keyAddresses.add(node);
+          pushNested(this.frontends, s.protocol, node, nodePort, counted);
+        }
       }
     }
     this.nodePortsByAnyAddress = anyNodePort && nodes.length === 0;
+  }
+
+  /**
+   * The canonical addresses the index is keyed by. A parser that hands out these very strings
+   * (scanConntrack's knownAddresses) makes each lookup compare pointers, not characters.
+   */
+  addresses(): ReadonlySet<string> {
+    return this.keyAddresses;
   }
 
   /** Counts the entry on its service port and endpoint, else as unmatched; keeps nothing of `entry`. */
@@ -166,35 +186,39 @@ export class FrontendIndex {
     return { services: this.services, unmatched: this.unmatched, byId, byService, assumptions };
   }
 
+  /** The endpoint ip:port of the first candidate service port that has it. */
   private match(candidates: Counted[] | undefined, ip: string, port: number): EndpointState | null {
     if (!candidates) return null;
-    for (const c of candidates) {
-      const e = c.endpoints.get(ip)?.get(port);
-      if (e) return e;
-    }
+    const states = this.endpoints.get(ip)?.get(port);
+    if (!states) return null;
+    for (const c of candidates) for (const e of states) if (e.owner === c) return e;
     return null;
   }
 
   /** A service port's report with all-zero endpoints (listed in `services`), or null when it has no endpoint with an address. */
   private countedService(s: ServicePort): Counted | null {
-    const endpoints = new Map<string, Map<number, EndpointState>>();
     const list: EndpointConnections[] = [];
+    const report: ServiceConnections = { id: s.id, family: s.family, service: s, connections: 0, endpoints: list };
+    const owner: Counted = { report };
     for (const e of s.endpoints) {
       if (e.address === null) continue;
       const key = canonicalHostPort(e.address);
-      if (key === null || endpoints.get(key.ip)?.has(key.port)) continue;
+      if (key === null) continue;
+      let byPort = this.endpoints.get(key.ip);
+      if (!byPort) this.endpoints.set(key.ip, (byPort = new Map()));
+      let states = byPort.get(key.port);
+      if (!states) byPort.set(key.port, (states = []));
+      if (states.some((x) => x.owner === owner)) continue;
       const counted: EndpointConnections = { address: e.address, connections: 0, states: {}, masqueraded: 0, probability: e.probability };
-      const state: EndpointState = { report: counted, states: new Map() };
-      let byPort = endpoints.get(key.ip);
-      if (!byPort) endpoints.set(key.ip, (byPort = new Map()));
-      byPort.set(key.port, state);
+      const state: EndpointState = { owner, report: counted, states: new Map() };
+      states.push(state);
       list.push(counted);
       this.endpointStates.push(state);
+      this.keyAddresses.add(key.ip);
     }
     if (list.length === 0) return null;
-    const report: ServiceConnections = { id: s.id, family: s.family, service: s, connections: 0, endpoints: list };
     this.services.push(report);
-    return { report, endpoints };
+    return owner;
   }
 }
 

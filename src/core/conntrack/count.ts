@@ -29,10 +29,15 @@ export function countConnections(text: string, file: string, model: KubeModel, o
   const index = new FrontendIndex(model, opts.nodeAddresses);
   const from = opts.ipv6FromLine;
   let entries = 0;
-  const scan = scanConntrack(text, file, (entry) => {
-    if (from !== undefined && (entry.family === 'ipv6') !== entry.line >= from) return;
-    entries++;
-    index.count(entry);
-  });
+  const scan = scanConntrack(
+    text,
+    file,
+    (entry) => {
+      if (from !== undefined && (entry.family === 'ipv6') !== entry.line >= from) return;
+      entries++;
+      index.count(entry);
+    },
+    index.addresses(),
+  );
   return { report: index.report(), entries, warnings: scan.warnings, reportedCount: scan.reportedCount };
 }

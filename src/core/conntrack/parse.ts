@@ -36,8 +36,14 @@ export interface ConntrackScan {
  * rewritten for each line: a caller that only counts (countConnections) makes no object per entry.
  * Copy what you keep.
  */
-export function scanConntrack(text: string, file: string, onEntry: (entry: ConntrackEntry) => void): ConntrackScan {
-  const parser = new TableParser(text, file, onEntry);
+export function scanConntrack(
+  text: string,
+  file: string,
+  onEntry: (entry: ConntrackEntry) => void,
+  /** Canonical addresses to hand out as these very strings (a lookup keyed by them then compares pointers). */
+  knownAddresses: Iterable<string> = [],
+): ConntrackScan {
+  const parser = new TableParser(text, file, onEntry, knownAddresses);
   parser.run();
   return { warnings: parser.warnings, reportedCount: parser.reportedCount };
 }
@@ -95,8 +101,14 @@ class TableParser {
     private readonly text: string,
     readonly file: string,
     private readonly onEntry: (entry: ConntrackEntry) => void,
+    knownAddresses: Iterable<string>,
   ) {
     this.hasTabs = text.includes('\t');
+    for (const address of knownAddresses) {
+      const v4 = scanIpv4(address, 0, address.length);
+      if (v4 >= 0) this.ipv4.set(v4 | 0, address);
+      else if (canonicalIpv6(address) === address) this.ipv6.set(address, address);
+    }
   }
 
   run(): void {
