@@ -74,11 +74,16 @@ interface Counted {
   readonly report: ServiceConnections;
 }
 
-/** An endpoint's counts while counting: states in a Map (a record with keys added per entry is slow), written out by report(). */
+/**
+ * An endpoint while counting. Its states are counted in the index's per-state arrays at `slot`
+ * (a record with keys added per entry, or a Map per endpoint, is slow); `order` keeps the state
+ * ids in the order first seen, so that report() writes the record as direct counting would.
+ */
 interface EndpointState {
   readonly owner: Counted;
   readonly report: EndpointConnections;
-  readonly states: Map<string, number>;
+  readonly slot: number;
+  readonly order: number[];
 }
 
 /** A map of maps: one lookup per key part, no key string built per entry. */
@@ -106,6 +111,10 @@ export class FrontendIndex {
   private readonly endpoints = new Map<string, Map<number, EndpointState[]>>();
   /** Every address the index is keyed by (see addresses()). */
   private readonly keyAddresses = new Set<string>();
+  /** State name → id; per id, the count of each endpoint (by slot). */
+  private readonly stateIds = new Map<string, number>();
+  private readonly stateNames: string[] = [];
+  private readonly stateCounts: Int32Array[] = [];
   private readonly nodePortsByAnyAddress: boolean;
   private unmatched = 0;
 
@@ -163,17 +172,24 @@ export class FrontendIndex {
       return;
     }
     const state = stateOf(entry);
-    found.states.set(state, (found.states.get(state) ?? 0) + 1);
+    let id = this.stateIds.get(state);
+    if (id === undefined) {
+      id = this.stateNames.length;
+      this.stateIds.set(state, id);
+      this.stateNames.push(state);
+      this.stateCounts.push(new Int32Array(this.endpointStates.length));
+    }
+    if (this.stateCounts[id]![found.slot]++ === 0) found.order.push(id);
     found.report.connections++;
     if (reply.dst !== original.src) found.report.masqueraded++;
   }
 
   /** The counts so far as a report (states written out in the order first seen, as a record fills). */
   report(): ConnectionReport {
-    for (const { report, states } of this.endpointStates) {
+    for (const { report, slot, order } of this.endpointStates) {
       const record = report.states;
       for (const key of Object.keys(record)) delete record[key];
-      for (const [state, n] of states) record[state] = n;
+      for (const id of order) record[this.stateNames[id]!] = this.stateCounts[id]![slot]!;
     }
     const byId = new Map<string, ServiceConnections>();
     const byService = new Map<ServicePort, ServiceConnections>();
@@ -210,7 +226,7 @@ export class FrontendIndex {
       if (!states) byPort.set(key.port, (states = []));
       if (states.some((x) => x.owner === owner)) continue;
       const counted: EndpointConnections = { address: e.address, connections: 0, states: {}, masqueraded: 0, probability: e.probability };
-      const state: EndpointState = { owner, report: counted, states: new Map() };
+      const state: EndpointState = { owner, report: counted, slot: this.endpointStates.length, order: [] };
       states.push(state);
       list.push(counted);
       this.endpointStates.push(state);
