@@ -84,6 +84,8 @@ class TableParser {
   private lineStart = 0;
   private nextSpace = -1;
   private nextEquals = -1;
+  /** Whether the last address() read was IPv6. */
+  private addressWasV6 = false;
   private readonly scratch: ScratchEntry = {
     family: 'ipv4',
     protocol: '',
@@ -195,6 +197,8 @@ class TableParser {
     let sport1: number | null = null;
     let dport1: number | null = null;
     let reply = false;
+    /** Which of src0, dst0, src1, dst1 (bits 1, 2, 4, 8) are IPv6, as address() said: no string searched again. */
+    let v6Slots = 0;
     let unreplied = false;
     let assured = false;
     let mark: number | null = null;
@@ -236,6 +240,8 @@ class TableParser {
             else dst1 = address;
           } else if (isSrc) src0 = address;
           else dst0 = address;
+          const slot = reply ? (isSrc ? 4 : 8) : isSrc ? 1 : 2;
+          v6Slots = this.addressWasV6 ? v6Slots | slot : v6Slots & ~slot;
         } else if (keyLength === 5 && (text.startsWith('sport', p) || text.startsWith('dport', p))) {
           const port = readNumber(text, v, wordEnd);
           if (port === null || port > 65535) {
@@ -262,8 +268,8 @@ class TableParser {
       this.warn(first, 'an entry needs src= and dst= in both directions');
       return;
     }
-    const v6 = isV6(src0);
-    if (isV6(dst0) !== v6 || isV6(src1) !== v6 || isV6(dst1) !== v6 || (head.family !== null && (head.family === 'ipv6') !== v6)) {
+    const v6 = v6Slots === 15;
+    if ((v6Slots !== 0 && !v6) || (head.family !== null && (head.family === 'ipv6') !== v6)) {
       this.warn(first, 'addresses of different families in one entry');
       return;
     }
@@ -367,6 +373,7 @@ class TableParser {
   private address(start: number, end: number): string | null {
     const text = this.text;
     const v4 = scanIpv4(text, start, end);
+    this.addressWasV6 = false;
     if (v4 >= 0) {
       // As an int32 the key is a small integer, not a heap number to allocate and hash.
       const key = v4 | 0;
@@ -376,6 +383,7 @@ class TableParser {
     }
     const raw = text.slice(start, end);
     if (!raw.includes(':')) return canonicalIpv4(raw);
+    this.addressWasV6 = true;
     let known = this.ipv6.get(raw);
     if (known === undefined) {
       known = canonicalIpv6(raw);
@@ -385,9 +393,6 @@ class TableParser {
   }
 }
 
-function isV6(address: string): boolean {
-  return address.includes(':');
-}
 
 /** Names met on almost every line: one string each for the whole table, not one per entry. */
 const PROTOCOL_NAMES = ['tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'gre', 'udplite', 'dccp', 'unknown'];
