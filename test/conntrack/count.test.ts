@@ -9,10 +9,15 @@ import { describe, expect, it } from 'vitest';
 import {
   attributeConnections,
   buildDumpModel,
+  canonicalIp,
   countConnections,
+  hostPort,
   parseConntrack,
   parseDump,
+  splitHostPort,
+  stateOf,
   type ConnectionReport,
+  type ConntrackEntry,
   type KubeModel,
 } from '../../src/core/index.js';
 import { parseConntrackText } from '../../src/sources/conntrack.js';
@@ -53,6 +58,8 @@ function expectSame(text: string, model: KubeModel, nodeAddresses: readonly stri
   const slow = attributeConnections(model, table, { nodeAddresses });
   const fast = countConnections(text, 'f', model, { nodeAddresses });
   expect(essence(fast.report)).toEqual(essence(slow));
+  // Both share the frontend index: the plain reference below keeps that honest.
+  expect(essence(fast.report).services).toEqual(referenceServices(model, table.entries, nodeAddresses));
   expect(fast.report.services.map((s) => s.service)).toEqual(slow.services.map((s) => s.service));
   expect(fast.warnings).toEqual(table.warnings);
   expect(fast.entries).toBe(table.entries.length);
@@ -111,6 +118,78 @@ describe('countConnections = parseConntrack + attributeConnections', () => {
     expect(fast.warnings).toEqual(snapshot.table.warnings);
   });
 });
+
+/**
+ * The attribution rules written the plain way (string keys, a record counted directly), as
+ * attributeConnections was before it was made fast: services with endpoints in model order.
+ */
+function referenceServices(model: KubeModel, entries: readonly ConntrackEntry[], nodeAddresses: readonly string[]) {
+  const nodes = nodeAddresses.map(canonicalIp).filter((a): a is string => a !== null);
+  type Row = { id: string; family: string; connections: number; endpoints: Array<{ address: string; connections: number; states: Record<string, number>; masqueraded: number; probability: number }> };
+  const rows: Row[] = [];
+  const endpointsOf = new Map<Row, Map<string, Row['endpoints'][number]>>();
+  const frontends = new Map<string, Row[]>();
+  const nodePorts = new Map<string, Row[]>();
+  const serviceAddresses = new Set<string>();
+  const push = (map: Map<string, Row[]>, key: string, row: Row) => {
+    const list = map.get(key) ?? [];
+    if (!list.includes(row)) list.push(row);
+    map.set(key, list);
+  };
+  let anyNodePort = false;
+  for (const s of model.services) {
+    const row: Row = { id: s.id, family: s.family, connections: 0, endpoints: [] };
+    const byKey = new Map<string, Row['endpoints'][number]>();
+    for (const e of s.endpoints) {
+      const split = e.address === null ? null : splitHostPort(e.address);
+      const ip = split ? canonicalIp(split.host) : null;
+      if (!split || split.port === null || ip === null || byKey.has(hostPort(ip, Number(split.port)))) continue;
+      const counted = { address: e.address!, connections: 0, states: {}, masqueraded: 0, probability: e.probability };
+      byKey.set(hostPort(ip, Number(split.port)), counted);
+      row.endpoints.push(counted);
+    }
+    if (row.endpoints.length === 0) continue;
+    rows.push(row);
+    endpointsOf.set(row, byKey);
+    const addressed = (address: string | null, port: number | null) => {
+      const ip = address === null ? null : canonicalIp(address);
+      if (ip === null || port === null) return;
+      serviceAddresses.add(ip);
+      push(frontends, `${s.protocol} ${hostPort(ip, port)}`, row);
+    };
+    addressed(s.clusterIP, s.port);
+    for (const ip of [...s.externalIPs, ...s.loadBalancerIPs]) addressed(ip, s.port);
+    for (const e of s.entryPoints) if (e.kind !== 'nodePort') addressed(e.address, e.port);
+    const nodePort = s.nodePort ?? s.entryPoints.find((e) => e.kind === 'nodePort')?.port ?? null;
+    if (nodePort === null) continue;
+    anyNodePort = true;
+    push(nodePorts, `${s.protocol} ${s.family} ${nodePort}`, row);
+    for (const node of nodes) if (node.includes(':') === (s.family === 'ipv6')) push(frontends, `${s.protocol} ${hostPort(node, nodePort)}`, row);
+  }
+  const anyAddress = anyNodePort && nodes.length === 0;
+  const match = (candidates: Row[] | undefined, endpoint: string) => {
+    for (const row of candidates ?? []) {
+      const e = endpointsOf.get(row)!.get(endpoint);
+      if (e) return { row, e };
+    }
+    return null;
+  };
+  for (const entry of entries) {
+    const { original, reply } = entry;
+    if (original.dport === null || reply.sport === null) continue;
+    const endpoint = hostPort(reply.src, reply.sport);
+    let found = match(frontends.get(`${entry.protocol} ${hostPort(original.dst, original.dport)}`), endpoint);
+    const loopback = original.dst.startsWith('127.') || original.dst === '::1';
+    if (!found && (anyAddress || loopback) && !serviceAddresses.has(original.dst)) found = match(nodePorts.get(`${entry.protocol} ${entry.family} ${original.dport}`), endpoint);
+    if (!found) continue;
+    const state = stateOf(entry);
+    found.e.states[state] = (found.e.states[state] ?? 0) + 1;
+    found.e.connections++;
+    found.row.connections++;
+    if (reply.dst !== original.src) found.e.masqueraded++;
+  }
+  return rows.map((r) => ({ ...r, endpoints: r.endpoints.map((e) => ({ ...e, states: JSON.stringify(e.states) })) }));
+}
 
 /** A table of `lines` lines: entries to the model's frontends answered by its endpoints (or not), others, and broken lines. */
 function generatedTable(model: KubeModel, seed: number, lines: number): string {
