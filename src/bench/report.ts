@@ -83,8 +83,6 @@ export interface ConntrackSummary {
   /** Medians over the runs (they alternated). */
   readonly listWallMs: number;
   readonly listCpuMs: number;
-  readonly parseMs: number;
-  readonly attributeMs: number;
   readonly totalMs: number;
   readonly totalCpuMs: number;
   readonly readMs: number;
@@ -107,8 +105,6 @@ export function summarizeConntrack(c: ConntrackBenchResult): ConntrackSummary {
     listingMB: c.listingMB,
     listWallMs: pick((r) => r.list.wallMs),
     listCpuMs: pick((r) => r.list.cpuMs),
-    parseMs: pick((r) => r.kubechains.measure.parseMs),
-    attributeMs: pick((r) => r.kubechains.measure.attributeMs),
     totalMs: pick((r) => r.kubechains.measure.totalMs),
     totalCpuMs: pick((r) => r.kubechains.measure.totalCpuMs),
     readMs: pick((r) => r.kubechains.measure.readMs),
@@ -160,15 +156,15 @@ function conntrackSection(r: BenchResult): string[] {
     `${ms(c.fill.wallMs)}) shaped like a node of the ${num(s.services)}-service dump: ${num(c.table.toServices)} connections to a service frontend`,
     `answered by one of its endpoints (${num(c.table.masqueraded)} masqueraded: from outside, to a node port, LoadBalancer or external IP),`,
     `${num(c.table.unrelated)} to no service; by state ${states}. \`conntrack -L\` prints the table into a file (${num(s.listingMB, 1)} MB);`,
-    'kubechains reads that file in a fresh process: the dump loaded first (not counted), then `parseConntrack` and',
-    '`attributeConnections` timed, their result checked against the generated table. *kubechains conns* is the whole command',
+    'kubechains reads that file in a fresh process: the dump loaded first (not counted), then `countConnections` (parse',
+    'and attribution in one pass, as `conns` runs them) timed, their result checked against the generated table. *kubechains conns* is the whole command',
     `on the dump and the file (\`--json\`, output discarded). Medians of ${c.runs.length} run${c.runs.length === 1 ? '' : 's'}, alternating.`,
     '',
     mdTable(
       ['', 'wall', 'CPU', 'peak RSS'],
       [
         ['`conntrack -L` into a file', ms(s.listWallMs), ms(s.listCpuMs), '–'],
-        [`kubechains parse + attribution (parse ${ms(s.parseMs)}, attribution ${ms(s.attributeMs)})`, ms(s.totalMs), ms(s.totalCpuMs), `${num(s.rssMB)} MB`],
+        ['kubechains parse + attribution (one pass, `countConnections`)', ms(s.totalMs), ms(s.totalCpuMs), `${num(s.rssMB)} MB`],
         [`kubechains conns, whole command (read ${ms(s.readMs)}, rules load ${ms(s.rulesLoadMs)} in-process)`, ms(s.cliWallMs), ms(s.cliCpuMs), `${num(s.cliRssMB)} MB`],
       ],
       ['l', 'r', 'r', 'r'],

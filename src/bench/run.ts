@@ -237,7 +237,7 @@ async function measureConntrackBench(dir: string, opts: BenchOptions, kernelSkip
       const full = await cli(['conns', dump.path, '--conntrack', listing, '--node-ip', nodeIP, '--json']);
       runs.push({ list: procFigures(list), kubechains: { measure: m, proc: procFigures(kc.proc) }, cli: procFigures(full) });
       log(
-        `  run ${i + 1}: conntrack -L ${ms(list.wallMs)} (${ms(list.cpuMs)} CPU); parse ${ms(m.parseMs)} + attribution ${ms(m.attributeMs)} = ${ms(m.totalMs)} ` +
+        `  run ${i + 1}: conntrack -L ${ms(list.wallMs)} (${ms(list.cpuMs)} CPU); parse + attribution ${ms(m.totalMs)} (${ms(m.totalCpuMs)} CPU) ` +
           `(${(m.totalMs / list.wallMs).toFixed(2)} of it), ${m.maxRssMB.toFixed(0)} MB; kubechains conns ${ms(full.wallMs)}, ${full.maxRssMB.toFixed(0)} MB`,
       );
     }

@@ -5,10 +5,18 @@ import { nodeAddressesOf } from '../sources/node-addresses.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../sources/poller.js';
 import { SourceError, type Snapshot, type SourceSpec } from '../sources/types.js';
 import { parseArgs, type CliOptions } from './args.js';
-import { conntrackSpecFor, loadConntrack, localConntrackUnavailable, type ConntrackSnapshot, type ConntrackSpec } from '../sources/conntrack.js';
+import {
+  conntrackSpecFor,
+  localConntrackUnavailable,
+  parseConntrackText,
+  readConntrackText,
+  type ConntrackSnapshot,
+  type ConntrackSpec,
+  type ConntrackText,
+} from '../sources/conntrack.js';
 import { chainCommand } from './commands/chain.js';
 import { connsCommand } from './commands/conns.js';
-import type { CommandContext } from './commands/context.js';
+import type { CommandContext, ConntrackInput } from './commands/context.js';
 import { diffCommand } from './commands/diff.js';
 import { doctorCommand } from './commands/doctor.js';
 import { exploreNodes, nodesCommand } from './commands/nodes.js';
@@ -115,7 +123,7 @@ function runCommand(options: CliOptions, ctx: CommandContext): number {
  * node's own when the rules are), doctor only when a flag names one. Exit 2 when conns has none
  * or it cannot be read; bad lines are warnings (FILE:LINE:COL) and the rest is used.
  */
-async function conntrackFor(options: CliOptions, rules: SourceSpec, io: CliIO, out: Output): Promise<ConntrackSnapshot | null | number> {
+async function conntrackFor(options: CliOptions, rules: SourceSpec, io: CliIO, out: Output): Promise<ConntrackInput | null | number> {
   const named = options.conntrack !== null || options.conntrackCmd !== null;
   if (options.command !== 'conns' && !(options.command === 'doctor' && named)) return null;
   const spec = conntrackSpecFor(options.conntrack, options.conntrackCmd, rules);
@@ -123,14 +131,14 @@ async function conntrackFor(options: CliOptions, rules: SourceSpec, io: CliIO, o
     out.error('kubechains: conns needs a conntrack table: --conntrack FILE (conntrack -L > FILE), --conntrack -, or --conntrack-cmd CMD; on a node as root with no SOURCE it runs conntrack -L itself');
     return EXIT_USAGE;
   }
-  return loadConntrackChecked(spec, io, out);
+  const read = await readConntrackChecked(spec, io, out);
+  return typeof read === 'number' ? read : { read, label: sourceLabel(read.origin, spec.kind === 'file') };
 }
 
-/** Reads the conntrack table: exit 2 when it cannot be read; bad lines are warnings (FILE:LINE:COL) and the rest is used. */
-async function loadConntrackChecked(spec: ConntrackSpec, io: CliIO, out: Output): Promise<ConntrackSnapshot | number> {
-  let conntrack: ConntrackSnapshot;
+/** Reads the conntrack table's text: exit 2 when it cannot be read. */
+async function readConntrackChecked(spec: ConntrackSpec, io: CliIO, out: Output): Promise<ConntrackText | number> {
   try {
-    conntrack = await loadConntrack(spec, { stdin: io.stdin, env: io.env });
+    return await readConntrackText(spec, { stdin: io.stdin, env: io.env });
   } catch (e) {
     if (e instanceof SourceError) {
       out.error(`kubechains: ${e.message}`);
@@ -138,6 +146,13 @@ async function loadConntrackChecked(spec: ConntrackSpec, io: CliIO, out: Output)
     }
     throw e;
   }
+}
+
+/** Reads and parses the conntrack table (the explorer keeps its entries): bad lines are warnings (FILE:LINE:COL) and the rest is used. */
+async function loadConntrackChecked(spec: ConntrackSpec, io: CliIO, out: Output): Promise<ConntrackSnapshot | number> {
+  const read = await readConntrackChecked(spec, io, out);
+  if (typeof read === 'number') return read;
+  const conntrack = parseConntrackText(read);
   reportDiagnostics(sourceLabel(conntrack.origin, spec.kind === 'file'), conntrack.table.warnings, out);
   return conntrack;
 }

@@ -5,7 +5,7 @@
  * (read-only: kubechains never changes the table). Without the conntrack binary, or not as
  * root, there is no table: the rules commands go on without it and say why.
  */
-import { parseConntrack, type ConntrackTable } from '../core/index.js';
+import { countConnections, parseConntrack, type ConnectionCount, type ConntrackTable, type KubeModel } from '../core/index.js';
 import { readDumpCommand } from './command.js';
 import { decodeDump } from './decode.js';
 import { readDumpFile } from './file.js';
@@ -104,6 +104,12 @@ export function parseConntrackText(read: ConntrackText): ConntrackSnapshot {
   if (from === undefined) return { table, origin: read.origin, takenAt: read.takenAt };
   const entries = table.entries.filter((e) => (e.family === 'ipv6') === e.line >= from);
   return { table: { ...table, entries }, origin: read.origin, takenAt: read.takenAt };
+}
+
+/** The text's connections per service port and endpoint, in one pass (no entries kept); each family once, as parseConntrackText. */
+export function countConntrackText(read: ConntrackText, model: KubeModel, nodeAddresses: readonly string[]): ConnectionCount {
+  const from = read.ipv6FromLine;
+  return countConnections(read.text, read.origin, model, from === undefined ? { nodeAddresses } : { nodeAddresses, ipv6FromLine: from });
 }
 
 export async function loadConntrack(spec: ConntrackSpec, options: ConntrackReadOptions = {}): Promise<ConntrackSnapshot> {

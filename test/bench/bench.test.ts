@@ -347,7 +347,7 @@ describe('connections (conntrack)', () => {
       });
       const m = await measureConntrack(dump.path, listing, spec.nodeIPs[0]!);
       expect([m.entries, m.warnings, m.connections, m.masqueraded, m.unmatched]).toEqual([2000, 0, table.toServices, table.masqueraded, table.unrelated]);
-      expect(m.totalMs).toBeCloseTo(m.parseMs + m.attributeMs, 6);
+      expect(m.totalMs).toBeGreaterThan(0);
       expect(m.servicesWithConnections).toBeGreaterThan(0);
     },
     60_000,
@@ -361,7 +361,7 @@ describe('connections (conntrack)', () => {
     expect(parseBenchArgs(['--only-conntrack', '--no-conntrack'])).toHaveProperty('error');
     expect(parseBenchArgs(['--only-conntrack', '--only-nftables'])).toHaveProperty('error');
     const measure = {
-      entries: 250_000, warnings: 0, reportedCount: null, rulesLoadMs: 900, readMs: 40, parseMs: 600, parseCpuMs: 650, attributeMs: 200, attributeCpuMs: 210,
+      entries: 250_000, warnings: 0, reportedCount: null, rulesLoadMs: 900, readMs: 40,
       totalMs: 800, totalCpuMs: 860, connections: 225_000, masqueraded: 10_000, unmatched: 25_000, servicesWithConnections: 9_000, maxRssMB: 300,
     };
     const run = (listMs: number) => ({ list: { wallMs: listMs, cpuMs: 1400, maxRssMB: 3 }, kubechains: { measure, proc: { wallMs: 2000, cpuMs: 2100, maxRssMB: 320 } }, cli: { wallMs: 3000, cpuMs: 3100, maxRssMB: 350 } });

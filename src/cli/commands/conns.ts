@@ -1,10 +1,11 @@
 /** `kubechains conns [SOURCE] [QUERY]`: the conntrack table's live connections per service port and endpoint. */
-import { attributeConnections, buildDumpModel, findServices, type ServiceConnections } from '../../core/index.js';
+import { buildDumpModel, findServices, type ServiceConnections } from '../../core/index.js';
 import { fuzzyServices } from '../fuzzy.js';
 import { EXIT_NO_ANSWER, EXIT_OK } from '../io.js';
 import { connectionsJson } from '../json.js';
 import { renderTable, type Column } from '../table.js';
 import type { CommandContext } from './context.js';
+import { liveConnections } from './live-connections.js';
 
 const COLUMNS: readonly Column[] = [
   { header: 'SERVICE / ENDPOINT', narrowHeader: 'SERVICE', shrinkable: true, min: 16 },
@@ -16,7 +17,7 @@ const COLUMNS: readonly Column[] = [
 export function connsCommand({ snapshot, dump, options, out, nodeAddresses, conntrack }: CommandContext): number {
   if (!conntrack) throw new Error('conns runs with a conntrack table only');
   const model = buildDumpModel(dump);
-  const report = attributeConnections(model, conntrack.table, { nodeAddresses });
+  const { report, entries } = liveConnections(conntrack, model, nodeAddresses, out);
   let shown: readonly ServiceConnections[] = report.services;
   const query = options.query;
   if (query !== null) {
@@ -28,13 +29,12 @@ export function connsCommand({ snapshot, dump, options, out, nodeAddresses, conn
       return EXIT_NO_ANSWER;
     }
   }
-  const entries = conntrack.table.entries.length;
   if (options.json) {
     out.json(connectionsJson(report, shown, entries));
     return EXIT_OK;
   }
   const matched = report.services.reduce((n, s) => n + s.connections, 0);
-  out.line(`${entries} conntrack entr${entries === 1 ? 'y' : 'ies'} from ${conntrack.origin}: ${matched} to service endpoints, ${report.unmatched} unmatched`);
+  out.line(`${entries} conntrack entr${entries === 1 ? 'y' : 'ies'} from ${conntrack.read.origin}: ${matched} to service endpoints, ${report.unmatched} unmatched`);
   if (shown.length === 0) out.line('no service port has endpoints');
   else {
     out.line();

@@ -1,6 +1,6 @@
 /** What every command gets: the loaded dump, the parsed flags and somewhere to write. */
 import type { Dump } from '../../core/index.js';
-import type { ConntrackSnapshot } from '../../sources/conntrack.js';
+import type { ConntrackText } from '../../sources/conntrack.js';
 import type { Snapshot } from '../../sources/types.js';
 import type { CliOptions } from '../args.js';
 import type { Output } from '../io.js';
@@ -15,6 +15,15 @@ export interface CommandContext {
   readonly nodeAddresses: readonly string[];
   /** '@nodeport-ips' when nodeAddresses were read off that set (the output says so). */
   readonly nodeAddressesFrom?: string | null;
-  /** The conntrack table: always for conns, for doctor when --conntrack/--conntrack-cmd named one. */
-  readonly conntrack?: ConntrackSnapshot | null;
+  /**
+   * The conntrack table as read, not parsed yet: always for conns, for doctor when --conntrack or
+   * --conntrack-cmd named one. The command counts it against its model in one pass (liveConnections).
+   */
+  readonly conntrack?: ConntrackInput | null;
+}
+
+export interface ConntrackInput {
+  readonly read: ConntrackText;
+  /** How its warnings name it (FILE:LINE:COL). */
+  readonly label: string;
 }

@@ -1,13 +1,14 @@
 /** `kubechains doctor`: what is wrong on this node, most severe first; exit 1 when anything is an error. */
-import { attributeConnections, buildDumpModel, connectionFindings, countBySeverity, diagnoseDump, sortFindings, type Finding } from '../../core/index.js';
+import { buildDumpModel, connectionFindings, countBySeverity, diagnoseDump, sortFindings, type Finding } from '../../core/index.js';
 import { EXIT_NO_ANSWER, EXIT_OK } from '../io.js';
 import { findingJson } from '../json.js';
 import type { CommandContext } from './context.js';
+import { liveConnections } from './live-connections.js';
 
 export function doctorCommand({ dump, options, out, nodeAddresses, conntrack }: CommandContext): number {
   const model = buildDumpModel(dump);
   // --conntrack: what the live connections say too (skewed-connections).
-  const live = conntrack ? connectionFindings(attributeConnections(model, conntrack.table, { nodeAddresses })) : [];
+  const live = conntrack ? connectionFindings(liveConnections(conntrack, model, nodeAddresses, out).report) : [];
   const findings = sortFindings([...diagnoseDump(dump, model, { nodeAddresses }), ...live]);
   const counts = countBySeverity(findings);
   if (options.json) out.json({ findings: findings.map(findingJson) });

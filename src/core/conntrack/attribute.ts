@@ -8,11 +8,11 @@
  * the client's (the source was rewritten). Every other entry (ICMP, traffic not to a service, a
  * service address answered by no endpoint of it) is unmatched.
  *
- * Each entry costs one or two Map lookups: frontends are indexed by "proto ip:port" up front.
+ * Each entry costs a few Map lookups: frontends are indexed by protocol, address and port up front.
  */
 import type { Family } from '../parse/types.js';
 import type { KubeModel, ServicePort } from '../kube/types.js';
-import { hostPort, splitHostPort } from '../trace/addr.js';
+import { splitHostPort } from '../trace/addr.js';
 import { canonicalIp } from './address.js';
 import type { ConntrackEntry, ConntrackTable } from './types.js';
 
@@ -66,47 +66,70 @@ export function stateOf(entry: ConntrackEntry): string {
 
 export function attributeConnections(model: KubeModel, table: ConntrackTable, opts: AttributionOptions): ConnectionReport {
   const index = new FrontendIndex(model, opts.nodeAddresses);
-  let unmatched = 0;
-  for (const entry of table.entries) if (!index.count(entry)) unmatched++;
-  const byId = new Map<string, ServiceConnections>();
-  const byService = new Map<ServicePort, ServiceConnections>();
-  for (const s of index.services) {
-    if (!byId.has(s.id)) byId.set(s.id, s);
-    byService.set(s.service, s);
-  }
-  const assumptions = index.nodePortsByAnyAddress ? [NODE_PORT_ANY_ADDRESS_ASSUMPTION] : [];
-  return { services: index.services, unmatched, byId, byService, assumptions };
+  for (const entry of table.entries) index.count(entry);
+  return index.report();
 }
 
 interface Counted {
   readonly report: ServiceConnections;
-  /** Canonical "ip:port" of each endpoint. */
-  readonly endpoints: Map<string, EndpointConnections>;
 }
 
-class FrontendIndex {
-  readonly services: ServiceConnections[] = [];
-  /** "proto ip:port" of every addressed frontend. */
-  private readonly frontends = new Map<string, Counted[]>();
-  /** "proto family port" of node ports, for loopback destinations and unknown node addresses. */
-  private readonly nodePorts = new Map<string, Counted[]>();
+/**
+ * An endpoint while counting. Its states are counted in the index's per-state arrays at `slot`
+ * (a record with keys added per entry, or a Map per endpoint, is slow); `order` keeps the state
+ * ids in the order first seen, so that report() writes the record as direct counting would.
+ */
+interface EndpointState {
+  readonly owner: Counted;
+  readonly report: EndpointConnections;
+  readonly slot: number;
+  readonly order: number[];
+}
+
+/** A map of maps: one lookup per key part, no key string built per entry. */
+type Nested<K1, K2, V> = Map<K1, Map<K2, V>>;
+
+/**
+ * The frontends of every service port, then the counts of the entries given to count(). Keys are
+ * the parser's shared strings (protocol, canonical address) and port numbers, looked up a part at
+ * a time: an entry costs a few Map lookups and builds no string.
+ */
+export class FrontendIndex {
+  private readonly services: ServiceConnections[] = [];
+  private readonly endpointStates: EndpointState[] = [];
+  /** protocol → canonical ip → port: the addressed frontends. */
+  private readonly frontends = new Map<string, Nested<string, number, Counted[]>>();
+  /** protocol → family → node port: for loopback destinations and unknown node addresses. */
+  private readonly nodePorts = new Map<string, Nested<string, number, Counted[]>>();
   /** Every address a frontend names: not a node address, so never a node port's destination. */
   private readonly serviceAddresses = new Set<string>();
-  readonly nodePortsByAnyAddress: boolean;
+  /**
+   * Every service port's endpoints in one map, canonical ip → port → one state per service port
+   * that has it: one map whose table stays in cache, rather than a small map per service port
+   * (250k lookups into 10k scattered maps miss the cache every time).
+   */
+  private readonly endpoints = new Map<string, Map<number, EndpointState[]>>();
+  /** Every address the index is keyed by (see addresses()). */
+  private readonly keyAddresses = new Set<string>();
+  /** State name → id; per id, the count of each endpoint (by slot). */
+  private readonly stateIds = new Map<string, number>();
+  private readonly stateNames: string[] = [];
+  private readonly stateCounts: Int32Array[] = [];
+  private readonly nodePortsByAnyAddress: boolean;
+  private unmatched = 0;
 
   constructor(model: KubeModel, nodeAddresses: readonly string[]) {
     const nodes = nodeAddresses.map(canonicalIp).filter((a): a is string => a !== null);
     let anyNodePort = false;
     for (const s of model.services) {
-      const counted = countedService(s);
+      const counted = this.countedService(s);
       if (!counted) continue;
-      this.services.push(counted.report);
-      const keys = new Set<string>();
       const addressed = (address: string | null, port: number | null) => {
         const ip = address === null ? null : canonicalIp(address);
         if (ip === null || port === null) return;
         this.serviceAddresses.add(ip);
-        keys.add(`${s.protocol} ${hostPort(ip, port)}`);
+        this.keyAddresses.add(ip);
+        pushNested(this.frontends, s.protocol, ip, port, counted);
       };
       addressed(s.clusterIP, s.port);
       for (const ip of [...s.externalIPs, ...s.loadBalancerIPs]) addressed(ip, s.port);
@@ -114,73 +137,126 @@ class FrontendIndex {
       const nodePort = s.nodePort ?? s.entryPoints.find((e) => e.kind === 'nodePort')?.port ?? null;
       if (nodePort !== null) {
         anyNodePort = true;
-        push(this.nodePorts, `${s.protocol} ${s.family} ${nodePort}`, counted);
-        for (const node of nodes) if (node.includes(':') === (s.family === 'ipv6')) keys.add(`${s.protocol} ${hostPort(node, nodePort)}`);
+        pushNested(this.nodePorts, s.protocol, s.family, nodePort, counted);
+        for (const node of nodes) {
+          if (node.includes(':') !== (s.family === 'ipv6')) continue;
+          this.keyAddresses.add(node);
+          pushNested(this.frontends, s.protocol, node, nodePort, counted);
+        }
       }
-      for (const key of keys) push(this.frontends, key, counted);
     }
     this.nodePortsByAnyAddress = anyNodePort && nodes.length === 0;
   }
 
-  /** Counts the entry on its service port and endpoint; false when it belongs to none. */
-  count(entry: ConntrackEntry): boolean {
-    const { original, reply } = entry;
-    if (original.dport === null || reply.sport === null) return false;
-    const endpoint = hostPort(reply.src, reply.sport);
-    let found = this.match(this.frontends.get(`${entry.protocol} ${hostPort(original.dst, original.dport)}`), endpoint);
-    if (!found && (this.nodePortsByAnyAddress || isLoopback(original.dst)) && !this.serviceAddresses.has(original.dst)) {
-      found = this.match(this.nodePorts.get(`${entry.protocol} ${entry.family} ${original.dport}`), endpoint);
-    }
-    if (!found) return false;
-    const state = stateOf(entry);
-    found.endpoint.states[state] = (found.endpoint.states[state] ?? 0) + 1;
-    found.endpoint.connections++;
-    found.service.connections++;
-    if (reply.dst !== original.src) found.endpoint.masqueraded++;
-    return true;
+  /**
+   * The canonical addresses the index is keyed by. A parser that hands out these very strings
+   * (scanConntrack's knownAddresses) makes each lookup compare pointers, not characters.
+   */
+  addresses(): ReadonlySet<string> {
+    return this.keyAddresses;
   }
 
-  private match(candidates: Counted[] | undefined, endpoint: string): { service: ServiceConnections; endpoint: EndpointConnections } | null {
-    if (!candidates) return null;
-    for (const c of candidates) {
-      const e = c.endpoints.get(endpoint);
-      if (e) return { service: c.report, endpoint: e };
+  /** Counts the entry on its service port and endpoint, else as unmatched; keeps nothing of `entry`. */
+  count(entry: ConntrackEntry): void {
+    const { original, reply } = entry;
+    if (original.dport === null || reply.sport === null) {
+      this.unmatched++;
+      return;
     }
+    let found = this.match(this.frontends.get(entry.protocol)?.get(original.dst)?.get(original.dport), reply.src, reply.sport);
+    if (!found && (this.nodePortsByAnyAddress || isLoopback(original.dst)) && !this.serviceAddresses.has(original.dst)) {
+      found = this.match(this.nodePorts.get(entry.protocol)?.get(entry.family)?.get(original.dport), reply.src, reply.sport);
+    }
+    if (!found) {
+      this.unmatched++;
+      return;
+    }
+    const state = stateOf(entry);
+    let id = this.stateIds.get(state);
+    if (id === undefined) {
+      id = this.stateNames.length;
+      this.stateIds.set(state, id);
+      this.stateNames.push(state);
+      this.stateCounts.push(new Int32Array(this.endpointStates.length));
+    }
+    if (this.stateCounts[id]![found.slot]++ === 0) found.order.push(id);
+    found.report.connections++;
+    if (reply.dst !== original.src) found.report.masqueraded++;
+  }
+
+  /** The counts so far as a report (states written out in the order first seen, as a record fills). */
+  report(): ConnectionReport {
+    for (const { report, slot, order } of this.endpointStates) {
+      const record = report.states;
+      for (const key of Object.keys(record)) delete record[key];
+      for (const id of order) record[this.stateNames[id]!] = this.stateCounts[id]![slot]!;
+    }
+    const byId = new Map<string, ServiceConnections>();
+    const byService = new Map<ServicePort, ServiceConnections>();
+    for (const s of this.services) {
+      s.connections = s.endpoints.reduce((n, e) => n + e.connections, 0);
+      if (!byId.has(s.id)) byId.set(s.id, s);
+      byService.set(s.service, s);
+    }
+    const assumptions = this.nodePortsByAnyAddress ? [NODE_PORT_ANY_ADDRESS_ASSUMPTION] : [];
+    return { services: this.services, unmatched: this.unmatched, byId, byService, assumptions };
+  }
+
+  /** The endpoint ip:port of the first candidate service port that has it. */
+  private match(candidates: Counted[] | undefined, ip: string, port: number): EndpointState | null {
+    if (!candidates) return null;
+    const states = this.endpoints.get(ip)?.get(port);
+    if (!states) return null;
+    for (const c of candidates) for (const e of states) if (e.owner === c) return e;
     return null;
   }
-}
 
-/** A service port's report with all-zero endpoints, or null when it has no endpoint with an address. */
-function countedService(s: ServicePort): Counted | null {
-  const endpoints = new Map<string, EndpointConnections>();
-  const list: EndpointConnections[] = [];
-  for (const e of s.endpoints) {
-    if (e.address === null) continue;
-    const key = canonicalHostPort(e.address);
-    if (key === null || endpoints.has(key)) continue;
-    const counted: EndpointConnections = { address: e.address, connections: 0, states: {}, masqueraded: 0, probability: e.probability };
-    endpoints.set(key, counted);
-    list.push(counted);
+  /** A service port's report with all-zero endpoints (listed in `services`), or null when it has no endpoint with an address. */
+  private countedService(s: ServicePort): Counted | null {
+    const list: EndpointConnections[] = [];
+    const report: ServiceConnections = { id: s.id, family: s.family, service: s, connections: 0, endpoints: list };
+    const owner: Counted = { report };
+    for (const e of s.endpoints) {
+      if (e.address === null) continue;
+      const key = canonicalHostPort(e.address);
+      if (key === null) continue;
+      let byPort = this.endpoints.get(key.ip);
+      if (!byPort) this.endpoints.set(key.ip, (byPort = new Map()));
+      let states = byPort.get(key.port);
+      if (!states) byPort.set(key.port, (states = []));
+      if (states.some((x) => x.owner === owner)) continue;
+      const counted: EndpointConnections = { address: e.address, connections: 0, states: {}, masqueraded: 0, probability: e.probability };
+      const state: EndpointState = { owner, report: counted, slot: this.endpointStates.length, order: [] };
+      states.push(state);
+      list.push(counted);
+      this.endpointStates.push(state);
+      this.keyAddresses.add(key.ip);
+    }
+    if (list.length === 0) return null;
+    this.services.push(report);
+    return owner;
   }
-  if (list.length === 0) return null;
-  return { report: { id: s.id, family: s.family, service: s, connections: 0, endpoints: list }, endpoints };
 }
 
-function canonicalHostPort(address: string): string | null {
+function canonicalHostPort(address: string): { ip: string; port: number } | null {
   const split = splitHostPort(address);
   if (!split || split.port === null) return null;
   const ip = canonicalIp(split.host);
   const port = Number(split.port);
-  return ip === null || !Number.isInteger(port) ? null : hostPort(ip, port);
+  return ip === null || !Number.isInteger(port) ? null : { ip, port };
 }
 
 function isLoopback(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1';
 }
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
+function pushNested<K1, K2, V>(map: Map<string, Nested<K1, K2, V[]>>, key: string, k1: K1, k2: K2, value: V): void {
+  let inner = map.get(key);
+  if (!inner) map.set(key, (inner = new Map()));
+  let byK2 = inner.get(k1);
+  if (!byK2) inner.set(k1, (byK2 = new Map()));
+  const list = byK2.get(k2);
   if (list) {
     if (!list.includes(value)) list.push(value);
-  } else map.set(key, [value]);
+  } else byK2.set(k2, [value]);
 }

@@ -10,3 +10,4 @@ export {
   type ServiceConnections,
 } from './attribute.js';
 export { canonicalIp } from './address.js';
+export { countConnections, type ConnectionCount, type CountOptions } from './count.js';

@@ -12,7 +12,7 @@
 import { escapeForTerminal } from '../escape.js';
 import type { Diagnostic } from '../parse/types.js';
 import { canonicalIpv4, canonicalIpv6, scanIpv4 } from './address.js';
-import type { ConntrackEntry, ConntrackTable } from './types.js';
+import type { ConntrackEntry, ConntrackTable, Tuple } from './types.js';
 
 const TRAILER_PREFIX = 'conntrack v';
 const TRAILER_SHOWN = ' flow entries have been shown.';
@@ -20,13 +20,55 @@ const TRAILER_SHOWN = ' flow entries have been shown.';
 const MAX_HEADER_WORDS = 6;
 
 export function parseConntrack(text: string, file: string): ConntrackTable {
-  const parser = new TableParser(text, file);
-  parser.run();
-  return { entries: parser.entries, warnings: parser.warnings, reportedCount: parser.reportedCount };
+  const entries: ConntrackEntry[] = [];
+  const { warnings, reportedCount } = scanConntrack(text, file, (e) => entries.push(copyEntry(e)));
+  return { entries, warnings, reportedCount };
 }
 
+/** What scanConntrack says besides the entries. */
+export interface ConntrackScan {
+  readonly warnings: Diagnostic[];
+  readonly reportedCount: number | null;
+}
+
+/**
+ * Every entry of the table in order, as parseConntrack reads it, handed to `onEntry` in ONE object
+ * rewritten for each line: a caller that only counts (countConnections) makes no object per entry.
+ * Copy what you keep.
+ */
+export function scanConntrack(
+  text: string,
+  file: string,
+  onEntry: (entry: ConntrackEntry) => void,
+  /** Canonical addresses to hand out as these very strings (a lookup keyed by them then compares pointers). */
+  knownAddresses: Iterable<string> = [],
+): ConntrackScan {
+  const parser = new TableParser(text, file, onEntry, knownAddresses);
+  parser.run();
+  return { warnings: parser.warnings, reportedCount: parser.reportedCount };
+}
+
+function copyEntry(e: ConntrackEntry): ConntrackEntry {
+  const { original: o, reply: r } = e;
+  return {
+    family: e.family,
+    protocol: e.protocol,
+    state: e.state,
+    original: { src: o.src, dst: o.dst, sport: o.sport, dport: o.dport },
+    reply: { src: r.src, dst: r.dst, sport: r.sport, dport: r.dport },
+    unreplied: e.unreplied,
+    assured: e.assured,
+    timeout: e.timeout,
+    mark: e.mark,
+    line: e.line,
+  };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** The one entry scanConntrack rewrites per line. */
+type ScratchEntry = Mutable<Omit<ConntrackEntry, 'original' | 'reply'>> & { original: Mutable<Tuple>; reply: Mutable<Tuple> };
+
 class TableParser {
-  readonly entries: ConntrackEntry[] = [];
   readonly warnings: Diagnostic[] = [];
   reportedCount: number | null = null;
   /** Addresses repeat (cluster IPs, endpoints, nodes): one string each, by value (IPv4) or text (IPv6, canonicalised once). */
@@ -42,12 +84,33 @@ class TableParser {
   private lineStart = 0;
   private nextSpace = -1;
   private nextEquals = -1;
+  /** Whether the last address() read was IPv6. */
+  private addressWasV6 = false;
+  private readonly scratch: ScratchEntry = {
+    family: 'ipv4',
+    protocol: '',
+    state: null,
+    original: { src: '', dst: '', sport: null, dport: null },
+    reply: { src: '', dst: '', sport: null, dport: null },
+    unreplied: false,
+    assured: false,
+    timeout: null,
+    mark: null,
+    line: 0,
+  };
 
   constructor(
     private readonly text: string,
     readonly file: string,
+    private readonly onEntry: (entry: ConntrackEntry) => void,
+    knownAddresses: Iterable<string>,
   ) {
     this.hasTabs = text.includes('\t');
+    for (const address of knownAddresses) {
+      const v4 = scanIpv4(address, 0, address.length);
+      if (v4 >= 0) this.ipv4.set(v4 | 0, address);
+      else if (canonicalIpv6(address) === address) this.ipv6.set(address, address);
+    }
   }
 
   run(): void {
@@ -134,6 +197,8 @@ class TableParser {
     let sport1: number | null = null;
     let dport1: number | null = null;
     let reply = false;
+    /** Which of src0, dst0, src1, dst1 (bits 1, 2, 4, 8) are IPv6, as address() said: no string searched again. */
+    let v6Slots = 0;
     let unreplied = false;
     let assured = false;
     let mark: number | null = null;
@@ -175,6 +240,8 @@ class TableParser {
             else dst1 = address;
           } else if (isSrc) src0 = address;
           else dst0 = address;
+          const slot = reply ? (isSrc ? 4 : 8) : isSrc ? 1 : 2;
+          v6Slots = this.addressWasV6 ? v6Slots | slot : v6Slots & ~slot;
         } else if (keyLength === 5 && (text.startsWith('sport', p) || text.startsWith('dport', p))) {
           const port = readNumber(text, v, wordEnd);
           if (port === null || port > 65535) {
@@ -201,26 +268,31 @@ class TableParser {
       this.warn(first, 'an entry needs src= and dst= in both directions');
       return;
     }
-    const v6 = isV6(src0);
-    if (isV6(dst0) !== v6 || isV6(src1) !== v6 || isV6(dst1) !== v6 || (head.family !== null && (head.family === 'ipv6') !== v6)) {
+    const v6 = v6Slots === 15;
+    if ((v6Slots !== 0 && !v6) || (head.family !== null && (head.family === 'ipv6') !== v6)) {
       this.warn(first, 'addresses of different families in one entry');
       return;
     }
-    this.entries.push({
-      family: v6 ? 'ipv6' : 'ipv4',
-      protocol: head.protocol,
-      state: head.state,
-      original: { src: src0, dst: dst0, sport: sport0, dport: dport0 },
-      reply: { src: src1, dst: dst1, sport: sport1, dport: dport1 },
-      unreplied,
-      assured,
-      timeout: head.timeout,
-      mark,
-      line: this.line,
-    });
+    const e = this.scratch;
+    e.family = v6 ? 'ipv6' : 'ipv4';
+    e.protocol = head.protocol;
+    e.state = head.state;
+    e.original.src = src0;
+    e.original.dst = dst0;
+    e.original.sport = sport0;
+    e.original.dport = dport0;
+    e.reply.src = src1;
+    e.reply.dst = dst1;
+    e.reply.sport = sport1;
+    e.reply.dport = dport1;
+    e.unreplied = unreplied;
+    e.assured = assured;
+    e.timeout = head.timeout;
+    e.mark = mark;
+    e.line = this.line;
+    this.onEntry(e);
   }
 
-  /** Reads the header words noted in headStarts/headEnds: [family l3num] proto protonum [timeout] [STATE]. */
   /** Reads the header words into `head`; false (with a warning) when they are not a conntrack header. */
   private readHeader(count: number, first: number): boolean {
     const text = this.text;
@@ -301,13 +373,17 @@ class TableParser {
   private address(start: number, end: number): string | null {
     const text = this.text;
     const v4 = scanIpv4(text, start, end);
+    this.addressWasV6 = false;
     if (v4 >= 0) {
-      let shared = this.ipv4.get(v4);
-      if (shared === undefined) this.ipv4.set(v4, (shared = text.slice(start, end)));
+      // As an int32 the key is a small integer, not a heap number to allocate and hash.
+      const key = v4 | 0;
+      let shared = this.ipv4.get(key);
+      if (shared === undefined) this.ipv4.set(key, (shared = text.slice(start, end)));
       return shared;
     }
     const raw = text.slice(start, end);
     if (!raw.includes(':')) return canonicalIpv4(raw);
+    this.addressWasV6 = true;
     let known = this.ipv6.get(raw);
     if (known === undefined) {
       known = canonicalIpv6(raw);
@@ -317,9 +393,6 @@ class TableParser {
   }
 }
 
-function isV6(address: string): boolean {
-  return address.includes(':');
-}
 
 /** Names met on almost every line: one string each for the whole table, not one per entry. */
 const PROTOCOL_NAMES = ['tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'gre', 'udplite', 'dccp', 'unknown'];
