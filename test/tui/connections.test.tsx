@@ -189,6 +189,17 @@ describe('connections in the explorer', () => {
     expect(row(f, EP1)).toMatch(/ 25 /);
   });
 
+  it('/problems keeps a service once the table on screen makes it skewed-connections', async () => {
+    const feed = fakeConntrackFeed();
+    const a = await open('multi-endpoint.save', feed);
+    await a.press('/', ...'problems', KEY.enter);
+    let f = a.frame();
+    expect(f).not.toContain('shop/api:https');
+    feed.push(conntrackText(flows(25, { state: 'ESTABLISHED', client: POD, frontend: API, endpoint: EP1 })));
+    f = await a.waitFor((x) => x.includes('shop/api:https'), 'the skewed service kept by /problems');
+    expect(lines(f).filter((l) => l.includes('shop/api:https')).length).toBeGreaterThan(0);
+  });
+
   it('under LANG=C the connection columns and details are ASCII', async () => {
     const feed = fakeConntrackFeed();
     feed.push(FIRST);

@@ -52,11 +52,16 @@ function filtered<T>(all: readonly T[], ordered: readonly T[], searcher: () => S
  * refresh replaces, so they follow the table on screen.
  */
 export function servicesView(data: ExplorerData, filter: string, sort: ServiceSort, connections: Connections | null = null): readonly ServiceRow[] {
-  if (sort === 'conns' && connections !== null) {
-    return memoBy(connectionCaches, connections, data, `svc\0${filter}`, () => servicesRows(data, filter, byConnections(data, connections)));
+  // The order by connections, and the `problems` term (skewed-connections), depend on the table on screen too.
+  if (connections !== null && (sort === 'conns' || PROBLEMS_TERM.test(filter))) {
+    return memoBy(connectionCaches, connections, data, `svc\0${sort}\0${filter}`, () =>
+      servicesRows(data, filter, sort === 'conns' ? byConnections(data, connections) : data.sortedServices(sort), connections),
+    );
   }
-  return memo(data, `svc\0${sort}\0${filter}`, () => servicesRows(data, filter, data.sortedServices(sort === 'conns' ? 'id' : sort)));
+  return memo(data, `svc\0${sort}\0${filter}`, () => servicesRows(data, filter, data.sortedServices(sort === 'conns' ? 'id' : sort), null));
 }
+
+const PROBLEMS_TERM = /(^|\s)problems(\s|$)/i;
 
 /** Most connections first, then by id; the order of `data.serviceRows` breaks no ties (ids are unique per family). */
 function byConnections(data: ExplorerData, connections: Connections): readonly ServiceRow[] {
@@ -82,25 +87,30 @@ function memoBy<O extends object, T>(caches: WeakMap<O, WeakMap<ExplorerData, Ma
 }
 
 /** The rows of `ordered` that `filter`'s words and terms keep. */
-function servicesRows(data: ExplorerData, filter: string, ordered: readonly ServiceRow[]): readonly ServiceRow[] {
+function servicesRows(data: ExplorerData, filter: string, ordered: readonly ServiceRow[], connections: Connections | null): readonly ServiceRow[] {
   const parsed = parseServiceFilter(filter);
   if (parsed.error !== null) return [];
   const byText = filtered(data.serviceRows, ordered, () => data.serviceSearcher(), parsed.text);
   if (parsed.terms.length === 0) return byText;
-  const context: TermContext = { problemServices: () => problemServices(data) };
+  const context: TermContext = { problemServices: () => problemServices(data, connections) };
   return byText.filter((r) => parsed.terms.every((t) => t(r, context)));
 }
 
-/** The services doctor has a finding about, by serviceKey (a finding without a family names both). */
-export function problemServices(data: ExplorerData): ReadonlySet<string> {
-  return memo(data, 'problem-services', () => {
+/**
+ * The services doctor has a finding about, by serviceKey (a finding without a family names both);
+ * with a conntrack table on screen, its skewed-connections findings too.
+ */
+export function problemServices(data: ExplorerData, connections: Connections | null = null): ReadonlySet<string> {
+  const report = connections?.report ?? null;
+  const build = () => {
     const keys = new Set<string>();
-    for (const f of data.findings()) {
+    for (const f of allFindings(data, connections)) {
       if (f.service === null) continue;
       for (const family of f.family ? [f.family] : (['ipv4', 'ipv6'] as const)) keys.add(`${family} ${f.service}`);
     }
     return keys;
-  });
+  };
+  return report === null ? memo(data, 'problem-services', build) : memoBy(reportCaches, report, data, 'problem-services', build);
 }
 
 export function hooksView(data: ExplorerData, filter: string): readonly HookRow[] {
