@@ -725,6 +725,7 @@ export function markdownReport(r: BenchResult, kept: string | null): string {
   out.push('npm run bench -- --no-nftables         # without the nftables listings');
   out.push('npm run bench -- --only-nftables       # the nftables listings and their explorer only; prints, does not write');
   out.push('npm run bench -- --only-explorer       # keypress-to-frame at 10k, idle and during live refreshes, only; prints, does not write');
+  out.push('npm run bench -- --only-nodes          # many nodes only (nodes --json over 50 nodes x 1,000 services); prints, does not write');
   out.push('npm run bench -- --only-conntrack      # connections only (250k conntrack entries); prints, does not write');
   out.push('```');
   out.push('');
