@@ -15,7 +15,7 @@ import { base32 } from '../core/kube/index.js';
 import { canonicalCidr, cidrContains, familyOf, parseCidr, type IpFamily } from './addr.js';
 import type { ClusterSpec, Protocol, ServiceSpec } from './spec.js';
 import { categorizeEndpoints } from './categorize.js';
-import { servicePortFacts } from './port-facts.js';
+import { servicePortFacts, type PortFacts } from './port-facts.js';
 
 export interface NftGenerateOptions {
   /**
@@ -58,20 +58,8 @@ interface EndpointView {
   readonly dnatTo: string;
 }
 
-interface PortView {
-  /** svcPortNameString: "ns/name:port" or "ns/name". */
-  readonly spn: string;
-  readonly proto: Protocol;
-  readonly clusterIP: string;
-  readonly port: number;
-  readonly nodePort: number | null;
-  readonly externalIPs: readonly string[];
-  readonly lbIPs: readonly string[];
-  readonly sourceRanges: readonly string[];
-  readonly externallyAccessible: boolean;
-  readonly eTPLocal: boolean;
-  readonly iTPLocal: boolean;
-  readonly affinity: number | null;
+/** A service port's facts (port-facts.ts) with its nftables chain names resolved. */
+interface PortView extends Omit<PortFacts, 'portName' | 'endpoints'> {
   readonly endpoints: readonly EndpointView[];
   readonly clusterChain: string;
   readonly localChain: string;
