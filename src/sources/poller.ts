@@ -474,7 +474,6 @@ function dumpTarget(options: PollerOptions): PollTarget<Snapshot> {
   let stopped = false;
 
   const parse = async (read: SourceText): Promise<Snapshot | null> => {
-    let reason: string | null = null;
     let parsed: Pick<Snapshot, 'ruleset' | 'nft'>;
     const off = worker ? await worker.parse(read, kubeJumps) : null;
     if (stopped) return null;
@@ -482,12 +481,11 @@ function dumpTarget(options: PollerOptions): PollTarget<Snapshot> {
       parsed = off.parsed;
       [parsedIn, mainThreadReason] = ['worker', null];
     } else {
-      reason = off ? off.reason : null;
       // The worker's answer came as I/O; a parse here is CPU. Keys typed meanwhile go first.
       if (off) await yieldToEventLoop();
       if (stopped) return null;
       parsed = parseSource(read, kubeJumps);
-      [parsedIn, mainThreadReason] = ['main', reason];
+      [parsedIn, mainThreadReason] = ['main', off ? off.reason : null];
     }
     const errors = dumpDiagnostics({ ruleset: parsed.ruleset, nft: parsed.nft ?? null }).filter((d) => d.severity === 'error');
     if (errors.length > 0) {
