@@ -1,12 +1,16 @@
 /**
  * parseConntrack + attributeConnections in one pass, for callers that want the report and not the
- * entries (conns, doctor): each line is scanned into one reused entry and counted at once, so a
- * 250k-entry table makes no entry objects. Same warnings, same report, same unmatched count.
+ * entries (conns, doctor). The common line (IPv4, TCP/UDP/SCTP) is read straight into numbers by
+ * QuickLine and counted on the index's numeric tables; every other line is read in full into one
+ * reused entry and counted at once. A 250k-entry table makes no object per entry. Same warnings,
+ * same report, same unmatched count as the two steps.
  */
 import type { KubeModel } from '../kube/types.js';
 import type { Diagnostic } from '../parse/types.js';
-import { FrontendIndex, type AttributionOptions, type ConnectionReport } from './attribute.js';
+import { FrontendIndex } from './frontend-index.js';
+import type { AttributionOptions, ConnectionReport } from './report.js';
 import { scanConntrack } from './parse.js';
+import { asciiBytes, QuickLine } from './quick-line.js';
 
 export interface CountOptions extends AttributionOptions {
   /**
@@ -28,6 +32,9 @@ export interface ConnectionCount {
 export function countConnections(text: string, file: string, model: KubeModel, opts: CountOptions): ConnectionCount {
   const index = new FrontendIndex(model, opts.nodeAddresses);
   const from = opts.ipv6FromLine;
+  // A text that is not all ASCII (never conntrack's own output) is read in full, line by line.
+  const bytes = asciiBytes(text);
+  const quick = bytes && new QuickLine(bytes);
   let entries = 0;
   const scan = scanConntrack(
     text,
@@ -37,7 +44,15 @@ export function countConnections(text: string, file: string, model: KubeModel, o
       entries++;
       index.count(entry);
     },
-    index.addresses(),
+    (start, end, line) => {
+      if (!quick?.read(start, end)) return false;
+      // An IPv4 line of the IPv6 listing is taken and not counted, as the full reader's entry would be.
+      if (from === undefined || line < from) {
+        entries++;
+        index.countQuick(quick);
+      }
+      return true;
+    },
   );
   return { report: index.report(), entries, warnings: scan.warnings, reportedCount: scan.reportedCount };
 }

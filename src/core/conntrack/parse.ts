@@ -12,6 +12,7 @@
 import { escapeForTerminal } from '../escape.js';
 import type { Diagnostic } from '../parse/types.js';
 import { canonicalIpv4, canonicalIpv6, scanIpv4 } from './address.js';
+import { PROTOCOL_NAMES, STATE_NAMES } from './names.js';
 import type { ConntrackEntry, ConntrackTable, Tuple } from './types.js';
 
 const TRAILER_PREFIX = 'conntrack v';
@@ -32,18 +33,19 @@ export interface ConntrackScan {
 }
 
 /**
+ * A caller's own reading of the common line, tried before the full one: true when it took the
+ * line text[start, end) (numbered `line`), false to have it read in full. It must take only lines
+ * the full reader reads without a warning (see quick-line.ts).
+ */
+export type QuickReader = (start: number, end: number, line: number) => boolean;
+
+/**
  * Every entry of the table in order, as parseConntrack reads it, handed to `onEntry` in ONE object
  * rewritten for each line: a caller that only counts (countConnections) makes no object per entry.
- * Copy what you keep.
+ * Copy what you keep. Lines `quick` takes are not handed to onEntry.
  */
-export function scanConntrack(
-  text: string,
-  file: string,
-  onEntry: (entry: ConntrackEntry) => void,
-  /** Canonical addresses to hand out as these very strings (a lookup keyed by them then compares pointers). */
-  knownAddresses: Iterable<string> = [],
-): ConntrackScan {
-  const parser = new TableParser(text, file, onEntry, knownAddresses);
+export function scanConntrack(text: string, file: string, onEntry: (entry: ConntrackEntry) => void, quick?: QuickReader): ConntrackScan {
+  const parser = new TableParser(text, file, onEntry, quick);
   parser.run();
   return { warnings: parser.warnings, reportedCount: parser.reportedCount };
 }
@@ -103,14 +105,9 @@ class TableParser {
     private readonly text: string,
     readonly file: string,
     private readonly onEntry: (entry: ConntrackEntry) => void,
-    knownAddresses: Iterable<string>,
+    private readonly quick: QuickReader | undefined,
   ) {
     this.hasTabs = text.includes('\t');
-    for (const address of knownAddresses) {
-      const v4 = scanIpv4(address, 0, address.length);
-      if (v4 >= 0) this.ipv4.set(v4 | 0, address);
-      else if (canonicalIpv6(address) === address) this.ipv6.set(address, address);
-    }
   }
 
   run(): void {
@@ -123,7 +120,7 @@ class TableParser {
       this.lineStart = pos;
       let lineEnd = end;
       if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-      this.parseLine(pos, lineEnd);
+      if (!this.quick?.(pos, lineEnd, this.line)) this.parseLine(pos, lineEnd);
       pos = end + 1;
     }
   }
@@ -393,13 +390,6 @@ class TableParser {
   }
 }
 
-
-/** Names met on almost every line: one string each for the whole table, not one per entry. */
-const PROTOCOL_NAMES = ['tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'gre', 'udplite', 'dccp', 'unknown'];
-const STATE_NAMES = [
-  'ESTABLISHED', 'TIME_WAIT', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSE', 'NONE', 'SYN_SENT2',
-  'CLOSED', 'COOKIE_WAIT', 'COOKIE_ECHOED', 'SHUTDOWN_SENT', 'SHUTDOWN_RECD', 'SHUTDOWN_ACK_SENT', 'HEARTBEAT_SENT', 'HEARTBEAT_ACKED',
-];
 
 /** text[start, end) as one of `names` when it is one (no new string), else sliced. */
 function known(text: string, start: number, end: number, names: readonly string[]): string {
