@@ -13,11 +13,13 @@ import {
   ORIGINAL_DPORT,
   ORIGINAL_DST,
   ORIGINAL_SRC,
+  QUICK_PROTOCOLS,
   QuickLine,
   REPLY_DST,
   REPLY_SPORT,
   REPLY_SRC,
 } from '../../src/core/conntrack/quick-line.js';
+import { STATE_NAMES } from '../../src/core/conntrack/names.js';
 import { fixturesDir } from '../helpers/paths.js';
 
 const dotted = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
@@ -30,8 +32,8 @@ function quickRead(line: string) {
   if (!q.read(0, line.length)) return null;
   const f = q.fields;
   return {
-    protocol: q.protocol,
-    state: q.state,
+    protocol: QUICK_PROTOCOLS[q.protocol],
+    state: q.state < 0 ? null : STATE_NAMES[q.state],
     original: { src: dotted(f[ORIGINAL_SRC]!), dst: dotted(f[ORIGINAL_DST]!), dport: f[ORIGINAL_DPORT] },
     reply: { src: dotted(f[REPLY_SRC]!), dst: dotted(f[REPLY_DST]!), sport: f[REPLY_SPORT] },
     unreplied: q.unreplied,

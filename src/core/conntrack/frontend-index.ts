@@ -8,12 +8,13 @@
  * are few and keyed by their canonical text into the same lists. An entry counts on the first
  * candidate service port of its destination that has its reply source as an endpoint.
  */
-import type { KubeModel, ServicePort } from '../kube/types.js';
+import type { Endpoint, KubeModel, ServicePort } from '../kube/types.js';
 import type { Family } from '../parse/types.js';
 import { splitHostPort } from '../trace/addr.js';
 import { canonicalIp, scanIpv4 } from './address.js';
 import { PairTable } from './pair-table.js';
-import { ORIGINAL_DPORT, ORIGINAL_DST, ORIGINAL_SRC, REPLY_DST, REPLY_SPORT, REPLY_SRC, type QuickLine } from './quick-line.js';
+import { STATE_NAMES } from './names.js';
+import { ORIGINAL_DPORT, ORIGINAL_DST, ORIGINAL_SRC, QUICK_PROTOCOLS, REPLY_DST, REPLY_SPORT, REPLY_SRC, type QuickLine } from './quick-line.js';
 import {
   NODE_PORT_ANY_ADDRESS_ASSUMPTION,
   stateOf,
@@ -23,44 +24,87 @@ import {
 } from './report.js';
 import type { ConntrackEntry } from './types.js';
 
-/** Lists built as arrays, then laid flat: [length, item…] one after another. */
+/** The states a quick line can count under: its printed state's index, else UNREPLIED, ASSURED, SEEN_REPLY after them. */
+const QUICK_STATE_KEYS: readonly string[] = [...STATE_NAMES, 'UNREPLIED', 'ASSURED', 'SEEN_REPLY'];
+
+/**
+ * Small lists of ints built in typed arrays (a chain of (value, next) cells per list: tens of
+ * thousands of lists make no JS array each), then laid flat as [length, item…] one after another.
+ */
 class FlatLists {
-  private readonly lists: number[][] = [];
+  private heads: number[] = [];
+  private tails: number[] = [];
+  private lengths: number[] = [];
+  /** Cell i: values[i], and next[i] the list's next cell or -1. */
+  private values = new Int32Array(1024);
+  private next = new Int32Array(1024);
+  private cells = 0;
   flat = new Int32Array(0);
-  /** Where each list starts in `flat`, by list number (valid after layOut). */
   private offsets = new Int32Array(0);
 
   add(): number {
-    return this.lists.push([]) - 1;
+    this.heads.push(-1);
+    this.tails.push(-1);
+    this.lengths.push(0);
+    return this.heads.length - 1;
   }
 
-  items(list: number): number[] {
-    return this.lists[list]!;
+  push(list: number, value: number): void {
+    if (this.cells === this.values.length) {
+      this.values = grown(this.values);
+      this.next = grown(this.next);
+    }
+    const cell = this.cells++;
+    this.values[cell] = value;
+    this.next[cell] = -1;
+    if (this.tails[list]! < 0) this.heads[list] = cell;
+    else this.next[this.tails[list]!] = cell;
+    this.tails[list] = cell;
+    this.lengths[list]!++;
+  }
+
+  /** Whether the list holds `value` at an item index that is a multiple of `stride` (pairs: stride 2). */
+  has(list: number, value: number, stride = 1): boolean {
+    for (let cell = this.heads[list]!, i = 0; cell >= 0; cell = this.next[cell]!, i++) if (i % stride === 0 && this.values[cell] === value) return true;
+    return false;
   }
 
   layOut(): void {
-    this.offsets = new Int32Array(this.lists.length);
-    this.flat = new Int32Array(this.lists.reduce((n, l) => n + 1 + l.length, 0));
+    this.offsets = new Int32Array(this.heads.length);
+    this.flat = new Int32Array(this.heads.length + this.cells);
     let at = 0;
-    this.lists.forEach((list, i) => {
-      this.offsets[i] = at;
-      this.flat[at++] = list.length;
-      for (const item of list) this.flat[at++] = item;
-    });
+    for (let list = 0; list < this.heads.length; list++) {
+      this.offsets[list] = at;
+      this.flat[at++] = this.lengths[list]!;
+      for (let cell = this.heads[list]!; cell >= 0; cell = this.next[cell]!) this.flat[at++] = this.values[cell]!;
+    }
   }
 
+  /** Where a list starts in `flat` (after layOut). */
   offsetOf(list: number): number {
     return this.offsets[list]!;
   }
 }
 
+function grown(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** A service port that has endpoints, and its endpoints' slots (consecutive, from `firstSlot`). */
+interface CountedPort {
+  readonly service: ServicePort;
+  readonly firstSlot: number;
+}
+
 export class FrontendIndex {
-  private readonly services: ServiceConnections[] = [];
-  /** Every endpoint of every service port, by slot. */
-  private readonly slots: EndpointConnections[] = [];
+  private readonly ports: CountedPort[] = [];
+  /** Every endpoint of every service port, by slot (its report is made by report()). */
+  private readonly slots: Endpoint[] = [];
   /** Protocol name → small number, for the numeric keys: only the service ports' protocols have one. */
   private readonly protocolIds = new Map<string, number>();
-  /** Per frontend, the service ports (by index in `services`) it leads to, in model order. */
+  /** Per frontend, the service ports (by index in `ports`) it leads to, in model order. */
   private readonly candidates = new FlatLists();
   /** Per endpoint ip:port, (service port, slot) pairs. */
   private readonly endpoints = new FlatLists();
@@ -81,6 +125,9 @@ export class FrontendIndex {
   private readonly connections: Int32Array;
   private readonly masqueraded: Int32Array;
   private readonly stateIds = new Map<string, number>();
+  /** The ids of QuickLine's protocol and state indexes (-1: not asked yet), so that a quick line looks up no string. */
+  private readonly quickProtocols = new Int32Array(QUICK_PROTOCOLS.length).fill(-1);
+  private readonly quickStates = new Int32Array(QUICK_STATE_KEYS.length).fill(-1);
   private readonly stateNames: string[] = [];
   private readonly stateCounts: Int32Array[] = [];
   /**
@@ -145,41 +192,58 @@ export class FrontendIndex {
 
   /** count() for a line QuickLine took (IPv4, ports in both directions). */
   countQuick(line: QuickLine): void {
-    const protocol = this.protocolIds.get(line.protocol) ?? -1;
+    let protocol = this.quickProtocols[line.protocol]!;
+    if (protocol === -1) protocol = this.quickProtocols[line.protocol] = this.protocolIds.get(QUICK_PROTOCOLS[line.protocol]!) ?? -2;
     const f = line.fields;
     const dst = f[ORIGINAL_DST]!;
-    const slot = protocol < 0 ? -1 : this.matchV4(protocol, true, dst, f[ORIGINAL_DPORT]!, f[REPLY_SRC]!, f[REPLY_SPORT]!, dst >>> 24 === 127);
+    const slot = protocol === -2 ? -1 : this.matchV4(protocol, true, dst, f[ORIGINAL_DPORT]!, f[REPLY_SRC]!, f[REPLY_SPORT]!, dst >>> 24 === 127);
     if (slot < 0) {
       this.unmatched++;
       return;
     }
-    const state = line.state ?? (line.unreplied ? 'UNREPLIED' : line.assured ? 'ASSURED' : 'SEEN_REPLY');
-    this.add(slot, state, f[REPLY_DST] !== f[ORIGINAL_SRC]);
+    // As stateOf: the state printed, else UNREPLIED, ASSURED or SEEN_REPLY.
+    const key = line.state >= 0 ? line.state : STATE_NAMES.length + (line.unreplied ? 0 : line.assured ? 1 : 2);
+    let state = this.quickStates[key]!;
+    if (state === -1) state = this.quickStates[key] = this.stateId(QUICK_STATE_KEYS[key]!);
+    this.addById(slot, state, f[REPLY_DST] !== f[ORIGINAL_SRC]);
   }
 
-  /** The counts so far as a report (states written out in the order first seen, as a record fills). */
+  /** The counts so far as a report (each endpoint's states in the order first counted, as a record fills). */
   report(): ConnectionReport {
-    this.slots.forEach((report, slot) => {
-      const record = report.states;
-      for (const key of Object.keys(record)) delete record[key];
-      const seen = this.stateNames.map((_, id) => id).filter((id) => this.stateCounts[id]![slot]! > 0);
-      seen.sort((a, b) => this.stateFirstSeen[a]![slot]! - this.stateFirstSeen[b]![slot]!);
-      for (const id of seen) record[this.stateNames[id]!] = this.stateCounts[id]![slot]!;
-      report.connections = this.connections[slot]!;
-      report.masqueraded = this.masqueraded[slot]!;
-    });
+    const ids: number[] = [];
     const byId = new Map<string, ServiceConnections>();
     const byService = new Map<ServicePort, ServiceConnections>();
-    for (const s of this.services) {
-      s.connections = s.endpoints.reduce((n, e) => n + e.connections, 0);
-      if (!byId.has(s.id)) byId.set(s.id, s);
-      byService.set(s.service, s);
-    }
+    const services = this.ports.map(({ service, firstSlot }, i) => {
+      const end = i + 1 < this.ports.length ? this.ports[i + 1]!.firstSlot : this.slots.length;
+      const endpoints: EndpointConnections[] = [];
+      let connections = 0;
+      for (let slot = firstSlot; slot < end; slot++) {
+        const states: Record<string, number> = {};
+        if (this.connections[slot]! > 0) {
+          ids.length = 0;
+          for (let id = 0; id < this.stateNames.length; id++) if (this.stateCounts[id]![slot]! > 0) ids.push(id);
+          ids.sort((a, b) => this.stateFirstSeen[a]![slot]! - this.stateFirstSeen[b]![slot]!);
+          for (const id of ids) states[this.stateNames[id]!] = this.stateCounts[id]![slot]!;
+        }
+        const e = this.slots[slot]!;
+        endpoints.push({ address: e.address!, connections: this.connections[slot]!, states, masqueraded: this.masqueraded[slot]!, probability: e.probability });
+        connections += this.connections[slot]!;
+      }
+      const counted: ServiceConnections = { id: service.id, family: service.family, service, connections, endpoints };
+      if (!byId.has(counted.id)) byId.set(counted.id, counted);
+      byService.set(service, counted);
+      return counted;
+    });
     const assumptions = this.nodePortsByAnyAddress ? [NODE_PORT_ANY_ADDRESS_ASSUMPTION] : [];
-    return { services: this.services, unmatched: this.unmatched, byId, byService, assumptions };
+    return { services, unmatched: this.unmatched, byId, byService, assumptions };
   }
 
   private add(slot: number, state: string, masqueraded: boolean): void {
+    this.addById(slot, this.stateId(state), masqueraded);
+  }
+
+  /** The id states are counted by, given when first met. */
+  private stateId(state: string): number {
     let id = this.stateIds.get(state);
     if (id === undefined) {
       id = this.stateNames.length;
@@ -188,6 +252,10 @@ export class FrontendIndex {
       this.stateCounts.push(new Int32Array(this.slots.length));
       this.stateFirstSeen.push(new Int32Array(this.slots.length));
     }
+    return id;
+  }
+
+  private addById(slot: number, id: number, masqueraded: boolean): void {
     if (this.stateCounts[id]![slot]++ === 0) this.stateFirstSeen[id]![slot] = this.entriesCounted;
     this.entriesCounted++;
     this.connections[slot]++;
@@ -253,7 +321,7 @@ export class FrontendIndex {
       typeof ip === 'number'
         ? this.listAt(this.v4Frontends, ip, (protocol << 16) | port, this.candidates)
         : this.textListAt(this.textFrontends, `${protocol} ${ip} ${port}`, this.candidates);
-    addOnce(this.candidates.items(list), owner);
+    if (!this.candidates.has(list, owner)) this.candidates.push(list, owner);
   }
 
   private addNodePort(family: Family, protocol: number, port: number, owner: number): void {
@@ -262,7 +330,7 @@ export class FrontendIndex {
       family === 'ipv4'
         ? this.listAt(this.v4NodePorts, protocol, port, this.candidates)
         : this.textListAt(this.textNodePorts, `${protocol} ${port}`, this.candidates);
-    addOnce(this.candidates.items(list), owner);
+    if (!this.candidates.has(list, owner)) this.candidates.push(list, owner);
   }
 
   /** The list table[first, second] leads to, made when new. */
@@ -296,23 +364,20 @@ export class FrontendIndex {
     return typeof key === 'number' ? this.listAt(this.v4Endpoints, key, port, this.endpoints) : this.textListAt(this.textEndpoints, `${key} ${port}`, this.endpoints);
   }
 
-  /** A service port's report with all-zero endpoints (listed in `services`): its index, or -1 when it has no endpoint with an address. */
+  /** A service port that has an endpoint with an address is counted: its index in `ports`, else -1. */
   private countedService(s: ServicePort): number {
-    const owner = this.services.length;
-    const list: EndpointConnections[] = [];
+    const owner = this.ports.length;
+    const firstSlot = this.slots.length;
     for (const e of s.endpoints) {
       if (e.address === null) continue;
-      const endpointList = this.endpointList(e.address);
-      if (endpointList < 0) continue;
-      const pairs = this.endpoints.items(endpointList);
-      if (pairs.some((x, i) => i % 2 === 0 && x === owner)) continue;
-      const report: EndpointConnections = { address: e.address, connections: 0, states: {}, masqueraded: 0, probability: e.probability };
-      pairs.push(owner, this.slots.length);
-      this.slots.push(report);
-      list.push(report);
+      const list = this.endpointList(e.address);
+      if (list < 0 || this.endpoints.has(list, owner, 2)) continue;
+      this.endpoints.push(list, owner);
+      this.endpoints.push(list, this.slots.length);
+      this.slots.push(e);
     }
-    if (list.length === 0) return -1;
-    this.services.push({ id: s.id, family: s.family, service: s, connections: 0, endpoints: list });
+    if (this.slots.length === firstSlot) return -1;
+    this.ports.push({ service: s, firstSlot });
     return owner;
   }
 }
@@ -342,6 +407,3 @@ function isPort(n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= 65535;
 }
 
-function addOnce(list: number[], value: number): void {
-  if (!list.includes(value)) list.push(value);
-}

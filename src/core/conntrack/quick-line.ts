@@ -56,12 +56,15 @@ export function asciiBytes(text: string): Uint8Array | null {
   return bytes.length === text.length ? bytes : null;
 }
 
-/** What one accepted line says; rewritten by each read(). */
+/** The protocols of the lines read here, as QuickLine.protocol numbers them. */
+export const QUICK_PROTOCOLS: readonly string[] = ['tcp', 'udp', 'sctp'];
+
+/** What one accepted line says; rewritten by each read(). Names are given as indexes: no lookup by string per line. */
 export class QuickLine {
-  /** 'tcp', 'udp' or 'sctp'. */
-  protocol = '';
-  /** The TCP/SCTP state as printed (one of STATE_NAMES), or null (UDP). */
-  state: string | null = null;
+  /** Index in QUICK_PROTOCOLS. */
+  protocol = 0;
+  /** The TCP/SCTP state as printed, as an index in STATE_NAMES; -1 when none is (UDP). */
+  state = -1;
   /**
    * Addresses (their 32 bits as int32) and ports, at ORIGINAL_SRC … REPLY_SPORT: in a typed
    * array, a value past 2^30 is written as it is, where a field or a return value would box it.
@@ -81,13 +84,13 @@ export class QuickLine {
       if (p < 0) return false;
     }
     if (startsWith(b, p, end, TCP)) {
-      this.protocol = 'tcp';
+      this.protocol = 0;
       p += TCP.length;
     } else if (startsWith(b, p, end, UDP)) {
-      this.protocol = 'udp';
+      this.protocol = 1;
       p += UDP.length;
     } else if (startsWith(b, p, end, SCTP)) {
-      this.protocol = 'sctp';
+      this.protocol = 2;
       p += SCTP.length;
     } else return false;
     p = numberWord(b, skipSpaces(b, p, end), end);
@@ -96,13 +99,13 @@ export class QuickLine {
       p = numberWord(b, p, end);
       if (p < 0) return false;
     }
-    this.state = null;
+    this.state = -1;
     if (p < end && b[p]! >= 65 && b[p]! <= 90) {
       let q = p + 1;
       while (q < end && isUpperChar(b[q]!)) q++;
       const state = stateAt(b, p, q);
       if (state < 0 || q >= end || b[q] !== SPACE) return false;
-      this.state = STATE_NAMES[state]!;
+      this.state = state;
       p = skipSpaces(b, q, end);
     }
     if (!startsWith(b, p, end, FIRST_SRC)) return false;
