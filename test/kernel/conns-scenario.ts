@@ -112,6 +112,11 @@ function parseConns(r: RunResult, what: string): ConnsJson {
 }
 
 /** A service's endpoints by address; an endpoint or service the JSON leaves out has no connections. */
+/** A states record with its keys in one order, to compare counts and not the order they were met in. */
+function sortedStates(states: Record<string, number>): Array<[string, number]> {
+  return Object.entries(states).sort(([a], [b]) => a.localeCompare(b));
+}
+
 function endpointsOf(json: ConnsJson, id: string): Map<string, EndpointJson> {
   const s = json.services.find((x) => x.id === id);
   return new Map((s?.endpoints ?? []).map((e) => [e.address, e]));
@@ -181,6 +186,7 @@ export function connsSuite(mode: ConnsMode): void {
       expect(allConnections()).toHaveLength(total);
 
       // The listener's own account: what it accepted, from which peer, is what the clients were told.
+      await listener!.accepted(total);
       const accepted = listener!.openConnections().map((e) => `${e.local} ${e.peer}`).sort();
       expect(accepted).toEqual(allConnections().map(({ conn }) => `${conn.answeredBy} ${conn.peer}`).sort());
 
@@ -290,24 +296,31 @@ export function connsSuite(mode: ConnsMode): void {
       await listener!.allClosed();
 
       const r = await conns(['--conntrack-cmd', conntrackCmd]);
+      // The kernel's own view right after, read independently of kubechains: the reference.
+      const ours = (t: readonly ConntrackEntry[]) =>
+        t.filter((x) => observed.some((o) => o.entry.orig.src === x.orig.src && o.entry.orig.sport === x.orig.sport && o.entry.orig.dst === x.orig.dst));
+      const kernelNow = ours(conntrackList(topo.nodeNs));
       const elapsed = (Date.now() - closedAt) / 1000;
       expect(elapsed, 'the refresh came after the TIME_WAIT timeout: nothing left to see').toBeLessThan(TIME_WAIT_SECONDS);
+      expect(kernelNow).toHaveLength(observed.length);
+      // The client closed first, so the kernel ends them in TIME_WAIT; the only other ending seen
+      // (rarely, on a machine loaded to the full) is one the kernel saw reset: CLOSE.
+      for (const x of kernelNow) expect(['TIME_WAIT', 'CLOSE'], `${x.orig.src}:${x.orig.sport}`).toContain(x.state);
+      const reset = kernelNow.filter((x) => x.state === 'CLOSE').length;
+      expect(reset, 'connections the kernel saw reset rather than closed').toBeLessThanOrEqual(Math.floor(observed.length / 10));
       const closing = parseConns(r, 'conns after close');
       const was = endpointsOf(before, CONNS_TARGET);
       const now = endpointsOf(closing, CONNS_TARGET);
       for (const e of WEB.endpoints) {
         const address = endpointAddress(e.ip, TARGET_PORT);
         const n = observed.filter((o) => o.conn.answeredBy === address).length;
+        const kernelStates: Record<string, number> = {};
+        for (const x of kernelNow) if (endpointAddress(x.reply.src, x.reply.sport!) === address) kernelStates[x.state!] = (kernelStates[x.state!] ?? 0) + 1;
         expect(now.get(address)?.connections ?? 0, `${address} connections`).toBe(n);
-        expect(now.get(address)?.states ?? {}, `${address} states`).toEqual(n > 0 ? { TIME_WAIT: n } : {});
+        // Order aside: the kernel lists entries in hash order, kubechains keeps states in the order met.
+        expect(sortedStates(now.get(address)?.states ?? {}), `${address} states`).toEqual(sortedStates(kernelStates));
         expect(now.get(address)?.masqueraded ?? 0, `${address} masqueraded`).toBe(was.get(address)?.masqueraded ?? 0);
       }
-      // The kernel's own view just after: every one of them in TIME_WAIT.
-      const ours = (t: readonly ConntrackEntry[]) =>
-        t.filter((x) => observed.some((o) => o.entry.orig.src === x.orig.src && o.entry.orig.sport === x.orig.sport && o.entry.orig.dst === x.orig.dst));
-      const timeWait = ours(conntrackList(topo.nodeNs));
-      expect(timeWait).toHaveLength(observed.length);
-      for (const x of timeWait) expect(x.state, `${x.orig.src}:${x.orig.sport}`).toBe('TIME_WAIT');
 
       // Then gone, as the kernel expires them: refresh until the service has no connections left.
       const deadline = Date.now() + (TIME_WAIT_SECONDS + 45) * 1000;
@@ -318,8 +331,8 @@ export function connsSuite(mode: ConnsMode): void {
         last = parseConns(await conns(['--conntrack-cmd', conntrackCmd]), 'conns while expiring');
         refreshes++;
         const left = [...endpointsOf(last, CONNS_TARGET).values()];
-        // While they expire, nothing but TIME_WAIT: no entry goes anywhere else on the way out.
-        for (const e of left) for (const state of Object.keys(e.states)) expect(state, e.address).toBe('TIME_WAIT');
+        // While they expire, nothing but TIME_WAIT (and a reset one's CLOSE): no entry goes anywhere else on the way out.
+        for (const e of left) for (const state of Object.keys(e.states)) expect(['TIME_WAIT', 'CLOSE'], e.address).toContain(state);
         if (left.every((e) => e.connections === 0)) break;
         if (Date.now() > deadline) throw new Error(`still ${left.reduce((n, e) => n + e.connections, 0)} connections after ${refreshes} refreshes`);
       }
@@ -333,15 +346,15 @@ export function connsSuite(mode: ConnsMode): void {
       expect(pollErrors).toEqual([]);
       const n = observed.length;
       expect(polled[0]).toMatchObject({ connections: n, states: { ESTABLISHED: n } });
-      const allTimeWait = polled.findIndex((p) => p.connections === n && p.states.TIME_WAIT === n);
+      const allTimeWait = polled.findIndex((p) => p.connections === n && (p.states.TIME_WAIT ?? 0) + (p.states.CLOSE ?? 0) === n && (p.states.CLOSE ?? 0) <= reset);
       expect(allTimeWait, JSON.stringify(polled.map((p) => p.states))).toBeGreaterThan(0);
       for (let i = allTimeWait + 1; i < polled.length; i++) {
-        expect(Object.keys(polled[i]!.states).filter((k) => k !== 'TIME_WAIT')).toEqual([]);
+        expect(Object.keys(polled[i]!.states).filter((k) => k !== 'TIME_WAIT' && k !== 'CLOSE')).toEqual([]);
         expect(polled[i]!.connections).toBeLessThanOrEqual(polled[i - 1]!.connections);
       }
       expect(polled.at(-1)!.connections).toBe(0);
       console.log(
-        `conns (${mode.name}): TIME_WAIT read ${elapsed.toFixed(1)} s after closing; gone after ${refreshes} more refreshes (${((goneAt - closedAt) / 1000).toFixed(1)} s); ` +
+        `conns (${mode.name}): TIME_WAIT read ${elapsed.toFixed(1)} s after closing (${reset} reset by the kernel: CLOSE); gone after ${refreshes} more refreshes (${((goneAt - closedAt) / 1000).toFixed(1)} s); ` +
           `the poller read ${polled.length} tables, all in TIME_WAIT from table ${allTimeWait + 1} on`,
       );
     }, 180_000);

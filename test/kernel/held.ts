@@ -114,6 +114,14 @@ export class HeldListener {
     return [...open.values()];
   }
 
+  /**
+   * Resolves once `n` connections are open. The listener's account comes on its own pipe: under
+   * load the clients' "open" lines can be read before its last "accept" ones.
+   */
+  accepted(n: number, ms = 20_000): Promise<void> {
+    return waitFor(this.child, `held-listener accepts ${n}`, () => this.openConnections().length >= n, (c) => this.checks.push(c), this.stderr, ms);
+  }
+
   /** Resolves once every connection it accepted was closed (both FINs seen). */
   allClosed(ms = 20_000): Promise<void> {
     return waitFor(this.child, 'held-listener closes', () => this.openConnections().length === 0, (c) => this.checks.push(c), this.stderr, ms);
