@@ -22,6 +22,7 @@ import {
 } from '../../src/core/index.js';
 import { asciiBytes } from '../../src/core/conntrack/quick-line.js';
 import { parseConntrackText } from '../../src/sources/conntrack.js';
+import { parseInFull } from './full-reader.js';
 import { fixturesDir } from '../helpers/paths.js';
 
 const read = (...parts: string[]) => readFileSync(path.join(fixturesDir, ...parts), 'utf8');
@@ -55,7 +56,9 @@ function essence(report: ConnectionReport) {
 }
 
 function expectSame(text: string, model: KubeModel, nodeAddresses: readonly string[]): void {
-  const table = parseConntrack(text, 'f');
+  // The full reader alone is the reference; parseConntrack (quick reader inside) must equal it.
+  const table = parseInFull(text, 'f');
+  expect(parseConntrack(text, 'f')).toEqual(table);
   const slow = attributeConnections(model, table, { nodeAddresses });
   const fast = countConnections(text, 'f', model, { nodeAddresses });
   expect(essence(fast.report)).toEqual(essence(slow));

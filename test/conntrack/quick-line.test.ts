@@ -3,6 +3,7 @@
  * reader reads without a warning, to the same entry. Checked on every fixture line, on generated
  * lines of every form, and on thousands of mutations of them (characters deleted, doubled,
  * replaced, words inserted): the quick reader may refuse anything, never accept a line differently.
+ * parseConntrack (which lets QuickLine read the lines it takes) must equal the full reader alone.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import {
 } from '../../src/core/conntrack/quick-line.js';
 import { STATE_NAMES } from '../../src/core/conntrack/names.js';
 import { fixturesDir } from '../helpers/paths.js';
+import { parseInFull } from './full-reader.js';
 
 const dotted = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
 
@@ -43,7 +45,7 @@ function quickRead(line: string) {
 
 /** The same of the full reader's reading, or the warnings it gave. */
 function fullRead(line: string) {
-  const { entries, warnings } = parseConntrack(line, 'f');
+  const { entries, warnings } = parseInFull(line, 'f');
   if (warnings.length > 0 || entries.length !== 1 || entries[0]!.family !== 'ipv4') return { warnings, entries: entries.length };
   const e = entries[0]!;
   return {
@@ -120,6 +122,10 @@ describe('QuickLine accepts only what the full reader reads the same way', () =>
   it('reads generated lines of every form as the full reader does', () => {
     const lines = generatedLines(rng(1), 2000);
     for (const line of lines) expect(quickRead(line), line).toEqual(fullRead(line));
+    // Whole tables too: entries (timeouts, marks, both ports, line numbers), warnings, trailer count.
+    const table = [...lines, ...fixtureLines, ...lines.map((l) => mutated(l, rng(3)))].join('\n');
+    expect(asciiBytes(table)).not.toBeNull();
+    expect(parseConntrack(table, 'f')).toEqual(parseInFull(table, 'f'));
   });
 
   it('on 40,000 mutated lines, never accepts one the full reader warns about or reads otherwise', () => {
@@ -139,6 +145,8 @@ describe('QuickLine accepts only what the full reader reads the same way', () =>
       accepted++;
       if (line !== base) acceptedChanged++;
       expect(quick, JSON.stringify(line)).toEqual(fullRead(line));
+      // And parseConntrack, which lets QuickLine read such lines, makes the full reader's entry of it.
+      expect(parseConntrack(line, 'f'), JSON.stringify(line)).toEqual(parseInFull(line, 'f'));
     }
     // Not vacuous: many mutations still read (a changed port, an added tolerated word), many are refused.
     expect(accepted).toBeGreaterThan(2000);

@@ -21,8 +21,8 @@ export const ORIGINAL_DPORT = 2;
 export const REPLY_SRC = 3;
 export const REPLY_DST = 4;
 export const REPLY_SPORT = 5;
-/** Numbers checked and not kept. */
-const IGNORED = 6;
+export const ORIGINAL_SPORT = 6;
+export const REPLY_DPORT = 7;
 
 const SPACE = 32;
 const TAB = 9;
@@ -69,9 +69,14 @@ export class QuickLine {
    * Addresses (their 32 bits as int32) and ports, at ORIGINAL_SRC … REPLY_SPORT: in a typed
    * array, a value past 2^30 is written as it is, where a field or a return value would box it.
    */
-  readonly fields = new Int32Array(7);
+  readonly fields = new Int32Array(8);
   unreplied = false;
   assured = false;
+  /** Seconds left as printed, and mark=; -1 when the line has none (15 digits at most: exact as doubles). */
+  timeout = -1;
+  mark = -1;
+  /** The value of the last numberWord read. */
+  private number = 0;
 
   constructor(private readonly bytes: Uint8Array) {}
 
@@ -80,7 +85,7 @@ export class QuickLine {
     const b = this.bytes;
     let p = start;
     if (startsWith(b, p, end, FAMILY)) {
-      p = numberWord(b, skipSpaces(b, p + FAMILY.length, end), end);
+      p = this.numberWord(skipSpaces(b, p + FAMILY.length, end), end);
       if (p < 0) return false;
     }
     if (startsWith(b, p, end, TCP)) {
@@ -93,11 +98,13 @@ export class QuickLine {
       this.protocol = 2;
       p += SCTP.length;
     } else return false;
-    p = numberWord(b, skipSpaces(b, p, end), end);
+    p = this.numberWord(skipSpaces(b, p, end), end);
     if (p < 0) return false;
+    this.timeout = -1;
     if (p < end && isDigit(b[p]!)) {
-      p = numberWord(b, p, end);
+      p = this.numberWord(p, end);
       if (p < 0) return false;
+      this.timeout = this.number;
     }
     this.state = -1;
     if (p < end && b[p]! >= 65 && b[p]! <= 90) {
@@ -109,15 +116,32 @@ export class QuickLine {
       p = skipSpaces(b, q, end);
     }
     if (!startsWith(b, p, end, FIRST_SRC)) return false;
-    p = this.tuple(p + FIRST_SRC.length, end, ORIGINAL_SRC, ORIGINAL_DST, IGNORED, ORIGINAL_DPORT);
+    p = this.tuple(p + FIRST_SRC.length, end, ORIGINAL_SRC, ORIGINAL_DST, ORIGINAL_SPORT, ORIGINAL_DPORT);
     if (p < 0) return false;
     this.unreplied = startsWith(b, p, end, UNREPLIED_BETWEEN);
     if (this.unreplied) p += UNREPLIED_BETWEEN.length;
     if (!startsWith(b, p, end, SRC)) return false;
-    p = this.tuple(p + SRC.length, end, REPLY_SRC, REPLY_DST, REPLY_SPORT, IGNORED);
+    p = this.tuple(p + SRC.length, end, REPLY_SRC, REPLY_DST, REPLY_SPORT, REPLY_DPORT);
     if (p < 0) return false;
     this.assured = false;
+    this.mark = -1;
     return this.rest(p, end);
+  }
+
+  /**
+   * 1 to 15 digits ending at a space or the line's end, read into this.number: where the next
+   * word starts, or -1. The full reader takes such words as numbers (family and protocol
+   * numbers, timeout, mark).
+   */
+  private numberWord(p: number, end: number): number {
+    const b = this.bytes;
+    const start = p;
+    let value = 0;
+    while (p < end && isDigit(b[p]!)) value = value * 10 + (b[p++]! - 48);
+    if (p === start || p - start > 15) return -1;
+    this.number = value;
+    if (p === end) return p;
+    return b[p] === SPACE ? skipSpaces(b, p, end) : -1;
   }
 
   /** `A dst=B sport=P dport=Q` from just after its src= into the given fields: where it ends, or -1. */
@@ -165,8 +189,9 @@ export class QuickLine {
       if (eq === p || eq === end || b[eq] !== EQUALS) return false;
       if (isReadKey(b, p, eq - p)) return false;
       if (eq - p === MARK.length && startsWith(b, p, eq, MARK)) {
-        p = eq + 1 < end ? numberWord(b, eq + 1, end) : -1;
+        p = eq + 1 < end ? this.numberWord(eq + 1, end) : -1;
         if (p < 0) return false;
+        this.mark = this.number;
         continue;
       }
       p = eq + 1;
@@ -192,18 +217,6 @@ function startsWith(b: Uint8Array, p: number, end: number, word: Uint8Array): bo
   if (p + word.length > end) return false;
   for (let i = 0; i < word.length; i++) if (b[p + i] !== word[i]) return false;
   return true;
-}
-
-/**
- * 1 to 15 digits ending at a space or the line's end: where the next word starts, or -1. The
- * full reader takes such words as numbers (family and protocol numbers, timeout, mark).
- */
-function numberWord(b: Uint8Array, p: number, end: number): number {
-  const start = p;
-  while (p < end && isDigit(b[p]!)) p++;
-  if (p === start || p - start > 15) return -1;
-  if (p === end) return p;
-  return b[p] === SPACE ? skipSpaces(b, p, end) : -1;
 }
 
 /** A port (1 to 5 digits, at most 65535) ending at a space or the line's end, into fields[at]: where it ends, or -1. */
