@@ -6,8 +6,8 @@
  * IPv4, TCP, UDP or SCTP, ports in both directions, each tuple's words one space apart. Any other
  * line (IPv6, ICMP, a trailer, odd spacing, a word the full reader would warn about) is refused and
  * read by the full reader (parse.ts). The contract: a line is accepted only when the full reader
- * reads it without a warning, and then to the same entry. count.test.ts checks it on fixtures,
- * generated tables and mutated lines.
+ * reads it without a warning, and then to the same entry. quick-line.test.ts checks it on the
+ * fixtures, on generated lines and on mutated ones; count.test.ts on whole tables.
  *
  * It reads the text's bytes (asciiBytes), not the string: in a reader this branchy, each
  * charCodeAt costs a check of the string's kind, and a 250k-entry table is 40 million of them.
@@ -66,7 +66,7 @@ export class QuickLine {
   /** The TCP/SCTP state as printed, as an index in STATE_NAMES; -1 when none is (UDP). */
   state = -1;
   /**
-   * Addresses (their 32 bits as int32) and ports, at ORIGINAL_SRC … REPLY_SPORT: in a typed
+   * Addresses (their 32 bits as int32) and ports, at ORIGINAL_SRC … REPLY_DPORT: in a typed
    * array, a value past 2^30 is written as it is, where a field or a return value would box it.
    */
   readonly fields = new Int32Array(8);
