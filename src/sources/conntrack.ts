@@ -5,7 +5,8 @@
  * (read-only: kubechains never changes the table). Without the conntrack binary, or not as
  * root, there is no table: the rules commands go on without it and say why.
  */
-import { countConnections, parseConntrack, type ConnectionCount, type ConntrackTable, type KubeModel } from '../core/index.js';
+import { countConnections, finishSteps, parseConntrackSteps, type ConnectionCount, type ConntrackTable, type KubeModel, type Steps } from '../core/index.js';
+import { runSteps } from './event-loop.js';
 import { readDumpCommand } from './command.js';
 import { decodeDump } from './decode.js';
 import { readDumpFile } from './file.js';
@@ -99,7 +100,18 @@ async function readLocalConntrack(options: ConntrackReadOptions): Promise<{ text
 
 /** The table the text holds; the local source's two listings give each family once. */
 export function parseConntrackText(read: ConntrackText): ConntrackSnapshot {
-  const table = parseConntrack(read.text, read.origin);
+  return finishSteps(parseConntrackTextSteps(read, Infinity));
+}
+
+/**
+ * Lines parsed between turns of the event loop when the explorer's poller reads a table: about
+ * 15 ms of work, so a 250k-entry table lets keys in some 25 times instead of stalling them.
+ */
+export const CONNTRACK_SLICE = 10_000;
+
+/** parseConntrackText pausing after every `slice` lines. */
+export function* parseConntrackTextSteps(read: ConntrackText, slice: number): Steps<ConntrackSnapshot> {
+  const table = yield* parseConntrackSteps(read.text, read.origin, slice);
   const from = read.ipv6FromLine;
   if (from === undefined) return { table, origin: read.origin, takenAt: read.takenAt };
   const entries = table.entries.filter((e) => (e.family === 'ipv6') === e.line >= from);
@@ -132,7 +144,8 @@ export function createConntrackPoller(options: ConntrackPollerOptions): Poller<C
     path: spec.kind === 'file' ? spec.path : null,
     read: async ({ timeoutMs, signal }) => {
       const read = await readConntrackText(spec, { env: options.env, stdin: options.stdin, timeoutMs, signal });
-      return () => parseConntrackText(read);
+      // In slices, keys served between them: a busy node's table is 250k lines.
+      return () => runSteps(parseConntrackTextSteps(read, CONNTRACK_SLICE));
     },
   };
   return createPollerOf(target, options);

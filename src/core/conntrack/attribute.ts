@@ -11,6 +11,7 @@
  * Each entry costs two or three lookups: frontends and endpoints are indexed up front (FrontendIndex).
  */
 import type { KubeModel } from '../kube/types.js';
+import { finishSteps, type Steps } from '../steps.js';
 import { FrontendIndex } from './frontend-index.js';
 import type { AttributionOptions, ConnectionReport } from './report.js';
 import type { ConntrackTable } from './types.js';
@@ -25,7 +26,19 @@ export {
 } from './report.js';
 
 export function attributeConnections(model: KubeModel, table: ConntrackTable, opts: AttributionOptions): ConnectionReport {
+  return finishSteps(attributeConnectionsSteps(model, table, opts, Infinity));
+}
+
+/** attributeConnections pausing after every `slice` entries (the explorer reads keys in between). */
+export function* attributeConnectionsSteps(model: KubeModel, table: ConntrackTable, opts: AttributionOptions, slice: number): Steps<ConnectionReport> {
   const index = new FrontendIndex(model, opts.nodeAddresses);
-  for (const entry of table.entries) index.count(entry);
+  let sincePause = 0;
+  for (const entry of table.entries) {
+    index.count(entry);
+    if (++sincePause === slice) {
+      sincePause = 0;
+      yield;
+    }
+  }
   return index.report();
 }

@@ -1,7 +1,8 @@
 export * from './types.js';
-export { parseConntrack } from './parse.js';
+export { parseConntrack, parseConntrackSteps } from './parse.js';
 export {
   attributeConnections,
+  attributeConnectionsSteps,
   stateOf,
   NODE_PORT_ANY_ADDRESS_ASSUMPTION,
   type AttributionOptions,

@@ -11,6 +11,7 @@
  */
 import { escapeForTerminal } from '../escape.js';
 import type { Diagnostic } from '../parse/types.js';
+import { finishSteps, type Steps } from '../steps.js';
 import { canonicalIpv4, canonicalIpv6, scanIpv4 } from './address.js';
 import { PROTOCOL_NAMES, STATE_NAMES } from './names.js';
 import {
@@ -34,12 +35,17 @@ const TRAILER_SHOWN = ' flow entries have been shown.';
 const MAX_HEADER_WORDS = 6;
 
 export function parseConntrack(text: string, file: string): ConntrackTable {
+  return finishSteps(parseConntrackSteps(text, file, Infinity));
+}
+
+/** parseConntrack pausing after every `slice` lines (the explorer reads keys in between). */
+export function* parseConntrackSteps(text: string, file: string, slice: number): Steps<ConntrackTable> {
   const entries: ConntrackEntry[] = [];
   // The common line is read by QuickLine (see count.ts), its addresses written once per value.
   const bytes = asciiBytes(text);
   const quick = bytes && new QuickLine(bytes);
   const dotted = new Map<number, string>();
-  const { warnings, reportedCount } = scanConntrack(
+  const parser = new TableParser(
     text,
     file,
     (e) => entries.push(copyEntry(e)),
@@ -51,7 +57,8 @@ export function parseConntrack(text: string, file: string): ConntrackTable {
         }
       : undefined,
   );
-  return { entries, warnings, reportedCount };
+  yield* parser.steps(slice);
+  return { entries, warnings: parser.warnings, reportedCount: parser.reportedCount };
 }
 
 /** What scanConntrack says besides the entries. */
@@ -161,8 +168,14 @@ class TableParser {
   }
 
   run(): void {
+    finishSteps(this.steps(Infinity));
+  }
+
+  /** The lines in order, pausing after every `slice` of them. */
+  *steps(slice: number): Steps<void> {
     const text = this.text;
     let pos = 0;
+    let sincePause = 0;
     while (pos < text.length) {
       let end = text.indexOf('\n', pos);
       if (end < 0) end = text.length;
@@ -172,6 +185,10 @@ class TableParser {
       if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
       if (!this.quick?.(pos, lineEnd, this.line)) this.parseLine(pos, lineEnd);
       pos = end + 1;
+      if (++sincePause === slice) {
+        sincePause = 0;
+        yield;
+      }
     }
   }
 

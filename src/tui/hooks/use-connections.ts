@@ -3,13 +3,14 @@
  * of the snapshot on screen (again when a new snapshot replaces it), with the report of the
  * refresh before kept for the deltas. `p` pauses this source with the rules', `R` reads it too.
  *
- * The attribution is synchronous work over every entry (250,000 on a busy node): it runs after a
- * turn of the event loop, so keys typed meanwhile go first, and never twice for the same table
- * and model.
+ * The attribution is work over every entry (250,000 on a busy node): it runs in slices with a
+ * turn of the event loop between them, so keys typed meanwhile go first, and never twice for the
+ * same table and model (a newer table or model cancels the one under way).
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { attributeConnections, type ConnectionReport, type ConntrackTable } from '../../core/index.js';
-import type { ConntrackSnapshot } from '../../sources/conntrack.js';
+import { attributeConnectionsSteps, type ConnectionReport, type ConntrackTable } from '../../core/index.js';
+import { CONNTRACK_SLICE, type ConntrackSnapshot } from '../../sources/conntrack.js';
+import { runSteps } from '../../sources/event-loop.js';
 import { yieldToEventLoop, type PollerListener, type PollerStatus } from '../../sources/poller.js';
 import { sameAttribution, type Connections } from '../model/connections.js';
 import type { ExplorerData } from '../model/explorer-data.js';
@@ -37,6 +38,13 @@ interface Attributed {
   readonly previous: ConnectionReport | null;
 }
 
+/** An attribution under way, in slices; a newer table or model that changes its answer cancels it. */
+interface Running {
+  readonly table: ConntrackTable;
+  readonly data: ExplorerData;
+  cancelled: boolean;
+}
+
 /** null without a conntrack source; else what is known of the connections now. */
 export function useConnections(conntrack: ConntrackProps | undefined, data: ExplorerData, store: Store): Connections | null {
   const feed = conntrack?.feed;
@@ -58,23 +66,35 @@ export function useConnections(conntrack: ConntrackProps | undefined, data: Expl
   }, [feed]);
 
   // A new table, or new rules under the same table: attribute again.
+  const running = useRef<Running | null>(null);
   useEffect(() => {
     if (table === null) return;
     const before = attributedRef.current;
-    // A refresh of the rules with new counts only (the usual one) changes nothing attributed.
+    // A refresh of the rules with new counts only (the usual one) changes nothing attributed,
+    // nor what the attribution under way will say: it goes on (a restart at every refresh
+    // could starve it).
     if (before !== null && before.table === table && sameAttribution(before.data, data)) return;
-    let cancelled = false;
-    void yieldToEventLoop().then(() => {
-      if (cancelled) return;
-      const report = attributeConnections(data.model, table, { nodeAddresses: data.nodeAddresses });
+    const under = running.current;
+    if (under !== null && under.table === table && sameAttribution(under.data, data)) return;
+    if (under !== null) under.cancelled = true;
+    const run: Running = { table, data, cancelled: false };
+    running.current = run;
+    void yieldToEventLoop().then(async () => {
+      if (run.cancelled) return;
+      const report = await runSteps(attributeConnectionsSteps(data.model, table, { nodeAddresses: data.nodeAddresses }, CONNTRACK_SLICE), () => run.cancelled);
+      if (report === null) return;
+      if (running.current === run) running.current = null;
       // The delta is from the table before: new rules alone keep the same one to compare with.
       const previous = before === null ? null : before.table === table ? before.previous : before.report;
       setAttributed({ table, data, report, previous });
     });
-    return () => {
-      cancelled = true;
-    };
   }, [table, data]);
+  useEffect(
+    () => () => {
+      if (running.current !== null) running.current.cancelled = true;
+    },
+    [],
+  );
 
   const paused = store.state.paused;
   useEffect(() => {
