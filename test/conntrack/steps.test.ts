@@ -12,25 +12,15 @@ import {
   parseConntrack,
   parseConntrackSteps,
   parseDump,
-  type Steps,
 } from '../../src/core/index.js';
 import { parseConntrackText, parseConntrackTextSteps } from '../../src/sources/conntrack.js';
 import { fixturesDir } from '../helpers/paths.js';
+import { drainSteps } from '../helpers/steps.js';
 
 const read = (...parts: string[]) => readFileSync(path.join(fixturesDir, ...parts), 'utf8');
 const tables = readdirSync(path.join(fixturesDir, 'conntrack')).filter((f) => f.endsWith('.txt'));
 /** Every fixture table, three times over: IPv4 and IPv6, all three forms, trailers, some 100 lines. */
 const text = [1, 2, 3].flatMap(() => tables.map((f) => read('conntrack', f))).join('\n');
-
-/** The steps run to their end: the result and how many times they paused. */
-function drain<T>(steps: Steps<T>): { value: T; pauses: number } {
-  let pauses = 0;
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return { value: r.value, pauses };
-    pauses++;
-  }
-}
 
 describe('conntrack in slices', () => {
   // The lines the parser visits: a final line break starts no line.
@@ -41,7 +31,7 @@ describe('conntrack in slices', () => {
     expect(whole.entries.length).toBeGreaterThan(50);
     expect(whole.warnings).toEqual([]);
     for (const slice of [1, 7, 1000]) {
-      const { value, pauses } = drain(parseConntrackSteps(text, 'f', slice));
+      const { value, pauses } = drainSteps(parseConntrackSteps(text, 'f', slice));
       expect(value).toEqual(whole);
       expect(pauses).toBe(Math.floor(lines / slice));
     }
@@ -50,7 +40,7 @@ describe('conntrack in slices', () => {
   it('parseConntrackTextSteps keeps each family once from the local source\'s two listings, as parseConntrackText', () => {
     const first = read('conntrack', 'dual-stack.plain.txt');
     const both = { text: `${first}${first}`, origin: 'f', takenAt: new Date(0), ipv6FromLine: first.split('\n').length };
-    const { value, pauses } = drain(parseConntrackTextSteps(both, 5));
+    const { value, pauses } = drainSteps(parseConntrackTextSteps(both, 5));
     expect(value).toEqual(parseConntrackText(both));
     expect(pauses).toBeGreaterThan(2);
   });
@@ -62,7 +52,7 @@ describe('conntrack in slices', () => {
     const whole = attributeConnections(model, table, opts);
     expect(whole.services.some((s) => s.connections > 0)).toBe(true);
     for (const slice of [1, 4, 10_000]) {
-      const { value, pauses } = drain(attributeConnectionsSteps(model, table, opts, slice));
+      const { value, pauses } = drainSteps(attributeConnectionsSteps(model, table, opts, slice));
       expect(value).toEqual(whole);
       expect(pauses).toBe(Math.floor(table.entries.length / slice));
     }

@@ -14,6 +14,7 @@ import { counterpartChains, parseIptablesSave, type Rule } from '../../src/core/
 import { serviceJson } from '../../src/cli/json.js';
 import { generateKubeProxyRules, randomClusterSpec } from '../../src/gen/kubeproxy.js';
 import { corpusDir, fixturesDir } from '../helpers/paths.js';
+import { drainSteps } from '../helpers/steps.js';
 
 const ruleView = (r: Rule | null) => (r === null ? null : { table: r.table, chain: r.chain, index: r.index, line: r.line, text: r.text, counters: r.counters });
 
@@ -120,16 +121,6 @@ describe('rebaseKubeModel refuses when the rules differ', () => {
 });
 
 describe('rebaseKubeModelSteps: the carry-over in slices (the live explorer lets keys in between)', () => {
-  /** The generator run to its end, counting its pauses. */
-  function run<T>(steps: Generator<void, T>): { value: T; pauses: number } {
-    let pauses = 0;
-    for (;;) {
-      const r = steps.next();
-      if (r.done) return { value: r.value, pauses };
-      pauses++;
-    }
-  }
-
   it('gives the model rebaseKubeModel gives, pausing after every slice of services', () => {
     const text = generateKubeProxyRules(randomClusterSpec({ seed: 11, services: 60, maxEndpointsPerService: 4 }), { form: 'save', layout: 'current', counters: () => [3, 180] });
     const a = parseIptablesSave(text);
@@ -139,7 +130,7 @@ describe('rebaseKubeModelSteps: the carry-over in slices (the live explorer lets
     expect(n).toBeGreaterThan(40);
     const chains = a.tables.reduce((k, t) => k + t.chains.length, 0);
     for (const slice of [1, 7, n, Infinity]) {
-      const { value, pauses } = run(rebaseKubeModelSteps(model, a, b, slice));
+      const { value, pauses } = drainSteps(rebaseKubeModelSteps(model, a, b, slice));
       expect(value).not.toBeNull();
       expect(view(value!)).toEqual(view(buildKubeModel(b)));
       // A pause per slice of services, and first per 5 × slice chains compared (counterpartChainsSteps).
@@ -147,8 +138,8 @@ describe('rebaseKubeModelSteps: the carry-over in slices (the live explorer lets
     }
     // Other rules: no carry-over; refreshKubeModelSteps then builds the model anew.
     const other = parseIptablesSave(text.replace(/^(.*-j KUBE-SVC-.*)$/m, ''));
-    expect(run(rebaseKubeModelSteps(model, a, other, 7)).value).toBeNull();
-    expect(view(run(refreshKubeModelSteps(other, { model, ruleset: a }, 7)).value)).toEqual(view(buildKubeModel(other)));
-    expect(view(run(refreshKubeModelSteps(b, null, 7)).value)).toEqual(view(buildKubeModel(b)));
+    expect(drainSteps(rebaseKubeModelSteps(model, a, other, 7)).value).toBeNull();
+    expect(view(drainSteps(refreshKubeModelSteps(other, { model, ruleset: a }, 7)).value)).toEqual(view(buildKubeModel(other)));
+    expect(view(drainSteps(refreshKubeModelSteps(b, null, 7)).value)).toEqual(view(buildKubeModel(b)));
   });
 });
