@@ -12,7 +12,7 @@ import { attributeConnectionsSteps, type ConnectionReport, type ConntrackTable }
 import { CONNTRACK_SLICE, type ConntrackSnapshot } from '../../sources/conntrack.js';
 import { runSteps } from '../../sources/event-loop.js';
 import { yieldToEventLoop, type PollerListener, type PollerStatus } from '../../sources/poller.js';
-import { sameAttribution, type Connections } from '../model/connections.js';
+import { nextAttribution, type AttributionInputs, type Connections } from '../model/connections.js';
 import type { ExplorerData } from '../model/explorer-data.js';
 import type { Store } from '../state.js';
 
@@ -38,10 +38,8 @@ interface Attributed {
   readonly previous: ConnectionReport | null;
 }
 
-/** An attribution under way, in slices; a newer table or model that changes its answer cancels it. */
-interface Running {
-  readonly table: ConntrackTable;
-  readonly data: ExplorerData;
+/** An attribution under way, in slices; a newer table or model that changes its answer cancels it (nextAttribution). */
+interface Running extends AttributionInputs {
   cancelled: boolean;
 }
 
@@ -70,13 +68,11 @@ export function useConnections(conntrack: ConntrackProps | undefined, data: Expl
   useEffect(() => {
     if (table === null) return;
     const before = attributedRef.current;
-    // A refresh of the rules with new counts only (the usual one) changes nothing attributed,
-    // nor what the attribution under way will say: it goes on (a restart at every refresh
-    // could starve it).
-    if (before !== null && before.table === table && sameAttribution(before.data, data)) return;
-    const under = running.current;
-    if (under !== null && under.table === table && sameAttribution(under.data, data)) return;
-    if (under !== null) under.cancelled = true;
+    const next = nextAttribution(before, running.current, { table, data });
+    if (next === 'under-way') return;
+    if (running.current !== null) running.current.cancelled = true;
+    running.current = null;
+    if (next === 'shown') return;
     const run: Running = { table, data, cancelled: false };
     running.current = run;
     void yieldToEventLoop().then(async () => {

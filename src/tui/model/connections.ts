@@ -9,7 +9,7 @@
 import type { ServicePort } from '../../core/kube/index.js';
 import type { ExplorerData } from './explorer-data.js';
 import type { PollerStatus } from '../../sources/poller.js';
-import type { ConnectionReport, EndpointConnections } from '../../core/index.js';
+import type { ConnectionReport, ConntrackTable, EndpointConnections } from '../../core/index.js';
 import { clockTime, display, humanCount, plural } from './format.js';
 import { ago } from './live-status.js';
 
@@ -86,6 +86,25 @@ export function endpointDelta(c: Connections | null, s: ServicePort, address: st
     if (d !== 0) states[name] = d;
   }
   return { total: now.connections - before.connections, states };
+}
+
+/** A conntrack table and the rules it was (or is being) attributed against. */
+export interface AttributionInputs {
+  readonly table: ConntrackTable;
+  readonly data: ExplorerData;
+}
+
+/**
+ * What to do when the table or the rules on screen change, given what is shown and what is being
+ * attributed in slices: 'shown' when the report on screen already answers (a refresh that brought
+ * new counts only) — nothing to run, and an attribution under way, for other rules, is to be
+ * dropped; 'under-way' when the one running will give the answer (let it finish: restarting it at
+ * every refresh could starve it); else 'start' (and drop the one under way).
+ */
+export function nextAttribution(shown: AttributionInputs | null, underWay: AttributionInputs | null, now: AttributionInputs): 'shown' | 'under-way' | 'start' {
+  const answers = (x: AttributionInputs | null) => x !== null && x.table === now.table && sameAttribution(x.data, now.data);
+  if (answers(shown)) return 'shown';
+  return answers(underWay) ? 'under-way' : 'start';
 }
 
 /**
