@@ -19,148 +19,151 @@ const remote = (ip: string, port = 8080): EndpointSpec => ({ ip, port, local: fa
 const eps = (n: number, third: number): EndpointSpec[] =>
   Array.from({ length: n }, (_, i) => (i % 3 === 0 ? local(`10.64.2.${third + i}`) : remote(`10.64.${i % 3 === 1 ? 1 : 3}.${third + i}`)));
 
+/** The test node's cluster (node, pod, cluster and service ranges) with these services. */
+const onTestNode = (services: ServiceSpec[]): ClusterSpec => ({
+  nodeIPs: [NODE_IP],
+  podCIDR: NODE_POD_CIDR,
+  clusterCIDR: CLUSTER_CIDR,
+  serviceCIDRs: [SERVICE_CIDR],
+  services,
+});
+
 const svc = (name: string, spec: Omit<ServiceSpec, 'namespace' | 'name'>): ServiceSpec => ({ namespace: 'kc', name, ...spec });
 
 /** 27 services covering every path kube-proxy writes: each policy, with and without (local) endpoints; TCP, UDP and SCTP. */
 export function kernelClusterSpec(): ClusterSpec {
   const http = [{ port: 80, targetPort: 8080 }];
-  return {
-    nodeIPs: [NODE_IP],
-    podCIDR: NODE_POD_CIDR,
-    clusterCIDR: CLUSTER_CIDR,
-    serviceCIDRs: [SERVICE_CIDR],
-    services: [
-      svc('web', { clusterIP: '10.32.0.11', ports: http, endpoints: eps(3, 11) }),
-      svc('api', {
-        clusterIP: '10.32.0.12',
-        ports: [
-          { name: 'http', port: 80, targetPort: 8080 },
-          { name: 'https', port: 443, targetPort: 8443 },
-        ],
-        endpoints: [
-          { ip: '10.64.2.12', ports: { http: 8080, https: 8443 }, local: true },
-          { ip: '10.64.1.12', ports: { http: 8080, https: 8443 }, local: false },
-        ],
-      }),
-      svc('single', { clusterIP: '10.32.0.13', ports: [{ port: 80 }], endpoints: [remote('10.64.1.13', 80)] }),
-      svc('empty', { clusterIP: '10.32.0.14', ports: http, endpoints: [] }),
-      svc('np-cluster', { type: 'NodePort', clusterIP: '10.32.0.21', ports: [{ port: 80, targetPort: 8080, nodePort: 30021 }], endpoints: eps(2, 21) }),
-      svc('np-local', {
-        type: 'NodePort',
-        clusterIP: '10.32.0.22',
-        externalTrafficPolicy: 'Local',
-        ports: [{ port: 80, targetPort: 8080, nodePort: 30022 }],
-        endpoints: [local('10.64.2.22'), remote('10.64.1.22')],
-      }),
-      svc('np-local-remote', {
-        type: 'NodePort',
-        clusterIP: '10.32.0.23',
-        externalTrafficPolicy: 'Local',
-        ports: [{ port: 80, targetPort: 8080, nodePort: 30023 }],
-        endpoints: [remote('10.64.1.23'), remote('10.64.3.23')],
-      }),
-      svc('np-empty', { type: 'NodePort', clusterIP: '10.32.0.24', ports: [{ port: 80, nodePort: 30024 }], endpoints: [] }),
-      svc('lb-ranges', {
-        type: 'LoadBalancer',
-        clusterIP: '10.32.0.31',
-        ports: [{ port: 80, targetPort: 8080, nodePort: 30031 }],
-        loadBalancerIPs: ['10.33.0.31'],
-        loadBalancerSourceRanges: [LB_SOURCE_RANGE],
-        endpoints: eps(3, 31),
-      }),
-      svc('lb-local-ranges', {
-        type: 'LoadBalancer',
-        clusterIP: '10.32.0.32',
-        externalTrafficPolicy: 'Local',
-        healthCheckNodePort: 32032,
-        ports: [{ port: 80, targetPort: 8080, nodePort: 30032 }],
-        loadBalancerIPs: ['10.33.0.32'],
-        loadBalancerSourceRanges: [LB_SOURCE_RANGE],
-        endpoints: [local('10.64.2.32'), remote('10.64.1.32'), local('10.64.2.33')],
-      }),
-      svc('lb-open', {
-        type: 'LoadBalancer',
-        clusterIP: '10.32.0.33',
-        ports: [{ port: 80, targetPort: 8080, nodePort: 30033 }],
-        loadBalancerIPs: ['10.33.0.33'],
-        endpoints: eps(4, 34),
-      }),
-      svc('lb-local-remote', {
-        type: 'LoadBalancer',
-        clusterIP: '10.32.0.34',
-        externalTrafficPolicy: 'Local',
-        healthCheckNodePort: 32034,
-        ports: [{ port: 80, targetPort: 8080, nodePort: 30034 }],
-        loadBalancerIPs: ['10.33.0.34'],
-        endpoints: [remote('10.64.1.39'), remote('10.64.3.39')],
-      }),
-      svc('lb-empty', {
-        type: 'LoadBalancer',
-        clusterIP: '10.32.0.35',
-        ports: [{ port: 80, nodePort: 30035 }],
-        loadBalancerIPs: ['10.33.0.35'],
-        endpoints: [],
-      }),
-      svc('lb-pods-only', {
-        type: 'LoadBalancer',
-        clusterIP: '10.32.0.36',
-        ports: [{ port: 80, targetPort: 8080, nodePort: 30036 }],
-        loadBalancerIPs: ['10.33.0.36'],
-        loadBalancerSourceRanges: [CLUSTER_CIDR],
-        endpoints: eps(2, 36),
-      }),
-      svc('ext-ip', { clusterIP: '10.32.0.41', ports: http, externalIPs: ['10.34.0.41'], endpoints: eps(2, 41) }),
-      svc('ext-ip-local', {
-        type: 'NodePort',
-        clusterIP: '10.32.0.42',
-        externalTrafficPolicy: 'Local',
-        ports: [{ port: 80, targetPort: 8080, nodePort: 30042 }],
-        externalIPs: ['10.34.0.42'],
-        endpoints: [local('10.64.2.42'), remote('10.64.1.42')],
-      }),
-      svc('ext-ip-empty', { clusterIP: '10.32.0.43', ports: http, externalIPs: ['10.34.0.43'], endpoints: [] }),
-      svc('sticky', { clusterIP: '10.32.0.51', ports: http, sessionAffinitySeconds: 10800, endpoints: eps(3, 51) }),
-      svc('np-sticky', {
-        type: 'NodePort',
-        clusterIP: '10.32.0.52',
-        ports: [{ port: 80, targetPort: 8080, nodePort: 30052 }],
-        sessionAffinitySeconds: 600,
-        endpoints: eps(2, 55),
-      }),
-      svc('itp-local', { clusterIP: '10.32.0.61', ports: http, internalTrafficPolicy: 'Local', endpoints: [local('10.64.2.61'), remote('10.64.1.61')] }),
-      svc('itp-local-remote', { clusterIP: '10.32.0.62', ports: http, internalTrafficPolicy: 'Local', endpoints: [remote('10.64.1.62')] }),
-      svc('dns', {
-        clusterIP: '10.32.0.10',
-        ports: [
-          { name: 'dns', port: 53, protocol: 'udp' },
-          { name: 'dns-tcp', port: 53, protocol: 'tcp' },
-        ],
-        endpoints: [
-          { ip: '10.64.2.2', port: 53, local: true },
-          { ip: '10.64.1.2', port: 53, local: false },
-        ],
-      }),
-      svc('five', { clusterIP: '10.32.0.71', ports: http, endpoints: eps(5, 71) }),
-      svc('seven', { clusterIP: '10.32.0.72', ports: [{ port: 8000, targetPort: 9000 }], endpoints: eps(7, 80).map((e) => ({ ...e, port: 9000 })) }),
-      svc('np-multi', {
-        type: 'NodePort',
-        clusterIP: '10.32.0.73',
-        ports: [
-          { name: 'http', port: 80, targetPort: 8080, nodePort: 30073 },
-          { name: 'https', port: 443, targetPort: 8443, nodePort: 30074 },
-        ],
-        endpoints: eps(3, 90).map((e) => ({ ip: e.ip, local: e.local, ports: { http: 8080, https: 8443 } })),
-      }),
-      // SCTP (Diameter's port): a node port to three endpoints, and one without endpoints (REJECT).
-      svc('sctp', {
-        type: 'NodePort',
-        clusterIP: '10.32.0.81',
-        ports: [{ port: 3868, protocol: 'sctp', nodePort: 30081 }],
-        endpoints: eps(3, 101).map((e) => ({ ...e, port: 3868 })),
-      }),
-      svc('sctp-empty', { clusterIP: '10.32.0.82', ports: [{ port: 3868, protocol: 'sctp' }], endpoints: [] }),
-    ],
-  };
+  return onTestNode([
+    svc('web', { clusterIP: '10.32.0.11', ports: http, endpoints: eps(3, 11) }),
+    svc('api', {
+      clusterIP: '10.32.0.12',
+      ports: [
+        { name: 'http', port: 80, targetPort: 8080 },
+        { name: 'https', port: 443, targetPort: 8443 },
+      ],
+      endpoints: [
+        { ip: '10.64.2.12', ports: { http: 8080, https: 8443 }, local: true },
+        { ip: '10.64.1.12', ports: { http: 8080, https: 8443 }, local: false },
+      ],
+    }),
+    svc('single', { clusterIP: '10.32.0.13', ports: [{ port: 80 }], endpoints: [remote('10.64.1.13', 80)] }),
+    svc('empty', { clusterIP: '10.32.0.14', ports: http, endpoints: [] }),
+    svc('np-cluster', { type: 'NodePort', clusterIP: '10.32.0.21', ports: [{ port: 80, targetPort: 8080, nodePort: 30021 }], endpoints: eps(2, 21) }),
+    svc('np-local', {
+      type: 'NodePort',
+      clusterIP: '10.32.0.22',
+      externalTrafficPolicy: 'Local',
+      ports: [{ port: 80, targetPort: 8080, nodePort: 30022 }],
+      endpoints: [local('10.64.2.22'), remote('10.64.1.22')],
+    }),
+    svc('np-local-remote', {
+      type: 'NodePort',
+      clusterIP: '10.32.0.23',
+      externalTrafficPolicy: 'Local',
+      ports: [{ port: 80, targetPort: 8080, nodePort: 30023 }],
+      endpoints: [remote('10.64.1.23'), remote('10.64.3.23')],
+    }),
+    svc('np-empty', { type: 'NodePort', clusterIP: '10.32.0.24', ports: [{ port: 80, nodePort: 30024 }], endpoints: [] }),
+    svc('lb-ranges', {
+      type: 'LoadBalancer',
+      clusterIP: '10.32.0.31',
+      ports: [{ port: 80, targetPort: 8080, nodePort: 30031 }],
+      loadBalancerIPs: ['10.33.0.31'],
+      loadBalancerSourceRanges: [LB_SOURCE_RANGE],
+      endpoints: eps(3, 31),
+    }),
+    svc('lb-local-ranges', {
+      type: 'LoadBalancer',
+      clusterIP: '10.32.0.32',
+      externalTrafficPolicy: 'Local',
+      healthCheckNodePort: 32032,
+      ports: [{ port: 80, targetPort: 8080, nodePort: 30032 }],
+      loadBalancerIPs: ['10.33.0.32'],
+      loadBalancerSourceRanges: [LB_SOURCE_RANGE],
+      endpoints: [local('10.64.2.32'), remote('10.64.1.32'), local('10.64.2.33')],
+    }),
+    svc('lb-open', {
+      type: 'LoadBalancer',
+      clusterIP: '10.32.0.33',
+      ports: [{ port: 80, targetPort: 8080, nodePort: 30033 }],
+      loadBalancerIPs: ['10.33.0.33'],
+      endpoints: eps(4, 34),
+    }),
+    svc('lb-local-remote', {
+      type: 'LoadBalancer',
+      clusterIP: '10.32.0.34',
+      externalTrafficPolicy: 'Local',
+      healthCheckNodePort: 32034,
+      ports: [{ port: 80, targetPort: 8080, nodePort: 30034 }],
+      loadBalancerIPs: ['10.33.0.34'],
+      endpoints: [remote('10.64.1.39'), remote('10.64.3.39')],
+    }),
+    svc('lb-empty', {
+      type: 'LoadBalancer',
+      clusterIP: '10.32.0.35',
+      ports: [{ port: 80, nodePort: 30035 }],
+      loadBalancerIPs: ['10.33.0.35'],
+      endpoints: [],
+    }),
+    svc('lb-pods-only', {
+      type: 'LoadBalancer',
+      clusterIP: '10.32.0.36',
+      ports: [{ port: 80, targetPort: 8080, nodePort: 30036 }],
+      loadBalancerIPs: ['10.33.0.36'],
+      loadBalancerSourceRanges: [CLUSTER_CIDR],
+      endpoints: eps(2, 36),
+    }),
+    svc('ext-ip', { clusterIP: '10.32.0.41', ports: http, externalIPs: ['10.34.0.41'], endpoints: eps(2, 41) }),
+    svc('ext-ip-local', {
+      type: 'NodePort',
+      clusterIP: '10.32.0.42',
+      externalTrafficPolicy: 'Local',
+      ports: [{ port: 80, targetPort: 8080, nodePort: 30042 }],
+      externalIPs: ['10.34.0.42'],
+      endpoints: [local('10.64.2.42'), remote('10.64.1.42')],
+    }),
+    svc('ext-ip-empty', { clusterIP: '10.32.0.43', ports: http, externalIPs: ['10.34.0.43'], endpoints: [] }),
+    svc('sticky', { clusterIP: '10.32.0.51', ports: http, sessionAffinitySeconds: 10800, endpoints: eps(3, 51) }),
+    svc('np-sticky', {
+      type: 'NodePort',
+      clusterIP: '10.32.0.52',
+      ports: [{ port: 80, targetPort: 8080, nodePort: 30052 }],
+      sessionAffinitySeconds: 600,
+      endpoints: eps(2, 55),
+    }),
+    svc('itp-local', { clusterIP: '10.32.0.61', ports: http, internalTrafficPolicy: 'Local', endpoints: [local('10.64.2.61'), remote('10.64.1.61')] }),
+    svc('itp-local-remote', { clusterIP: '10.32.0.62', ports: http, internalTrafficPolicy: 'Local', endpoints: [remote('10.64.1.62')] }),
+    svc('dns', {
+      clusterIP: '10.32.0.10',
+      ports: [
+        { name: 'dns', port: 53, protocol: 'udp' },
+        { name: 'dns-tcp', port: 53, protocol: 'tcp' },
+      ],
+      endpoints: [
+        { ip: '10.64.2.2', port: 53, local: true },
+        { ip: '10.64.1.2', port: 53, local: false },
+      ],
+    }),
+    svc('five', { clusterIP: '10.32.0.71', ports: http, endpoints: eps(5, 71) }),
+    svc('seven', { clusterIP: '10.32.0.72', ports: [{ port: 8000, targetPort: 9000 }], endpoints: eps(7, 80).map((e) => ({ ...e, port: 9000 })) }),
+    svc('np-multi', {
+      type: 'NodePort',
+      clusterIP: '10.32.0.73',
+      ports: [
+        { name: 'http', port: 80, targetPort: 8080, nodePort: 30073 },
+        { name: 'https', port: 443, targetPort: 8443, nodePort: 30074 },
+      ],
+      endpoints: eps(3, 90).map((e) => ({ ip: e.ip, local: e.local, ports: { http: 8080, https: 8443 } })),
+    }),
+    // SCTP (Diameter's port): a node port to three endpoints, and one without endpoints (REJECT).
+    svc('sctp', {
+      type: 'NodePort',
+      clusterIP: '10.32.0.81',
+      ports: [{ port: 3868, protocol: 'sctp', nodePort: 30081 }],
+      endpoints: eps(3, 101).map((e) => ({ ...e, port: 3868 })),
+    }),
+    svc('sctp-empty', { clusterIP: '10.32.0.82', ports: [{ port: 3868, protocol: 'sctp' }], endpoints: [] }),
+  ]);
 }
 
 /**
@@ -228,22 +231,16 @@ export const LIVE_COUNTERS_OTHERS = ['kc/api', 'kc/db', 'kc/cache'];
  * takes none, so a connection attributed to it would be a wrong attribution.
  */
 export function connsClusterSpec(): ClusterSpec {
-  return {
-    nodeIPs: [NODE_IP],
-    podCIDR: NODE_POD_CIDR,
-    clusterCIDR: CLUSTER_CIDR,
-    serviceCIDRs: [SERVICE_CIDR],
-    services: [
-      svc('web', {
-        type: 'LoadBalancer',
-        clusterIP: '10.32.0.41',
-        ports: [{ port: 80, targetPort: 8080, nodePort: 30041 }],
-        loadBalancerIPs: ['10.33.0.41'],
-        endpoints: [local('10.64.2.41'), remote('10.64.1.42'), remote('10.64.3.43'), local('10.64.2.44')],
-      }),
-      svc('api', { clusterIP: '10.32.0.42', ports: [{ port: 80, targetPort: 8080 }], endpoints: [local('10.64.2.45'), remote('10.64.1.46')] }),
-    ],
-  };
+  return onTestNode([
+    svc('web', {
+      type: 'LoadBalancer',
+      clusterIP: '10.32.0.41',
+      ports: [{ port: 80, targetPort: 8080, nodePort: 30041 }],
+      loadBalancerIPs: ['10.33.0.41'],
+      endpoints: [local('10.64.2.41'), remote('10.64.1.42'), remote('10.64.3.43'), local('10.64.2.44')],
+    }),
+    svc('api', { clusterIP: '10.32.0.42', ports: [{ port: 80, targetPort: 8080 }], endpoints: [local('10.64.2.45'), remote('10.64.1.46')] }),
+  ]);
 }
 export const CONNS_TARGET = 'kc/web';
 export const CONNS_IDLE = 'kc/api';
